@@ -1,0 +1,59 @@
+"""Every setting storyline reads, in one table: name, default and help.
+
+A setting is read from the environment variable of the same name.  The README
+lists them all; a test fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+def _default_db() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "storyline" / "storyline.db")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("STORYLINE_DB", "$XDG_DATA_HOME/storyline/storyline.db",
+            "Database: a SQLite path or a postgresql:// URL. `--db` overrides it."),
+    Setting("STORYLINE_MAX_BYTES", str(20 * 1024 * 1024),
+            "Largest input (file, download or archive record) accepted, in bytes."),
+    Setting("STORYLINE_TIMEOUT", "20",
+            "Seconds before a network fetch gives up."),
+    Setting("STORYLINE_ALLOW_PRIVATE", "",
+            "Comma-separated hosts or networks (e.g. 127.0.0.1) that may be fetched "
+            "although they are private or loopback addresses."),
+    Setting("STORYLINE_USER_AGENT", "storyline/0.1 (+https://github.com/storyline-news/storyline)",
+            "User-Agent sent with every request."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """The value of a setting: the environment's, else the default."""
+    setting = _BY_NAME[name]
+    value = os.environ.get(name)
+    if value:
+        return value
+    if name == "STORYLINE_DB":
+        return _default_db()
+    return setting.default
+
+
+def get_int(name: str) -> int:
+    return int(get(name))
+
+
+def get_float(name: str) -> float:
+    return float(get(name))

@@ -1,0 +1,306 @@
+"""The store: one interface over SQLite (default) and PostgreSQL.
+
+Methods are small and named for what they do, hold literal SQL, and wrap
+database errors with what was being done (``StoreError``).  Writing one
+article is one transaction: nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from storyline.article import Article
+from storyline.store.migrations import MIGRATIONS
+
+
+class StoreError(RuntimeError):
+    """The database could not do what was asked; the message says what."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _engine_for(location: str) -> Engine:
+    if "://" in location:
+        return create_engine(location, future=True, pool_pre_ping=True)
+    path = Path(location).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", future=True)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+_ARTICLE_COLUMNS = (
+    "id", "source", "external_id", "url", "publisher", "via", "title", "authors",
+    "published", "language", "body", "content_hash", "duplicate_of", "collection",
+    "extracted_by", "raw", "raw_kind",
+)
+
+
+def _article_row(article: Article) -> dict[str, Any]:
+    row = {name: getattr(article, name) for name in _ARTICLE_COLUMNS}
+    row["authors"] = json.dumps(article.authors, ensure_ascii=False)
+    row["extracted_by"] = json.dumps(article.extracted_by, ensure_ascii=False)
+    return row
+
+
+def _article_from_row(row: Any) -> Article:
+    data = dict(row._mapping)
+    data["authors"] = json.loads(data["authors"] or "[]")
+    data["extracted_by"] = json.loads(data["extracted_by"] or "{}")
+    data.pop("ingested_at", None)
+    data.pop("updated_at", None)
+    return Article(**data)
+
+
+class Store:
+    """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        try:
+            self.engine = _engine_for(location)
+            self.dialect = self.engine.dialect.name
+            self.migrate()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: unable to open database {location!r}: {exc}") from exc
+
+    # -- plumbing ---------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, doing: str) -> Iterator[Connection]:
+        """One unit of work; errors are re-raised as StoreError naming ``doing``."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: unable to {doing}: {exc}") from exc
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations not applied yet; return their versions."""
+        with self.engine.begin() as conn:
+            conn.execute(text(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            ))
+        applied: list[int] = []
+        for version, name, migration in MIGRATIONS:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(72817)"))
+                done = conn.execute(
+                    text("SELECT 1 FROM schema_migrations WHERE version = :v"), {"v": version}
+                ).first()
+                if done:
+                    continue
+                migration(conn, self.dialect)
+                conn.execute(
+                    text("INSERT INTO schema_migrations (version, name, applied_at)"
+                         " VALUES (:v, :n, :t)"),
+                    {"v": version, "n": name, "t": now()},
+                )
+                applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        with self.transaction("read the schema version") as conn:
+            return int(conn.execute(text("SELECT MAX(version) FROM schema_migrations")).scalar() or 0)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- articles -----------------------------------------------------------
+
+    def save_article(self, conn: Connection, article: Article) -> None:
+        """Insert or update one article inside the caller's transaction."""
+        row = _article_row(article)
+        stamp = now()
+        columns = ", ".join(_ARTICLE_COLUMNS)
+        values = ", ".join(f":{name}" for name in _ARTICLE_COLUMNS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in _ARTICLE_COLUMNS if name != "id")
+        conn.execute(
+            text(
+                f"INSERT INTO articles ({columns}, ingested_at, updated_at)"
+                f" VALUES ({values}, :stamp, :stamp)"
+                f" ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = :stamp"
+            ),
+            {**row, "stamp": stamp},
+        )
+
+    def get_article(self, article_id: str) -> Article | None:
+        """An article by its id or its external id."""
+        with self.transaction(f"fetch article {article_id}") as conn:
+            row = conn.execute(
+                text("SELECT * FROM articles WHERE id = :id"), {"id": article_id}
+            ).first()
+            if row is None:
+                row = conn.execute(
+                    text("SELECT * FROM articles WHERE external_id = :id ORDER BY ingested_at LIMIT 1"),
+                    {"id": article_id},
+                ).first()
+        return _article_from_row(row) if row else None
+
+    def article_fingerprint(self, article_id: str) -> str | None:
+        """The content hash stored for an article, or None if it is new."""
+        with self.transaction(f"fetch article {article_id}") as conn:
+            value = conn.execute(
+                text("SELECT content_hash FROM articles WHERE id = :id"), {"id": article_id}
+            ).scalar()
+        return str(value) if value is not None else None
+
+    def iter_articles(
+        self,
+        *,
+        limit: int | None = None,
+        include_duplicates: bool = True,
+        collection: str | None = None,
+    ) -> Iterator[Article]:
+        """Articles, newest publication first (undated last), then by ingestion."""
+        sql = "SELECT * FROM articles WHERE 1 = 1"
+        params: dict[str, Any] = {}
+        if not include_duplicates:
+            sql += " AND duplicate_of IS NULL"
+        if collection is not None:
+            sql += " AND collection = :collection"
+            params["collection"] = collection
+        sql += " ORDER BY published IS NULL, published DESC, ingested_at, id"
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = limit
+        with self.transaction("list articles") as conn:
+            rows = conn.execute(text(sql), params).fetchall()
+        for row in rows:
+            yield _article_from_row(row)
+
+    def count_articles(self) -> int:
+        with self.transaction("count articles") as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM articles")).scalar() or 0)
+
+    def duplicates_of(self, article_id: str) -> list[str]:
+        with self.transaction(f"list duplicates of {article_id}") as conn:
+            rows = conn.execute(
+                text("SELECT id FROM articles WHERE duplicate_of = :id ORDER BY ingested_at, id"),
+                {"id": article_id},
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def find_by_content_hash(self, conn: Connection, content_hash: str, exclude: str) -> str | None:
+        return conn.execute(
+            text("SELECT COALESCE(duplicate_of, id) FROM articles"
+                 " WHERE content_hash = :h AND id != :id ORDER BY ingested_at, id LIMIT 1"),
+            {"h": content_hash, "id": exclude},
+        ).scalar()
+
+    # -- near-duplicate index ---------------------------------------------
+
+    def save_bands(self, conn: Connection, article_id: str, buckets: list[str]) -> None:
+        conn.execute(text("DELETE FROM minhash_bands WHERE article_id = :id"), {"id": article_id})
+        if buckets:
+            conn.execute(
+                text("INSERT INTO minhash_bands (article_id, band, bucket) VALUES (:id, :band, :bucket)"),
+                [{"id": article_id, "band": i, "bucket": b} for i, b in enumerate(buckets)],
+            )
+
+    def band_candidates(self, conn: Connection, article_id: str, buckets: list[str]) -> list[tuple[str, str]]:
+        """(id, body) of stored articles sharing at least one LSH bucket."""
+        if not buckets:
+            return []
+        clauses = " OR ".join(f"(band = {i} AND bucket = :b{i})" for i in range(len(buckets)))
+        params: dict[str, Any] = {f"b{i}": b for i, b in enumerate(buckets)}
+        params["id"] = article_id
+        rows = conn.execute(
+            text(
+                "SELECT a.id, a.body FROM articles a WHERE a.id IN ("
+                f" SELECT article_id FROM minhash_bands WHERE {clauses})"
+                " AND a.id != :id ORDER BY a.ingested_at, a.id"
+            ),
+            params,
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def canonical_of(self, conn: Connection, article_id: str) -> str:
+        value = conn.execute(
+            text("SELECT duplicate_of FROM articles WHERE id = :id"), {"id": article_id}
+        ).scalar()
+        return str(value) if value else article_id
+
+    # -- small persistent state (learned models, cursors) ----------------
+
+    def get_state(self, name: str) -> Any:
+        with self.transaction(f"read state {name}") as conn:
+            value = conn.execute(text("SELECT value FROM state WHERE name = :n"), {"n": name}).scalar()
+        return json.loads(value) if value is not None else None
+
+    def set_state(self, conn: Connection, name: str, value: Any) -> None:
+        conn.execute(
+            text("INSERT INTO state (name, value) VALUES (:n, :v)"
+                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+            {"n": name, "v": json.dumps(value, ensure_ascii=False)},
+        )
+
+    # -- feeds ------------------------------------------------------------
+
+    def add_feed(self, url: str, title: str | None = None, site_url: str | None = None) -> bool:
+        """Subscribe to a feed; False if it was already there."""
+        with self.transaction(f"add feed {url}") as conn:
+            exists = conn.execute(text("SELECT 1 FROM feeds WHERE url = :u"), {"u": url}).first()
+            if exists:
+                return False
+            conn.execute(
+                text("INSERT INTO feeds (url, title, site_url, added_at) VALUES (:u, :t, :s, :a)"),
+                {"u": url, "t": title, "s": site_url, "a": now()},
+            )
+        return True
+
+    def remove_feed(self, url: str) -> bool:
+        with self.transaction(f"remove feed {url}") as conn:
+            result = conn.execute(text("DELETE FROM feeds WHERE url = :u"), {"u": url})
+        return bool(result.rowcount)
+
+    def list_feeds(self) -> list[dict[str, Any]]:
+        with self.transaction("list feeds") as conn:
+            rows = conn.execute(text("SELECT * FROM feeds ORDER BY added_at, url")).fetchall()
+        return [dict(row._mapping) for row in rows]
+
+    def record_feed_fetch(
+        self,
+        url: str,
+        *,
+        status: str,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        new_articles: int = 0,
+    ) -> None:
+        """Remember the outcome of polling a feed (validators, errors, counts)."""
+        with self.transaction(f"record fetch of feed {url}") as conn:
+            conn.execute(
+                text(
+                    "UPDATE feeds SET last_fetched = :t, last_status = :s, last_error = :e,"
+                    " error_count = CASE WHEN :e IS NULL THEN 0 ELSE error_count + 1 END,"
+                    " etag = COALESCE(:etag, etag), last_modified = COALESCE(:lm, last_modified),"
+                    " title = COALESCE(title, :title), article_count = article_count + :n"
+                    " WHERE url = :u"
+                ),
+                {"t": now(), "s": status, "e": error, "etag": etag, "lm": last_modified,
+                 "title": title, "n": new_articles, "u": url},
+            )
