@@ -137,3 +137,10 @@ class Extraction:
     url: str | None = None
     extracted_by: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)  # boilerplate taken out, for inspection
+
+
+class Skip(Exception):
+    """Raised by a stage when one input cannot become an article.
+
+    The message is the reason the user sees in the run summary; the batch goes on.
+    """
