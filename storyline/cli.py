@@ -1,0 +1,251 @@
+"""The ``storyline`` command: thin wrappers over library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storyline import settings
+from storyline.export import article_record, jsonl_lines
+from storyline.ingest import IngestOptions
+from storyline.ingest.options import parse_allow_list
+from storyline.pipeline import Outcome, Pipeline, Summary
+from storyline.store import Store, StoreError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+feeds_app = typer.Typer(no_args_is_help=True, help="Subscribed feeds: add, list, remove, OPML import/export.")
+export_app = typer.Typer(no_args_is_help=True, help="Write articles, stories or storylines as JSON Lines.")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(export_app, name="export")
+
+console = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite path or postgresql:// URL (default: $STORYLINE_DB or a per-user file)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AllowOption = Annotated[
+    list[str] | None,
+    typer.Option("--allow-private", help="Host, IP or network that may be fetched although private (repeatable)."),
+]
+
+
+def open_store(db: str | None) -> Store:
+    location = db or settings.get("STORYLINE_DB")
+    try:
+        return Store(location)
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def ingest_options(allow: list[str] | None) -> IngestOptions:
+    options = IngestOptions.from_settings()
+    if allow:
+        extra = parse_allow_list(",".join(allow))
+        options = IngestOptions(options.max_bytes, options.timeout, options.allow_private | extra, options.user_agent)
+    return options
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def run_with_progress(outcomes: Iterable[Outcome], label: str, quiet: bool) -> Summary:
+    """Drain a pipeline run, showing a progress bar, and return its summary."""
+    summary = Summary()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} items"),
+        TimeElapsedColumn(), console=console, disable=quiet or not console.is_terminal, transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+        for outcome in outcomes:
+            summary.add(outcome)
+            progress.advance(task)
+    return summary
+
+
+def report(summary: Summary, as_json: bool) -> None:
+    data = summary.to_dict()
+    if as_json:
+        print_json(data)
+    else:
+        console.print(
+            f"ingested {data['ingested']} (new {data['new']}, updated {data['updated']}, "
+            f"duplicates {data['duplicates']}), unchanged {data['unchanged']}, skipped {len(data['skipped'])}"
+        )
+        for item in data["skipped"]:
+            console.print(f"  [yellow]skipped[/yellow] {item['source']}: {item['reason']}")
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders, globs, page or feed URLs, .jsonl, .warc(.gz).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    allow_private: AllowOption = None,
+) -> None:
+    """Read articles from any kind of input, clean them, link duplicates and store them.
+
+    Exits with status 1 when any input was skipped (each with its reason).
+    """
+    store = open_store(db)
+    pipeline = Pipeline(store, ingest_options(allow_private))
+    summary = run_with_progress(pipeline.run(inputs), "ingesting", as_json)
+    report(summary, as_json)
+
+
+def _article_rows(store: Store, limit: int | None, duplicates: bool) -> Iterator[dict[str, Any]]:
+    for article in store.iter_articles(limit=limit, include_duplicates=duplicates):
+        yield article_record(article, with_body=False)
+
+
+@app.command()
+def articles(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    duplicates: Annotated[bool, typer.Option(help="Include articles that duplicate another.")] = True,
+) -> None:
+    """List stored articles, newest first."""
+    store = open_store(db)
+    rows = list(_article_rows(store, limit, duplicates))
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "published", "publisher", "title", "duplicate of")
+    for row in rows:
+        table.add_row(row["id"], row["published"] or "undated", row["publisher"] or "",
+                      row["title"] or Path(row["source"]).name, row["duplicate_of"] or "")
+    out.print(table)
+
+
+@app.command()
+def show(article_id: Annotated[str, typer.Argument(help="Article id or external id.")],
+         db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show one article: metadata, body, and what enrichment found in it."""
+    store = open_store(db)
+    article = store.get_article(article_id)
+    if article is None:
+        console.print(f"[red]error:[/red] no article {article_id!r}")
+        raise typer.Exit(1)
+    record = article_record(article)
+    record["duplicates"] = store.duplicates_of(article.id)
+    if as_json:
+        print_json(record)
+        return
+    out.print(f"[bold]{article.title or '(untitled)'}[/bold]")
+    out.print(f"id {article.id}   source {article.source}")
+    out.print(f"publisher {article.publisher or 'unknown'}   via {article.via or '-'}   "
+              f"published {article.published or 'undated'}   authors {', '.join(article.authors) or 'unknown'}")
+    if article.duplicate_of:
+        out.print(f"duplicate of {article.duplicate_of}")
+    if record["duplicates"]:
+        out.print(f"duplicates: {', '.join(record['duplicates'])}")
+    out.print()
+    out.print(article.body)
+
+
+@export_app.command("articles")
+def export_articles(
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="Output format (jsonl).")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Write every article as one JSON object per line."""
+    if fmt != "jsonl":
+        console.print(f"[red]error:[/red] unknown format {fmt!r} (jsonl is supported)")
+        raise typer.Exit(2)
+    store = open_store(db)
+    lines = jsonl_lines(article_record(a) for a in store.iter_articles())
+    if output is None:
+        sys.stdout.writelines(lines)
+    else:
+        with output.open("w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+
+
+@feeds_app.command("add")
+def feeds_add(url: str, db: DbOption = None) -> None:
+    """Subscribe to a feed."""
+    store = open_store(db)
+    added = store.add_feed(url)
+    console.print(f"added {url}" if added else f"already subscribed: {url}")
+
+
+@feeds_app.command("remove")
+def feeds_remove(url: str, db: DbOption = None) -> None:
+    """Unsubscribe from a feed."""
+    store = open_store(db)
+    if not store.remove_feed(url):
+        console.print(f"[red]error:[/red] not subscribed: {url}")
+        raise typer.Exit(1)
+    console.print(f"removed {url}")
+
+
+@feeds_app.command("list")
+def feeds_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List subscribed feeds with their health."""
+    store = open_store(db)
+    feeds = store.list_feeds()
+    if as_json:
+        print_json(feeds)
+        return
+    table = Table("url", "title", "last fetched", "status", "errors", "articles")
+    for feed in feeds:
+        table.add_row(feed["url"], feed["title"] or "", feed["last_fetched"] or "never",
+                      feed["last_error"] or feed["last_status"] or "", str(feed["error_count"]),
+                      str(feed["article_count"]))
+    out.print(table)
+
+
+@feeds_app.command("import")
+def feeds_import(path: Path, db: DbOption = None) -> None:
+    """Subscribe to every feed in an OPML file."""
+    from storyline.ingest.opml import read_opml
+
+    store = open_store(db)
+    try:
+        outlines = read_opml(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] cannot read OPML {path}: {exc}")
+        raise typer.Exit(1) from exc
+    added = sum(store.add_feed(o.url, o.title, o.site_url) for o in outlines)
+    console.print(f"imported {len(outlines)} feeds ({added} new)")
+
+
+@feeds_app.command("export")
+def feeds_export(db: DbOption = None) -> None:
+    """Write the subscriptions as OPML to stdout."""
+    from storyline.ingest.opml import OutlineFeed, write_opml
+
+    store = open_store(db)
+    feeds = [OutlineFeed(f["url"], f["title"], f["site_url"]) for f in store.list_feeds()]
+    sys.stdout.write(write_opml(feeds))
+
+
+@app.command()
+def refresh(db: DbOption = None, as_json: JsonOption = False, allow_private: AllowOption = None) -> None:
+    """Poll every subscribed feed once (conditional GET) and ingest new entries."""
+    from storyline.refresh import refresh_feeds
+
+    store = open_store(db)
+    options = ingest_options(allow_private)
+    summary = run_with_progress(refresh_feeds(store, options), "refreshing feeds", as_json)
+    report(summary, as_json)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
