@@ -169,7 +169,7 @@ def export_articles(
         console.print(f"[red]error:[/red] unknown format {fmt!r} (jsonl is supported)")
         raise typer.Exit(2)
     store = open_store(db)
-    lines = jsonl_lines(article_record(a) for a in store.iter_articles())
+    lines = jsonl_lines(article_record(a) for a in store.iter_articles(enrichment=True))
     if output is None:
         sys.stdout.writelines(lines)
     else:

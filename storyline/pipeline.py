@@ -21,6 +21,7 @@ from storyline.clean import BoilerplateModel, clean, source_key
 from storyline.dedup import band_buckets, find_duplicate, shingles
 from storyline.ingest import IngestOptions, read_inputs
 from storyline.store import Store
+from storyline.store.database import now
 
 BOILERPLATE_STATE = "boilerplate_model"
 
@@ -110,9 +111,14 @@ class Pipeline:
             articles: list[Article] = []
             for document in documents:
                 try:
-                    articles.append(clean(document, self.boilerplate))
+                    article = clean(document, self.boilerplate)
                 except Skip as exc:
                     yield Outcome(document.source, "skipped", reason=str(exc))
+                    continue
+                if self.store.article_fingerprint(article.id) == article.content_hash:
+                    yield Outcome(article.source, "unchanged", article.id)
+                else:
+                    articles.append(article)
             if self.enricher is not None and articles:
                 articles = self.enricher(articles)
             for article in articles:
@@ -132,7 +138,7 @@ class Pipeline:
         """Link duplicates and write one article in one transaction."""
         assert article.content_hash is not None
         previous = self.store.article_fingerprint(article.id)
-        if previous == article.content_hash:
+        if previous == article.content_hash:  # the same input twice in one batch
             return Outcome(article.source, "unchanged", article.id)
         items = shingles(article.body)
         buckets = band_buckets(items)
@@ -141,6 +147,8 @@ class Pipeline:
             article.duplicate_of = match.canonical_id if match else None
             self.store.save_article(conn, article)
             self.store.save_bands(conn, article.id, buckets)
+            if self.enricher is not None:
+                self.store.save_enrichment(conn, article, now())
         if article.duplicate_of:
             return Outcome(article.source, "duplicate", article.id, duplicate_of=article.duplicate_of)
         return Outcome(article.source, "updated" if previous else "new", article.id)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storyline.article import Article
+from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.migrations import MIGRATIONS
 
 
@@ -66,12 +67,12 @@ def _article_from_row(row: Any) -> Article:
     data = dict(row._mapping)
     data["authors"] = json.loads(data["authors"] or "[]")
     data["extracted_by"] = json.loads(data["extracted_by"] or "{}")
-    data.pop("ingested_at", None)
-    data.pop("updated_at", None)
+    for bookkeeping in ("ingested_at", "updated_at", "enriched_at"):
+        data.pop(bookkeeping, None)
     return Article(**data)
 
 
-class Store:
+class Store(EnrichmentQueries):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:
@@ -145,8 +146,8 @@ class Store:
             {**row, "stamp": stamp},
         )
 
-    def get_article(self, article_id: str) -> Article | None:
-        """An article by its id or its external id."""
+    def get_article(self, article_id: str, *, enrichment: bool = True) -> Article | None:
+        """An article by its id or its external id, with what enrichment found in it."""
         with self.transaction(f"fetch article {article_id}") as conn:
             row = conn.execute(
                 text("SELECT * FROM articles WHERE id = :id"), {"id": article_id}
@@ -156,7 +157,10 @@ class Store:
                     text("SELECT * FROM articles WHERE external_id = :id ORDER BY ingested_at LIMIT 1"),
                     {"id": article_id},
                 ).first()
-        return _article_from_row(row) if row else None
+            if row is None:
+                return None
+            article = _article_from_row(row)
+            return self.load_enrichment(conn, article) if enrichment else article
 
     def article_fingerprint(self, article_id: str) -> str | None:
         """The content hash stored for an article, or None if it is new."""
@@ -172,6 +176,7 @@ class Store:
         limit: int | None = None,
         include_duplicates: bool = True,
         collection: str | None = None,
+        enrichment: bool = False,
     ) -> Iterator[Article]:
         """Articles, newest publication first (undated last), then by ingestion."""
         sql = "SELECT * FROM articles WHERE 1 = 1"
@@ -188,7 +193,11 @@ class Store:
         with self.transaction("list articles") as conn:
             rows = conn.execute(text(sql), params).fetchall()
         for row in rows:
-            yield _article_from_row(row)
+            article = _article_from_row(row)
+            if enrichment:
+                with self.transaction(f"load enrichment of {article.id}") as conn:
+                    self.load_enrichment(conn, article)
+            yield article
 
     def count_articles(self) -> int:
         with self.transaction("count articles") as conn:

@@ -86,7 +86,82 @@ def m002_feeds(conn: Connection, dialect: str) -> None:
     )
 
 
+def m003_enrichment(conn: Connection, dialect: str) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            role TEXT,
+            affiliation TEXT,
+            article_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX entities_name ON entities (name);
+        CREATE TABLE article_entities (
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            local_id TEXT NOT NULL,
+            entity_id TEXT,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            role TEXT,
+            affiliation TEXT,
+            mentions TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (article_id, local_id)
+        );
+        CREATE INDEX article_entities_entity ON article_entities (entity_id);
+        CREATE TABLE quotes (
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            speaker_local_id TEXT,
+            speaker_entity_id TEXT,
+            speaker_name TEXT,
+            speaker_mention TEXT,
+            speaker_start INTEGER,
+            speaker_end INTEGER,
+            cue TEXT,
+            medium TEXT,
+            indirect INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (article_id, seq)
+        );
+        CREATE INDEX quotes_speaker ON quotes (speaker_entity_id);
+        CREATE TABLE times (
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            type TEXT NOT NULL,
+            value TEXT,
+            PRIMARY KEY (article_id, seq)
+        );
+        CREATE TABLE events (
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            what TEXT NOT NULL,
+            type TEXT NOT NULL,
+            date TEXT,
+            date_text TEXT,
+            place TEXT,
+            participants TEXT NOT NULL DEFAULT '[]',
+            evidence_start INTEGER NOT NULL,
+            evidence_end INTEGER NOT NULL,
+            PRIMARY KEY (article_id, seq)
+        );
+        CREATE INDEX events_date ON events (date);
+        ALTER TABLE articles ADD COLUMN enriched_at TEXT
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
+    (3, "enrichment", m003_enrichment),
 ]

@@ -1,0 +1,112 @@
+"""Storing what enrichment found: entities, quotes, time expressions, events.
+
+Rows are replaced per article inside the caller's transaction, so an article
+and its annotations are always written together.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from storyline.article import Article, Entity, Event, Quote, TimeExpression
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class EnrichmentQueries:
+    """Mixed into :class:`storyline.store.Store`."""
+
+    def save_enrichment(self, conn: Connection, article: Article, stamp: str) -> None:
+        params = {"id": article.id}
+        for table in ("article_entities", "quotes", "times", "events"):
+            conn.execute(text(f"DELETE FROM {table} WHERE article_id = :id"), params)
+        if article.entities:
+            conn.execute(
+                text("INSERT INTO article_entities (article_id, local_id, entity_id, name, type, aliases,"
+                     " role, affiliation, mentions) VALUES (:a, :l, :e, :n, :t, :al, :r, :af, :m)"),
+                [{"a": article.id, "l": e.id, "e": e.canonical_id, "n": e.name, "t": e.type,
+                  "al": _dumps(e.aliases), "r": e.role, "af": e.affiliation,
+                  "m": _dumps([list(m) for m in e.mentions])} for e in article.entities],
+            )
+        if article.quotes:
+            conn.execute(
+                text("INSERT INTO quotes (article_id, seq, start_char, end_char, text, speaker_local_id,"
+                     " speaker_entity_id, speaker_name, speaker_mention, speaker_start, speaker_end, cue,"
+                     " medium, indirect) VALUES (:a, :s, :b, :e, :t, :sl, :se, :sn, :sm, :ss, :sx, :c, :md, :i)"),
+                [{"a": article.id, "s": i, "b": q.start, "e": q.end, "t": q.text, "sl": q.speaker_id,
+                  "se": _canonical(article, q.speaker_id), "sn": q.speaker_name, "sm": q.speaker_mention,
+                  "ss": q.speaker_span[0] if q.speaker_span else None,
+                  "sx": q.speaker_span[1] if q.speaker_span else None,
+                  "c": q.cue, "md": q.medium, "i": int(q.indirect)} for i, q in enumerate(article.quotes)],
+            )
+        if article.times:
+            conn.execute(
+                text("INSERT INTO times (article_id, seq, start_char, end_char, text, type, value)"
+                     " VALUES (:a, :s, :b, :e, :t, :ty, :v)"),
+                [{"a": article.id, "s": i, "b": t.start, "e": t.end, "t": t.text, "ty": t.type, "v": t.value}
+                 for i, t in enumerate(article.times)],
+            )
+        if article.events:
+            conn.execute(
+                text("INSERT INTO events (article_id, seq, what, type, date, date_text, place, participants,"
+                     " evidence_start, evidence_end) VALUES (:a, :s, :w, :ty, :d, :dt, :p, :pa, :b, :e)"),
+                [{"a": article.id, "s": i, "w": ev.what, "ty": ev.type, "d": ev.date, "dt": ev.date_text,
+                  "p": ev.place, "pa": _dumps(ev.participants), "b": ev.evidence[0], "e": ev.evidence[1]}
+                 for i, ev in enumerate(article.events)],
+            )
+        conn.execute(text("UPDATE articles SET enriched_at = :t WHERE id = :id"), {"t": stamp, "id": article.id})
+
+    def load_enrichment(self, conn: Connection, article: Article) -> Article:
+        params = {"id": article.id}
+        article.entities = [
+            Entity(id=r.local_id, name=r.name, type=r.type, aliases=json.loads(r.aliases),
+                   mentions=[(m[0], m[1]) for m in json.loads(r.mentions)], role=r.role,
+                   affiliation=r.affiliation, canonical_id=r.entity_id)
+            for r in conn.execute(text("SELECT * FROM article_entities WHERE article_id = :id"
+                                       " ORDER BY local_id"), params)
+        ]
+        article.quotes = [
+            Quote(text=r.text, start=r.start_char, end=r.end_char, speaker_mention=r.speaker_mention,
+                  speaker_span=(r.speaker_start, r.speaker_end) if r.speaker_start is not None else None,
+                  speaker_id=r.speaker_local_id, speaker_name=r.speaker_name, cue=r.cue, medium=r.medium,
+                  indirect=bool(r.indirect))
+            for r in conn.execute(text("SELECT * FROM quotes WHERE article_id = :id ORDER BY seq"), params)
+        ]
+        article.times = [
+            TimeExpression(text=r.text, start=r.start_char, end=r.end_char, type=r.type, value=r.value)
+            for r in conn.execute(text("SELECT * FROM times WHERE article_id = :id ORDER BY seq"), params)
+        ]
+        article.events = [
+            Event(what=r.what, type=r.type, date=r.date, date_text=r.date_text, place=r.place,
+                  participants=json.loads(r.participants), evidence=(r.evidence_start, r.evidence_end))
+            for r in conn.execute(text("SELECT * FROM events WHERE article_id = :id ORDER BY seq"), params)
+        ]
+        return article
+
+    def save_canonical_entities(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Upsert canonical entities ({id, name, type, aliases, role, affiliation})."""
+        if not rows:
+            return
+        conn.execute(
+            text("INSERT INTO entities (id, name, type, aliases, role, affiliation)"
+                 " VALUES (:id, :name, :type, :aliases, :role, :affiliation)"
+                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, aliases = excluded.aliases,"
+                 " role = COALESCE(excluded.role, entities.role),"
+                 " affiliation = COALESCE(excluded.affiliation, entities.affiliation)"),
+            [{**row, "aliases": _dumps(row.get("aliases", [])), "role": row.get("role"),
+              "affiliation": row.get("affiliation")} for row in rows],
+        )
+
+
+def _canonical(article: Article, local_id: str | None) -> str | None:
+    if local_id is None:
+        return None
+    for entity in article.entities:
+        if entity.id == local_id:
+            return entity.canonical_id
+    return None
