@@ -1,0 +1,314 @@
+"""Article body extraction from HTML, measured on the AEB benchmark pages.
+
+Data: ``../shared/data/extraction/aeb-dev`` beside the repository (``html/<id>.html.gz`` and
+``ground-truth.json`` with ``{id: {articleBody, url}}``).
+
+Metric (the benchmark's own, as in its ``evaluate.py``): split both texts into ``\\w+`` tokens,
+count the 4-token shingles of each (as multisets), and per document count
+tp = shared shingles, fp = predicted only, fn = gold only, normalised so that
+tp + fp + fn = 1.  Precision is averaged over the documents with tp + fp > 0 (an empty
+prediction counts in recall only), recall over the documents with tp + fn > 0, and
+F1 = 2PR / (P + R).  The spread is the standard deviation of each figure over bootstrap
+resamples of the documents (``--n-bootstrap``, 1000 by default, fixed seed).
+
+Extractors measured in the same run: ``storyline`` (``storyline.clean.html.extract_html``),
+``trafilatura`` (``trafilatura.extract`` with its defaults) and ``trafilatura-precision``
+(``favor_precision=True``).
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/extraction.py            # table + benchmarks/results/extraction.md
+    .venv/bin/python benchmarks/extraction.py --json     # machine-readable results on stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "extraction" / "aeb-dev"
+RESULTS = REPO / "benchmarks" / "results" / "extraction.md"
+
+TpFpFn = tuple[float, float, float]
+Extractor = Callable[[str, str | None], str]
+
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+
+# --- the metric -------------------------------------------------------------------------------
+
+
+def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    """The multiset of ``n``-token shingles of ``text`` (one short shingle for short texts)."""
+    tokens = _TOKEN_RE.findall(text or "")
+    grams = (tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)))
+    return Counter(g for g in grams if g)
+
+
+def shingle_match(true: str, pred: str, n: int = 4) -> TpFpFn:
+    """Normalised (tp, fp, fn) over the shingles of one document."""
+    gold, got = shingles(true, n), shingles(pred, n)
+    tp = fp = fn = 0.0
+    for key in gold.keys() | got.keys():
+        g, p = gold.get(key, 0), got.get(key, 0)
+        tp += min(g, p)
+        fp += max(0, p - g)
+        fn += max(0, g - p)
+    total = tp + fp + fn
+    if total > 0:
+        return tp / total, fp / total, fn / total
+    return tp, fp, fn
+
+
+def _precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    if tp == fp == 0:
+        return 0.0
+    return tp / (tp + fp)
+
+
+def _recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    if tp == fn == 0:
+        return 0.0
+    return tp / (tp + fn)
+
+
+def prf(counts: Sequence[TpFpFn]) -> tuple[float, float, float]:
+    """Precision, recall and F1 averaged over documents, as the benchmark defines them."""
+    precisions = [_precision(*c) for c in counts if c[0] + c[1] > 0]
+    recalls = [_recall(*c) for c in counts if c[0] + c[2] > 0]
+    p = statistics.mean(precisions) if precisions else 0.0
+    r = statistics.mean(recalls) if recalls else 0.0
+    f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return p, r, f1
+
+
+def bootstrap_std(counts: Sequence[TpFpFn], n_bootstrap: int, seed: int = 0) -> tuple[float, float, float]:
+    """Standard deviation of P, R and F1 over resamples of the documents."""
+    if n_bootstrap < 2 or not counts:
+        return 0.0, 0.0, 0.0
+    rng = random.Random(seed)
+    n = len(counts)
+    samples = [prf([counts[rng.randrange(n)] for _ in range(n)]) for _ in range(n_bootstrap)]
+    p_std, r_std, f_std = (statistics.stdev(s[i] for s in samples) for i in range(3))
+    return p_std, r_std, f_std
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Page:
+    id: str
+    url: str | None
+    html: str
+    gold: str
+
+
+def load_pages(data_dir: Path, limit: int | None = None) -> list[Page]:
+    truth: dict[str, dict[str, Any]] = json.loads((data_dir / "ground-truth.json").read_text("utf-8"))
+    pages = []
+    for page_id in sorted(truth)[:limit]:
+        raw = gzip.decompress((data_dir / "html" / f"{page_id}.html.gz").read_bytes())
+        pages.append(
+            Page(
+                id=page_id,
+                url=truth[page_id].get("url"),
+                html=raw.decode("utf-8", errors="replace"),
+                gold=truth[page_id].get("articleBody") or "",
+            )
+        )
+    return pages
+
+
+# --- the extractors ---------------------------------------------------------------------------
+
+
+def storyline_extractor(html: str, url: str | None) -> str:
+    from storyline.article import Skip
+    from storyline.clean.html import extract_html
+
+    try:
+        return extract_html(html, url).body
+    except Skip:
+        return ""
+
+
+def trafilatura_extractor(**options: Any) -> Extractor:
+    def run(html: str, url: str | None) -> str:
+        import trafilatura
+
+        return trafilatura.extract(html, url=url, **options) or ""
+
+    return run
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "storyline": storyline_extractor,
+    "trafilatura": trafilatura_extractor(),
+    "trafilatura-precision": trafilatura_extractor(favor_precision=True),
+}
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Result:
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    precision_std: float
+    recall_std: float
+    f1_std: float
+    ms_per_page: float
+    empty: int
+    per_page: dict[str, TpFpFn] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "precision_std": round(self.precision_std, 4),
+            "recall_std": round(self.recall_std, 4),
+            "f1_std": round(self.f1_std, 4),
+            "ms_per_page": round(self.ms_per_page, 1),
+            "empty": self.empty,
+        }
+
+
+def evaluate(name: str, extractor: Extractor, pages: Sequence[Page], n_bootstrap: int) -> Result:
+    counts: dict[str, TpFpFn] = {}
+    empty = 0
+    elapsed = 0.0
+    for page in pages:
+        start = time.perf_counter()
+        text = extractor(page.html, page.url)
+        elapsed += time.perf_counter() - start
+        empty += not text.strip()
+        counts[page.id] = shingle_match(page.gold, text)
+    values = list(counts.values())
+    p, r, f1 = prf(values)
+    p_std, r_std, f_std = bootstrap_std(values, n_bootstrap)
+    ms = 1000 * elapsed / max(1, len(pages))
+    return Result(name, p, r, f1, p_std, r_std, f_std, ms, empty, counts)
+
+
+def table(results: Sequence[Result]) -> str:
+    lines = [
+        "| extractor | precision | recall | F1 | ms/page | empty |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for res in results:
+        lines.append(
+            f"| {res.name} | {res.precision:.3f} ± {res.precision_std:.3f} "
+            f"| {res.recall:.3f} ± {res.recall_std:.3f} | {res.f1:.3f} ± {res.f1_std:.3f} "
+            f"| {res.ms_per_page:.1f} | {res.empty} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.release()}, {cpu}, Python {platform.python_version()}"
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for dist in ("trafilatura", "htmldate", "lxml", "justext"):
+        try:
+            found.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
+def write_markdown(path: Path, results: Sequence[Result], pages: int, command: str, notes: str) -> None:
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"""# HTML article extraction (AEB dev)
+
+- Data: AEB article-extraction-benchmark, {pages} pages of `shared/data/extraction/aeb-dev`.
+- Metric: the benchmark's own (4-token `\\w+` shingles, per-document tp/fp/fn, P and R averaged
+  over documents, F1 = 2PR/(P+R)); ± is the standard deviation over 1000 bootstrap resamples
+  of the documents.
+- Machine: {machine()}; one process, one core.
+- Versions: {versions()}.
+- Date: {today}.
+- Command: `{command}`
+
+{table(results)}
+
+"empty" counts pages for which the extractor returned no text (they count in recall only).
+{notes}"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="AEB folder (html/ + ground-truth.json)"
+    )
+    parser.add_argument("--only", nargs="*", choices=sorted(EXTRACTORS), help="run only these extractors")
+    parser.add_argument("--limit", type=int, default=None, help="first N pages only")
+    parser.add_argument("--n-bootstrap", type=int, default=1000)
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    parser.add_argument("--per-page", action="store_true", help="with --json: include per-page tp/fp/fn")
+    parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+
+    if not (args.data / "ground-truth.json").exists():
+        print(f"AEB data not found in {args.data}", file=sys.stderr)
+        return 2
+    pages = load_pages(args.data, args.limit)
+    names = args.only or list(EXTRACTORS)
+    results = [evaluate(name, EXTRACTORS[name], pages, args.n_bootstrap) for name in names]
+
+    if args.json:
+        payload: dict[str, Any] = {"pages": len(pages), "results": [r.summary() for r in results]}
+        if args.per_page:
+            for entry, res in zip(payload["results"], results, strict=True):
+                entry["per_page"] = res.per_page
+        print(json.dumps(payload, indent=2))
+    else:
+        print(f"{len(pages)} pages from {args.data}")
+        print(table(results))
+    if not args.no_write and args.limit is None and not args.only:
+        command = "python benchmarks/extraction.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        notes_file = RESULTS.with_suffix(".notes.md")
+        notes = notes_file.read_text("utf-8") if notes_file.exists() else ""
+        write_markdown(RESULTS, results, len(pages), command.strip(), notes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Article body and metadata from one HTML page.
+
+:func:`extract_html` is the cleaning stage for ``RawDocument(kind="html")``::
+
+    parse (lxml, via trafilatura's loader; nothing is ever fetched)
+      -> metadata: title, authors, site name (trafilatura), date (htmldate), language (markup)
+      -> body: trafilatura's main-content extraction, then paragraph filters
+         (duplicates, the headline repeated, interface text, menu runs)
+      -> fallback: when the result is short, trafilatura's full pipeline with its own
+         baseline, jusText and readability comparisons
+
+A page without article text raises :class:`storyline.article.Skip` with the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.html import HtmlElement
+from trafilatura.core import bare_extraction
+from trafilatura.metadata import Document, extract_metadata
+from trafilatura.utils import load_html
+
+from storyline.article import Extraction, Skip
+from storyline.clean.html_body import Body, clean_paragraphs
+from storyline.clean.html_meta import clean_date, date_params, declared_language, split_authors
+
+__all__ = ["HtmlOptions", "extract_html"]
+
+LOG = logging.getLogger(__name__)
+
+NO_TEXT = "no article text found in HTML"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_HAS_TAG = re.compile(r"<\s*[a-zA-Z!/?]")
+_HAS_DOCUMENT = re.compile(r"<\s*(?:html|body|head)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlOptions:
+    """How :func:`extract_html` works; the defaults are the measured best (see benchmarks)."""
+
+    favor_precision: bool = False
+    include_tables: bool = True
+    # body shorter than this (characters) after cleaning: try trafilatura's full pipeline
+    fallback_below: int = 500
+    # names from storyline.clean.html_body.FILTERS to switch off
+    disabled_filters: frozenset[str] = field(default_factory=frozenset)
+    # pages larger than this (characters) are skipped rather than parsed
+    max_chars: int = 20_000_000
+
+
+DEFAULT_OPTIONS = HtmlOptions()
+
+
+def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAULT_OPTIONS) -> Extraction:
+    """The article in ``html``: clean body text and whatever metadata the page gives.
+
+    Raises :class:`Skip` when the page has no article text (empty, broken beyond repair,
+    not HTML, or a page of links).  Never touches the network.
+    """
+    tree = parse(html, options.max_chars)
+    meta = _metadata(tree, url)
+    title = _text_or_none(meta.title)
+    body = _body(tree, url, title, options)
+    if not body.paragraphs:
+        raise Skip(NO_TEXT)
+
+    extracted_by = {"body": body.method}
+    result = Extraction(body=body.text, removed=body.removed, extracted_by=extracted_by)
+    if title:
+        result.title = title
+        extracted_by["title"] = "trafilatura"
+    authors = split_authors(meta.author)
+    if authors:
+        result.authors = authors
+        extracted_by["authors"] = "trafilatura"
+    published = clean_date(meta.date)
+    if published:
+        result.published = published
+        extracted_by["published"] = "htmldate"
+    publisher = _text_or_none(meta.sitename)
+    if publisher:
+        result.publisher = publisher
+        extracted_by["publisher"] = "trafilatura"
+    language = declared_language(tree)
+    if language:
+        result.language = language
+        extracted_by["language"] = "html-lang"
+    page_url = _text_or_none(meta.url) or url
+    if page_url:
+        result.url = page_url
+        extracted_by["url"] = "trafilatura" if meta.url else "given"
+    return result
+
+
+def parse(html: str | bytes, max_chars: int = DEFAULT_OPTIONS.max_chars) -> HtmlElement:
+    """An lxml tree for ``html``, or :class:`Skip` with the reason it cannot be one."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    if not isinstance(html, str):
+        raise Skip(f"expected HTML text, got {type(html).__name__}")
+    if len(html) > max_chars:
+        raise Skip(f"HTML too large ({len(html)} characters, limit {max_chars})")
+    html = _CONTROL.sub("", html)
+    if not html.strip():
+        raise Skip("empty HTML")
+    if not _HAS_TAG.search(html):
+        raise Skip("no HTML markup found")
+    if not _HAS_DOCUMENT.search(html[:5000]):
+        # a fragment: the loader expects a whole document
+        html = f"<html><body>{html}</body></html>"
+    try:
+        tree = load_html(html)
+    except Exception as err:  # lxml and the loader raise many kinds on broken input
+        raise Skip(f"unparseable HTML: {err}") from err
+    if tree is None:
+        raise Skip("unparseable HTML")
+    return tree
+
+
+def _metadata(tree: HtmlElement, url: str | None) -> Document:
+    try:
+        return extract_metadata(copy.deepcopy(tree), url, date_config=date_params())
+    except Exception as err:  # a metadata bug must not cost the body
+        LOG.warning("metadata extraction failed for %s: %s", url or "page", err)
+        return Document()
+
+
+def _run_trafilatura(tree: HtmlElement, url: str | None, options: HtmlOptions, fast: bool) -> str:
+    try:
+        doc: Any = bare_extraction(
+            copy.deepcopy(tree),
+            url=url,
+            fast=fast,
+            favor_precision=options.favor_precision,
+            include_comments=False,
+            include_tables=options.include_tables,
+            with_metadata=False,
+        )
+    except Exception as err:  # trafilatura bugs on odd pages: treat as no text
+        LOG.warning("trafilatura failed on %s: %s", url or "page", err)
+        return ""
+    if doc is None:
+        return ""
+    return str(getattr(doc, "text", "") or "")
+
+
+def _body(tree: HtmlElement, url: str | None, title: str | None, options: HtmlOptions) -> Body:
+    main = clean_paragraphs(
+        _run_trafilatura(tree, url, options, fast=True), title, url, options.disabled_filters
+    )
+    if len(main.text) >= options.fallback_below:
+        return main
+    full = clean_paragraphs(
+        _run_trafilatura(tree, url, options, fast=False), title, url, options.disabled_filters
+    )
+    full.method = "trafilatura-full"
+    return full if len(full.text) > len(main.text) else main
+
+
+def _text_or_none(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value or None
