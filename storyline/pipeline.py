@@ -21,7 +21,7 @@ from storyline.clean import BoilerplateModel, clean, source_key
 from storyline.dedup import band_buckets, find_duplicate, shingles
 from storyline.ingest import IngestOptions, read_inputs
 from storyline.store import Store
-from storyline.store.database import now
+from storyline.store.base import now
 
 BOILERPLATE_STATE = "boilerplate_model"
 

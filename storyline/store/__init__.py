@@ -1,5 +1,6 @@
 """Storage behind one interface: SQLite by default, PostgreSQL by URL."""
 
-from storyline.store.database import Store, StoreError
+from storyline.store.base import StoreError
+from storyline.store.database import Store
 
 __all__ = ["Store", "StoreError"]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +16,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storyline.article import Article
+from storyline.store.base import StoreError, now
 from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.migrations import MIGRATIONS
-
-
-class StoreError(RuntimeError):
-    """The database could not do what was asked; the message says what."""
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+from storyline.store.stories import StoryQueries
 
 
 def _engine_for(location: str) -> Engine:
@@ -72,7 +64,7 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(EnrichmentQueries):
+class Store(EnrichmentQueries, StoryQueries):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:
@@ -85,15 +77,6 @@ class Store(EnrichmentQueries):
             raise StoreError(f"store: unable to open database {location!r}: {exc}") from exc
 
     # -- plumbing ---------------------------------------------------------
-
-    @contextmanager
-    def transaction(self, doing: str) -> Iterator[Connection]:
-        """One unit of work; errors are re-raised as StoreError naming ``doing``."""
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store: unable to {doing}: {exc}") from exc
 
     def migrate(self) -> list[int]:
         """Apply the migrations not applied yet; return their versions."""

@@ -12,13 +12,14 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from storyline.article import Article, Entity, Event, Quote, TimeExpression
+from storyline.store.base import StoreBase
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class EnrichmentQueries:
+class EnrichmentQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
     def save_enrichment(self, conn: Connection, article: Article, stamp: str) -> None:

@@ -160,8 +160,51 @@ def m003_enrichment(conn: Connection, dialect: str) -> None:
     )
 
 
+def m004_stories(conn: Connection, dialect: str) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE storylines (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_seen TEXT,
+            last_updated TEXT,
+            story_count INTEGER NOT NULL DEFAULT 0,
+            article_count INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            storyline_id TEXT,
+            first_seen TEXT,
+            last_updated TEXT,
+            article_count INTEGER NOT NULL DEFAULT 0,
+            outlet_count INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX stories_storyline ON stories (storyline_id);
+        CREATE INDEX stories_last_updated ON stories (last_updated);
+        CREATE TABLE story_articles (
+            article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            story_id TEXT NOT NULL
+        );
+        CREATE INDEX story_articles_story ON story_articles (story_id);
+        CREATE TABLE story_redirects (
+            old_id TEXT PRIMARY KEY,
+            new_id TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'story'
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
     (3, "enrichment", m003_enrichment),
+    (4, "stories", m004_stories),
 ]

@@ -1,0 +1,134 @@
+"""Storing stories and storylines.
+
+A story row holds its headline facts in columns (for listing and ranking) and
+the rest of what a story shows (people, timeline, quotes by speaker, outlets,
+related stories) as one JSON document in ``data``, written whole whenever the
+story is rebuilt.  Merged ids redirect through ``story_redirects``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from storyline.store.base import StoreBase, now
+
+
+def _story_from_row(row: Any) -> dict[str, Any]:
+    record = dict(row._mapping)
+    data = json.loads(record.pop("data") or "{}")
+    record.pop("updated_at", None)
+    return {**record, **data}
+
+
+class StoryQueries(StoreBase):
+    """Mixed into :class:`storyline.store.Store`."""
+
+    def save_story(self, conn: Connection, story: dict[str, Any]) -> None:
+        """Write one story: ``{id, title, summary, storyline_id, first_seen, last_updated,
+        articles: [ids], ...}``; everything not a column goes to ``data``."""
+        columns = {"id", "title", "summary", "storyline_id", "first_seen", "last_updated"}
+        data = {k: v for k, v in story.items() if k not in columns}
+        outlets = {o.get("publisher") for o in story.get("outlets", []) if o.get("publisher")}
+        conn.execute(
+            text("INSERT INTO stories (id, title, summary, storyline_id, first_seen, last_updated,"
+                 " article_count, outlet_count, data, updated_at)"
+                 " VALUES (:id, :title, :summary, :storyline_id, :first_seen, :last_updated, :n, :o, :data, :t)"
+                 " ON CONFLICT (id) DO UPDATE SET title = excluded.title, summary = excluded.summary,"
+                 " storyline_id = excluded.storyline_id, first_seen = excluded.first_seen,"
+                 " last_updated = excluded.last_updated, article_count = excluded.article_count,"
+                 " outlet_count = excluded.outlet_count, data = excluded.data, updated_at = excluded.updated_at"),
+            {"id": story["id"], "title": story["title"], "summary": story.get("summary", ""),
+             "storyline_id": story.get("storyline_id"), "first_seen": story.get("first_seen"),
+             "last_updated": story.get("last_updated"), "n": len(story.get("articles", [])),
+             "o": len(outlets), "data": json.dumps(data, ensure_ascii=False), "t": now()},
+        )
+        conn.execute(text("DELETE FROM story_articles WHERE story_id = :id"), {"id": story["id"]})
+        if story.get("articles"):
+            conn.execute(
+                text("INSERT INTO story_articles (article_id, story_id) VALUES (:a, :s)"
+                     " ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id"),
+                [{"a": a, "s": story["id"]} for a in story["articles"]],
+            )
+
+    def delete_story(self, conn: Connection, story_id: str, redirect_to: str | None = None) -> None:
+        conn.execute(text("DELETE FROM stories WHERE id = :id"), {"id": story_id})
+        if redirect_to:
+            self.save_redirect(conn, story_id, redirect_to, "story")
+
+    def save_redirect(self, conn: Connection, old_id: str, new_id: str, kind: str) -> None:
+        conn.execute(
+            text("INSERT INTO story_redirects (old_id, new_id, kind) VALUES (:o, :n, :k)"
+                 " ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id"),
+            {"o": old_id, "n": new_id, "k": kind},
+        )
+
+    def resolve_redirect(self, conn: Connection, some_id: str) -> str:
+        """Follow merge redirects to the surviving id (cycles are cut)."""
+        seen = {some_id}
+        current = some_id
+        while True:
+            target = conn.execute(
+                text("SELECT new_id FROM story_redirects WHERE old_id = :o"), {"o": current}
+            ).scalar()
+            if target is None or target in seen:
+                return current
+            seen.add(target)
+            current = str(target)
+
+    def get_story(self, story_id: str) -> dict[str, Any] | None:
+        """A story by id; merged ids redirect (the result's ``id`` is the surviving one)."""
+        with self.transaction(f"fetch story {story_id}") as conn:
+            resolved = self.resolve_redirect(conn, story_id)
+            row = conn.execute(text("SELECT * FROM stories WHERE id = :id"), {"id": resolved}).first()
+        return _story_from_row(row) if row else None
+
+    def list_stories(self, *, limit: int = 50, storyline_id: str | None = None) -> list[dict[str, Any]]:
+        """Stories, newest developments first."""
+        sql = "SELECT * FROM stories"
+        params: dict[str, Any] = {"limit": limit}
+        if storyline_id is not None:
+            sql += " WHERE storyline_id = :sl"
+            params["sl"] = storyline_id
+        sql += " ORDER BY last_updated IS NULL, last_updated DESC, article_count DESC, id LIMIT :limit"
+        with self.transaction("list stories") as conn:
+            rows = conn.execute(text(sql), params).fetchall()
+        return [_story_from_row(row) for row in rows]
+
+    def story_of_article(self, article_id: str) -> str | None:
+        with self.transaction(f"find the story of {article_id}") as conn:
+            value = conn.execute(
+                text("SELECT story_id FROM story_articles WHERE article_id = :a"), {"a": article_id}
+            ).scalar()
+        return str(value) if value else None
+
+    def save_storyline(self, conn: Connection, storyline: dict[str, Any]) -> None:
+        """Write one storyline: ``{id, title, stories: [ids], articles: [ids], timeline, ...}``."""
+        columns = {"id", "title", "first_seen", "last_updated"}
+        data = {k: v for k, v in storyline.items() if k not in columns}
+        conn.execute(
+            text("INSERT INTO storylines (id, title, first_seen, last_updated, story_count, article_count,"
+                 " data, updated_at) VALUES (:id, :title, :f, :l, :s, :a, :data, :t)"
+                 " ON CONFLICT (id) DO UPDATE SET title = excluded.title, first_seen = excluded.first_seen,"
+                 " last_updated = excluded.last_updated, story_count = excluded.story_count,"
+                 " article_count = excluded.article_count, data = excluded.data, updated_at = excluded.updated_at"),
+            {"id": storyline["id"], "title": storyline["title"], "f": storyline.get("first_seen"),
+             "l": storyline.get("last_updated"), "s": len(storyline.get("stories", [])),
+             "a": len(storyline.get("articles", [])), "data": json.dumps(data, ensure_ascii=False), "t": now()},
+        )
+
+    def get_storyline(self, storyline_id: str) -> dict[str, Any] | None:
+        with self.transaction(f"fetch storyline {storyline_id}") as conn:
+            resolved = self.resolve_redirect(conn, storyline_id)
+            row = conn.execute(text("SELECT * FROM storylines WHERE id = :id"), {"id": resolved}).first()
+        return _story_from_row(row) if row else None
+
+    def list_storylines(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        with self.transaction("list storylines") as conn:
+            rows = conn.execute(
+                text("SELECT * FROM storylines ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"),
+                {"n": limit},
+            ).fetchall()
+        return [_story_from_row(row) for row in rows]
