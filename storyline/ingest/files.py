@@ -1,0 +1,77 @@
+"""Local paths: folders walked in order, globs expanded, one file read safely."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from storyline.article import Failure, RawDocument
+from storyline.ingest.options import IngestOptions
+from storyline.ingest.rawdoc import document_from_bytes, too_large
+
+TEXT_SUFFIXES = (".txt", ".text")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+OPML_SUFFIXES = (".opml",)
+_GLOB_CHARS = frozenset("*?[")
+
+
+def is_glob(pattern: str) -> bool:
+    return any(c in _GLOB_CHARS for c in pattern)
+
+
+def walk(folder: Path) -> Iterator[Path]:
+    """Every file under ``folder``, sorted by path, skipping hidden files and folders.
+
+    Symbolic links to folders are not followed (no loops); links to files are read.
+    """
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def expand(pattern: str) -> list[Path]:
+    """Files a glob pattern names (``**`` recurses), sorted; folders it names are walked."""
+    found: list[Path] = []
+    for match in sorted(glob.glob(os.path.expanduser(pattern), recursive=True)):
+        path = Path(match)
+        if path.is_dir():
+            found.extend(walk(path))
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def suffix_of(path: Path) -> str:
+    name = path.name.lower()
+    return ".warc.gz" if name.endswith(".warc.gz") else path.suffix.lower()
+
+
+def read_bytes(path: Path, options: IngestOptions) -> bytes | Failure:
+    """The content of ``path``, refused before reading when it is bigger than the limit."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > options.max_bytes:
+            return Failure(source, too_large(size, options.max_bytes))
+        with path.open("rb") as handle:
+            data = handle.read(options.max_bytes + 1)
+    except OSError as exc:
+        return Failure(source, f"cannot read: {exc.strerror or exc}")
+    if len(data) > options.max_bytes:  # grew while being read
+        return Failure(source, too_large(len(data), options.max_bytes))
+    return data
+
+
+def read_document(
+    path: Path, data: bytes, collection: str | None = None
+) -> RawDocument | Failure:
+    """A single-document file: text, HTML, or whatever its content turns out to be."""
+    suffix = suffix_of(path)
+    kind = "text" if suffix in TEXT_SUFFIXES else "html" if suffix in HTML_SUFFIXES else None
+    return document_from_bytes(data, str(path), kind=kind, collection=collection)

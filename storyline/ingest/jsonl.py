@@ -1,0 +1,96 @@
+"""JSON Lines: one article per line, with trusted metadata.
+
+Each line is an object with ``text`` or ``html`` and any of ``id``, ``url``,
+``title``, ``authors``, ``published``, ``publisher``, ``via``.  Those fields go
+into :attr:`RawDocument.given` as they are; ``text`` is a clean body and is used
+without cleaning (kind ``"body"``).  A bad line is a :class:`Failure` for that
+line alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from storyline.article import Failure, RawDocument
+from storyline.ingest.decode import decode
+from storyline.ingest.options import IngestOptions
+from storyline.ingest.rawdoc import too_large
+
+GIVEN_FIELDS = ("id", "url", "title", "authors", "published", "publisher", "via")
+
+
+def _given(record: dict[str, Any]) -> dict[str, Any]:
+    given: dict[str, Any] = {}
+    for name in GIVEN_FIELDS:
+        value = record.get(name)
+        if value is None or value == "" or value == []:
+            continue
+        if name == "authors":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+                raise ValueError("'authors' must be a string or a list of strings")
+        elif name == "id" and isinstance(value, int | float):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise ValueError(f"{name!r} must be a string")
+        given[name] = value
+    return given
+
+
+def parse_line(line: str, source: str, collection: str | None = None) -> RawDocument | Failure:
+    """One JSONL line to a document."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Failure(source, f"bad JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(record, dict):
+        return Failure(source, "bad JSON line: expected an object")
+    text, html = record.get("text"), record.get("html")
+    if text is None and html is None:
+        return Failure(source, "no 'text' or 'html' field")
+    body = text if text is not None else html
+    if not isinstance(body, str):
+        return Failure(source, f"{'text' if text is not None else 'html'!r} must be a string")
+    if not body.strip():
+        return Failure(source, "empty")
+    try:
+        given = _given(record)
+    except ValueError as exc:
+        return Failure(source, f"bad field: {exc}")
+    url = given.get("url")
+    if text is not None:
+        return RawDocument(source=source, kind="body", text=text, url=url, given=given, collection=collection)
+    return RawDocument(source=source, kind="html", html=html, url=url, given=given, collection=collection)
+
+
+def read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Failure]:
+    """Every line of a JSONL file; sources are ``<path>#L<line number>``."""
+    collection = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield Failure(collection, f"cannot read: {exc.strerror or exc}")
+        return
+    with handle:
+        number = 0
+        while True:
+            raw = handle.readline(options.max_bytes + 1)
+            if not raw:
+                break
+            number += 1
+            source = f"{path}#L{number}"
+            if len(raw) > options.max_bytes and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
+                    raw = handle.readline(1 << 20)
+                    size += len(raw)
+                yield Failure(source, too_large(size, options.max_bytes))
+                continue
+            line = decode(raw).strip()
+            if not line:
+                continue
+            yield parse_line(line, source, collection)
