@@ -1,0 +1,123 @@
+"""Which way in time a clause points: past (-1), future (+1) or unknown (0).
+
+Used to resolve expressions such as "on Monday" or "in March" that name a calendar unit
+without saying which one: "will meet on Monday" is the coming Monday, "met on Monday" the
+last one.  With a spaCy ``Doc`` the governing verb and its auxiliaries decide; without one
+a lexical scan of the sentence looks for the nearest tense or modality cue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+# Heads that make the infinitive after them point forward: "due to meet", "plans to visit".
+_FORWARD_HEADS = frozenset(
+    "due set expect expected schedule scheduled plan planned aim intend hope prepare poised "
+    "likely unlikely go going want seek agree vow promise pledge threaten ready about "
+    "able try propose decide resolve await".split()
+)
+_FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "going", "gon"})
+_PAST_AUX = frozenset({"had", "did", "was", "were", "'d"})
+
+_FUTURE_CUE = re.compile(
+    r"\b(?:will|shall|won't|wo n't|'ll|would|is\s+to|are\s+to|going\s+to|to\s+be\s+held|upcoming|later"
+    r"|(?:due|set|expected|scheduled|planned|plans?|planning|poised|likely|hopes?|hoping|aims?"
+    r"|aiming|intends?|preparing|prepares?|ready|agreed|promised|vowed|pledged|threatened)\s+(?:to|for)"
+    r"|to\s+(?:meet|hold|visit|travel|vote|announce|decide|attend|host|sign|begin|start|hold|face))\b",
+    re.IGNORECASE,
+)
+_PAST_CUE = re.compile(
+    r"\b(?:was|were|had|did|didn't|wasn't|weren't|hadn't|ago|met|spoke|told|went|came|saw|made|took"
+    r"|gave|held|began|left|won|lost|fell|rose|sold|bought|paid|sent|led|became|found|got|thought"
+    r"|brought|kept|ran|stood|wrote|struck|hit|shot|put|cut|set\s+out|[a-z]{3,}ed)\b",
+    re.IGNORECASE,
+)
+_REPORTING = frozenset({"said", "told", "reported", "added", "stated", "announced", "noted", "explained"})
+_NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed"})
+_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+
+
+def direction_from_text(text: str, start: int, end: int) -> int:
+    """Tense of the sentence around ``text[start:end]`` from lexical cues alone."""
+    left_bound = max(0, start - 200)
+    left = text[left_bound:start]
+    ends = list(_SENTENCE_END.finditer(left))
+    if ends:
+        left = left[ends[-1].end() :]
+    right = text[end : end + 120]
+    stop = _SENTENCE_END.search(right)
+    if stop:
+        right = right[: stop.start()]
+    best: tuple[float, int] | None = None
+    weak: tuple[float, int] | None = None
+    for side, chunk in (("left", left), ("right", right)):
+        for pattern, sign in ((_FUTURE_CUE, 1), (_PAST_CUE, -1)):
+            for match in pattern.finditer(chunk):
+                word = match.group(0).lower()
+                if sign < 0 and word in _NOT_VERBS_ED:
+                    continue
+                distance = len(chunk) - match.end() if side == "left" else match.start() * 1.5
+                candidate = (distance, sign)
+                if sign < 0 and word in _REPORTING:
+                    if weak is None or candidate < weak:
+                        weak = candidate
+                elif best is None or candidate < best:
+                    best = candidate
+    if best is not None:
+        return best[1]
+    return weak[1] if weak is not None else 0
+
+
+def _verb_direction(verb: Token) -> int:
+    auxes = [child for child in verb.children if child.dep_ in ("aux", "auxpass")]
+    words = {aux.lower_ for aux in auxes}
+    if words & {"will", "'ll", "shall", "wo", "going"}:
+        return 1
+    if "would" in words or "'d" in words:
+        return 1
+    if verb.tag_ == "VBD":
+        return -1
+    if verb.tag_ == "VBN":
+        if words & {"has", "have", "had", "was", "were", "'s", "'ve"}:
+            return -1
+        if not words:
+            return -1
+    if verb.tag_ == "VBG":
+        if words & {"was", "were"}:
+            return -1
+        if words & {"is", "are", "am", "'s", "'re", "'m"}:
+            return 1
+    if verb.tag_ == "VB" and "to" in words:
+        head = verb.head
+        if head is not verb and (head.lemma_.lower() in _FORWARD_HEADS or head.lower_ in _FORWARD_HEADS):
+            return 1
+        if head is not verb and head.pos_ in ("VERB", "AUX"):
+            return _verb_direction(head)
+    if verb.lemma_.lower() in ("be",) and words & {"was", "were"}:
+        return -1
+    if verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() == "be":
+        complements = [child for child in verb.children if child.dep_ in ("acomp", "xcomp", "attr")]
+        if any(child.lower_ in _FORWARD_HEADS for child in complements):
+            return 1
+    return 0
+
+
+def direction_from_doc(doc: Doc, start: int, end: int) -> int:
+    """Tense of the verb that governs ``doc.text[start:end]``, 0 when it cannot be told."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return 0
+    token = span.root
+    for _ in range(8):
+        if token.pos_ in ("VERB", "AUX") and token.dep_ not in ("aux", "auxpass"):
+            break
+        if token.head is token:
+            break
+        token = token.head
+    if token.pos_ not in ("VERB", "AUX"):
+        return 0
+    return _verb_direction(token)

@@ -1,0 +1,130 @@
+"""Time expressions (TIMEX3), resolved against the publication date.
+
+A rule-based tagger and normaliser in the spirit of HeidelTime and SUTime.  Each rule is a
+regular expression and a function that gives a match its TIMEX3 type and value
+(``storyline.enrich.time_rules_dates`` for calendar expressions,
+``storyline.enrich.time_rules_relative`` for expressions read from the publication date).
+All rules run over the text; where matches overlap the longest wins (the earlier rule on a
+tie); the survivors are then normalised left to right so that anaphoric expressions ("the
+quarter", "a year earlier", "the following Monday") can use what came before.
+
+Expressions that need a direction ("on Monday", "in March") take it from the tense of the
+governing verb: from the spaCy ``Doc`` when one is given, otherwise from lexical cues in the
+sentence ("will", "due to", "was", "-ed").  Without a publication date, explicit dates still
+resolve, durations and vague references keep their values, and everything relative to the
+publication date gets ``value=None``: nothing is ever resolved against today's date.
+
+    >>> import datetime as dt
+    >>> [(t.text, t.value) for t in find_times("Leaders will meet on Monday.", dt.date(2025, 12, 12))]
+    [('Monday', '2025-12-15')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from storyline.article import Article, TimeExpression
+from storyline.enrich.time_context import Context, Rule
+from storyline.enrich.time_rules_dates import RULES as DATE_RULES
+from storyline.enrich.time_rules_relative import RULES as RELATIVE_RULES
+
+if TYPE_CHECKING:
+    import re
+
+    from spacy.tokens import Doc
+
+__all__ = ["RULES", "add_times", "find_times", "parse_dct"]
+
+RULES: list[Rule] = [*DATE_RULES, *RELATIVE_RULES]
+
+
+def _candidates(text: str) -> list[tuple[int, int, int, Rule, re.Match[str]]]:
+    found = []
+    for priority, current in enumerate(RULES):
+        for match in current.pattern.finditer(text):
+            start, end = match.span()
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                found.append((start, end, priority, current, match))
+    return found
+
+
+def _select(text: str) -> list[tuple[int, int, Rule, re.Match[str]]]:
+    """Non-overlapping matches, longest first, earlier rule first on equal length."""
+    candidates = _candidates(text)
+    candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
+    taken: list[tuple[int, int]] = []
+    chosen = []
+    for start, end, _priority, current, match in candidates:
+        if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        taken.append((start, end))
+        chosen.append((start, end, current, match))
+    chosen.sort(key=lambda c: c[0])
+    return chosen
+
+
+def find_times(text: str, dct: dt.date | None, doc: Doc | None = None) -> list[TimeExpression]:
+    """The time expressions of ``text`` with TIMEX3 types and values.
+
+    ``dct`` is the document creation time (the publication date); ``doc``, when given,
+    must be the spaCy ``Doc`` of this same ``text`` and is used only to read tenses.
+    Offsets index ``text``.  A match whose rule rejects it on a closer look leaves room
+    for a shorter candidate at the same place.
+    """
+    if doc is not None and doc.text != text:
+        raise ValueError("doc must be the spaCy Doc of the same text")
+    context = Context(text=text, dct=dct, doc=doc)
+    pending = _select(text)
+    results: list[TimeExpression] = []
+    rejected: list[tuple[int, int]] = []
+    for start, end, current, match in pending:
+        built = current.build(match, context)
+        if built is None:
+            rejected.append((start, end))
+            continue
+        kind, value = built
+        results.append(TimeExpression(text=text[start:end], start=start, end=end, type=kind, value=value))
+    if rejected:
+        results.extend(_fill(text, rejected, results, context))
+        results.sort(key=lambda t: t.start)
+    return results
+
+
+def _fill(
+    text: str, holes: list[tuple[int, int]], kept: list[TimeExpression], context: Context
+) -> list[TimeExpression]:
+    """Shorter matches inside the spans of rejected ones ("in May 2020" after "May" failed)."""
+    occupied = [(t.start, t.end) for t in kept]
+    extra: list[TimeExpression] = []
+    candidates = sorted(_candidates(text), key=lambda c: (c[0] - c[1], c[2], c[0]))
+    for hole_start, hole_end in holes:
+        for start, end, _priority, current, match in candidates:
+            if start < hole_start or end > hole_end or (start, end) == (hole_start, hole_end):
+                continue
+            if any(start < o_end and o_start < end for o_start, o_end in occupied):
+                continue
+            built = current.build(match, context)
+            if built is None:
+                continue
+            occupied.append((start, end))
+            extra.append(TimeExpression(text[start:end], start, end, built[0], built[1]))
+    return extra
+
+
+def parse_dct(published: str | None) -> dt.date | None:
+    """The date part of an ISO publication date, None when absent or malformed."""
+    if not published:
+        return None
+    try:
+        return dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+
+
+def add_times(article: Article, doc: Doc | None = None) -> Article:
+    """The enrichment stage: fill ``article.times`` from its body and publication date."""
+    article.times = find_times(article.body, parse_dct(article.published), doc)
+    return article
