@@ -1,0 +1,234 @@
+"""Boilerplate learned from what repeats across articles of one source.
+
+A source (a publisher, else a folder or feed) wraps its articles in the same appeal,
+header and footer.  :class:`BoilerplateModel` counts word 5-gram shingles of the leading
+and trailing regions of each document, per source, over *distinct* documents: a shingle
+seen in two or more of them is boilerplate there.  Words rather than lines make the
+evidence survive layout changes (one appeal as one line in one dump and as six lines in
+another).  Three guards keep article text out of it:
+
+* only the edge regions are counted and queried, so a quotation repeated in the middle
+  of two articles is never boilerplate;
+* a near-duplicate document (the same article again, directly and via an aggregator)
+  is not independent evidence and is not counted;
+* the cleaner removes learned text only in a run that starts at an edge of the document.
+
+Memory is bounded: shingles are hashed to 48-bit integers, each source keeps at most
+``max_shingles`` counts (single sightings are pruned first) and ``max_sketches``
+near-duplicate sketches.  The state is plain JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from storyline.clean.text_lines import prepare
+
+STATE_VERSION = 1
+_WORD = re.compile(r"\w+")
+
+
+def _hash(gram: tuple[str, ...]) -> int:
+    digest = hashlib.blake2b(" ".join(gram).encode("utf-8"), digest_size=6).digest()
+    return int.from_bytes(digest, "big")
+
+
+@dataclass(slots=True)
+class Tokens:
+    """The words of a prepared text with their character spans."""
+
+    words: list[str]
+    spans: list[tuple[int, int]]
+
+    @classmethod
+    def of(cls, text: str) -> Tokens:
+        matches = list(_WORD.finditer(text.casefold()))
+        return cls([m.group(0) for m in matches], [m.span() for m in matches])
+
+
+@dataclass(slots=True)
+class _Source:
+    documents: int = 0
+    counts: dict[int, int] = field(default_factory=dict)
+    sketches: list[list[int]] = field(default_factory=list)  # ordered samples per document
+
+
+class BoilerplateModel:
+    """Per-source counts of edge shingles over distinct documents."""
+
+    def __init__(
+        self,
+        *,
+        shingle_size: int = 5,
+        edge_words: int = 500,
+        min_documents: int = 2,
+        max_shingles: int = 60_000,
+        max_sketches: int = 64,
+        sample_modulus: int = 6,
+        sketch_size: int = 240,
+    ) -> None:
+        self.shingle_size = shingle_size
+        self.edge_words = edge_words
+        self.min_documents = min_documents
+        self.max_shingles = max_shingles
+        self.max_sketches = max_sketches
+        self.sample_modulus = sample_modulus
+        self.sketch_size = sketch_size
+        self._sources: dict[str, _Source] = {}
+
+    # --- learning ----------------------------------------------------------------------------
+
+    def _hashes(self, tokens: Tokens) -> list[int]:
+        n = self.shingle_size
+        words = tokens.words
+        if len(words) < n:
+            return [_hash(tuple(words))] if words else []
+        return [_hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1)]
+
+    def _edge(self, index: int, count: int) -> bool:
+        """Shingle ``index`` of ``count`` lies in the leading or trailing region."""
+        return index < self.edge_words or index >= count - self.edge_words
+
+    def _sketch(self, hashes: list[int]) -> list[int]:
+        sample = [h for h in hashes if h % self.sample_modulus == 0]
+        if len(sample) > self.sketch_size:
+            half = self.sketch_size // 2
+            sample = sample[:half] + sample[-half:]
+        return sample
+
+    def observe(self, key: str, text: str) -> None:
+        """Add one raw document as evidence for source ``key``."""
+        hashes = self._hashes(Tokens.of(prepare(text).text))
+        if not hashes:
+            return
+        source = self._sources.setdefault(key, _Source())
+        sketch = self._sketch(hashes)
+        if any(_near_duplicate(sketch, other) for other in source.sketches):
+            return
+        source.sketches.append(sketch)
+        del source.sketches[: -self.max_sketches]
+        source.documents += 1
+        edge = {h for i, h in enumerate(hashes) if self._edge(i, len(hashes))}
+        for h in edge:
+            source.counts[h] = source.counts.get(h, 0) + 1
+        self._prune(source)
+
+    def _prune(self, source: _Source) -> None:
+        floor = 1
+        while len(source.counts) > self.max_shingles:
+            source.counts = {h: c for h, c in source.counts.items() if c > floor}
+            floor += 1
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def documents(self, key: str) -> int:
+        """How many distinct documents of ``key`` have been counted."""
+        source = self._sources.get(key)
+        return source.documents if source else 0
+
+    def keys(self) -> list[str]:
+        return sorted(self._sources)
+
+    def covered(self, key: str, text: str) -> list[tuple[int, int]]:
+        """Character spans of ``text`` (a :attr:`Prepared.text`) covered by learned shingles.
+
+        Only the leading and trailing regions can be covered.  Spans are merged and
+        sorted; each runs from the first to the last character of covered words.
+        """
+        source = self._sources.get(key)
+        if source is None or source.documents < self.min_documents:
+            return []
+        tokens = Tokens.of(text)
+        hashes = self._hashes(tokens)
+        n = min(self.shingle_size, len(tokens.words))
+        covered = [False] * len(tokens.words)
+        for i, h in enumerate(hashes):
+            if self._edge(i, len(hashes)) and source.counts.get(h, 0) >= self.min_documents:
+                covered[i : i + n] = [True] * n
+        spans: list[tuple[int, int]] = []
+        for flag, (start, end) in zip(covered, tokens.spans, strict=True):
+            if not flag:
+                continue
+            if spans and not text[spans[-1][1] : start].strip(" \n.,;:!?\"'“”‘’()-–—"):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return spans
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-serialisable snapshot; :meth:`from_state` restores it."""
+        return {
+            "version": STATE_VERSION,
+            "settings": {
+                "shingle_size": self.shingle_size,
+                "edge_words": self.edge_words,
+                "min_documents": self.min_documents,
+                "max_shingles": self.max_shingles,
+                "max_sketches": self.max_sketches,
+                "sample_modulus": self.sample_modulus,
+                "sketch_size": self.sketch_size,
+            },
+            "sources": {
+                key: {
+                    "documents": source.documents,
+                    "shingles": list(source.counts),
+                    "counts": list(source.counts.values()),
+                    "sketches": source.sketches,
+                }
+                for key, source in self._sources.items()
+            },
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> BoilerplateModel:
+        if state.get("version") != STATE_VERSION:
+            return cls()  # an older layout: start learning afresh rather than misread it
+        model = cls(**{name: int(value) for name, value in state.get("settings", {}).items()})
+        for key, data in state.get("sources", {}).items():
+            model._sources[key] = _Source(
+                documents=int(data["documents"]),
+                counts={int(h): int(c) for h, c in zip(data["shingles"], data["counts"], strict=True)},
+                sketches=[[int(h) for h in sketch] for sketch in data["sketches"]],
+            )
+        return model
+
+
+# --- near duplicates ---------------------------------------------------------------------------
+
+_MIN_SAMPLES = 4
+
+
+def _anchored(order: list[int], shared: set[int]) -> int:
+    """How many shared samples lie within the first or last ``len(shared)`` samples.
+
+    Boilerplate shared at the start and at the end fits in those two windows; a shared
+    body behind a header of its own does not.
+    """
+    window = len(shared) + 2
+    last = len(order) - window
+    return sum(1 for i, h in enumerate(order) if h in shared and (i < window or i >= last))
+
+
+def _near_duplicate(a: list[int], b: list[int]) -> bool:
+    """The same article twice, told apart from two articles that share only boilerplate.
+
+    Shared boilerplate sits at the edges of both documents; a shared article body fills
+    most of the smaller document, or sits away from the edges of one of them.
+    """
+    if len(a) < _MIN_SAMPLES or len(b) < _MIN_SAMPLES:
+        return a == b and bool(a)
+    shared = set(a) & set(b)
+    if not shared:
+        return False
+    containment = len(shared) / min(len(a), len(b))
+    if containment >= 0.8:
+        return True
+    if containment < 0.3:
+        return False
+    anchored = min(_anchored(a, shared), _anchored(b, shared))
+    return anchored < 0.8 * len(shared)

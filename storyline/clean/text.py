@@ -1,0 +1,239 @@
+"""Cleaning plain-text dumps: boilerplate, chrome and captions out, metadata recovered.
+
+:func:`clean_text` reads top to bottom:
+
+1. prepare: normalise whitespace, take the ``date YYYY-MM-DD`` header, cut sentences;
+2. label each sentence by shape (:func:`storyline.clean.text_lines.label`) and, given a
+   :class:`BoilerplateModel`, by what repeats across articles of the source;
+3. remove the boilerplate run at the start and at the end of the document (a run starts
+   at an edge and may bridge a few prose sentences between two appeal sentences);
+4. read publisher, authors and headline from the header lines;
+5. remove gallery markers and photo captions anywhere;
+6. join what is left into paragraphs separated by one blank line.
+
+Every sentence that is not removed stays in the body, in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from storyline.article import Extraction, Skip
+from storyline.clean import patterns
+from storyline.clean.boilerplate import BoilerplateModel
+from storyline.clean.publishers import aggregator_in
+from storyline.clean.text_header import Header, publisher_in_appeal, read_header
+from storyline.clean.text_lines import (
+    Label,
+    Prepared,
+    Unit,
+    bodylike,
+    caption_at_end,
+    ends_sentence,
+    glued_captions,
+    label,
+    prepare,
+    quoted_share,
+    units,
+    word_count,
+)
+
+__all__ = ["clean_text", "source_key"]
+
+_MAX_BRIDGE = 2  # prose sentences a run of appeal sentences may bridge
+_LEARNED_SHARE = 0.6  # share of a sentence's characters covered by learned shingles
+_MARKER_CAPTION_WORDS = 40
+
+
+@dataclass(slots=True)
+class _Analysis:
+    prepared: Prepared
+    units: list[Unit]
+    labels: list[Label]
+    removed_units: set[int] = field(default_factory=set)
+    header: Header = field(default_factory=Header)
+    publisher_method: str | None = None
+    via: str | None = None
+    edge_text: str = ""  # what the leading and trailing runs removed
+
+
+def _learned_share(unit: Unit, spans: list[tuple[int, int]]) -> float:
+    start, end = unit.offset, unit.offset + len(unit.text)
+    inside = sum(max(0, min(end, e) - max(start, s)) for s, e in spans)
+    return inside / max(1, end - start)
+
+
+def _labels(
+    prepared: Prepared, found: list[Unit], model: BoilerplateModel | None, key: str | None
+) -> list[Label]:
+    labels = [label(unit.text) for unit in found]
+    if model is None or key is None:
+        return labels
+    spans = model.covered(key, prepared.text)
+    if not spans:
+        return labels
+    for i, unit in enumerate(found):
+        if labels[i].strong or quoted_share(unit.text) >= 0.5:
+            continue  # quotations speak for someone else, even when they repeat
+        if _learned_share(unit, spans) >= _LEARNED_SHARE:
+            labels[i] = Label.LEARNED
+    return labels
+
+
+def _run(order: list[int], found: list[Unit], labels: list[Label]) -> list[int]:
+    """Indices (in ``order``) of the boilerplate run that starts at this edge of the document.
+
+    Weak sentences (short, or addressing the reader) are absorbed.  Up to two prose
+    sentences are bridged, but only between two sentences recognised by shape: learned
+    evidence covers a repeated appeal whole and needs no bridge.  Prose that looks like
+    body text before any boilerplate ends the search.
+    """
+    run_start: int | None = None
+    last: int | None = None
+    gap = 0
+    for position, i in enumerate(order):
+        lab = labels[i]
+        if lab.strong:
+            if run_start is None:
+                run_start = position
+            elif gap and (lab is Label.LEARNED or labels[order[last or 0]] is Label.LEARNED):
+                break
+            last, gap = position, 0
+        elif lab is Label.PROSE:
+            if run_start is None:
+                if bodylike(found[i].text):
+                    break
+                continue
+            gap += 1
+            if gap > _MAX_BRIDGE:
+                break
+    if run_start is None or last is None:
+        return []
+    return order[run_start : last + 1]
+
+
+def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Analysis:
+    prepared = prepare(text)
+    found = units(prepared)
+    labels = _labels(prepared, found, model, key)
+    analysis = _Analysis(prepared, found, labels)
+    forward = list(range(len(found)))
+    leading = _run(forward, found, labels)
+    trailing = _run(forward[::-1], found, labels)
+    if trailing:  # everything below the topmost boilerplate sentence of the footer goes
+        trailing = list(range(min(trailing), len(found)))
+    analysis.removed_units = set(leading) | set(trailing)
+    edge = [found[i].text for i in sorted(analysis.removed_units)]
+    analysis.edge_text = " ".join(edge)
+
+    lines = prepared.lines
+    removed_lines = _fully_removed_lines(found, analysis.removed_units)
+    chrome_lines = {found[i].line for i in range(len(found)) if labels[i] in (Label.CHROME, Label.APPEAL)}
+    body_start = next(
+        (u.line for i, u in enumerate(found) if i not in analysis.removed_units and bodylike(u.text)),
+        len(lines),
+    )
+    zone = list(range(body_start))
+    analysis.header = read_header(lines, zone, chrome_lines, removed_lines, prepared.blank_after)
+    if analysis.header.publisher:
+        analysis.publisher_method = "chrome"
+    else:
+        appeal_publisher = publisher_in_appeal(analysis.edge_text)
+        if appeal_publisher:
+            analysis.header.publisher = appeal_publisher
+            analysis.publisher_method = "appeal"
+    self_named = patterns.AGGREGATOR_SELF_NAME.search(analysis.edge_text)
+    analysis.via = self_named.group(1) if self_named else aggregator_in(analysis.edge_text)
+    return analysis
+
+
+def _fully_removed_lines(found: list[Unit], removed: set[int]) -> set[int]:
+    by_line: dict[int, bool] = {}
+    for i, unit in enumerate(found):
+        by_line[unit.line] = by_line.get(unit.line, True) and i in removed
+    return {line for line, gone in by_line.items() if gone}
+
+
+def _body(analysis: _Analysis, removed: list[str]) -> list[str]:
+    """Paragraphs left after boilerplate, metadata lines, markers and captions are taken out."""
+    kept: dict[int, list[str]] = {}
+    for i, unit in enumerate(analysis.units):
+        if i in analysis.removed_units:
+            continue
+        kept.setdefault(unit.line, []).append(unit.text)
+    paragraphs: list[str] = []
+    after_marker = False
+    for line_no in sorted(kept):
+        if line_no in analysis.header.used:
+            continue
+        line = " ".join(kept[line_no])
+        if patterns.MARKER_LINE.match(line) or patterns.CALL_TO_ACTION.match(line):
+            removed.append(line)
+            after_marker = True
+            continue
+        if caption_at_end(line) or (
+            after_marker and word_count(line) <= _MARKER_CAPTION_WORDS and not ends_sentence(line)
+        ):
+            removed.append(line)
+            after_marker = False
+            continue
+        after_marker = False
+        for start, end in reversed(glued_captions(line)):
+            removed.append(line[start:end].strip())
+            line = (line[:start].rstrip() + " " + line[end:].lstrip()).strip()
+        if word_count(line):
+            paragraphs.append(line)
+    return paragraphs
+
+
+def clean_text(text: str, model: BoilerplateModel | None = None, key: str | None = None) -> Extraction:
+    """Clean one plain-text dump; raises :class:`Skip` when no article text is left."""
+    if not text.strip():
+        raise Skip("empty text")
+    analysis = _analyse(text, model, key)
+    removed = _edge_pieces(analysis)
+    paragraphs = _body(analysis, removed)
+    if not any(bodylike(p) for p in paragraphs):
+        raise Skip("no article text: only boilerplate, chrome or captions")
+    header = analysis.header
+    extracted_by = {"body": "text-dump"}
+    if analysis.prepared.published:
+        extracted_by["published"] = "text-header"
+    if header.publisher and analysis.publisher_method:
+        extracted_by["publisher"] = analysis.publisher_method
+    if header.title:
+        extracted_by["title"] = "chrome" if header.publisher or header.authors else "headline"
+    if header.authors:
+        extracted_by["authors"] = "chrome"
+    if analysis.via:
+        extracted_by["via"] = "chrome"
+    return Extraction(
+        body="\n\n".join(paragraphs),
+        title=header.title,
+        authors=list(header.authors),
+        published=analysis.prepared.published,
+        publisher=header.publisher,
+        via=analysis.via,
+        extracted_by=extracted_by,
+        removed=removed,
+    )
+
+
+def _edge_pieces(analysis: _Analysis) -> list[str]:
+    """The removed edge runs as one string per line they touched."""
+    pieces: dict[int, list[str]] = {}
+    for i in sorted(analysis.removed_units):
+        unit = analysis.units[i]
+        pieces.setdefault(unit.line, []).append(unit.text)
+    return [" ".join(parts) for _, parts in sorted(pieces.items())]
+
+
+def source_key(text: str, collection: str | None) -> str:
+    """The key boilerplate evidence is pooled under: the publisher when the text names it
+    (in a header or an appeal), else the collection (folder, feed), else ``"unknown"``."""
+    publisher = _analyse(text, None, None).header.publisher if text.strip() else None
+    if publisher:
+        return f"publisher:{publisher}"
+    if collection:
+        return f"collection:{collection}"
+    return "unknown"
