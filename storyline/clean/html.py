@@ -26,7 +26,7 @@ from trafilatura.metadata import Document, extract_metadata
 from trafilatura.utils import load_html
 
 from storyline.article import Extraction, Skip
-from storyline.clean.html_body import Body, clean_paragraphs
+from storyline.clean.html_body import Body, clean_paragraphs, words
 from storyline.clean.html_meta import clean_date, date_params, declared_language, split_authors
 
 __all__ = ["HtmlOptions", "extract_html"]
@@ -67,7 +67,7 @@ def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAU
     meta = _metadata(tree, url)
     title = _text_or_none(meta.title)
     body = _body(tree, url, title, options)
-    if not body.paragraphs:
+    if not _is_article_text(body):
         raise Skip(NO_TEXT)
 
     extracted_by = {"body": body.method}
@@ -86,7 +86,9 @@ def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAU
     publisher = _text_or_none(meta.sitename)
     if publisher:
         result.publisher = publisher
-        extracted_by["publisher"] = "trafilatura"
+        # trafilatura falls back to the host name when the page names no site
+        from_host = "." in publisher and " " not in publisher
+        extracted_by["publisher"] = "url-host" if from_host else "trafilatura"
     language = declared_language(tree)
     if language:
         result.language = language
@@ -94,7 +96,7 @@ def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAU
     page_url = _text_or_none(meta.url) or url
     if page_url:
         result.url = page_url
-        extracted_by["url"] = "trafilatura" if meta.url else "given"
+        extracted_by["url"] = "trafilatura" if meta.url and meta.url != url else "given"
     return result
 
 
@@ -161,6 +163,16 @@ def _body(tree: HtmlElement, url: str | None, title: str | None, options: HtmlOp
     )
     full.method = "trafilatura-full"
     return full if len(full.text) > len(main.text) else main
+
+
+# Less than this is a label, a link list or an error message, not an article.
+MIN_WORDS = 10
+MIN_CHARS = 60
+
+
+def _is_article_text(body: Body) -> bool:
+    text = body.text
+    return bool(text) and (len(words(text)) >= MIN_WORDS or len(text) >= MIN_CHARS)
 
 
 def _text_or_none(value: object) -> str | None:

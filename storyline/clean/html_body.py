@@ -19,7 +19,7 @@ _SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^(?:[-*•·▪►]\s+)")
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]»。！？」』]$")
+_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’)\]»」』]*$")
 
 
 def normalise(text: str) -> str:
@@ -153,12 +153,20 @@ _LABEL_PHRASES = frozenset(
         "flipboard",
         "google",
         "thank you",
+        "weiterlesen",
+        "mehr lesen",
+        "lire la suite",
+        "lire plus",
+        "leer más",
+        "leia mais",
+        "continua a leggere",
+        "leggi tutto",
     }
 )
 # Calls to action: short paragraphs that ask the reader to do something with the site.
 _CALL_TO_ACTION = re.compile(
     r"\b(?:(?:sign up|subscribe|register) (?:for|to) (?:our|the) (?:\w+ )?(?:newsletter|daily|weekly|email)|"
-    r"(?:our|the) newsletter|follow us on|download (?:our|the) app|an error has occurred|"
+    r"(?:our|the) newsletter|subscribe to [\w.’']+ newsletters?|follow (?:us|him|her|them) on|download (?:our|the) app|an error has occurred|"
     r"please try again later|this article has been sent to|for your personal, non-commercial use|"
     r"to order presentation-ready copies|enable javascript|your browser does not support|"
     r"we use cookies|accept cookies)\b",
@@ -189,8 +197,8 @@ def drop_interface_text(body: Body) -> None:
     body.drop(keep, "interface")
 
 
-_SHORT_WORDS = 5
-_SHORT_CHARS = 40
+_SHORT_WORDS = 6
+_SHORT_CHARS = 50
 _MENU_RUN = 8
 
 

@@ -106,11 +106,14 @@ def split_authors(raw: str | None) -> list[str]:
     text = re.sub(r"\s+", " ", text).strip()
     names: list[str] = []
     for part in _SEPARATORS.split(text):
-        part = _BY_PREFIX.sub("", part).strip(" -–—:()[]\"'.")
-        if not part:
-            continue
+        part = _BY_PREFIX.sub("", part).strip(" -–—:()[]\"'")
         if _NAME_SUFFIX.match(part) and names:
             names[-1] = f"{names[-1]} {part.rstrip('.')}."
+            continue
+        last = part.rsplit(" ", 1)[-1]
+        if not (_NAME_SUFFIX.match(last) or len(last.rstrip(".")) == 1):
+            part = part.rstrip(".")
+        if not part:
             continue
         if not _looks_like_name(part):
             continue

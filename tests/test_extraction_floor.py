@@ -1,0 +1,58 @@
+"""Quality floor: the real HTML extractor over the AEB dev pages, scored with the benchmark's metric.
+
+The metric and the page loader are those of ``benchmarks/extraction.py``; the floor sits a
+little below the figure measured there (see ``benchmarks/results/extraction.md``), so a
+change that makes extraction worse fails here instead of slipping by.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+AEB = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction" / "aeb-dev"
+
+F1_FLOOR = 0.955
+PRECISION_FLOOR = 0.950
+RECALL_FLOOR = 0.955
+
+
+def _benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "benchmark_extraction", REPO / "benchmarks" / "extraction.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    if not (AEB / "ground-truth.json").exists():
+        pytest.skip(f"needs the AEB pages in {AEB} (../shared beside the repo), which are absent")
+    return _benchmark()
+
+
+def test_metric_on_known_cases(bench: ModuleType) -> None:
+    text = "one two three four five six"
+    assert bench.shingle_match(text, text) == (1.0, 0.0, 0.0)
+    tp, fp, fn = bench.shingle_match(text, "one two three four")
+    assert (tp, fp, fn) == (pytest.approx(1 / 3), 0.0, pytest.approx(2 / 3))
+    assert bench.prf([(1.0, 0.0, 0.0), (0.0, 0.0, 1.0)]) == (1.0, 0.5, pytest.approx(2 / 3))
+
+
+def test_extraction_quality_floor(bench: ModuleType) -> None:
+    pages = bench.load_pages(AEB)
+    assert len(pages) >= 100
+    result = bench.evaluate("storyline", bench.storyline_extractor, pages, n_bootstrap=0)
+    assert result.empty == 0
+    assert result.f1 >= F1_FLOOR, result.summary()
+    assert result.precision >= PRECISION_FLOOR, result.summary()
+    assert result.recall >= RECALL_FLOOR, result.summary()
