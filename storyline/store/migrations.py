@@ -202,9 +202,101 @@ def m004_stories(conn: Connection, dialect: str) -> None:
     )
 
 
+def m005_web(conn: Connection, dialect: str) -> None:
+    """Accounts, sessions, API tokens, follows, reading history and saved searches."""
+    _run(
+        conn,
+        """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions (user_id);
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE follows (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, kind, target_id)
+        );
+        CREATE TABLE reads (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            first_read TEXT NOT NULL,
+            last_read TEXT NOT NULL,
+            times INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (user_id, kind, target_id)
+        );
+        CREATE INDEX reads_recent ON reads (user_id, last_read);
+        CREATE TABLE saved_searches (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            query TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX saved_searches_user ON saved_searches (user_id)
+        """,
+    )
+
+
+def m006_search(conn: Connection, dialect: str) -> None:
+    """Full-text search over title and body, kept in sync with ``articles``.
+
+    SQLite: an external-content FTS5 table maintained by triggers, backfilled
+    here.  PostgreSQL: a generated ``tsvector`` column with a GIN index.
+    """
+    if dialect == "postgresql":
+        _run(
+            conn,
+            """
+            ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+                setweight(to_tsvector('simple', coalesce(title, '')), 'A')
+                || setweight(to_tsvector('simple', body), 'B')) STORED;
+            CREATE INDEX articles_search ON articles USING GIN (search_vector)
+            """,
+        )
+        return
+    # Trigger bodies hold semicolons, so each statement runs on its own.
+    for statement in (
+        "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles',"
+        " content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN"
+        " INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body); END",
+        "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN"
+        " INSERT INTO articles_fts (articles_fts, rowid, title, body)"
+        " VALUES ('delete', old.rowid, old.title, old.body); END",
+        "CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN"
+        " INSERT INTO articles_fts (articles_fts, rowid, title, body)"
+        " VALUES ('delete', old.rowid, old.title, old.body);"
+        " INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body); END",
+        "INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')",
+    ):
+        conn.execute(text(statement))
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
     (3, "enrichment", m003_enrichment),
     (4, "stories", m004_stories),
+    (5, "web", m005_web),
+    (6, "search", m006_search),
 ]
