@@ -20,6 +20,7 @@ from storyline.store.base import StoreError, now
 from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.migrations import MIGRATIONS
 from storyline.store.stories import StoryQueries
+from storyline.store.web import WebQueries
 
 
 def _engine_for(location: str) -> Engine:
@@ -64,7 +65,7 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(EnrichmentQueries, StoryQueries):
+class Store(EnrichmentQueries, StoryQueries, WebQueries):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:

@@ -1,0 +1,171 @@
+"""Full-text search over articles, with filters, grouped by story.
+
+The text index lives in the database: an FTS5 table on SQLite, a ``tsvector``
+column on PostgreSQL (see migration 6).  Everything dialect-specific is in
+:data:`DIALECTS`: how to join the index, match a query, rank and cut a snippet.
+The rest (parsing the user's words, filters, grouping) is shared.
+
+Snippets come back with the matched words between ``MARK_START`` and
+``MARK_END`` control characters, so a renderer can escape the text first and
+only then turn the markers into ``<mark>`` elements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storyline.store import Store
+
+MARK_START = "\x02"
+MARK_END = "\x03"
+
+_TOKEN = re.compile(r'"([^"]+)"|([\w\'’-]+\*?)', re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How one database runs a text query; ``:match`` is bound to :func:`match_expression`."""
+
+    join: str  # joined after ``FROM articles a``
+    where: str
+    rank: str  # lower is better
+    snippet: str
+
+
+DIALECTS: dict[str, Dialect] = {
+    "sqlite": Dialect(
+        join="JOIN articles_fts ON articles_fts.rowid = a.rowid",
+        where="articles_fts MATCH :match",
+        rank="bm25(articles_fts, 4.0, 1.0)",
+        snippet=f"snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', '…', 28)",
+    ),
+    "postgresql": Dialect(
+        join="",
+        where="a.search_vector @@ to_tsquery('simple', :match)",
+        rank="-ts_rank(a.search_vector, to_tsquery('simple', :match))",
+        snippet=(f"ts_headline('simple', a.body, to_tsquery('simple', :match),"
+                 f" 'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20')"),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    words: tuple[str, ...]  # one word, or several for a quoted phrase
+    prefix: bool = False
+
+
+@dataclass(slots=True)
+class SearchQuery:
+    """What the user asked: words and filters (all optional)."""
+
+    q: str = ""
+    person: str | None = None  # canonical entity id
+    outlet: str | None = None  # publisher name
+    story: str | None = None
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+    limit: int = 100
+
+    def terms(self) -> list[Term]:
+        return parse_terms(self.q)
+
+    def is_empty(self) -> bool:
+        return not (self.terms() or self.person or self.outlet or self.story or self.date_from or self.date_to)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"q": self.q, "person": self.person, "outlet": self.outlet, "story": self.story,
+                "from": self.date_from, "to": self.date_to}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SearchQuery:
+        return cls(q=data.get("q") or "", person=data.get("person") or None, outlet=data.get("outlet") or None,
+                   story=data.get("story") or None, date_from=data.get("from") or None,
+                   date_to=data.get("to") or None)
+
+
+@dataclass(slots=True)
+class Hit:
+    article_id: str
+    title: str | None
+    publisher: str | None
+    published: str | None
+    story_id: str | None
+    snippet: str  # plain text with MARK_START/MARK_END around matches
+
+
+@dataclass(slots=True)
+class StoryGroup:
+    story_id: str | None  # None gathers articles not (yet) in a story
+    title: str | None
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SearchResults:
+    query: SearchQuery
+    total: int
+    groups: list[StoryGroup]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query.to_dict(),
+            "total": self.total,
+            "groups": [
+                {"story": {"id": g.story_id, "title": g.title} if g.story_id else None,
+                 "articles": [{"id": h.article_id, "title": h.title, "publisher": h.publisher,
+                               "published": h.published,
+                               "snippet": h.snippet.replace(MARK_START, "").replace(MARK_END, "")}
+                              for h in g.hits]}
+                for g in self.groups
+            ],
+        }
+
+
+def parse_terms(text: str) -> list[Term]:
+    """Words and "quoted phrases"; a trailing ``*`` asks for a prefix match."""
+    terms: list[Term] = []
+    for phrase, token in _TOKEN.findall(text or ""):
+        words = tuple(_WORD.findall(phrase or token))
+        if words:
+            terms.append(Term(words, prefix=bool(token) and token.endswith("*") and len(words) == 1))
+    return terms[:32]
+
+
+def match_expression(terms: list[Term], dialect: str) -> str:
+    """The index query for ``terms`` (all must match), safe to bind as a parameter."""
+    if dialect == "postgresql":
+        parts = []
+        for term in terms:
+            words = [w.replace("'", "") for w in term.words]
+            part = " <-> ".join(f"'{w}'" for w in words)
+            parts.append(part + (":*" if term.prefix else ""))
+        return " & ".join(parts)
+    parts = []
+    for term in terms:
+        phrase = " ".join(term.words).replace('"', '""')
+        parts.append(f'"{phrase}"' + ("*" if term.prefix else ""))
+    return " ".join(parts)
+
+
+def search(store: Store, query: SearchQuery) -> SearchResults:
+    """Run ``query`` and group the matching articles by story, best story first."""
+    if query.is_empty():
+        return SearchResults(query, 0, [])
+    hits = store.search_articles(query)
+    groups: dict[str | None, StoryGroup] = {}
+    for hit in hits:
+        group = groups.get(hit.story_id)
+        if group is None:
+            group = groups[hit.story_id] = StoryGroup(hit.story_id, None)
+        group.hits.append(hit)
+    titles = store.story_titles([sid for sid in groups if sid])
+    for group in groups.values():
+        if group.story_id:
+            group.title = titles.get(group.story_id)
+    ordered = sorted(groups.values(), key=lambda g: g.story_id is None)  # stable: rank order kept
+    return SearchResults(query, len(hits), ordered)
