@@ -203,22 +203,25 @@ class BoilerplateModel:
 _MIN_SAMPLES = 4
 
 
-def _anchored(order: list[int], shared: set[int]) -> int:
-    """How many shared samples lie within the first or last ``len(shared)`` samples.
-
-    Boilerplate shared at the start and at the end fits in those two windows; a shared
-    body behind a header of its own does not.
-    """
-    window = len(shared) + 2
-    last = len(order) - window
-    return sum(1 for i, h in enumerate(order) if h in shared and (i < window or i >= last))
+def _edge_run(order: list[int], shared: set[int]) -> int:
+    """How many shared samples open ``order`` in one run (one unshared sample may interrupt it)."""
+    count = 0
+    missed = False
+    for h in order:
+        if h in shared:
+            count += 1
+        elif missed:
+            break
+        else:
+            missed = True
+    return count
 
 
 def _near_duplicate(a: list[int], b: list[int]) -> bool:
     """The same article twice, told apart from two articles that share only boilerplate.
 
-    Shared boilerplate sits at the edges of both documents; a shared article body fills
-    most of the smaller document, or sits away from the edges of one of them.
+    Shared boilerplate opens or closes *both* documents; the same article shares its body,
+    which fills most of the smaller document, or sits away from the edges they share.
     """
     if len(a) < _MIN_SAMPLES or len(b) < _MIN_SAMPLES:
         return a == b and bool(a)
@@ -230,5 +233,8 @@ def _near_duplicate(a: list[int], b: list[int]) -> bool:
         return True
     if containment < 0.3:
         return False
-    anchored = min(_anchored(a, shared), _anchored(b, shared))
-    return anchored < 0.8 * len(shared)
+    lead = min(_edge_run(a, shared), _edge_run(b, shared))
+    trail = min(_edge_run(a[::-1], shared), _edge_run(b[::-1], shared))
+    if not lead and not trail:
+        return True
+    return len(shared) - lead - trail >= 0.5 * len(shared)

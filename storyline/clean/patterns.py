@@ -44,7 +44,7 @@ CALL_TO_ACTION = re.compile(
     r"|(?:related|more|top|recommended|popular|trending|latest|most read|editor'?s'? picks) (?:stories|articles|news|reads|posts|videos)"
     r"|(?:our|editor'?s'?|today'?s) picks|share (?:this|on \w+)|follow us(?: on \w+)?"
     r"|[\w-]+ days? free|free trial|try (?:it )?(?:for )?free"
-    r")[.!:]?$",
+    r")(?: (?:with|on|in|at|from) [A-Z][\w.]*(?: [A-Z][\w.]*){0,3})?[.!:]?$",  # "... with Newsdeck"
     _I,
 )
 
@@ -79,7 +79,7 @@ AGGREGATOR_SELF_NAME = re.compile(
 # words (or known lower-case joiners) separated by "/", ";", "," or " via ".
 CREDIT = re.compile(
     r"\((?P<credit>(?:Photo(?:graph)?s?:?\s*|Image:?\s*|Picture:?\s*|Credit:?\s*)?"
-    r"[A-Z][\w.&'’-]*(?:[ /;,-]+(?:[A-Z][\w.&'’-]*|via|for|and|de|van|von|der|da|di|la|le|du|el|al|bin|photo|images?|pool|handout|file))*)\)"
+    r"[A-Z][\w.&'’-]*:?(?:[ /;,-]+(?:[A-Z][\w.&'’-]*:?|via|for|and|de|van|von|der|da|di|la|le|du|el|al|bin|photo|images?|pool|handout|file))*)\)"
 )
 # Characters that end a sentence; a caption's text before its credit does not end with one.
 SENTENCE_END = re.compile(r"[.!?:;…]$")

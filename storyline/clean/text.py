@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from storyline.article import Extraction, Skip
 from storyline.clean import patterns
 from storyline.clean.boilerplate import BoilerplateModel
-from storyline.clean.publishers import aggregator_in
+from storyline.clean.publishers import aggregator_in, normalise_publisher
 from storyline.clean.text_header import Header, publisher_in_appeal, read_header
 from storyline.clean.text_lines import (
     Label,
@@ -129,12 +129,29 @@ def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Ana
     lines = prepared.lines
     removed_lines = _fully_removed_lines(found, analysis.removed_units)
     chrome_lines = {found[i].line for i in range(len(found)) if labels[i] in (Label.CHROME, Label.APPEAL)}
+    after_lead = max(leading) + 1 if leading else 0
     body_start = next(
-        (u.line for i, u in enumerate(found) if i not in analysis.removed_units and bodylike(u.text)),
+        (
+            u.line
+            for i, u in enumerate(found[after_lead:], after_lead)
+            if i not in analysis.removed_units and bodylike(u.text)
+        ),
         len(lines),
     )
     zone = list(range(body_start))
     analysis.header = read_header(lines, zone, chrome_lines, removed_lines, prepared.blank_after)
+    if analysis.header.used:  # above the publisher, byline or headline of a header is chrome
+        top = min(analysis.header.used)
+        above = {i for i, unit in enumerate(found) if unit.line < top}
+        edge.extend(found[i].text for i in sorted(above - analysis.removed_units))
+        analysis.removed_units |= above
+        analysis.edge_text = " ".join(edge)
+    if analysis.header.publisher is None:  # a name line that the appeal also names
+        spare = [i for i in zone if i not in analysis.header.used | removed_lines | chrome_lines]
+        named = next((i for i in spare if _named_in(lines[i], analysis.edge_text)), None)
+        if named is not None:
+            analysis.header.publisher = normalise_publisher(lines[named])
+            analysis.header.used.add(named)
     if analysis.header.publisher:
         analysis.publisher_method = "chrome"
     else:
@@ -145,6 +162,11 @@ def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Ana
     self_named = patterns.AGGREGATOR_SELF_NAME.search(analysis.edge_text)
     analysis.via = self_named.group(1) if self_named else aggregator_in(analysis.edge_text)
     return analysis
+
+
+def _named_in(line: str, text: str) -> bool:
+    words = line.split()
+    return 1 <= len(words) <= 6 and all(w[0].isupper() for w in words) and line in text
 
 
 def _fully_removed_lines(found: list[Unit], removed: set[int]) -> set[int]:

@@ -130,7 +130,11 @@ class Label(Enum):
 
 def label(text: str) -> Label:
     """What one sentence looks like, by shape and the documented patterns only."""
-    if patterns.CALL_TO_ACTION.match(text) or patterns.MARKER_LINE.match(text):
+    if (
+        patterns.CALL_TO_ACTION.match(text)
+        or patterns.MARKER_LINE.match(text)
+        or patterns.AGGREGATOR_SELF_NAME.search(text)
+    ):
         return Label.CHROME
     own = unquoted(text)
     words = word_count(text)
