@@ -52,8 +52,11 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 _LATIN = frozenset({
     "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4",
     "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_roman",
-    "mac_latin2", "cp850", "cp437", "cp858",
+    "mac_latin2", "mac_iceland", "mac_turkish", "cp437", "cp775", "cp850", "cp852", "cp858", "cp860",
+    "cp861", "cp863", "cp865",
 })
+# Letters of Western European languages, as Windows-1252 decodes them.
+_WESTERN = frozenset("àâäáãåçéèêëíìîïñóòôöõøúùûüýÿæœßÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕØÚÙÛÜÝŸÆŒ")
 # Labels that browsers read as Windows-1252 (WHATWG Encoding Standard).
 _AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"})
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -117,11 +120,16 @@ def declared_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _letterlike(text: str) -> float:
+def _plausible(text: str, letters: frozenset[str] | None = None) -> float:
+    """Share of non-ASCII characters that are letters (of ``letters``, if given) or text punctuation."""
     rest = [c for c in text if ord(c) > 127]
     if not rest:
         return 1.0
-    good = sum(1 for c in rest if c.isalpha() or c in _TEXT_PUNCT or unicodedata.category(c) == "Zs")
+    good = sum(
+        1 for c in rest
+        if (c in letters if letters is not None else c.isalpha())
+        or c in _TEXT_PUNCT or unicodedata.category(c) == "Zs"
+    )
     return good / len(rest)
 
 
@@ -136,7 +144,7 @@ def _detect(data: bytes) -> str:
     text = str(match)
     if guess in _LATIN and guess != "cp1252":
         western = data.decode("cp1252", errors="storyline-cp1252")
-        if _letterlike(western) >= _letterlike(text):
+        if _plausible(western, _WESTERN) >= _plausible(text):
             return western
     return text
 

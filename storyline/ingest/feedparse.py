@@ -91,9 +91,9 @@ def check_xml(content: bytes) -> None:
     try:
         SafeET.fromstring(content, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:
-        if exc.system_id or exc.public_id:
+        if exc.sysid or exc.pubid:
             raise HostileFeed(
-                f"refused hostile XML: external entity {exc.name!r} ({exc.system_id or exc.public_id}), "
+                f"refused hostile XML: external entity {exc.name!r} ({exc.sysid or exc.pubid}), "
                 "an XXE attempt"
             ) from None
         raise HostileFeed(

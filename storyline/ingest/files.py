@@ -24,15 +24,22 @@ def is_glob(pattern: str) -> bool:
 
 
 def walk(folder: Path) -> Iterator[Path]:
-    """Every file under ``folder``, sorted by path, skipping hidden files and folders.
+    """Every file under ``folder`` in path order, skipping hidden files and folders.
 
     Symbolic links to folders are not followed (no loops); links to files are read.
     """
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from walk(Path(entry.path))
+        elif entry.is_file():
+            yield Path(entry.path)
 
 
 def expand(pattern: str) -> list[Path]:

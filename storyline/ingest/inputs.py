@@ -62,9 +62,17 @@ def read_inputs(inputs: Iterable[str], options: IngestOptions) -> Iterator[Item]
     network = _Network(options)
     try:
         for item in inputs:
-            yield from _read_input(item, options, network)
+            yield from _guarded(item, _read_input(item, options, network))
     finally:
         network.close()
+
+
+def _guarded(source: str, items: Iterator[Item]) -> Iterator[Item]:
+    """``items``, ending in a failure for ``source`` if reading it breaks unexpectedly."""
+    try:
+        yield from items
+    except Exception as exc:  # a reader bug or a library failing on odd input: fail this item only
+        yield Failure(source, f"unexpected error while reading: {type(exc).__name__}: {exc}")
 
 
 def _read_input(item: str, options: IngestOptions, network: _Network) -> Iterator[Item]:
@@ -79,7 +87,7 @@ def _read_input(item: str, options: IngestOptions, network: _Network) -> Iterato
     if path.is_dir():
         folder = path.absolute()
         for file in walk(folder):
-            yield from _read_path(file, options, network, str(folder))
+            yield from _guarded(str(file), _read_path(file, options, network, str(folder)))
     elif path.exists():
         yield from _read_path(path.absolute(), options, network, None)
     elif is_glob(item):
@@ -87,7 +95,7 @@ def _read_input(item: str, options: IngestOptions, network: _Network) -> Iterato
         if not matches:
             yield Failure(item, "no files match this pattern")
         for file in matches:
-            yield from _read_path(file.absolute(), options, network, item)
+            yield from _guarded(str(file.absolute()), _read_path(file.absolute(), options, network, item))
     else:
         yield Failure(item, "no such file or folder")
 

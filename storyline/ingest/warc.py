@@ -9,6 +9,7 @@ archive that breaks part way yields what was read before the break and one
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,16 +72,38 @@ def _record(record: ArcWarcRecord, path: Path, options: IngestOptions) -> RawDoc
     )
 
 
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 def read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Failure]:
-    """The pages of one archive, in archive order."""
-    read = 0
-    try:
-        with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
-                item = _record(record, path, options)
-                if item is not None:
-                    read += 1
-                    yield item
-    except Exception as exc:  # warcio raises many kinds on corrupt input
-        detail = str(exc).strip() or type(exc).__name__
-        yield Failure(str(path), f"archive is truncated or corrupt after {read} documents; rest skipped: {detail}")
+    """The pages of one archive, in archive order.
+
+    An archive gzipped as a whole rather than record by record (which warcio
+    refuses) is read again through a gzip stream, skipping the records already read.
+    """
+    records = 0  # records consumed, articles or not
+    documents = 0
+    whole_gzip = False
+    while True:
+        try:
+            with gzip.open(path, "rb") if whole_gzip else path.open("rb") as handle:
+                for index, record in enumerate(ArchiveIterator(handle)):
+                    if index < records:
+                        continue
+                    item = _record(record, path, options)
+                    records += 1
+                    if item is not None:
+                        documents += 1
+                        yield item
+            return
+        except Exception as exc:  # warcio raises many kinds on corrupt input
+            if not whole_gzip and "non-chunked gzip" in str(exc):
+                whole_gzip = True
+                continue
+            yield Failure(
+                str(path),
+                f"archive is truncated or corrupt after {documents} documents; rest skipped: {_first_line(exc)}",
+            )
+            return
