@@ -17,7 +17,7 @@ from storyline import settings
 from storyline.export import article_record, jsonl_lines
 from storyline.ingest import IngestOptions
 from storyline.ingest.options import parse_allow_list
-from storyline.pipeline import Outcome, Pipeline, Summary
+from storyline.pipeline import Enricher, Outcome, Pipeline, Summary
 from storyline.store import Store, StoreError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -55,6 +55,12 @@ def ingest_options(allow: list[str] | None) -> IngestOptions:
         extra = parse_allow_list(",".join(allow))
         options = IngestOptions(options.max_bytes, options.timeout, options.allow_private | extra, options.user_agent)
     return options
+
+
+def make_enricher() -> Enricher:
+    from storyline.enrich import Enricher
+
+    return Enricher()
 
 
 def print_json(data: Any) -> None:
@@ -96,13 +102,14 @@ def ingest(
     db: DbOption = None,
     as_json: JsonOption = False,
     allow_private: AllowOption = None,
+    enrich: Annotated[bool, typer.Option(help="Find entities, quotes, time expressions and events.")] = True,
 ) -> None:
     """Read articles from any kind of input, clean them, link duplicates and store them.
 
     Exits with status 1 when any input was skipped (each with its reason).
     """
     store = open_store(db)
-    pipeline = Pipeline(store, ingest_options(allow_private))
+    pipeline = Pipeline(store, ingest_options(allow_private), enricher=make_enricher() if enrich else None)
     summary = run_with_progress(pipeline.run(inputs), "ingesting", as_json)
     report(summary, as_json)
 
