@@ -27,6 +27,7 @@ from trafilatura.utils import load_html
 
 from storyline.article import Extraction, Skip
 from storyline.clean.html_body import Body, clean_paragraphs, words
+from storyline.clean.html_chunks import sibling_chunks
 from storyline.clean.html_meta import clean_date, date_params, declared_language, split_authors
 
 __all__ = ["HtmlOptions", "extract_html"]
@@ -48,6 +49,8 @@ class HtmlOptions:
     include_tables: bool = True
     # body shorter than this (characters) after cleaning: try trafilatura's full pipeline
     fallback_below: int = 500
+    # add same-class sibling blocks of the extracted body (articles split by ads)
+    sibling_chunks: bool = True
     # names from storyline.clean.html_body.FILTERS to switch off
     disabled_filters: frozenset[str] = field(default_factory=frozenset)
     # pages larger than this (characters) are skipped rather than parsed
@@ -152,15 +155,21 @@ def _run_trafilatura(tree: HtmlElement, url: str | None, options: HtmlOptions, f
     return str(getattr(doc, "text", "") or "")
 
 
+def _clean(tree: HtmlElement, text: str, url: str | None, title: str | None, options: HtmlOptions) -> Body:
+    body = clean_paragraphs(text, title, url, options.disabled_filters)
+    if options.sibling_chunks and body.paragraphs:
+        before, after = sibling_chunks(tree, body.paragraphs)
+        if before or after:
+            body = clean_paragraphs("\n".join([*before, text, *after]), title, url, options.disabled_filters)
+            body.removed.append(f"added: {len(before) + len(after)} lines from sibling blocks")
+    return body
+
+
 def _body(tree: HtmlElement, url: str | None, title: str | None, options: HtmlOptions) -> Body:
-    main = clean_paragraphs(
-        _run_trafilatura(tree, url, options, fast=True), title, url, options.disabled_filters
-    )
+    main = _clean(tree, _run_trafilatura(tree, url, options, fast=True), url, title, options)
     if len(main.text) >= options.fallback_below:
         return main
-    full = clean_paragraphs(
-        _run_trafilatura(tree, url, options, fast=False), title, url, options.disabled_filters
-    )
+    full = _clean(tree, _run_trafilatura(tree, url, options, fast=False), url, title, options)
     full.method = "trafilatura-full"
     return full if len(full.text) > len(main.text) else main
 
