@@ -14,7 +14,8 @@ from storyline.enrich.time_tense import direction_from_doc, direction_from_text
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-Result = tuple[str, str | None]  # (TIMEX3 type, value)
+# (TIMEX3 type, value), or (type, value, start, end) when the span is narrower than the match.
+Result = tuple[str, str | None] | tuple[str, str | None, int, int]
 
 
 @dataclass(slots=True)
@@ -26,6 +27,8 @@ class Context:
     last_quarter: tuple[int, int] | None = None
     # The most recent fully resolved day: "the following Monday", "two days later".
     last_day: dt.date | None = None
+    # The most recent year given in full: "the following year", "that year".
+    last_year: int | None = None
     _directions: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def direction(self, start: int, end: int) -> int:
@@ -56,13 +59,20 @@ class Rule:
     """A pattern and the function that gives a match its type and value.
 
     ``build`` may return None to reject a match the pattern alone could not rule out.
-    Rules listed earlier win when two matches of the same length overlap.
+    Rules listed earlier win when two matches of the same length overlap.  ``trigger``, when
+    set, is a cheap pattern that every match contains ("ago" for "three days ago"): the full
+    pattern then only runs near its occurrences, which keeps the tagger fast.
     """
 
     name: str
     pattern: re.Pattern[str]
     build: Builder
+    trigger: re.Pattern[str] | None = None
 
 
-def rule(name: str, pattern: str, build: Builder, *, flags: int = re.IGNORECASE) -> Rule:
-    return Rule(name, re.compile(pattern, flags), build)
+def rule(
+    name: str, pattern: str, build: Builder, *, trigger: str | None = None, flags: int = re.IGNORECASE
+) -> Rule:
+    # Every expression starts at the start of a word; saying so lets the engine skip fast.
+    compiled = re.compile(rf"(?<!\w)(?:{pattern})", flags)
+    return Rule(name, compiled, build, re.compile(trigger, re.IGNORECASE) if trigger else None)

@@ -45,7 +45,7 @@ _SMALL = (
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_SMALL)}
 NUMBER_WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS)})
-NUMBER_WORDS.update({"a": 1, "an": 1, "one": 1, "a couple of": 2, "a dozen": 12, "dozen": 12})
+NUMBER_WORDS.update({"a": 1, "an": 1, "one": 1, "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12})
 
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -66,8 +66,8 @@ _NUM_WORD = rf"(?:(?:{_alt(_TENS)})(?:[- ](?:{_alt(_SMALL[1:10])}))?|{_alt(_SMAL
 
 # A cardinal amount: digits, number words, "a", "a couple of", vague amounts.
 NUMBER = (
-    rf"(?:\d+(?:[.,]\d+)?(?:\s+\d/\d)?|(?:{_NUM_WORD}\s+)?(?:hundred|thousand)(?:\s+and\s+{_NUM_WORD})?"
-    rf"|{_NUM_WORD}(?:\s+and\s+a\s+half)?|a\s+couple\s+of|a\s+dozen|a\s+number\s+of|a\s+few|an?"
+    rf"(?:\d+(?:[.,]\d+)?(?:\s+\d/\d)?|(?:(?:{_NUM_WORD}|an?)\s+)?(?:hundred|thousand)(?:\s+and\s+{_NUM_WORD})?"
+    rf"|{_NUM_WORD}(?:\s+and\s+a\s+half)?|(?:a\s+)?couple\s+of|a\s+dozen|a\s+number\s+of|a\s+few|an?"
     rf"|few|several|some|many|dozens\s+of|hundreds\s+of)"
 )
 _MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -76,7 +76,7 @@ MONTH = rf"(?:(?:{_MONTH_FULL}|JANUARY|FEBRUARY|MARCH|APRIL|JUNE|JULY|AUGUST|SEP
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)s?\b"
 DAY_OF_MONTH = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b"
 ORDINAL_DAY = rf"(?:{_alt(list(ORDINALS))})"
-YEAR4 = r"(?<![\d$#£€.,:/-])(?:1[0-9]\d\d|20\d\d)(?![\d%:/]|,\d|\.\d)"
+YEAR4 = r"(?<![\d$#£€.,:/])(?<!\d-)(?:1[0-9]\d\d|20\d\d)(?![\d%:/]|,\d|\.\d)"
 SPELLED_YEAR = (
     r"(?i:(?:nineteen|eighteen|twenty)[- ](?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen"
@@ -91,9 +91,9 @@ PART_OF_DAY = r"(?i:morning|afternoon|evening|night)"
 TIMEZONE = r"(?:GMT|BST|UTC|CET|CEST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|ET|PT)\b"
 # Modifiers TimeML keeps inside a span ("nearly four years", "more than two hours").
 APPROX = (
-    r"(?i:(?:about|around|approximately|roughly|some|nearly|almost|more\s+than|less\s+than|fewer\s+than"
-    r"|at\s+least|at\s+most|up\s+to|no\s+more\s+than|no\s+less\s+than|over|under|just|only|barely"
-    r"|well\s+over|close\s+to|the\s+better\s+part\s+of)\s+)"
+    r"(?i:(?:about|around|approximately|roughly|nearly|almost|more\s+than|less\s+than|fewer\s+than"
+    r"|at\s+least|at\s+most|up\s+to|no\s+more\s+than|no\s+less\s+than|well\s+over|close\s+to"
+    r"|the\s+better\s+part\s+of)\s+)"
 )
 # Position inside a period ("early next year", "the end of 1990", "mid-November").
 PERIOD_POSITION = (

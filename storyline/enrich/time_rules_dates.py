@@ -59,11 +59,11 @@ def _date(m: re.Match[str], ctx: Context) -> Result | None:
         value = tv.safe_date(year, month, day)
         if value is None:
             return None
-        ctx.last_day = value
+        ctx.last_day, ctx.last_year = value, year
         return "DATE", tv.day(value)
     if ctx.dct is None:
         return ("DATE", f"XXXX-{month:02d}-{day:02d}") if tv.safe_date(2000, month, day) else None
-    year = tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()))
+    year = tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()), day)
     value = tv.safe_date(year, month, day)
     if value is None:
         return None
@@ -85,9 +85,11 @@ def _month_year(m: re.Match[str], ctx: Context) -> Result | None:
     year = year_number(m.group("y"))
     if year is None:
         return None
+    ctx.last_year = year
     return "DATE", tv.month(year, month_number(m.group("mon")))
 
 
+_ABBREVIATIONS = frozenset("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split())
 _MAY_CUES = re.compile(
     r"(?:\b(?:in|since|until|till|by|from|of|during|through|before|after|early|late|mid|last|next"
     r"|this|to|and|or|between|for|on)[\s-]*)$"
@@ -98,7 +100,7 @@ def _month(m: re.Match[str], ctx: Context) -> Result | None:
     word = m.group("mon")
     month = month_number(word)
     bare = not (m.group("mod") or m.group("rel") or m.group(0) != word)
-    if bare and word.rstrip(".").lower() in MONTHS and len(word.rstrip(".")) <= 4 and word != "June" and word != "July":
+    if bare and word.rstrip(".") in _ABBREVIATIONS:
         return None  # a bare abbreviation ("Jan", "Dec") is more often a name
     if bare and word in ("May", "March", "August") and not _MAY_CUES.search(ctx.before(m.start(), 12)):
         return None
@@ -134,6 +136,7 @@ def _year(m: re.Match[str], ctx: Context) -> Result | None:
         return None
     if ctx.dct is not None and year > ctx.dct.year + 60:
         return None
+    ctx.last_year = year
     return "DATE", f"{year:04d}"
 
 
@@ -175,7 +178,7 @@ _QUARTER_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "final": 4, "l
 
 
 def _year_phrase(phrase: str, ctx: Context) -> int | None:
-    phrase = phrase.lower().strip()
+    phrase = phrase.lower().strip().removeprefix("the ")
     for key, offset in (("this", 0), ("current", 0), ("last", -1), ("next", 1), ("year-ago", -1),
                         ("year-earlier", -1), ("the year", 0)):  # fmt: skip
         if phrase.startswith(key):
@@ -202,6 +205,9 @@ def _quarter(m: re.Match[str], ctx: Context) -> Result | None:
     if unit == "half":
         return "DATE", f"{year:04d}-H{min(number, 2)}"
     ctx.last_quarter = (year, number)
+    if (m.group("pre") or "").lower() == "the" and m.group(0)[m.end("ord") - m.start()] == "-":
+        # "the third-quarter loss": the modifier is the expression.
+        return "DATE", tv.quarter(year, number), m.start("ord"), m.end()
     return "DATE", tv.quarter(year, number)
 
 
@@ -218,11 +224,17 @@ def _short_quarter(m: re.Match[str], ctx: Context) -> Result | None:
     return "DATE", tv.quarter(year, number)
 
 
+_ENDED = re.compile(rf"\s+(?:that\s+)?end(?:ed|ing|s)\s+(?:on\s+)?(?P<mon>{_M})")
+
+
 def _period(m: re.Match[str], ctx: Context) -> Result | None:
     """"The quarter", "the latest period", "the year-ago quarter": anaphoric quarters."""
     words = m.group(0).lower()
     if ctx.dct is None:
         return "DATE", None
+    if not re.search(r"quarter|period", words):  # "year-ago results": the year before
+        if ctx.last_quarter is None:
+            return "DATE", f"{ctx.dct.year - 1:04d}"
     current = (ctx.dct.year, tv.quarter_of(ctx.dct))
     base = ctx.last_quarter or tv.shift_quarter(*current, -1)
     if re.search(r"\b(?:this|current)\b", words):
@@ -233,6 +245,11 @@ def _period(m: re.Match[str], ctx: Context) -> Result | None:
         base = tv.shift_quarter(*current, -1)
     if re.search(r"previous|prior|preceding", words):
         base = tv.shift_quarter(*base, -1)
+    ended = _ENDED.match(ctx.text, m.end())
+    if ended and "quarter" in words and not m.group("py"):
+        month = month_number(ended.group("mon"))
+        year = ctx.dct.year if month <= ctx.dct.month else ctx.dct.year - 1
+        base = (year, (month - 1) // 3 + 1)
     year_text = m.group("py")
     if year_text:
         year = int(year_text)
@@ -268,6 +285,8 @@ def _season(m: re.Match[str], ctx: Context) -> Result | None:
             year -= 1
     elif mod.endswith(("next", "coming")):
         year = tv.season_year(ctx.dct, code, 1)
+    elif mod == "this":
+        year = ctx.dct.year
     else:
         year = tv.season_year(ctx.dct, code, ctx.direction(m.start(), m.end()))
     return "DATE", f"{year:04d}-{code}"
@@ -294,38 +313,42 @@ def _holiday(m: re.Match[str], ctx: Context) -> Result | None:
     elif ctx.dct is None:
         return "DATE", f"XXXX-{month:02d}-{day:02d}"
     else:
-        year = tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()))
+        year = tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()), day)
     return "DATE", f"{year:04d}-{month:02d}-{day:02d}"
 
 
 _HOLIDAY_ALT = "|".join(sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _HOLIDAYS), key=len, reverse=True))
 _QORD = r"(?P<ord>first|second|third|fourth|final|last|1st|2nd|3rd|4th)"
-_YEAR_PRE = rf"(?:this|last|next|current)\s+year's|year-ago|year-earlier|{YEAR4}'s|the\s+{YEAR4}"
+_YEAR_PRE = rf"(?:this|last|next|current)\s+year's|(?:the\s+)?year-ago|(?:the\s+)?year-earlier|{YEAR4}'s|the\s+{YEAR4}"
 
 RULES: list[Rule] = [
     rule("iso", r"\b(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)(?:T(?P<hh>\d\d):(?P<mm>\d\d)(?::\d\d)?)?\b", _iso),
     rule(
         "date-mdy",
-        rf"(?:{_WD},?\s+)?(?:the\s+)?(?P<mon>{_M})\s*(?P<d>{DAY_OF_MONTH}|(?-i:{ORDINAL_DAY})\b)"
+        rf"(?:(?:(?:this\s+coming|this\s+past|this|next|last|coming)\s+)?{_WD},?\s+)?(?P<mon>{_M})\s*"
+        rf"(?P<d>{DAY_OF_MONTH}|(?-i:{ORDINAL_DAY})\b)"
         rf"(?:,?\s*(?P<y>{_YEAR}))?",
         _date,
+        trigger=_M,
     ),
     rule(
         "date-dmy",
         rf"(?:{_WD},?\s+)?(?:the\s+)?(?P<d>{DAY_OF_MONTH}|{ORDINAL_DAY})\s+(?:of\s+)?(?P<mon>{_M})"
         rf"(?:,?\s*(?P<y>{YEAR4}))?",
         _date,
+        trigger=_M,
     ),
-    rule("month-year", rf"{_POS}(?P<mon>{_M}),?\s+(?:of\s+)?(?P<y>{_YEAR})", _month_year),
+    rule("month-year", rf"{_POS}(?P<mon>{_M}),?\s+(?:of\s+)?(?P<y>{_YEAR})", _month_year, trigger=_M),
     rule(
         "month",
         rf"{_POS}(?:(?P<mod>last|next|this|this\s+past|this\s+coming|coming|past|previous)\s+)?(?P<mon>{_M})"
         r"(?:\s+(?P<rel>this|last|next)\s+year)?",
         _month,
+        trigger=_M,
     ),
     rule("quarter", rf"(?:(?P<pre>the|this|last|next|{_YEAR_PRE})\s+)?(?:(?:fiscal|calendar)[\s-]+)?{_QORD}"
          rf"[\s-]+(?:fiscal[\s-]+)?(?P<unit>quarter|half)(?:\s+of\s+(?:(?:fiscal|calendar)\s+)?"
-         rf"(?P<y>{YEAR4}|this\s+year|last\s+year|next\s+year|the\s+year))?", _quarter),  # fmt: skip
+         rf"(?P<y>{YEAR4}|this\s+year|last\s+year|next\s+year|the\s+year))?", _quarter, trigger="quarter|half"),  # fmt: skip
     rule(
         "quarter-short",
         rf"\b(?-i:Q(?P<q>[1-4]))(?:\s+(?P<y1>{YEAR4}))?\b|\b(?P<y2>{YEAR4})\s+(?-i:Q(?P<q2>[1-4]))\b",
@@ -336,32 +359,83 @@ RULES: list[Rule] = [
         rf"(?:the\s+(?:(?P<py>{YEAR4})\s+)?(?:(?:latest|current|same|previous|prior|preceding|most\s+recent"
         r"|year-ago|year-earlier|year-before|comparable|corresponding|just-ended|fiscal|recent)\s+)?"
         r"(?:quarter|period)(?:\s+(?:a\s+year\s+(?:ago|earlier)|last\s+year|of\s+last\s+year))?"
-        r"|(?:this|last|next|last\s+year's|the\s+latest)\s+(?:quarter|period))\b",
+        r"|(?:this|last|next|last\s+year's|the\s+latest)\s+(?:quarter|period)"
+        r"|year-(?:ago|earlier)(?![\s-]+(?:first|second|third|fourth|quarter|period)))\b",
         _period,
+        trigger="quarter|period|year-",
     ),
     rule(
         "year",
         rf"{_POS}(?:(?:the\s+)?(?:fiscal|calendar|FY)(?:\s+year)?[\s-]*)?(?P<y>{YEAR4})",
         _year,
+        trigger=r"\d{4}",
     ),
-    rule("spelled-year", rf"{_POS}(?:{SPELLED_YEAR})", _spelled_year),
+    rule("spelled-year", rf"{_POS}(?:{SPELLED_YEAR})", _spelled_year, trigger="nineteen|eighteen|thousand"),
     rule(
         "decade",
         r"(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?:(?P<full>(?:1\d|20)\d0)'?s|'(?P<short>\d)0s"
         r"|(?<=the\s)(?P<word>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b",
         _decade,
+        trigger=r"0'?s\b|ties\b",
     ),
     rule(
         "century",
         r"(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<w>[a-z]+(?:-[a-z]+)?))"
         r"[\s-]+century\b",
         _century,
+        trigger="century",
     ),
     rule(
         "season",
         rf"{_POS}(?:(?P<mod>this|last|next|this\s+past|this\s+coming|past|coming|the)\s+)?"
         rf"(?P<s>spring|summer|autumn|winter|fall)(?:\s+(?:of\s+)?(?P<y>{_YEAR}))?\b",
         _season,
+        trigger="spring|summer|autumn|winter|fall",
     ),
-    rule("holiday", rf"(?P<h>{_HOLIDAY_ALT})(?:\s+(?P<y>{YEAR4}))?\b", _holiday),
+    rule("holiday", rf"(?P<h>{_HOLIDAY_ALT})(?:\s+(?P<y>{YEAR4}))?\b", _holiday, trigger=r"christmas|year.s|day\b|halloween"),
+]
+
+
+def _the_year(m: re.Match[str], ctx: Context) -> Result | None:
+    """"The year", "the full year", "year-end", "the following year", "that year"."""
+    words = " ".join(m.group(0).lower().split())
+    if re.search(r"\b(?:following|next)\b", words) or words.startswith("the year after"):
+        offset = 1
+    elif re.search(r"\b(?:previous|prior|preceding)\b", words) or words.startswith("the year before"):
+        offset = -1
+    else:
+        offset = 0
+    if words.startswith("that") or offset:
+        if ctx.last_year is None:
+            return "DATE", None
+        return "DATE", f"{ctx.last_year + offset:04d}"
+    if re.match(r"\s*end(?:ed|ing)\b", ctx.after(m.end(), 10)):
+        return "DURATION", "P1Y"
+    if ctx.dct is None:
+        return "DATE", None
+    return "DATE", f"{ctx.dct.year:04d}"
+
+
+def _the_month(m: re.Match[str], ctx: Context) -> Result | None:
+    if ctx.dct is None:
+        return "DATE", None
+    return "DATE", tv.month(ctx.dct.year, ctx.dct.month)
+
+
+RULES += [
+    rule(
+        "the-year",
+        r"(?:(?:early|late|earlier|later)\s+in\s+|(?:the\s+)?(?:end|start|beginning|middle|rest|remainder)\s+of\s+)?"
+        r"(?:the\s+(?:(?:full|fiscal|calendar|current|latest|entire|whole|following|previous|prior|preceding)\s+)*year"
+        r"(?:\s+(?:after|before))?|that\s+year|year[-\s]end|year's\s+end)\b",
+        _the_year,
+        trigger=r"\byear",
+    ),
+    rule(
+        "the-month",
+        r"(?:(?:early|late|earlier|later)\s+in\s+|(?:the\s+)?(?:end|start|beginning|middle|rest|remainder)\s+of\s+)"
+        r"the\s+(?:current\s+)?month\b",
+        _the_month,
+        trigger=r"\bmonth",
+    ),
 ]

@@ -127,7 +127,8 @@ def _part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
     pod = m.group("pod").lower()
     if ctx.dct is None:
         return "TIME", None
-    return "TIME", f"{ctx.dct.isoformat()}T{PARTS_OF_DAY[pod]}"
+    when = ctx.dct + dt.timedelta(days=_DEICTIC[m.group("w").lower()] if m.group("w") else 0)
+    return "TIME", f"{when.isoformat()}T{PARTS_OF_DAY[pod]}"
 
 
 def _clock(m: re.Match[str], ctx: Context) -> Result | None:
@@ -158,9 +159,10 @@ def _clock(m: re.Match[str], ctx: Context) -> Result | None:
         when = ctx.dct + dt.timedelta(days=_DEICTIC[m.group("deic").lower()])
     elif m.group("mon"):
         month, day = month_number(m.group("mon")), day_number(m.group("d"))
+        clock = f"T{hour:02d}:{minute:02d}"
         if ctx.dct is None:
-            return "TIME", f"XXXX-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}"
-        found = tv.safe_date(tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end())), month, day)
+            return "TIME", f"XXXX-{month:02d}-{day:02d}{clock}"
+        found = tv.safe_date(tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()), day), month, day)
         if found is None:
             return None
         when = found
@@ -211,14 +213,25 @@ def _duration(m: re.Match[str], ctx: Context) -> Result | None:
         return None
     if amount is not None and amount > 10000:
         return None
+    if "-" in m.group("sep") and m.start("n") > m.start():
+        # "the eight-year war": the modifier is the expression, not the noun phrase.
+        return "DURATION", tv.duration(amount, unit), m.start("n"), m.end()
     return "DURATION", tv.duration(amount, unit)
 
 
 def _bare_plural(m: re.Match[str], ctx: Context) -> Result | None:
-    return "DURATION", tv.duration(None, m.group("unit").lower().rstrip("s").replace("centurie", "century"))
+    unit = (m.group("unit") or m.group("unit2")).lower()
+    return "DURATION", tv.duration(None, unit.rstrip("s").replace("centurie", "century"))
+
+
+def _sentence_start(ctx: Context, start: int) -> bool:
+    before = ctx.text[max(0, start - 10) : start].rstrip(" \t")
+    return not before or before[-1] in "\n.!?:;\"“”'‘’(—–-"
 
 
 def _vague(m: re.Match[str], ctx: Context) -> Result | None:
+    if m.group(0)[0].isupper() and not _sentence_start(ctx, m.start()):
+        return None  # "Support Now", "Right Now": part of a name or a button
     word = " ".join(m.group(0).lower().split())
     if re.search(r"future|soon|shortly|coming|upcoming|term|ahead", word):
         return "DATE", "FUTURE_REF"
@@ -231,8 +244,13 @@ _SET_ADVERBS = {"daily": "P1D", "nightly": "P1D", "weekly": "P1W", "fortnightly"
                 "quarterly": "P3M", "annually": "P1Y", "yearly": "P1Y", "hourly": "PT1H"}  # fmt: skip
 
 
+_ADVERBIAL = re.compile(r"\s*(?:$|[.,;:!?)\"'’”]|(?:and|or|but|since|from|in|at|for|until|to|by|over|through|during|on)\b)")
+
+
 def _set(m: re.Match[str], ctx: Context) -> Result | None:
     if m.group("adv"):
+        if not _ADVERBIAL.match(ctx.after(m.end(), 12)):
+            return None  # "a daily tally", "quarterly dividends": a modifier, not a time
         return "SET", _SET_ADVERBS[m.group("adv")]
     target = m.group("target")
     if re.fullmatch(rf"{_WD}", target):
@@ -247,6 +265,8 @@ def _set(m: re.Match[str], ctx: Context) -> Result | None:
         return "SET", f"XXXX-{ {'spring': 'SP', 'summer': 'SU', 'autumn': 'FA', 'winter': 'WI'}[lowered]}"
     if lowered == "centurie":
         lowered = "century"
+    if lowered == "quarter" and amount is not None:
+        return "SET", f"P{round(amount)}Q"
     return "SET", tv.duration(amount, lowered)
 
 
@@ -268,21 +288,29 @@ RULES: list[Rule] = [
         r"(?:(?P<mod>last|next|this|this\s+coming|this\s+past|coming|past|previous|the\s+previous|the\s+following"
         rf"|early|late|earlier|later|early\s+on|late\s+on)\s+)?(?P<wd>{_WD})(?:(?:\s+|,\s*){_POD})?",
         _weekday,
+        trigger=_WD,
     ),
     rule(
         "deictic",
         rf"(?:(?:early|late|earlier|later)\s+)?(?P<w>today|tonight|yesterday|tomorrow|the\s+day\s+before\s+yesterday"
         rf"|the\s+day\s+after\s+tomorrow|last\s+night)(?:(?:\s+|,\s*){_POD})?\b",
         _deictic,
+        trigger="today|tonight|yesterday|tomorrow|night",
     ),
-    rule("this-pod", rf"(?:(?:early|late|earlier|later)\s+)?(?P<w>this)\s+{_POD}\b", _deictic),
-    rule("pod", r"(?:mid[\s-]?)(?P<pod>morning|afternoon|evening)\b", _part_of_day),
+    rule("this-pod", rf"(?:(?:early|late|earlier|later)\s+)?(?P<w>this)\s+{_POD}\b", _deictic, trigger="morning|afternoon|evening|night"),
+    rule(
+        "pod",
+        r"mid[\s-]?(?P<pod>morning|afternoon|evening)\b(?:\s+(?P<w>yesterday|today|tomorrow)\b)?",
+        _part_of_day,
+        trigger="mid",
+    ),
     rule(
         "relative-unit",
         rf"(?:{PERIOD_POSITION})?(?P<mod>this|last|next|past|previous|coming|following|current|this\s+past"
         r"|this\s+coming|the\s+(?:past|last|next|coming|previous|following|current|same))\s+"
         r"(?P<unit>week|weekend|month|year|decade|century|fortnight|quarter)(?!s)\b(?:\s+or\s+so)?",
         _relative_unit,
+        trigger="week|month|year|decade|century|fortnight|quarter",
     ),
     rule("the-weekend", r"the\s+weekend\b", _the_weekend),
     rule(
@@ -290,27 +318,31 @@ RULES: list[Rule] = [
         rf"(?:{APPROX})?{_CLOCK}(?:\s*(?P<tz>(?-i:{TIMEZONE})))?(?:,?\s+(?:on\s+)?(?:(?P<wd>{_WD})"
         rf"|(?P<deic>today|tomorrow|yesterday)|(?P<mon>{_M})\s*(?P<d>{DAY_OF_MONTH})))?",
         _clock,
+        trigger=r"\d\s*[ap]\.?\s?m|\d:\d\d|noon|midday|midnight",
     ),
     rule(
         "offset",
         rf"(?:{APPROX})?(?P<n>{NUMBER})\s+{_AMOUNT_MODS}{_UNIT_S}(?:\s+or\s+(?:so|two|more))?\s+"
         r"(?P<rel>ago|earlier|later|from\s+now|hence|back|before(?=\s*[,.;)]|$)|after(?=\s*[,.;)]|$))",
         _offset,
+        trigger=r"\b(?:ago|earlier|later|from\s+now|hence|back|before|after)\b",
     ),
     rule(
         "duration",
         rf"(?:{APPROX})?(?:(?:the|these|those|its|their|his|her|our|my|each\s+of\s+the)\s+)?(?:{_ADJ}\s+)?"
-        rf"(?P<n>{NUMBER})[\s-]+{_AMOUNT_MODS}{_UNIT_S}(?:-old|-long)?\b(?:\s+or\s+so)?",
+        rf"(?P<n>{NUMBER})(?:\s+(?:to|or)\s+{NUMBER})?(?P<sep>[\s-]+){_AMOUNT_MODS}{_UNIT_S}(?:-old|-long)?\b(?:\s+or\s+so)?",
         _duration,
+        trigger=rf"\b{UNIT}(?:s|es)?\b",
     ),
-    rule("bare-plural", r"(?<=\bfor\s)(?P<unit>years|months|weeks|decades|centuries|hours|minutes)\b", _bare_plural),
+    rule("bare-plural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?P<unit>years|months|weeks|decades|centuries)\b(?!\s+(?:of|to|ago))|(?<=\bwithin\s)(?P<unit2>days|weeks|months|years|hours|minutes)\b", _bare_plural),
     rule(
         "vague",
         r"\b(?:right\s+now|just\s+now|now|currently|current(?!\s+account)|nowadays|these\s+days|at\s+present"
         r"|presently|at\s+the\s+moment|at\s+this\s+(?:time|moment|point)|more\s+recently|recently|lately"
-        r"|previously|formerly|recent\s+(?:days|weeks|months|years|decades|times)|recent"
-        r"|(?:the\s+)?(?:coming|upcoming)\s+(?:days|weeks|months|years|decades)"
-        r"|the\s+(?:distant\s+|recent\s+)?past|(?:the\s+)?(?:near\s+|distant\s+|foreseeable\s+|immediate\s+)?future"
+        r"|previously|formerly|(?:recent|past)\s+(?:days|weeks|months|quarters|years|decades|times)|recent"
+        r"|(?:the\s+)?(?:coming|upcoming)\s+(?:days|weeks|months|quarters|years|decades)"
+        r"|the\s+(?:distant\s+|recent\s+)?past|the\s+(?:near\s+|distant\s+|foreseeable\s+|immediate\s+)?future"
+        r"|(?:near\s+|distant\s+|foreseeable\s+|immediate\s+)future(?!\s+\w)|future\s+(?:days|weeks|months|quarters|years|decades)"
         r"|soon|shortly|the\s+(?:near|short|long|medium)\s+term)\b",
         _vague,
     ),

@@ -24,8 +24,8 @@ _FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "going", "
 _PAST_AUX = frozenset({"had", "did", "was", "were", "'d"})
 
 _FUTURE_CUE = re.compile(
-    r"\b(?:will|shall|won't|wo n't|'ll|would|is\s+to|are\s+to|going\s+to|to\s+be\s+held|upcoming|later"
-    r"|(?:due|set|expected|scheduled|planned|plans?|planning|poised|likely|hopes?|hoping|aims?"
+    r"\b(?:will|shall|won't|wo n't|'ll|would|is\s+to|are\s+to|going\s+to|to\s+be\s+held|upcoming|ahead\s+of"
+    r"|(?<!been\s)(?:due|set|expected|scheduled|planned|plans?|planning|poised|likely|hopes?|hoping|aims?"
     r"|aiming|intends?|preparing|prepares?|ready|agreed|promised|vowed|pledged|threatened)\s+(?:to|for)"
     r"|to\s+(?:meet|hold|visit|travel|vote|announce|decide|attend|host|sign|begin|start|hold|face))\b",
     re.IGNORECASE,
@@ -36,7 +36,6 @@ _PAST_CUE = re.compile(
     r"|brought|kept|ran|stood|wrote|struck|hit|shot|put|cut|set\s+out|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
-_REPORTING = frozenset({"said", "told", "reported", "added", "stated", "announced", "noted", "explained"})
 _NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed"})
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
 
@@ -53,7 +52,6 @@ def direction_from_text(text: str, start: int, end: int) -> int:
     if stop:
         right = right[: stop.start()]
     best: tuple[float, int] | None = None
-    weak: tuple[float, int] | None = None
     for side, chunk in (("left", left), ("right", right)):
         for pattern, sign in ((_FUTURE_CUE, 1), (_PAST_CUE, -1)):
             for match in pattern.finditer(chunk):
@@ -62,14 +60,9 @@ def direction_from_text(text: str, start: int, end: int) -> int:
                     continue
                 distance = len(chunk) - match.end() if side == "left" else match.start() * 1.5
                 candidate = (distance, sign)
-                if sign < 0 and word in _REPORTING:
-                    if weak is None or candidate < weak:
-                        weak = candidate
-                elif best is None or candidate < best:
+                if best is None or candidate < best:
                     best = candidate
-    if best is not None:
-        return best[1]
-    return weak[1] if weak is not None else 0
+    return best[1] if best is not None else 0
 
 
 def _verb_direction(verb: Token) -> int:

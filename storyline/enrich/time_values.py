@@ -62,25 +62,37 @@ def weekday_date(dct: dt.date, weekday: int, direction: Direction) -> dt.date:
     """The date of ``weekday`` seen from ``dct``.
 
     The same weekday as ``dct`` is ``dct`` itself.  Otherwise the past direction gives the
-    most recent such day, the future the next one, and an unknown direction the nearer of
-    the two (the past one on a tie).
+    most recent such day and the future the next one.  News mostly reports what happened,
+    so an unknown direction reads the day as past when it lies up to four days back, and
+    as coming only when it is one or two days ahead.
     """
     back = (dct.weekday() - weekday) % 7
     if back == 0:
         return dct
     ahead = 7 - back
-    if direction < 0 or (direction == 0 and back <= ahead):
+    if direction < 0 or (direction == 0 and back <= 4):
         return dct - dt.timedelta(days=back)
     return dct + dt.timedelta(days=ahead)
 
 
-def month_year(dct: dt.date, month_number: int, direction: Direction) -> int:
-    """The year of a month named without one: the nearest such month in ``direction``."""
-    if direction < 0 and month_number > dct.month:
-        return dct.year - 1
-    if direction > 0 and month_number < dct.month:
-        return dct.year + 1
-    return dct.year
+def month_year(dct: dt.date, month_number: int, direction: Direction, day_number: int = 15) -> int:
+    """The year of a month (or day) named without one.
+
+    The nearest occurrence wins; one that lies against the tense of the clause counts as
+    three times as far, so tense decides close calls without overruling the calendar
+    ("in December" read in early November is the coming December even after "said").
+    """
+    best_year, best_score = dct.year, float("inf")
+    for year in (dct.year - 1, dct.year, dct.year + 1):
+        when = safe_date(year, month_number, day_number) or safe_date(year, month_number, 28)
+        if when is None:
+            continue
+        delta = (when - dct).days
+        against = (direction < 0 and delta > 0) or (direction > 0 and delta < 0)
+        score = abs(delta) * (3 if against else 1)
+        if score < best_score:
+            best_year, best_score = year, score
+    return best_year
 
 
 def season_year(dct: dt.date, code: str, direction: Direction) -> int:

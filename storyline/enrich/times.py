@@ -31,6 +31,7 @@ from storyline.enrich.time_rules_relative import RULES as RELATIVE_RULES
 
 if TYPE_CHECKING:
     import re
+    from collections.abc import Iterator
 
     from spacy.tokens import Doc
 
@@ -39,10 +40,34 @@ __all__ = ["RULES", "add_times", "find_times", "parse_dct"]
 RULES: list[Rule] = [*DATE_RULES, *RELATIVE_RULES]
 
 
+# How far a match may reach before and after the trigger it contains.
+_REACH_BEFORE, _REACH_AFTER = 80, 80
+
+
+def _matches(current: Rule, text: str) -> Iterator[re.Match[str]]:
+    if current.trigger is None:
+        yield from current.pattern.finditer(text)
+        return
+    triggers = [m.span() for m in current.trigger.finditer(text)]
+    if not triggers:
+        return
+    windows: list[list[int]] = []
+    for start, end in triggers:
+        low, high = max(0, start - _REACH_BEFORE), min(len(text), end + _REACH_AFTER)
+        if windows and low <= windows[-1][1]:
+            windows[-1][1] = high
+        else:
+            windows.append([low, high])
+    for low, high in windows:
+        for match in current.pattern.finditer(text, low, high):
+            if any(match.start() <= t_start and t_end <= match.end() for t_start, t_end in triggers):
+                yield match
+
+
 def _candidates(text: str) -> list[tuple[int, int, int, Rule, re.Match[str]]]:
     found = []
     for priority, current in enumerate(RULES):
-        for match in current.pattern.finditer(text):
+        for match in _matches(current, text):
             start, end = match.span()
             while end > start and text[end - 1].isspace():
                 end -= 1
@@ -85,7 +110,9 @@ def find_times(text: str, dct: dt.date | None, doc: Doc | None = None) -> list[T
         if built is None:
             rejected.append((start, end))
             continue
-        kind, value = built
+        kind, value = built[0], built[1]
+        if len(built) == 4:
+            start, end = built[2], built[3]
         results.append(TimeExpression(text=text[start:end], start=start, end=end, type=kind, value=value))
     if rejected:
         results.extend(_fill(text, rejected, results, context))
@@ -110,6 +137,8 @@ def _fill(
             if built is None:
                 continue
             occupied.append((start, end))
+            if len(built) == 4:
+                start, end = built[2], built[3]
             extra.append(TimeExpression(text[start:end], start, end, built[0], built[1]))
     return extra
 
