@@ -69,6 +69,10 @@ def test_poll_with_conditional_get() -> None:
         assert (by_etag.etag, by_date.last_modified) == (ETAG, LAST_MODIFIED)
         sent = [hit[1] for hit in server.hits]
         assert sent[1]["If-None-Match"] == ETAG and sent[2]["If-Modified-Since"] == LAST_MODIFIED
+        server.routes["/moved"] = Reply(301, b"", {"Location": "/feed"})
+        moved = poll_feed(server.base + "/moved", LOCAL)
+        assert moved.final_url == url and len(moved.documents) == 1
+        assert moved.documents[0].collection == server.base + "/moved"
 
 
 def test_truncated_entry_fetches_the_full_page_or_falls_back() -> None:

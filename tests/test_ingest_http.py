@@ -95,7 +95,9 @@ def test_fetches_an_allowed_local_page_with_user_agent() -> None:
 
 def test_localhost_refused_by_default_before_any_request() -> None:
     with serve({"/a": Reply(200, b"secret")}) as server:
-        for url in (server.base + "/a", server.base.replace("127.0.0.1", "localhost") + "/a"):
+        port = server.server_address[1]
+        hosts = ("127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "127.1", "2130706433")
+        for url in [f"http://{host}:{port}/a" for host in hosts]:
             with pytest.raises(FetchError) as caught:
                 fetch(url, IngestOptions(timeout=5))
             assert caught.value.reason.startswith("refused")

@@ -134,18 +134,26 @@ def _plausible(text: str, letters: frozenset[str] | None = None) -> float:
 
 
 def _detect(data: bytes) -> str:
-    if _UTF8_MULTIBYTE.search(data):
-        # Valid UTF-8 sequences next to invalid bytes: UTF-8 with stray Windows-1252.
+    high = sum(1 for b in data if b > 127)
+    in_utf8 = sum(len(m) for m in _UTF8_MULTIBYTE.findall(data))
+    if in_utf8 >= high / 2:
+        # Mostly valid UTF-8 with some invalid bytes: UTF-8 with stray Windows-1252.
         return data.decode("utf-8", errors="storyline-cp1252")
+    western = data.decode("cp1252", errors="storyline-cp1252")
+    western_score = _plausible(western, _WESTERN)
+    if western_score == 1.0:
+        # Every non-ASCII byte reads as a Western letter or text punctuation: short
+        # inputs fool statistical detection, this does not.
+        return western
     match = from_bytes(data).best()
     if match is None:
-        return data.decode("cp1252", errors="replace")
+        return western
     guess = codecs.lookup(match.encoding).name
+    if guess.startswith(("utf-16", "utf-32")):  # without a BOM these are binary, caught earlier
+        return western
     text = str(match)
-    if guess in _LATIN and guess != "cp1252":
-        western = data.decode("cp1252", errors="storyline-cp1252")
-        if _plausible(western, _WESTERN) >= _plausible(text):
-            return western
+    if guess in _LATIN and western_score >= _plausible(text):
+        return western
     return text
 
 

@@ -35,6 +35,7 @@ _CONTINUE = re.compile(r"\bcontinue reading\b", re.I)
 @dataclass(slots=True)
 class FeedPoll:
     status: int  # HTTP status; 304 when not modified, 0 when nothing was received
+    final_url: str | None = None  # where the feed was found after redirects
     title: str | None = None
     site_url: str | None = None
     etag: str | None = None
@@ -114,12 +115,21 @@ def entry_document(
 
 
 def feed_documents(
-    content: bytes, feed_url: str, fetcher: Fetcher, content_type: str | None = None, status: int = 200
+    content: bytes,
+    feed_url: str,
+    fetcher: Fetcher,
+    content_type: str | None = None,
+    status: int = 200,
+    base_url: str | None = None,
 ) -> FeedPoll:
-    """Parse feed ``content`` and turn every entry into a document or a failure."""
-    poll = FeedPoll(status=status)
+    """Parse feed ``content`` and turn every entry into a document or a failure.
+
+    ``feed_url`` names the feed (the documents' collection); relative links
+    resolve against ``base_url``, by default the same URL.
+    """
+    poll = FeedPoll(status=status, final_url=base_url or feed_url)
     try:
-        feed = parse(content, feed_url, content_type)
+        feed = parse(content, base_url or feed_url, content_type)
     except FeedError as exc:
         poll.failures.append(Failure(feed_url, str(exc)))
         return poll
@@ -142,7 +152,10 @@ def feed_from_result(result: FetchResult, fetcher: Fetcher) -> FeedPoll:
         hint = f"; the page advertises {', '.join(found)}" if found else ""
         poll = FeedPoll(status=result.status, failures=[Failure(result.url, f"not a feed{hint}")])
     else:
-        poll = feed_documents(result.content, result.url, fetcher, result.content_type, result.status)
+        poll = feed_documents(
+            result.content, result.url, fetcher, result.content_type, result.status, result.final_url
+        )
+    poll.final_url = result.final_url
     poll.etag = result.headers.get("etag")
     poll.last_modified = result.headers.get("last-modified")
     return poll

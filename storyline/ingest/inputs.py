@@ -88,8 +88,10 @@ def _read_input(item: str, options: IngestOptions, network: _Network) -> Iterato
         folder = path.absolute()
         for file in walk(folder):
             yield from _guarded(str(file), _read_path(file, options, network, str(folder)))
-    elif path.exists():
+    elif path.is_file():
         yield from _read_path(path.absolute(), options, network, None)
+    elif path.exists():
+        yield Failure(str(path.absolute()), "not a regular file or folder")
     elif is_glob(item):
         matches = expand(item)
         if not matches:
