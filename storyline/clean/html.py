@@ -51,6 +51,8 @@ class HtmlOptions:
     fallback_below: int = 500
     # add same-class sibling blocks of the extracted body (articles split by ads)
     sibling_chunks: bool = True
+    # keep quoted social posts (embedded tweets) as quotes in the body
+    embedded_posts: bool = True
     # names from storyline.clean.html_body.FILTERS to switch off
     disabled_filters: frozenset[str] = field(default_factory=frozenset)
     # pages larger than this (characters) are skipped rather than parsed
@@ -136,10 +138,44 @@ def _metadata(tree: HtmlElement, url: str | None) -> Document:
         return Document()
 
 
+_EMBEDDED_POST = "contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
+
+
+def _keep_embedded_posts(tree: HtmlElement) -> HtmlElement:
+    """Quoted social posts (``<blockquote class="twitter-tweet">``) as plain quotes.
+
+    They are part of what the article says, but their classes and the wrappers around
+    them ("social-media-embed") make main-content extraction throw them away.
+    """
+    for quote in tree.xpath(f"//blockquote[{_EMBEDDED_POST}]"):
+        quote.attrib.pop("class", None)
+        wrapper = quote.getparent()
+        if wrapper is not None:
+            for script in wrapper.findall("script"):
+                if not (script.tail or "").strip():
+                    wrapper.remove(script)
+        while (
+            wrapper is not None
+            and wrapper.tag in ("div", "figure", "span", "section")
+            and len(wrapper) == 1
+            and not (wrapper.text or "").strip()
+        ):
+            grand = wrapper.getparent()
+            if grand is None:
+                break
+            quote.tail = wrapper.tail
+            grand.replace(wrapper, quote)
+            wrapper = grand
+    return tree
+
+
 def _run_trafilatura(tree: HtmlElement, url: str | None, options: HtmlOptions, fast: bool) -> str:
+    work = copy.deepcopy(tree)
+    if options.embedded_posts:
+        work = _keep_embedded_posts(work)
     try:
         doc: Any = bare_extraction(
-            copy.deepcopy(tree),
+            work,
             url=url,
             fast=fast,
             favor_precision=options.favor_precision,
