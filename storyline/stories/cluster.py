@@ -1,0 +1,225 @@
+"""Online story clustering: each article joins the best story or starts one, as it arrives.
+
+After Miranda et al. (2018), "Multilingual Clustering of Streaming News": a document
+is five TF-IDF sub-vectors (head and body tokens, lemmas, entities, head entities)
+weighted with IDF statistics updated online.  Candidate stories come from an
+inverted index over each story's strongest entities, lemmas and head terms (at most
+``candidates`` are scored, whatever the number of stories), and stories whose newest
+article is more than ``window_days`` older than the article are not eligible.  The
+cosine to each candidate's centroid per sub-vector, with the story's size, feeds a
+logistic regression; the article joins the most probable story when that
+probability passes the learned threshold, else it starts a story.
+
+When the article is also very probable (``merge_threshold``) for other candidates,
+it bridges them: those stories merge into the oldest, whose id survives, and the
+:class:`Assignment` reports ``merged_into`` so callers can redirect.
+
+Story ids derive from the first article's id and never change.  Everything is
+deterministic in the input order, and ``to_state``/``from_state`` round-trip the
+whole clusterer as JSON-able data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from storyline.stories.features import SUBVECTORS, StoryDoc, doc_terms
+from storyline.stories.index import Bags, Centroid, InvertedIndex, TermStats, WeightedDoc, unit, weigh
+from storyline.stories.model import StoryParams, story_params
+
+STORY_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size")
+
+# How many of a story's strongest terms go into the index, per sub-vector, and how
+# many of an article's terms are looked up.
+INDEX_TERMS = {"entities": 8, "lemmas": 10, "head_tokens": 5}
+QUERY_TERMS = {"entities": 10, "lemmas": 15, "head_tokens": 8}
+_PREFIX = {"entities": "e:", "lemmas": "l:", "head_tokens": "h:"}
+
+
+@dataclass(slots=True)
+class Assignment:
+    """Where an article went: its story, whether that story is new, and merges it caused."""
+
+    story_id: str
+    created: bool
+    merged_into: dict[str, str] = field(default_factory=dict)
+    probability: float = 0.0  # of the chosen story; 0.0 when a story was created
+    candidates: int = 0  # stories scored in full for this article
+
+
+def story_id_for(doc_id: str) -> str:
+    return "s" + hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:16]
+
+
+def query_keys(doc: WeightedDoc, sizes: dict[str, int] | None = None) -> dict[str, float]:
+    """The article's strongest terms as index keys, weighted by their share of the sub-vector."""
+    keys: dict[str, float] = {}
+    for name, k in (sizes or QUERY_TERMS).items():
+        weights = doc.weights.get(name, {})
+        norm = doc.norms.get(name, 0.0)
+        if not norm:
+            continue
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        for term, weight in top:
+            keys[_PREFIX[name] + term] = weight / norm
+    return keys
+
+
+def in_window(published: date | None, centroid: Centroid, days: int) -> bool:
+    if published is None or centroid.last is None or centroid.first is None:
+        return True
+    return (published - centroid.last).days <= days and (centroid.first - published).days <= days
+
+
+class StoryClusterer:
+    """Online clustering of articles into stories (see the module docstring)."""
+
+    def __init__(self, params: StoryParams | None = None) -> None:
+        self.params = params or story_params()
+        self.stats = TermStats()
+        self.index = InvertedIndex(self.params.posting_cap)
+        self.stories: dict[int, Centroid] = {}
+        self.ids: dict[str, int] = {}
+        self._next_seq = 0
+
+    # -- the stream ---------------------------------------------------------------
+
+    def add(self, doc: StoryDoc, terms: Bags | None = None) -> Assignment:
+        """Assign one article: join the best story or start a new one.
+
+        ``terms`` may pass ``doc_terms(doc)`` when the caller has computed it already.
+        """
+        bags = terms if terms is not None else doc_terms(doc)
+        self.stats.add(bags)
+        weighted = weigh(bags, self.stats, doc.published)
+        scored = self.score(weighted)
+        join = self.params.join
+        if not scored or scored[0][1] < join.threshold:
+            story = self._create(doc.id)
+            self._update(story, weighted)
+            return Assignment(story.id, True, {}, 0.0, len(scored))
+        best, probability = scored[0]
+        self._update(best, weighted)
+        bridged = [story for story, p in scored[1:] if p >= self.params.merge_threshold]
+        merged: dict[str, str] = {}
+        if bridged and probability >= self.params.merge_threshold:
+            survivor = min([best, *bridged], key=lambda s: s.seq)
+            for story in sorted([best, *bridged], key=lambda s: s.seq):
+                if story is not survivor:
+                    self._merge(story, survivor)
+                    merged[story.id] = survivor.id
+            best = survivor
+        return Assignment(best.id, False, merged, probability, len(scored))
+
+    def add_all(self, docs: Iterable[StoryDoc]) -> list[Assignment]:
+        return [self.add(doc) for doc in docs]
+
+    def add_forced(
+        self, doc: StoryDoc, story_id: str | None, terms: Bags | None = None
+    ) -> tuple[str, list[tuple[str, list[float]]]]:
+        """Score the candidates as :meth:`add` does, then put the article in ``story_id``
+        (a new story when None or unknown) whatever the scores say.
+
+        Returns the story id and each candidate's id with its features: the teacher-forced
+        stream that the join model is trained on.
+        """
+        bags = terms if terms is not None else doc_terms(doc)
+        self.stats.add(bags)
+        weighted = weigh(bags, self.stats, doc.published)
+        seen = [(story.id, self.features(weighted, story)) for story in self.candidates(weighted)]
+        seq = self.ids.get(story_id) if story_id is not None else None
+        story = self.stories[seq] if seq is not None and seq in self.stories else self._create(doc.id)
+        self._update(story, weighted)
+        return story.id, seen
+
+    # -- scoring ------------------------------------------------------------------
+
+    def candidates(self, doc: WeightedDoc) -> list[Centroid]:
+        """At most ``params.candidates`` stories sharing strong terms with the article."""
+        scores = self.index.query(query_keys(doc))
+        eligible = [
+            (score, seq)
+            for seq, score in scores.items()
+            if in_window(doc.published, self.stories[seq], self.params.window_days)
+        ]
+        eligible.sort(key=lambda pair: (-pair[0], -pair[1]))
+        return [self.stories[seq] for _, seq in eligible[: self.params.candidates]]
+
+    def features(self, doc: WeightedDoc, story: Centroid) -> list[float]:
+        sims = [story.similarity(doc, name) for name in SUBVECTORS]
+        return [*sims, math.log1p(story.size)]
+
+    def score(self, doc: WeightedDoc) -> list[tuple[Centroid, float]]:
+        """Candidates with their join probability, most probable first (ties: older story)."""
+        join = self.params.join
+        scored = [(story, join.probability(self.features(doc, story))) for story in self.candidates(doc)]
+        scored.sort(key=lambda pair: (-pair[1], pair[0].seq))
+        return scored
+
+    # -- state changes ------------------------------------------------------------
+
+    def _create(self, doc_id: str) -> Centroid:
+        story_id = story_id_for(doc_id)
+        suffix = 1
+        while story_id in self.ids:  # the same article id seen twice
+            suffix += 1
+            story_id = f"{story_id_for(doc_id)}-{suffix}"
+        story = Centroid(seq=self._next_seq, id=story_id)
+        self._next_seq += 1
+        self.stories[story.seq] = story
+        self.ids[story.id] = story.seq
+        return story
+
+    def _update(self, story: Centroid, doc: WeightedDoc) -> None:
+        story.add(unit(doc), doc.published)
+        self._reindex(story)
+
+    def _reindex(self, story: Centroid) -> None:
+        keys = [_PREFIX[name] + term for name, k in INDEX_TERMS.items() for term in story.top_terms(name, k)]
+        self.index.replace(story.seq, story.keys, keys)
+        story.keys = keys
+
+    def _merge(self, story: Centroid, into: Centroid) -> None:
+        into.absorb(story)
+        self.index.replace(story.seq, story.keys, [])
+        del self.stories[story.seq]
+        self.ids[story.id] = into.seq  # old ids keep resolving to the survivor
+        self._reindex(into)
+
+    def resolve(self, story_id: str) -> str:
+        """The current id of a story, following merges."""
+        seq = self.ids.get(story_id)
+        return self.stories[seq].id if seq is not None and seq in self.stories else story_id
+
+    # -- persistence --------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything needed to resume, as JSON-able data."""
+        return {
+            "kind": "story_clusterer",
+            "version": 1,
+            "params": self.params.to_dict(),
+            "stats": self.stats.to_state(),
+            "index": self.index.to_state(),
+            "stories": [story.to_state() for story in self.stories.values()],
+            "ids": self.ids,
+            "next_seq": self._next_seq,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> StoryClusterer:
+        if state.get("kind") != "story_clusterer" or state.get("version") != 1:
+            raise ValueError("not a version 1 story clusterer state")
+        clusterer = cls(StoryParams.from_dict(state["params"]))
+        clusterer.stats = TermStats.from_state(state["stats"])
+        clusterer.index = InvertedIndex.from_state(state["index"])
+        stories = [Centroid.from_state(item) for item in state["stories"]]
+        clusterer.stories = {story.seq: story for story in stories}
+        clusterer.ids = {key: int(seq) for key, seq in state["ids"].items()}
+        clusterer._next_seq = int(state["next_seq"])
+        return clusterer

@@ -1,0 +1,167 @@
+"""What story clustering reads from an article: :class:`StoryDoc` and its term bags.
+
+A :class:`StoryDoc` is plain data: id, title, body, publication date, entities as
+``(canonical name or id, type)`` pairs and, when a tagger ran, content lemmas.
+:func:`story_doc_from_article` builds one from an enriched :class:`Article`,
+:func:`story_doc_from_spacy` from a spaCy ``Doc``; benchmarks and the pipeline use
+the same two builders.
+
+:func:`doc_terms` turns a StoryDoc into the five bags of terms (sub-vectors) that the
+clusterer weights with its online IDF, after Miranda et al. (2018): tokens of the
+head (title, or the lead sentence when there is no title), tokens of the body,
+lemmas, entities, and the entities named in the head.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from storyline.article import Article
+
+SUBVECTORS: tuple[str, ...] = ("head_tokens", "body_tokens", "lemmas", "entities", "head_entities")
+
+# Entity types that name a participant, place or thing a story is about.  Dates,
+# numbers and amounts repeat across unrelated stories and are left out.
+ENTITY_TYPES = frozenset(
+    {"PERSON", "PER", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "MISC"}
+)
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
+_URLISH = re.compile(r"https?:|www\.|\.com\b|/ ")
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "mr", "mrs", "ms", "told", "news"}
+_LEAD_WORDS = 40
+MAX_TERMS = 150  # per document and sub-vector, the strongest by raw frequency
+
+
+@dataclass(slots=True)
+class StoryDoc:
+    """One article as the story clusterer sees it."""
+
+    id: str
+    title: str | None
+    body: str
+    published: date | None = None
+    entities: list[tuple[str, str]] = field(default_factory=list)
+    lemmas: list[str] | None = None
+
+
+def parse_date(value: str | None) -> date | None:
+    """The date of an ISO date or datetime string, None when absent or malformed."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def story_doc_from_article(article: Article) -> StoryDoc:
+    """A StoryDoc from an article after enrichment.
+
+    Entities use ``canonical_id`` when the store has set one, else the name; lemmas
+    are not part of an Article, so the clusterer falls back to body tokens.
+    """
+    entities = [
+        (entity.canonical_id or entity.name, entity.type)
+        for entity in article.entities
+        if entity.type in ENTITY_TYPES
+    ]
+    return StoryDoc(
+        id=article.id,
+        title=article.title,
+        body=article.body,
+        published=parse_date(article.published),
+        entities=entities,
+        lemmas=None,
+    )
+
+
+def story_doc_from_spacy(
+    doc_id: str, doc: Doc, title: str | None = None, published: date | None = None
+) -> StoryDoc:
+    """A StoryDoc from a spaCy ``Doc`` of the body (needs NER; lemmas when a lemmatizer ran)."""
+    entities = [(ent.text, ent.label_) for ent in doc.ents if ent.label_ in ENTITY_TYPES]
+    lemmas = [
+        token.lemma_.lower()
+        for token in doc
+        if token.is_alpha and not token.is_stop and len(token) > 1 and token.lemma_
+    ]
+    return StoryDoc(
+        id=doc_id,
+        title=title,
+        body=doc.text,
+        published=published,
+        entities=entities,
+        lemmas=lemmas or None,
+    )
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens without stop words or digits."""
+    return [word for word in (match.lower() for match in _WORD.findall(text)) if word not in _STOP]
+
+
+def head_text(doc: StoryDoc) -> str:
+    """The title, or the first sentence of the body that reads like prose."""
+    if doc.title and doc.title.strip():
+        return doc.title
+    for sentence in _SENTENCE_END.split(doc.body[:2000]):
+        if len(tokens(sentence)) >= 3 and not _URLISH.search(sentence):
+            return " ".join(sentence.split()[:_LEAD_WORDS])
+    return ""
+
+
+def entity_key(name: str, label: str) -> list[str]:
+    """Index keys of one entity: the normalised name and, for people, the surname."""
+    norm = " ".join(tokens_keep_stop(name))
+    if norm.startswith("the "):
+        norm = norm[4:]
+    if not norm:
+        return []
+    keys = [norm]
+    if label in {"PERSON", "PER"} and " " in norm:
+        keys.append("per:" + norm.rsplit(" ", 1)[1])
+    return keys
+
+
+def tokens_keep_stop(text: str) -> list[str]:
+    return [match.lower() for match in _WORD.findall(text.replace("'s", ""))]
+
+
+def _bag(terms: list[str]) -> dict[str, float]:
+    counts = Counter(terms)
+    if len(counts) > MAX_TERMS:
+        counts = Counter(dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS]))
+    return {term: 1.0 + math.log(count) for term, count in counts.items()}
+
+
+def doc_terms(doc: StoryDoc) -> dict[str, dict[str, float]]:
+    """The five sub-vectors of a document as sublinear term frequencies (no IDF yet)."""
+    head = head_text(doc)
+    head_lower = head.lower()
+    body_tokens = tokens(doc.body)
+    entity_terms: list[str] = []
+    head_entities: list[str] = []
+    for name, label in doc.entities:
+        keys = entity_key(name, label)
+        entity_terms.extend(keys)
+        if keys and name.lower() in head_lower:
+            head_entities.extend(keys)
+    return {
+        "head_tokens": _bag(tokens(head)),
+        "body_tokens": _bag(body_tokens),
+        "lemmas": _bag(doc.lemmas if doc.lemmas is not None else body_tokens),
+        "entities": _bag(entity_terms),
+        "head_entities": _bag(head_entities),
+    }

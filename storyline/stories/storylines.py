@@ -1,0 +1,230 @@
+"""Storylines: stories linked over months by shared people, places and topic terms.
+
+A second, coarser level of online clustering.  Every article reaches the linker with
+its story :class:`~storyline.stories.cluster.Assignment`.  When the article started
+a story, that story is linked to the most probable storyline among the candidates
+that share its strongest entities or lemmas (a learned logistic regression over the
+cosine per sub-vector and the time gap, within ``window_days``), or starts a
+storyline.  Later articles of the story follow it into its storyline and grow the
+storyline's centroid.  When two stories merge and sit in different storylines, the
+storylines merge too; the older storyline's id survives.
+
+Storyline ids derive from the first story's id and never change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from storyline.stories.cluster import Assignment, query_keys
+from storyline.stories.features import StoryDoc, doc_terms
+from storyline.stories.index import Bags, Centroid, InvertedIndex, TermStats, WeightedDoc, unit, weigh
+from storyline.stories.model import StorylineParams, storyline_params
+
+LINK_SUBVECTORS: tuple[str, ...] = ("entities", "lemmas", "head_tokens")
+LINK_FEATURES: tuple[str, ...] = (
+    *(f"sim_{name}" for name in LINK_SUBVECTORS),
+    "log_gap_days",
+    "date_unknown",
+    "log_size",
+)
+INDEX_TERMS = {"entities": 10, "lemmas": 10}
+QUERY_TERMS = {"entities": 10, "lemmas": 10}
+_PREFIX = {"entities": "e:", "lemmas": "l:", "head_tokens": "h:"}
+
+
+@dataclass(slots=True)
+class StorylineAssignment:
+    storyline_id: str
+    created: bool
+    merged_into: dict[str, str] = field(default_factory=dict)
+    probability: float = 0.0
+
+
+def storyline_id_for(story_id: str) -> str:
+    return "l" + hashlib.sha1(story_id.encode("utf-8")).hexdigest()[:16]
+
+
+def gap_days(published: date | None, line: Centroid) -> int | None:
+    if published is None or line.first is None or line.last is None:
+        return None
+    return max(0, (published - line.last).days, (line.first - published).days)
+
+
+class StorylineLinker:
+    """Online clustering of stories into storylines (see the module docstring)."""
+
+    def __init__(self, params: StorylineParams | None = None) -> None:
+        self.params = params or storyline_params()
+        self.stats = TermStats()
+        self.index = InvertedIndex(self.params.posting_cap)
+        self.lines: dict[int, Centroid] = {}
+        self.ids: dict[str, int] = {}  # storyline id -> seq, merged ids included
+        self.story_line: dict[str, int] = {}  # story id -> storyline seq (follow ``redirect``)
+        self.redirect: dict[int, int] = {}  # merged storyline seq -> the one it merged into
+        self._next_seq = 0
+
+    def add(self, doc: StoryDoc, assignment: Assignment, terms: Bags | None = None) -> StorylineAssignment:
+        """Place one article, given the story it was assigned to (``terms``: ``doc_terms(doc)``)."""
+        bags = self._bags(doc, terms)
+        self.stats.add(bags)
+        weighted = weigh(bags, self.stats, doc.published)
+        merged = self._follow_merges(assignment)
+        seq = self._line_seq(assignment.story_id)
+        if seq is not None:
+            line = self.lines[seq]
+            self._update(line, weighted)
+            return StorylineAssignment(line.id, False, merged, 1.0)
+        scored = self.score(weighted)
+        if scored and scored[0][1] >= self.params.link.threshold:
+            line, probability = scored[0]
+            created = False
+        else:
+            line, probability, created = self._create(assignment.story_id), 0.0, True
+        self.story_line[assignment.story_id] = line.seq
+        self._update(line, weighted)
+        return StorylineAssignment(line.id, created, merged, probability)
+
+    def add_forced(
+        self, doc: StoryDoc, story_id: str, storyline_id: str | None, terms: Bags | None = None
+    ) -> tuple[str, list[tuple[str, list[float]]]]:
+        """Teacher forcing for training: score a new story's candidates, then link it to
+        ``storyline_id`` (a new storyline when None or unknown).  Articles of known stories
+        only grow their storyline and return no candidates."""
+        bags = self._bags(doc, terms)
+        self.stats.add(bags)
+        weighted = weigh(bags, self.stats, doc.published)
+        seq = self._line_seq(story_id)
+        if seq is not None:
+            self._update(self.lines[seq], weighted)
+            return self.lines[seq].id, []
+        seen = [(line.id, self.features(weighted, line)) for line in self.candidates(weighted)]
+        target = self.ids.get(storyline_id) if storyline_id is not None else None
+        line = self.lines[target] if target is not None and target in self.lines else self._create(story_id)
+        self.story_line[story_id] = line.seq
+        self._update(line, weighted)
+        return line.id, seen
+
+    def storyline_of(self, story_id: str) -> str | None:
+        seq = self._line_seq(story_id)
+        return self.lines[seq].id if seq is not None else None
+
+    def _line_seq(self, story_id: str) -> int | None:
+        seq = self.story_line.get(story_id)
+        if seq is None:
+            return None
+        while seq in self.redirect:
+            seq = self.redirect[seq]
+        return seq
+
+    # -- scoring ------------------------------------------------------------------
+
+    def candidates(self, doc: WeightedDoc) -> list[Centroid]:
+        scores = self.index.query(query_keys(doc, QUERY_TERMS))
+        window = self.params.window_days
+        eligible = []
+        for seq, score in scores.items():
+            gap = gap_days(doc.published, self.lines[seq])
+            if gap is None or gap <= window:
+                eligible.append((score, seq))
+        eligible.sort(key=lambda pair: (-pair[0], -pair[1]))
+        return [self.lines[seq] for _, seq in eligible[: self.params.candidates]]
+
+    def features(self, doc: WeightedDoc, line: Centroid) -> list[float]:
+        sims = [line.similarity(doc, name) for name in LINK_SUBVECTORS]
+        gap = gap_days(doc.published, line)
+        return [*sims, math.log1p(gap or 0), 1.0 if gap is None else 0.0, math.log1p(line.size)]
+
+    def score(self, doc: WeightedDoc) -> list[tuple[Centroid, float]]:
+        link = self.params.link
+        scored = [(line, link.probability(self.features(doc, line))) for line in self.candidates(doc)]
+        scored.sort(key=lambda pair: (-pair[1], pair[0].seq))
+        return scored
+
+    # -- state changes ------------------------------------------------------------
+
+    @staticmethod
+    def _bags(doc: StoryDoc, terms: Bags | None) -> Bags:
+        terms = terms if terms is not None else doc_terms(doc)
+        return {name: terms[name] for name in LINK_SUBVECTORS}
+
+    def _follow_merges(self, assignment: Assignment) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for old_story, new_story in assignment.merged_into.items():
+            old_seq = self._line_seq(old_story)
+            new_seq = self._line_seq(new_story)
+            self.story_line.pop(old_story, None)
+            if old_seq is None:
+                continue
+            if new_seq is None:
+                self.story_line[new_story] = old_seq
+                continue
+            if old_seq != new_seq:
+                survivor, gone = sorted((self.lines[old_seq], self.lines[new_seq]), key=lambda c: c.seq)
+                self._merge(gone, survivor)
+                merged[gone.id] = survivor.id
+        return merged
+
+    def _create(self, story_id: str) -> Centroid:
+        line_id = storyline_id_for(story_id)
+        suffix = 1
+        while line_id in self.ids:
+            suffix += 1
+            line_id = f"{storyline_id_for(story_id)}-{suffix}"
+        line = Centroid(seq=self._next_seq, id=line_id)
+        self._next_seq += 1
+        self.lines[line.seq] = line
+        self.ids[line.id] = line.seq
+        return line
+
+    def _update(self, line: Centroid, doc: WeightedDoc) -> None:
+        line.add(unit(doc), doc.published)
+        self._reindex(line)
+
+    def _reindex(self, line: Centroid) -> None:
+        keys = [_PREFIX[name] + term for name, k in INDEX_TERMS.items() for term in line.top_terms(name, k)]
+        self.index.replace(line.seq, line.keys, keys)
+        line.keys = keys
+
+    def _merge(self, line: Centroid, into: Centroid) -> None:
+        into.absorb(line)
+        self.index.replace(line.seq, line.keys, [])
+        del self.lines[line.seq]
+        self.ids[line.id] = into.seq
+        self.redirect[line.seq] = into.seq
+        self._reindex(into)
+
+    # -- persistence --------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "kind": "storyline_linker",
+            "version": 1,
+            "params": self.params.to_dict(),
+            "stats": self.stats.to_state(),
+            "index": self.index.to_state(),
+            "lines": [line.to_state() for line in self.lines.values()],
+            "ids": self.ids,
+            "story_line": self.story_line,
+            "redirect": [[seq, into] for seq, into in self.redirect.items()],
+            "next_seq": self._next_seq,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> StorylineLinker:
+        if state.get("kind") != "storyline_linker" or state.get("version") != 1:
+            raise ValueError("not a version 1 storyline linker state")
+        linker = cls(StorylineParams.from_dict(state["params"]))
+        linker.stats = TermStats.from_state(state["stats"])
+        linker.index = InvertedIndex.from_state(state["index"])
+        lines = [Centroid.from_state(item) for item in state["lines"]]
+        linker.lines = {line.seq: line for line in lines}
+        linker.ids = {key: int(seq) for key, seq in state["ids"].items()}
+        linker.story_line = {key: int(seq) for key, seq in state["story_line"].items()}
+        linker.redirect = {int(seq): int(into) for seq, into in state["redirect"]}
+        linker._next_seq = int(state["next_seq"])
+        return linker
