@@ -78,10 +78,15 @@ def test_poll_with_conditional_get() -> None:
 def test_truncated_entry_fetches_the_full_page_or_falls_back() -> None:
     page = f"<html><head><link rel='canonical' href='/story/full'></head><body><p>{BODY}</p></body></html>"
     with serve({"/page": Reply(200, page.encode(), HTML)}) as server:
-        items = teaser_item(server.base + "/page", "t-1") + teaser_item(server.base + "/gone", "t-2")
+        items = (teaser_item(server.base + "/page", "t-1") + teaser_item(server.base + "/gone", "t-2")
+                 + teaser_item("http://169.254.169.254/latest/meta-data/", "t-3")
+                 + "<item><title>Nothing</title><guid isPermaLink=\"false\">t-4</guid></item>")
         server.routes["/feed"] = Reply(200, rss(items), RSS_TYPE)
         poll = poll_feed(server.base + "/feed", LOCAL)
-    full, fallback = poll.documents
+    full, fallback, private = poll.documents
+    assert private.given["note"].startswith("feed entry is truncated and the full page could not be fetched (refused:")
+    assert poll.failures == [Failure(server.base + "/feed#t-4",
+                                     "entry has no content and the full page could not be fetched: the entry has no link")]
     assert full.html == page and full.url == server.base + "/story/full"
     assert full.given["title"] == "Teaser t-1" and "note" not in full.given
     assert full.given["published"] == "2025-08-19"
