@@ -1,0 +1,339 @@
+"""Quotation extraction on PolNeAR dev: storyline's find_quotes beside textacy 0.13.
+
+Usage:
+    .venv/bin/python benchmarks/quotes_polnear.py [--split dev] [--limit N] [--no-peer]
+
+Data: ../shared/data/quotes/polnear.<split>.jsonl (spans into ``text``).
+
+Annotators: some articles carry several annotators' attributions; for each article
+the annotator of its first listed attribution is used, and only that one.
+
+Measures (all spans are character offsets):
+
+1. **Direct-quote content P/R/F1.**
+   Gold units: every content span of every attribution, split at paragraph breaks
+   (a "piece"). A piece is a *direct* quote when at least 80% of its non-space
+   characters lie inside quotation marks, counted inside the piece itself by
+   walking it and toggling on double marks (“ opens, ” closes, " toggles), so a
+   paragraph of a multi-paragraph quote with no closing mark counts as direct.
+   Predicted units: each non-indirect quote, split at paragraph breaks.
+   Both sides are trimmed of quotation marks, spaces and edge punctuation.
+   Matching: one-to-one, greedy by overlap; a pair matches when the overlap covers
+   at least 50% of the longer of the two units. P = matched / predicted,
+   R = matched / gold. "strict" counts every unmatched prediction as a false
+   positive; "lenient" does not count an unmatched prediction that lies (≥ 80%)
+   inside a gold content span that is not a direct quote (a quoted phrase inside an
+   indirect quote that the annotators marked at clause level).
+2. **Speaker accuracy.** Among matched direct quotes whose gold attribution has a
+   source span: the prediction is right when its speaker span overlaps a gold
+   source span (the mention at that place, so a pronoun counts when the system
+   points at the same pronoun or at the named mention the annotators chose).
+3. **Overlap F1 over all attributions** (direct and indirect, PARC-style soft
+   overlap on ``\\w+`` tokens): precision = mean over predictions of the largest
+   share of its tokens covered by one gold content; recall = mean over gold contents
+   of the largest share covered by one prediction. textacy gives direct quotes only.
+
+Peer: ``textacy.extract.triples.direct_quotations`` (textacy 0.13.0, installed in
+the project venv: its install downgrades nothing) on the same spaCy parse. It
+raises ValueError on an odd number of quotation marks; such a document then yields
+no quotes, as it would for a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+Span = tuple[int, int]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "quotes"
+_TOKEN = re.compile(r"\w+")
+_EDGE = set(" \t\n\"'“”‘’«»„.,;:!?—–-…()[]")
+_OPENERS = set("“«„")
+_CLOSERS = set("”»")
+
+
+@dataclass
+class Prediction:
+    start: int
+    end: int
+    indirect: bool
+    speaker: Span | None
+
+
+@dataclass
+class Scores:
+    tp: int = 0
+    pred: int = 0
+    pred_lenient: int = 0
+    gold: int = 0
+    speaker_ok: int = 0
+    speaker_n: int = 0
+    ov_p: list[float] = field(default_factory=list)
+    ov_r: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    docs: int = 0
+
+
+def load(split: str, limit: int | None = None) -> list[dict[str, Any]]:
+    rows = []
+    with (DATA / f"polnear.{split}.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rows.append(json.loads(line))
+    return rows[:limit] if limit else rows
+
+
+def first_annotator(row: dict[str, Any]) -> list[dict[str, Any]]:
+    atts: list[dict[str, Any]] = row["attributions"]
+    if not atts:
+        return []
+    who = atts[0]["annotator"]
+    return [a for a in atts if a["annotator"] == who]
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    return start, end
+
+
+def pieces(text: str, start: int, end: int) -> list[tuple[Span, Span]]:
+    """``text[start:end]`` split at line breaks, as (trimmed, raw) spans; empty pieces dropped."""
+    out = []
+    pos = start
+    for part in text[start:end].split("\n"):
+        s, e = trim(text, pos, pos + len(part))
+        if e > s:
+            out.append(((s, e), (pos, pos + len(part))))
+        pos += len(part) + 1
+    return out
+
+
+def is_direct(text: str, start: int, end: int) -> bool:
+    inside = False
+    counted = quoted = 0
+    for ch in text[start:end]:
+        if ch in _OPENERS:
+            inside = True
+            continue
+        if ch in _CLOSERS:
+            inside = False
+            continue
+        if ch == '"':
+            inside = not inside
+            continue
+        if not ch.isspace():
+            counted += 1
+            quoted += inside
+    return counted > 0 and quoted >= 0.8 * counted
+
+
+def overlap(a: Span, b: Span) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def tokens(text: str, start: int, end: int) -> set[int]:
+    return {m.start() for m in _TOKEN.finditer(text, start, end)}
+
+
+def score_doc(row: dict[str, Any], preds: list[Prediction], acc: Scores) -> None:
+    text: str = row["text"]
+    atts = first_annotator(row)
+    gold_direct: list[tuple[Span, list[Span]]] = []
+    other_content: list[Span] = []
+    for att in atts:
+        for s, e in att["content"]:
+            for piece, raw in pieces(text, s, e):
+                if is_direct(text, *raw):
+                    gold_direct.append((piece, [tuple(x) for x in att["source"]]))
+                else:
+                    other_content.append(piece)
+    pred_direct: list[tuple[Span, Prediction]] = [
+        (piece, p) for p in preds if not p.indirect for piece, _raw in pieces(text, p.start, p.end)
+    ]
+    pairs = sorted(
+        (
+            (overlap(g[0], pd[0]), gi, pi)
+            for gi, g in enumerate(gold_direct)
+            for pi, pd in enumerate(pred_direct)
+            if overlap(g[0], pd[0]) > 0
+        ),
+        reverse=True,
+    )
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    for ov, gi, pi in pairs:
+        if gi in used_g or pi in used_p:
+            continue
+        g, pd = gold_direct[gi][0], pred_direct[pi][0]
+        if ov < 0.5 * max(g[1] - g[0], pd[1] - pd[0]):
+            continue
+        used_g.add(gi)
+        used_p.add(pi)
+        acc.tp += 1
+        sources = gold_direct[gi][1]
+        if sources:
+            acc.speaker_n += 1
+            sp = pred_direct[pi][1].speaker
+            acc.speaker_ok += sp is not None and any(overlap(sp, tuple(s)) > 0 for s in sources)  # type: ignore[arg-type]
+    acc.gold += len(gold_direct)
+    acc.pred += len(pred_direct)
+    for pi, (piece, _p) in enumerate(pred_direct):
+        if pi in used_p:
+            acc.pred_lenient += 1
+            continue
+        inside = any(overlap(piece, c) >= 0.8 * (piece[1] - piece[0]) for c in other_content)
+        acc.pred_lenient += not inside
+    # soft overlap over all attributions
+    gold_sets = [set().union(*(tokens(text, s, e) for s, e in a["content"])) for a in atts if a["content"]]
+    gold_sets = [g for g in gold_sets if g]
+    pred_sets = [t for t in (tokens(text, p.start, p.end) for p in preds) if t]
+    for p in pred_sets:
+        acc.ov_p.append(max((len(p & g) / len(p) for g in gold_sets), default=0.0))
+    for g in gold_sets:
+        acc.ov_r.append(max((len(p & g) / len(g) for p in pred_sets), default=0.0))
+
+
+def storyline_predict(doc: Any) -> list[Prediction]:
+    from storyline.enrich.quotes import find_quotes
+
+    entities = _entities(doc)
+    return [Prediction(q.start, q.end, q.indirect, q.speaker_span) for q in find_quotes(doc, entities)]
+
+
+def _entities(doc: Any) -> list[Any]:
+    try:
+        from storyline.enrich.entities import find_entities  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    return list(find_entities(doc))
+
+
+def textacy_predict(doc: Any) -> list[Prediction]:
+    from textacy.extract.triples import direct_quotations
+
+    out = []
+    try:
+        triples = list(direct_quotations(doc))
+    except ValueError:
+        return []
+    for tr in triples:
+        content = tr.content
+        s, e = content[0].idx, content[-1].idx + len(content[-1].text)
+        sp = (
+            (min(t.idx for t in tr.speaker), max(t.idx + len(t.text) for t in tr.speaker))
+            if tr.speaker
+            else None
+        )
+        out.append(Prediction(s, e, False, sp))
+    return out
+
+
+def run(
+    rows: Iterable[dict[str, Any]], systems: dict[str, Callable[[Any], list[Prediction]]]
+) -> tuple[dict[str, Scores], float, int]:
+    from storyline.nlp import load_nlp
+
+    nlp = load_nlp()
+    results = {name: Scores() for name in systems}
+    parse_seconds = 0.0
+    n = 0
+    for row in rows:
+        t0 = time.perf_counter()
+        doc = nlp(row["text"])
+        parse_seconds += time.perf_counter() - t0
+        n += 1
+        for name, predict in systems.items():
+            t0 = time.perf_counter()
+            preds = predict(doc)
+            results[name].seconds += time.perf_counter() - t0
+            results[name].docs += 1
+            score_doc(row, preds, results[name])
+    return results, parse_seconds, n
+
+
+def prf(tp: int, pred: int, gold: int) -> tuple[float, float, float]:
+    p = tp / pred if pred else 0.0
+    r = tp / gold if gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def summary(s: Scores, parse_seconds: float) -> dict[str, float]:
+    p, r, f = prf(s.tp, s.pred, s.gold)
+    lp, _lr, lf = prf(s.tp, s.pred_lenient, s.gold)
+    op = sum(s.ov_p) / len(s.ov_p) if s.ov_p else 0.0
+    orr = sum(s.ov_r) / len(s.ov_r) if s.ov_r else 0.0
+    return {
+        "P": p,
+        "R": r,
+        "F1": f,
+        "lenient P": lp,
+        "lenient F1": lf,
+        "speaker": s.speaker_ok / s.speaker_n if s.speaker_n else 0.0,
+        "overlap P": op,
+        "overlap R": orr,
+        "overlap F1": 2 * op * orr / (op + orr) if op + orr else 0.0,
+        "docs/s": s.docs / (parse_seconds + s.seconds) if s.docs else 0.0,
+        "ms/doc (extraction only)": 1000 * s.seconds / s.docs if s.docs else 0.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="dev")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--no-peer", action="store_true")
+    args = ap.parse_args(argv)
+    if not DATA.exists():
+        print(f"PolNeAR data not found at {DATA}", file=sys.stderr)
+        return 2
+    systems: dict[str, Callable[[Any], list[Prediction]]] = {"storyline": storyline_predict}
+    if not args.no_peer:
+        systems["textacy 0.13 direct_quotations"] = textacy_predict
+    rows = load(args.split, args.limit)
+    results, parse_seconds, n = run(rows, systems)
+    cols = [
+        "P",
+        "R",
+        "F1",
+        "lenient P",
+        "lenient F1",
+        "speaker",
+        "overlap P",
+        "overlap R",
+        "overlap F1",
+        "docs/s",
+    ]
+    print(
+        f"PolNeAR {args.split}: {n} articles, gold direct pieces {next(iter(results.values())).gold}; "
+        f"spaCy parse {parse_seconds:.1f}s ({n / parse_seconds:.1f} docs/s)"
+    )
+    print(f"{'system':34}" + "".join(f"{c:>11}" for c in cols))
+    for name, s in results.items():
+        row = summary(s, parse_seconds)
+        print(
+            f"{name:34}" + "".join(f"{row[c]:>11.3f}" if c != "docs/s" else f"{row[c]:>11.1f}" for c in cols)
+        )
+        print(
+            f"{'':34}matched {s.tp}, predicted {s.pred}, speaker {s.speaker_ok}/{s.speaker_n}, "
+            f"extraction {row['ms/doc (extraction only)']:.1f} ms/doc"
+        )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""Quotations in an article: direct and indirect, with speaker, cue and medium.
+
+``find_quotes(doc, entities)`` reads a parsed article body and returns one
+:class:`~storyline.article.Quote` per quotation:
+
+1. **Direct quotes** are the passages inside quotation marks
+   (:mod:`storyline.enrich.quote_marks`), including quotes that run over several
+   paragraphs and fragments inside a sentence. Short quoted phrases that no verb of
+   saying governs ("the “coalition of the willing”") are scare quotes, not quotes.
+2. The **attribution** of a direct quote is looked for, in order: a verb of saying
+   that governs the quoted words in the parse; the attribution clause right after
+   or before the quote in its paragraph ("“...,” he said." / "He said: “...”");
+   the sentence ending in a colon that introduces a quote paragraph; and, for a
+   quote paragraph with no attribution of its own, the speaker of the quote in
+   the paragraph just before it (the news convention for a continued quote).
+3. **Indirect quotes** are clauses reported by a verb of saying
+   ("Mr Trump said Moscow would accept ...") and sentences attributed with
+   "according to X"; the content span is the reported clause.
+4. The **speaker** is the subject of the cue verb, resolved by
+   :class:`~storyline.enrich.quote_speakers.SpeakerResolver`; when none is found,
+   the speaker fields stay None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from spacy.tokens import Doc, Token
+
+from storyline.article import Entity, Quote
+from storyline.enrich.quote_cues import CLAUSE_VERBS, SPEECH_VERBS, find_medium
+from storyline.enrich.quote_marks import QuotedPassage, find_quoted
+from storyline.enrich.quote_speakers import Speaker, SpeakerResolver, subject_of
+
+__all__ = ["find_quotes"]
+
+_PARAGRAPH = re.compile(r"[^\n]+")
+_SENT_END = re.compile(r"[.!?…]\s")
+# a quoted phrase shorter than this needs a verb of saying to count as a quote
+_FRAGMENT_WORDS = 4
+_MEDIA_ORGS = frozenset({"ORG"})
+
+
+class _Context:
+    def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.resolver = SpeakerResolver(doc, entities)
+        self.passages = find_quoted(self.text)
+        self.paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(self.text) if m.group().strip()]
+        self.quoted = [seg for p in self.passages for seg in p.segments]
+        # 1 for every character of a quotation, its marks included
+        self._in_quote = bytearray(len(self.text) + 1)
+        for s, e in self.quoted:
+            self._in_quote[max(0, s - 1) : e + 1] = b"\x01" * (e + 1 - max(0, s - 1))
+
+    def inside_quote(self, char: int) -> bool:
+        return 0 <= char < len(self._in_quote) and self._in_quote[char] == 1
+
+    def paragraph_of(self, char: int) -> tuple[int, int]:
+        for lo, hi in self.paragraphs:
+            if lo <= char < hi or char == hi:
+                return lo, hi
+        return 0, len(self.text)
+
+    def tokens(self, start: int, end: int) -> list[Token]:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return list(span) if span is not None else []
+
+
+def _is_cue(tok: Token) -> bool:
+    return (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_VERBS) or tok.lower_ == "according"
+
+
+def _speaker_head(cue: Token) -> Token | None:
+    if cue.lower_ == "according":
+        to = next((c for c in cue.children if c.lower_ == "to"), None)
+        if to is None:
+            return None
+        return next((c for c in to.children if c.dep_ == "pobj"), None)
+    return subject_of(cue)
+
+
+def _cue_text(cue: Token) -> str:
+    return "according to" if cue.lower_ == "according" else cue.text
+
+
+def _governing_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
+    """A verb of saying outside the quote that governs the quoted words in the parse."""
+    s, e = seg
+    for tok in ctx.tokens(s, e):
+        if s <= tok.head.idx < e:
+            continue
+        node = tok.head
+        for _ in range(4):
+            if ctx.resolver.sent_start[node.i] != ctx.resolver.sent_start[tok.i] and not (s <= node.idx < e):
+                break
+            if not ctx.inside_quote(node.idx) and _is_cue(node) and _speaker_head(node) is not None:
+                return node
+            if node.head is node:
+                break
+            node = node.head
+    return None
+
+
+def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool) -> Token | None:
+    """A verb of saying in the attribution clause next to the quote, in its paragraph."""
+    s, e = seg
+    lo, hi = ctx.paragraph_of(s)
+    before = [q for q in ctx.quoted if lo <= q[1] <= s - 1]
+    after = [q for q in ctx.quoted if e + 1 <= q[0] - 1 and q[0] < hi]
+    trail_end = min([q[0] - 1 for q in after] + [hi])
+    trail = ctx.text[e:trail_end]
+    m = _SENT_END.search(trail, 2)
+    if m is not None:
+        trail_end = e + m.end()
+    lead_start = max([q[1] + 1 for q in before] + [lo])
+    if not before:
+        lead = ctx.text[lead_start:s]
+        ends = [m.end() for m in _SENT_END.finditer(lead)]
+        if ends:
+            lead_start += ends[-1]
+    trailing = [t for t in ctx.tokens(e, trail_end) if t.idx >= e + 1 and not ctx.inside_quote(t.idx)]
+    leading = [t for t in ctx.tokens(lead_start, s) if t.idx < s - 1 and not ctx.inside_quote(t.idx)]
+    order = [trailing, list(reversed(leading))] if trailing_first else [list(reversed(leading)), trailing]
+    for toks in order:
+        for tok in toks:
+            if _is_cue(tok) and _speaker_head(tok) is not None:
+                return tok
+    return None
+
+
+def _intro_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
+    """The cue of a sentence ending in a colon that introduces the quote's paragraph."""
+    lo, _hi = ctx.paragraph_of(seg[0])
+    if seg[0] - 1 > lo + 1:
+        return None
+    prev = [p for p in ctx.paragraphs if p[1] < lo]
+    if not prev:
+        return None
+    plo, phi = prev[-1]
+    if not ctx.text[plo:phi].rstrip().endswith(":"):
+        return None
+    toks = [t for t in ctx.tokens(plo, phi) if not ctx.inside_quote(t.idx)]
+    for tok in reversed(toks):
+        if _is_cue(tok) and _speaker_head(tok) is not None:
+            return tok
+    return None
+
+
+def _medium(ctx: _Context, cue: Token) -> str | None:
+    for child in cue.children:
+        if (
+            child.dep_ in ("dobj", "dative", "iobj")
+            and cue.lemma_ == "tell"
+            and (child.ent_type_ in _MEDIA_ORGS or (child.text.isupper() and len(child.text) > 1))
+        ):
+            return " ".join(w for w in [t.text for t in child.subtree] if w.lower() != "the")
+    lo = ctx.resolver.sent_start[cue.i]
+    hi = lo
+    while hi < len(ctx.doc) and ctx.resolver.sent_start[hi] == lo:
+        hi += 1
+    frame = "".join(t.text_with_ws if not ctx.inside_quote(t.idx) else " " for t in ctx.doc[lo:hi])
+    return find_medium(frame)
+
+
+def _speaker(ctx: _Context, cue: Token) -> Speaker | None:
+    head = _speaker_head(cue)
+    if head is None or ctx.inside_quote(head.idx):
+        return None
+    if "\n" in ctx.text[min(head.idx, cue.idx) : max(head.idx, cue.idx)]:
+        return None  # the parse ran across a paragraph break
+    speaker = ctx.resolver.resolve(head)
+    ctx.resolver.remember(speaker, head)
+    return speaker
+
+
+def _quote(
+    ctx: _Context, start: int, end: int, speaker: Speaker | None, cue: Token | None, indirect: bool
+) -> Quote:
+    return Quote(
+        text=ctx.text[start:end],
+        start=start,
+        end=end,
+        speaker_mention=speaker.mention if speaker else None,
+        speaker_span=speaker.span if speaker else None,
+        speaker_id=speaker.id if speaker else None,
+        speaker_name=speaker.name if speaker else None,
+        cue=_cue_text(cue) if cue is not None else None,
+        medium=_medium(ctx, cue) if cue is not None else None,
+        indirect=indirect,
+    )
+
+
+def _is_fragment(ctx: _Context, passage: QuotedPassage) -> bool:
+    """A short quoted phrase inside a sentence rather than a quoted sentence."""
+    if len(passage.segments) > 1:
+        return False
+    s, e = passage.segments[0]
+    words = ctx.text[s:e].split()
+    return len(words) < _FRAGMENT_WORDS
+
+
+def _embedded(ctx: _Context, seg: tuple[int, int]) -> bool:
+    """Whether the quote opens inside a sentence rather than starting or being introduced by it."""
+    lo, _hi = ctx.paragraph_of(seg[0])
+    before = ctx.text[lo : seg[0] - 1].rstrip()
+    return bool(before) and not before.endswith((":", ",", ".", "!", "?", "”", '"', "…"))
+
+
+def _direct_quotes(ctx: _Context) -> list[Quote]:
+    quotes: list[Quote] = []
+    last_by_paragraph: dict[int, Quote] = {}
+    for passage in ctx.passages:
+        first = passage.segments[0]
+        lo, _hi = ctx.paragraph_of(first[0])
+        at_start = first[0] - 1 <= lo + 1
+        cue = _governing_cue(ctx, first)
+        if cue is None and _is_fragment(ctx, passage):
+            continue  # scare quotes or a title
+        if cue is None:
+            cue = _frame_cue(ctx, first, trailing_first=at_start)
+        if cue is None and len(passage.segments) > 1:
+            cue = _frame_cue(ctx, passage.segments[-1], trailing_first=True)
+        if cue is None:
+            cue = _intro_cue(ctx, first)
+        speaker = _speaker(ctx, cue) if cue is not None else None
+        quote = _quote(ctx, passage.start, passage.end, speaker, cue, indirect=False)
+        if cue is None and at_start:
+            prev = [p for p in ctx.paragraphs if p[1] < lo]
+            earlier = last_by_paragraph.get(prev[-1][0]) if prev else None
+            if earlier is not None:
+                quote.speaker_mention = earlier.speaker_mention
+                quote.speaker_span = earlier.speaker_span
+                quote.speaker_id = earlier.speaker_id
+                quote.speaker_name = earlier.speaker_name
+        if cue is None and quote.speaker_span is None and _embedded(ctx, first):
+            continue  # quoted words inside an unattributed sentence: a title or scare quotes
+        quotes.append(quote)
+        for seg in passage.segments:
+            last_by_paragraph[ctx.paragraph_of(seg[0])[0]] = quote
+    return quotes
+
+
+def _clause_span(ctx: _Context, clause: Token) -> tuple[int, int] | None:
+    toks = [t for t in clause.subtree]
+    while toks and (toks[0].dep_ in ("mark", "punct") or toks[0].is_space):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct or toks[-1].is_space):
+        toks = toks[:-1]
+    if len(toks) < 2:
+        return None
+    start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    inside = sum(min(e, end) - max(s, start) for s, e in ctx.quoted if s < end and start < e)
+    if inside >= 0.8 * (end - start):
+        return None  # a direct quote already
+    return start, end
+
+
+def _according_span(ctx: _Context, according: Token) -> tuple[int, int] | None:
+    lo = ctx.resolver.sent_start[according.i]
+    hi = lo
+    while hi < len(ctx.doc) and ctx.resolver.sent_start[hi] == lo:
+        hi += 1
+    sent = ctx.doc[lo:hi]
+    phrase = list(according.subtree)
+    p_lo, p_hi = phrase[0].i, phrase[-1].i + 1
+    before = [t for t in sent if t.i < p_lo and not t.is_punct]
+    after = [t for t in sent if t.i >= p_hi and not t.is_punct]
+    part = after if len(after) >= len(before) else before
+    if len(part) < 3:
+        return None
+    return part[0].idx, part[-1].idx + len(part[-1].text)
+
+
+def _indirect_quotes(ctx: _Context) -> list[Quote]:
+    quotes: list[Quote] = []
+    for tok in ctx.doc:
+        if ctx.inside_quote(tok.idx):
+            continue
+        span: tuple[int, int] | None = None
+        if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
+            span = _according_span(ctx, tok)
+        elif tok.pos_ == "VERB" and tok.lemma_.lower() in CLAUSE_VERBS:
+            clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+            if clause is not None:
+                span = _clause_span(ctx, clause)
+        if span is None:
+            continue
+        speaker = _speaker(ctx, tok)
+        if speaker is None:
+            continue
+        quotes.append(_quote(ctx, span[0], span[1], speaker, tok, indirect=True))
+    return quotes
+
+
+def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
+    """Direct and indirect quotes in ``doc`` (a parsed article body), in text order."""
+    ctx = _Context(doc, entities)
+    quotes = _direct_quotes(ctx) + _indirect_quotes(ctx)
+    quotes.sort(key=lambda q: (q.start, q.indirect))
+    return quotes
+
+
+def quotes_in(docs: Iterable[tuple[Doc, list[Entity]]]) -> Iterable[list[Quote]]:
+    """Stream :func:`find_quotes` over ``(doc, entities)`` pairs."""
+    for doc, entities in docs:
+        yield find_quotes(doc, entities)
