@@ -10,8 +10,10 @@ same checks.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -175,6 +177,12 @@ class _GuardedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (loading the CA bundle is slow)."""
+    return httpx.create_ssl_context()
+
+
 class _GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport with its connection pool on the guarded backend.
 
@@ -184,9 +192,10 @@ class _GuardedTransport(httpx.HTTPTransport):
     """
 
     def __init__(self, guard: AddressGuard) -> None:
-        super().__init__()
+        context = _ssl_context()
+        super().__init__(verify=context)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,
             http1=True,
             http2=False,
             network_backend=_GuardedBackend(guard),
