@@ -102,7 +102,9 @@ def dct_of(doc: dict[str, Any]) -> dt.date | None:
     return dt.date.fromisoformat(raw[:10]) if raw else None
 
 
-def match(gold: list[dict[str, Any]], pred: list[Span]) -> tuple[Scores, list[tuple[dict[str, Any], Span | None]]]:
+def match(
+    gold: list[dict[str, Any]], pred: list[Span]
+) -> tuple[Scores, list[tuple[dict[str, Any], Span | None]]]:
     """Score one document; also return each gold expression with the prediction it matched."""
     scores = Scores(gold=len(gold), pred=len(pred))
     exact = {(p[0], p[1]) for p in pred}
@@ -124,7 +126,7 @@ def match(gold: list[dict[str, Any]], pred: list[Span]) -> tuple[Scores, list[tu
     return scores, pairs
 
 
-def storyline_tagger(with_doc: bool) -> tuple[Tagger, Callable[[dict[str, Any]], Any]]:
+def storyline_tagger(with_doc: bool) -> tuple[Any, Callable[[dict[str, Any]], Any]]:
     from storyline.enrich.times import find_times
 
     parse: Callable[[dict[str, Any]], Any] = lambda _doc: None  # noqa: E731
@@ -137,7 +139,7 @@ def storyline_tagger(with_doc: bool) -> tuple[Tagger, Callable[[dict[str, Any]],
     def tag(doc: dict[str, Any], parsed: Any = None) -> list[Span]:
         return [(t.start, t.end, t.type, t.value) for t in find_times(doc["text"], dct_of(doc), parsed)]
 
-    return tag, parse  # type: ignore[return-value]
+    return tag, parse
 
 
 _MONTH_WORD = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
@@ -166,7 +168,9 @@ def dateparser_tagger() -> Tagger:
             stripped = substring.strip()
             if re.fullmatch(r"\d{4}", stripped):
                 value = f"{when.year:04d}"
-            elif _MONTH_WORD.search(stripped) and not re.search(r"\d{1,2}(?!\d)", re.sub(r"\d{4}", "", stripped)):
+            elif _MONTH_WORD.search(stripped) and not re.search(
+                r"\d{1,2}(?!\d)", re.sub(r"\d{4}", "", stripped)
+            ):
                 value = f"{when.year:04d}-{when.month:02d}"
             else:
                 value = when.date().isoformat()
@@ -197,12 +201,14 @@ def evaluate(docs: Iterable[dict[str, Any]], tag: Any, parse: Callable[[dict[str
             for g, p in pairs:
                 if p is None or p[3] != g["value"] or (p[0], p[1]) != (g["start"], g["end"]):
                     context = text[max(0, g["start"] - 50) : g["end"] + 30].replace("\n", " ")
-                    got = "MISSED" if p is None else f"{text[p[0]:p[1]]!r} {p[2]} {p[3]}"
-                    errors.append(f"{doc['dct'][:10]} {g['text']!r} {g['type']} {g['value']} -> {got} | {context}")
+                    got = "MISSED" if p is None else f"{text[p[0] : p[1]]!r} {p[2]} {p[3]}"
+                    errors.append(
+                        f"{doc['dct'][:10]} {g['text']!r} {g['type']} {g['value']} -> {got} | {context}"
+                    )
             gold_spans = [(g["start"], g["end"]) for g in doc["timexes"]]
             for p in pred:
                 if not any(p[0] < e and s < p[1] for s, e in gold_spans):
-                    errors.append(f"{doc['dct'][:10]} SPURIOUS {text[p[0]:p[1]]!r} {p[2]} {p[3]}")
+                    errors.append(f"{doc['dct'][:10]} SPURIOUS {text[p[0] : p[1]]!r} {p[2]} {p[3]}")
     return total, parse_seconds
 
 
@@ -242,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     systems: list[tuple[str, Any, Callable[[dict[str, Any]], Any] | None]] = []
-    tag, _parse = storyline_tagger(False)
-    systems.append(("storyline", tag, None))
+    plain, _unused = storyline_tagger(False)
+    systems.append(("storyline", plain, None))
     if not args.no_doc:
         tag_doc, parse = storyline_tagger(True)
         systems.append(("storyline+doc", tag_doc, parse))
@@ -253,19 +259,21 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[list[str]] = []
     figures: dict[str, dict[str, dict[str, float]]] = {}
     notes: list[str] = []
-    for system, tagger, parse in systems:
+    for system, tagger, parse_fn in systems:
         combined = Scores()
         parse_total = 0.0
         for name in SETS:
-            scores, parse_seconds = evaluate(data[name], tagger, parse)
+            scores, parse_seconds = evaluate(data[name], tagger, parse_fn)
             combined.add(scores)
             parse_total += parse_seconds
             figures.setdefault(system, {})[name] = scores.row()
             rows.append(format_row(system, name, scores.row()))
         figures[system]["all"] = combined.row()
         rows.append(format_row(system, "all", combined.row()))
-        if parse is not None:
-            notes.append(f"{system}: spaCy parse {1000 * parse_total / combined.docs:.1f} ms/doc (not in ms/doc)")
+        if parse_fn is not None:
+            notes.append(
+                f"{system}: spaCy parse {1000 * parse_total / combined.docs:.1f} ms/doc (not in ms/doc)"
+            )
     table = markdown(rows)
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -279,10 +287,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_results(table: str, notes: list[str], data: dict[str, list[dict[str, Any]]]) -> None:
-    import dateparser
-    import spacy
+    from importlib.metadata import version
 
-    sizes = ", ".join(f"{name} {len(docs)} docs / {sum(len(d['timexes']) for d in docs)} TIMEX3" for name, docs in data.items())
+    sizes = ", ".join(
+        f"{name} {len(docs)} docs / {sum(len(d['timexes']) for d in docs)} TIMEX3"
+        for name, docs in data.items()
+    )
     body = f"""# Time expressions (TIMEX3)
 
 - Machine: {platform.machine()}, {platform.processor() or platform.system()}, Python {platform.python_version()}
@@ -290,8 +300,8 @@ def write_results(table: str, notes: list[str], data: dict[str, list[dict[str, A
 - Command: `.venv/bin/python benchmarks/temporal.py`
 - Data: TempEval-3 training data ({sizes}); TimeBank was used to develop the rules, AQUAINT is
   the check on unseen documents.
-- Peers in the same run: dateparser {dateparser.__version__} `search_dates` (RELATIVE_BASE = DCT,
-  PREFER_DATES_FROM = past); spaCy {spacy.__version__} for `storyline+doc`.
+- Peers in the same run: dateparser {version("dateparser")} `search_dates` (RELATIVE_BASE = DCT,
+  PREFER_DATES_FROM = past); spaCy {version("spacy")} for `storyline+doc`.
 - Metrics: see the docstring of `benchmarks/temporal.py` (strict/relaxed span P/R/F1, value accuracy on
   relaxed matches, TE3 value F1, type accuracy; percentages).
 

@@ -89,7 +89,9 @@ def _month_year(m: re.Match[str], ctx: Context) -> Result | None:
     return "DATE", tv.month(year, month_number(m.group("mon")))
 
 
-_ABBREVIATIONS = frozenset("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split())
+_ABBREVIATIONS = frozenset(
+    ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"]
+)
 _MAY_CUES = re.compile(
     r"(?:\b(?:in|since|until|till|by|from|of|during|through|before|after|early|late|mid|last|next"
     r"|this|to|and|or|between|for|on)[\s-]*)$"
@@ -132,7 +134,9 @@ _COUNT_NOUNS = re.compile(
 def _year(m: re.Match[str], ctx: Context) -> Result | None:
     year = int(m.group("y"))
     before = ctx.before(m.start(), 12)
-    if _COUNT_NOUNS.match(ctx.after(m.end(), 20)) or re.search(r"(?:no\.|number|about|some|nearly)\s*$", before):
+    if _COUNT_NOUNS.match(ctx.after(m.end(), 20)) or re.search(
+        r"(?:no\.|number|about|some|nearly)\s*$", before
+    ):
         return None
     if ctx.dct is not None and year > ctx.dct.year + 60:
         return None
@@ -228,13 +232,12 @@ _ENDED = re.compile(rf"\s+(?:that\s+)?end(?:ed|ing|s)\s+(?:on\s+)?(?P<mon>{_M})"
 
 
 def _period(m: re.Match[str], ctx: Context) -> Result | None:
-    """"The quarter", "the latest period", "the year-ago quarter": anaphoric quarters."""
+    """ "The quarter", "the latest period", "the year-ago quarter": anaphoric quarters."""
     words = m.group(0).lower()
     if ctx.dct is None:
         return "DATE", None
-    if not re.search(r"quarter|period", words):  # "year-ago results": the year before
-        if ctx.last_quarter is None:
-            return "DATE", f"{ctx.dct.year - 1:04d}"
+    if not re.search(r"quarter|period", words) and ctx.last_quarter is None:
+        return "DATE", f"{ctx.dct.year - 1:04d}"  # "year-ago results": the year before
     current = (ctx.dct.year, tv.quarter_of(ctx.dct))
     base = ctx.last_quarter or tv.shift_quarter(*current, -1)
     if re.search(r"\b(?:this|current)\b", words):
@@ -256,7 +259,9 @@ def _period(m: re.Match[str], ctx: Context) -> Result | None:
         if year != base[0] and "quarter" not in words and ctx.last_quarter is None:
             return "DATE", f"{year:04d}"
         base = (year, base[1])
-    elif re.search(r"year-ago|year-earlier|year-before|last year|comparable|corresponding|year ago|year earlier", words):
+    elif re.search(
+        r"year-ago|year-earlier|year-before|last year|comparable|corresponding|year ago|year earlier", words
+    ):
         base = (base[0] - 1, base[1])
     return "DATE", tv.quarter(*base)
 
@@ -317,7 +322,9 @@ def _holiday(m: re.Match[str], ctx: Context) -> Result | None:
     return "DATE", f"{year:04d}-{month:02d}-{day:02d}"
 
 
-_HOLIDAY_ALT = "|".join(sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _HOLIDAYS), key=len, reverse=True))
+_HOLIDAY_ALT = "|".join(
+    sorted((re.escape(k).replace(r"\ ", r"\s+") for k in _HOLIDAYS), key=len, reverse=True)
+)
 _QORD = r"(?P<ord>first|second|third|fourth|final|last|1st|2nd|3rd|4th)"
 _YEAR_PRE = rf"(?:this|last|next|current)\s+year's|(?:the\s+)?year-ago|(?:the\s+)?year-earlier|{YEAR4}'s|the\s+{YEAR4}"
 
@@ -346,9 +353,14 @@ RULES: list[Rule] = [
         _month,
         trigger=_M,
     ),
-    rule("quarter", rf"(?:(?P<pre>the|this|last|next|{_YEAR_PRE})\s+)?(?:(?:fiscal|calendar)[\s-]+)?{_QORD}"
-         rf"[\s-]+(?:fiscal[\s-]+)?(?P<unit>quarter|half)(?:\s+of\s+(?:(?:fiscal|calendar)\s+)?"
-         rf"(?P<y>{YEAR4}|this\s+year|last\s+year|next\s+year|the\s+year))?", _quarter, trigger="quarter|half"),  # fmt: skip
+    rule(
+        "quarter",
+        rf"(?:(?P<pre>the|this|last|next|{_YEAR_PRE})\s+)?(?:(?:fiscal|calendar)[\s-]+)?{_QORD}"
+        rf"[\s-]+(?:fiscal[\s-]+)?(?P<unit>quarter|half)(?:\s+of\s+(?:(?:fiscal|calendar)\s+)?"
+        rf"(?P<y>{YEAR4}|this\s+year|last\s+year|next\s+year|the\s+year))?",
+        _quarter,
+        trigger="quarter|half",
+    ),
     rule(
         "quarter-short",
         rf"\b(?-i:Q(?P<q>[1-4]))(?:\s+(?P<y1>{YEAR4}))?\b|\b(?P<y2>{YEAR4})\s+(?-i:Q(?P<q2>[1-4]))\b",
@@ -392,12 +404,17 @@ RULES: list[Rule] = [
         _season,
         trigger="spring|summer|autumn|winter|fall",
     ),
-    rule("holiday", rf"(?P<h>{_HOLIDAY_ALT})(?:\s+(?P<y>{YEAR4}))?\b", _holiday, trigger=r"christmas|year.s|day\b|halloween"),
+    rule(
+        "holiday",
+        rf"(?P<h>{_HOLIDAY_ALT})(?:\s+(?P<y>{YEAR4}))?\b",
+        _holiday,
+        trigger=r"christmas|year.s|day\b|halloween",
+    ),
 ]
 
 
 def _the_year(m: re.Match[str], ctx: Context) -> Result | None:
-    """"The year", "the full year", "year-end", "the following year", "that year"."""
+    """ "The year", "the full year", "year-end", "the following year", "that year"."""
     words = " ".join(m.group(0).lower().split())
     if re.search(r"\b(?:following|next)\b", words) or words.startswith("the year after"):
         offset = 1

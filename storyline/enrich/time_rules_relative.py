@@ -97,7 +97,9 @@ def _relative_unit(m: re.Match[str], ctx: Context) -> Result | None:
         return "DATE", None
     offset = -1 if mod.endswith(_PAST) else 1 if mod.endswith(_NEXT) else 0
     if unit == "weekend":
-        return "DATE", _weekend(ctx.dct, offset if offset else (1 if ctx.dct.weekday() < 5 else 0), this=offset == 0)
+        return "DATE", _weekend(
+            ctx.dct, offset if offset else (1 if ctx.dct.weekday() < 5 else 0), this=offset == 0
+        )
     value = tv.shift(ctx.dct, unit, offset)
     if unit == "quarter" and value is not None:
         year, number = value.split("-Q")
@@ -145,7 +147,9 @@ def _clock(m: re.Match[str], ctx: Context) -> Result | None:
         hour, minute = int(m.group("h24")), int(m.group("mi24"))
         if hour > 23 or minute > 59:
             return None
-        cue = re.search(r"\b(?:at|from|until|till|by|before|after|around|about|since|to)\s+$", ctx.before(m.start(), 10))
+        cue = re.search(
+            r"\b(?:at|from|until|till|by|before|after|around|about|since|to)\s+$", ctx.before(m.start(), 10)
+        )
         if not (m.group("tz") or cue):
             return None
     when: dt.date | None = ctx.dct
@@ -162,7 +166,9 @@ def _clock(m: re.Match[str], ctx: Context) -> Result | None:
         clock = f"T{hour:02d}:{minute:02d}"
         if ctx.dct is None:
             return "TIME", f"XXXX-{month:02d}-{day:02d}{clock}"
-        found = tv.safe_date(tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()), day), month, day)
+        found = tv.safe_date(
+            tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()), day), month, day
+        )
         if found is None:
             return None
         when = found
@@ -172,7 +178,7 @@ def _clock(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 def _offset(m: re.Match[str], ctx: Context) -> Result | None:
-    """"Three days ago", "a year earlier", "two weeks from now"."""
+    """ "Three days ago", "a year earlier", "two weeks from now"."""
     unit = m.group("unit").lower()
     relation = " ".join(m.group("rel").lower().split())
     sign = -1 if relation in ("ago", "earlier", "before", "back") else 1
@@ -185,7 +191,11 @@ def _offset(m: re.Match[str], ctx: Context) -> Result | None:
     if ctx.dct is None:
         return "DATE", None
     anchor = ctx.dct
-    if relation in ("earlier", "later", "before", "after") and ctx.last_day is not None and unit in ("day", "week"):
+    if (
+        relation in ("earlier", "later", "before", "after")
+        and ctx.last_day is not None
+        and unit in ("day", "week")
+    ):
         anchor = ctx.last_day
     if unit == "year" and ctx.last_quarter is not None:
         year, number = ctx.last_quarter
@@ -244,7 +254,9 @@ _SET_ADVERBS = {"daily": "P1D", "nightly": "P1D", "weekly": "P1W", "fortnightly"
                 "quarterly": "P3M", "annually": "P1Y", "yearly": "P1Y", "hourly": "PT1H"}  # fmt: skip
 
 
-_ADVERBIAL = re.compile(r"\s*(?:$|[.,;:!?)\"'’”]|(?:and|or|but|since|from|in|at|for|until|to|by|over|through|during|on)\b)")
+_ADVERBIAL = re.compile(
+    r"\s*(?:$|[.,;:!?)\"'’”]|(?:and|or|but|since|from|in|at|for|until|to|by|over|through|during|on)\b)"
+)
 
 
 def _set(m: re.Match[str], ctx: Context) -> Result | None:
@@ -262,7 +274,7 @@ def _set(m: re.Match[str], ctx: Context) -> Result | None:
         return "SET", f"XXXX-XX-XXT{PARTS_OF_DAY[lowered]}"
     amount = number_value(m.group("n")) if m.group("n") else 1.0
     if lowered in ("spring", "summer", "autumn", "winter"):
-        return "SET", f"XXXX-{ {'spring': 'SP', 'summer': 'SU', 'autumn': 'FA', 'winter': 'WI'}[lowered]}"
+        return "SET", f"XXXX-{ {'spring': 'SP', 'summer': 'SU', 'autumn': 'FA', 'winter': 'WI'}[lowered] }"
     if lowered == "centurie":
         lowered = "century"
     if lowered == "quarter" and amount is not None:
@@ -297,7 +309,12 @@ RULES: list[Rule] = [
         _deictic,
         trigger="today|tonight|yesterday|tomorrow|night",
     ),
-    rule("this-pod", rf"(?:(?:early|late|earlier|later)\s+)?(?P<w>this)\s+{_POD}\b", _deictic, trigger="morning|afternoon|evening|night"),
+    rule(
+        "this-pod",
+        rf"(?:(?:early|late|earlier|later)\s+)?(?P<w>this)\s+{_POD}\b",
+        _deictic,
+        trigger="morning|afternoon|evening|night",
+    ),
     rule(
         "pod",
         r"mid[\s-]?(?P<pod>morning|afternoon|evening)\b(?:\s+(?P<w>yesterday|today|tomorrow)\b)?",
@@ -334,7 +351,11 @@ RULES: list[Rule] = [
         _duration,
         trigger=rf"\b{UNIT}(?:s|es)?\b",
     ),
-    rule("bare-plural", r"(?:(?<=\bfor\s)|(?<=\bin\s))(?P<unit>years|months|weeks|decades|centuries)\b(?!\s+(?:of|to|ago))|(?<=\bwithin\s)(?P<unit2>days|weeks|months|years|hours|minutes)\b", _bare_plural),
+    rule(
+        "bare-plural",
+        r"(?:(?<=\bfor\s)|(?<=\bin\s))(?P<unit>years|months|weeks|decades|centuries)\b(?!\s+(?:of|to|ago))|(?<=\bwithin\s)(?P<unit2>days|weeks|months|years|hours|minutes)\b",
+        _bare_plural,
+    ),
     rule(
         "vague",
         r"\b(?:right\s+now|just\s+now|now|currently|current(?!\s+account)|nowadays|these\s+days|at\s+present"

@@ -16,9 +16,40 @@ if TYPE_CHECKING:
 
 # Heads that make the infinitive after them point forward: "due to meet", "plans to visit".
 _FORWARD_HEADS = frozenset(
-    "due set expect expected schedule scheduled plan planned aim intend hope prepare poised "
-    "likely unlikely go going want seek agree vow promise pledge threaten ready about "
-    "able try propose decide resolve await".split()
+    [
+        "due",
+        "set",
+        "expect",
+        "expected",
+        "schedule",
+        "scheduled",
+        "plan",
+        "planned",
+        "aim",
+        "intend",
+        "hope",
+        "prepare",
+        "poised",
+        "likely",
+        "unlikely",
+        "go",
+        "going",
+        "want",
+        "seek",
+        "agree",
+        "vow",
+        "promise",
+        "pledge",
+        "threaten",
+        "ready",
+        "about",
+        "able",
+        "try",
+        "propose",
+        "decide",
+        "resolve",
+        "await",
+    ]
 )
 _FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "going", "gon"})
 _PAST_AUX = frozenset({"had", "did", "was", "were", "'d"})
