@@ -70,6 +70,15 @@ class WebQueries(StoreBase):
         with self.transaction("fetch story titles") as conn:
             return {row.id: row.title for row in conn.execute(stmt, {"ids": story_ids})}
 
+    def story_update_times(self, story_ids: list[str]) -> dict[str, str]:
+        """When each story was last rebuilt by the store (UTC ISO), by id."""
+        if not story_ids:
+            return {}
+        stmt = text("SELECT id, updated_at FROM stories WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True))
+        with self.transaction("fetch story update times") as conn:
+            return {row.id: row.updated_at for row in conn.execute(stmt, {"ids": story_ids})}
+
     def list_outlets(self) -> list[dict[str, Any]]:
         """Publishers with how many (non-duplicate) articles each."""
         with self.transaction("list outlets") as conn:

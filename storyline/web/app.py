@@ -1,0 +1,158 @@
+"""The web application: ``create_app`` builds it, ``serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from storyline.pipeline import Pipeline
+from storyline.store import Store
+from storyline.web.auth import Auth
+from storyline.web.routes_api import api_routes
+from storyline.web.routes_feeds import feed_routes
+from storyline.web.routes_forms import form_routes
+from storyline.web.routes_pages import page_routes
+from storyline.web.site import Site, make_templates
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none';"
+       " base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class SecurityHeaders:
+    """Adds a strict Content-Security-Policy and friends to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _swagger_assets() -> Path | None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return Path(swagger_ui_path)
+
+
+def _docs_page() -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>storyline API</title>"
+        '<link rel=stylesheet href="/api/docs/assets/swagger-ui.css"></head><body><div id=swagger-ui></div>'
+        '<script src="/api/docs/assets/swagger-ui-bundle.js"></script>'
+        '<script src="/static/docs.js"></script></body></html>'
+    )
+
+
+def create_app(
+    store_location: str,
+    *,
+    multi_user: bool = False,
+    allow_signup: bool = False,
+    allowed_hosts: Iterable[str] | None = None,
+    pipeline_factory: Callable[[Store], Pipeline] | None = None,
+    site_title: str = "storyline",
+) -> FastAPI:
+    """The storyline web reader, REST API and feeds over the store at ``store_location``.
+
+    Local mode (default) trusts a browser on the loopback interface as the local
+    reader and only answers to local host names (against DNS rebinding); pass
+    ``allowed_hosts`` to serve other names.  ``multi_user`` turns on accounts;
+    the first account to sign up becomes the administrator, and later sign-ups
+    need ``allow_signup``.  ``pipeline_factory`` builds the pipeline that
+    ``POST /api/ingest`` runs (default: ``Pipeline(store)``).
+    """
+    store = Store(store_location)
+    auth = Auth(store, multi_user=multi_user, allow_signup=allow_signup)
+    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title)
+    app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.site = site
+    hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))
+    if hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        response = site.error(request, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Any) -> Response:
+        return site.error(request, 404, "There is nothing at this address.")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return site.error(request, 422, detail)
+
+    assets = _swagger_assets()
+    if assets is not None:
+        app.mount("/api/docs/assets", StaticFiles(directory=assets), name="swagger")
+
+        @app.get("/api/docs", include_in_schema=False)
+        def docs() -> HTMLResponse:
+            return HTMLResponse(_docs_page())
+    else:
+        @app.get("/api/docs", include_in_schema=False)
+        def docs_missing() -> HTMLResponse:
+            return HTMLResponse('<p>Interactive docs need <code>pip install swagger-ui-bundle</code>; the schema is at'
+                                ' <a href="/api/openapi.json">/api/openapi.json</a>.</p>')
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api_routes(site))
+    app.include_router(feed_routes(site))
+    app.include_router(form_routes(site))
+    app.include_router(page_routes(site))
+    return app
+
+
+def serve(
+    store_location: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    multi_user: bool = False,
+    allow_signup: bool = False,
+    allowed_hosts: Iterable[str] | None = None,
+    log_level: str = "info",
+) -> None:
+    """Run the web reader with uvicorn until interrupted."""
+    import uvicorn
+
+    if not multi_user and host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("local mode on %s: only loopback browsers can write; use --multi-user to serve others", host)
+    app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, allowed_hosts=allowed_hosts)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

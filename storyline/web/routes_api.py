@@ -1,0 +1,187 @@
+"""The REST API under ``/api`` (documented at ``/api/docs``): reading and writing.
+
+Writes need an API token (``Authorization: Bearer …``) or, from a signed-in
+or local browser, the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from storyline.article import Failure, RawDocument
+from storyline.ingest.jsonl import parse_line
+from storyline.pipeline import Summary
+from storyline.search import SearchQuery
+from storyline.store.web import FOLLOW_KINDS
+from storyline.web import views
+from storyline.web.site import Site
+
+MAX_INGEST_BYTES = 20 * 1024 * 1024
+
+
+class FollowIn(BaseModel):
+    kind: Literal["entity", "story", "storyline"]
+    id: str = Field(min_length=1, max_length=200)
+
+
+class FeedIn(BaseModel):
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    title: str | None = Field(default=None, max_length=200)
+
+
+class IngestIn(BaseModel):
+    urls: list[str] = Field(default_factory=list, description="Page or feed URLs to fetch and ingest.")
+    articles: list[dict[str, Any]] = Field(
+        default_factory=list, description="Article records as in JSONL input (body or html, title, url, ...).")
+
+
+def _documents(body: bytes, content_type: str) -> tuple[list[str], list[RawDocument | Failure]]:
+    """URLs and documents from a request body: JSON, JSON Lines, or plain text (one URL a line)."""
+    text = body.decode("utf-8", errors="replace")
+    if content_type.startswith("application/json"):
+        try:
+            payload = IngestIn.model_validate(json.loads(text))
+        except (ValueError, TypeError) as exc:
+            raise HTTPException(422, f"not a valid ingest request: {exc}") from None
+        items = [parse_line(json.dumps(record), f"api:{i + 1}", "api") for i, record in enumerate(payload.articles)]
+        return payload.urls, items
+    if content_type.startswith(("application/x-ndjson", "application/jsonl", "application/x-jsonlines")):
+        lines = [line for line in text.splitlines() if line.strip()]
+        return [], [parse_line(line, f"api:{i + 1}", "api") for i, line in enumerate(lines)]
+    urls = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return urls, []
+
+
+def api_routes(site: Site) -> APIRouter:
+    router = APIRouter(prefix="/api")
+    store, auth = site.store, site.auth
+
+    @router.get("/me", tags=["account"], summary="Who the request is made as")
+    def me(request: Request) -> dict[str, Any]:
+        viewer = site.viewer(request)
+        return {"user": viewer.public(), "via": viewer.via, "csrf_token": viewer.csrf or None}
+
+    @router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")
+    def stories(limit: int = Query(30, ge=1, le=200)) -> dict[str, Any]:
+        return views.top_stories(store, limit=limit)
+
+    @router.get("/stories/{story_id}", tags=["read"], summary="One story (merged ids resolve to the survivor)")
+    def story(story_id: str) -> dict[str, Any]:
+        found = store.get_story(story_id)
+        if found is None:
+            raise HTTPException(404, f"no story {story_id!r}")
+        return views.story_view(store, found)
+
+    @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
+    def storylines(limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+        return store.list_storylines(limit=limit)
+
+    @router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
+    def storyline(storyline_id: str) -> dict[str, Any]:
+        found = store.get_storyline(storyline_id)
+        if found is None:
+            raise HTTPException(404, f"no storyline {storyline_id!r}")
+        return views.storyline_view(store, found)
+
+    @router.get("/articles/{article_id}", tags=["read"], summary="One article with entities and quotes")
+    def article(article_id: str) -> dict[str, Any]:
+        found = store.get_article(article_id)
+        if found is None:
+            raise HTTPException(404, f"no article {article_id!r}")
+        data, _ = views.article_view(store, found)
+        return data
+
+    @router.get("/entities/{entity_id}", tags=["read"], summary="A person, organisation or place")
+    def entity(entity_id: str) -> dict[str, Any]:
+        found = store.get_entity(entity_id)
+        if found is None:
+            raise HTTPException(404, f"no entity {entity_id!r}")
+        return views.entity_view(store, found)
+
+    @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story")
+    def search(q: str = "", person: str | None = None, outlet: str | None = None, story: str | None = None,
+               date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
+               limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
+        query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story, date_from=date_from,
+                            date_to=date_to, limit=limit)
+        return views.search_view(store, query)
+
+    @router.get("/follows", tags=["follows"], summary="What the caller follows")
+    def follows(request: Request) -> list[dict[str, Any]]:
+        viewer = site.viewer(request)
+        if viewer.user_id is None:
+            raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+        return store.list_follows(viewer.user_id)
+
+    @router.post("/follows", tags=["follows"], status_code=201, summary="Follow an entity, story or storyline")
+    def follow(request: Request, item: FollowIn) -> dict[str, Any]:
+        viewer = auth.writer(request)
+        added = store.follow(str(viewer.user_id), item.kind, item.id)
+        return {"kind": item.kind, "id": item.id, "added": added}
+
+    @router.delete("/follows/{kind}/{target_id}", tags=["follows"], summary="Stop following")
+    def unfollow(request: Request, kind: str, target_id: str) -> dict[str, Any]:
+        viewer = auth.writer(request)
+        if kind not in FOLLOW_KINDS:
+            raise HTTPException(400, f"kind is one of {', '.join(FOLLOW_KINDS)}")
+        if not store.unfollow(str(viewer.user_id), kind, target_id):
+            raise HTTPException(404, "not followed")
+        return {"kind": kind, "id": target_id, "removed": True}
+
+    @router.get("/for-you", tags=["follows"], summary="Stories ranked for the caller")
+    def for_you(request: Request, limit: int = Query(30, ge=1, le=200)) -> dict[str, Any]:
+        viewer = site.viewer(request)
+        if viewer.user_id is None:
+            raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+        return views.for_you(store, viewer.user_id, limit=limit)
+
+    @router.get("/feeds", tags=["feeds"], summary="Subscribed feeds and their health")
+    def feeds() -> list[dict[str, Any]]:
+        return list(views.sources(store)["feeds"])
+
+    @router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
+    def add_feed(request: Request, feed: FeedIn) -> dict[str, Any]:
+        auth.writer(request, admin=True)
+        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title)}
+
+    @router.delete("/feeds", tags=["feeds"], summary="Unsubscribe from a feed")
+    def remove_feed(request: Request, url: str = Query(..., description="The feed's address")) -> dict[str, Any]:
+        auth.writer(request, admin=True)
+        if not store.remove_feed(url):
+            raise HTTPException(404, f"not subscribed: {url}")
+        return {"url": url, "removed": True}
+
+    def run_pipeline(urls: list[str], documents: list[RawDocument | Failure]) -> dict[str, Any]:
+        pipeline = site.pipeline_factory(store)
+        summary = Summary()
+        outcomes = []
+        for outcome in [*pipeline.process(documents), *pipeline.run(urls)]:
+            summary.add(outcome)
+            outcomes.append(outcome.to_dict())
+        return {"summary": summary.to_dict(), "outcomes": outcomes}
+
+    @router.post(
+        "/ingest", tags=["ingest"], summary="Ingest articles",
+        description="Send JSON (`{\"urls\": [...], \"articles\": [{...}]}`), JSON Lines "
+                    "(`application/x-ndjson`, one article record a line) or plain text (one URL a line). "
+                    "Runs the ingest pipeline and answers with its summary and per-item outcomes.",
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/json": {"schema": IngestIn.model_json_schema()},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        }}},
+    )
+    async def ingest(request: Request) -> dict[str, Any]:
+        auth.writer(request, admin=True)
+        body = await request.body()
+        if len(body) > MAX_INGEST_BYTES:
+            raise HTTPException(413, "request too large")
+        urls, documents = _documents(body, request.headers.get("content-type", "text/plain"))
+        return await run_in_threadpool(run_pipeline, urls, documents)
+
+    return router

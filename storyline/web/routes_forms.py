@@ -1,0 +1,188 @@
+"""Forms that change things: signing in, following, sources, saved searches, API tokens.
+
+Every POST goes through :meth:`Auth.writer`, which checks the CSRF token and
+that someone allowed to write is asking; then it redirects (303) back.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from storyline.ingest.opml import OPMLError, OutlineFeed, read_opml, write_opml
+from storyline.search import SearchQuery
+from storyline.store.web import FOLLOW_KINDS
+from storyline.web.site import Site, local_path, redirect
+
+MAX_OPML_BYTES = 2 * 1024 * 1024
+
+
+def _field(form: object, name: str) -> str:
+    value = form.get(name) if hasattr(form, "get") else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def form_routes(site: Site) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    store, auth = site.store, site.auth
+
+    # -- accounts -----------------------------------------------------------
+
+    @router.get("/login")
+    def login_page(request: Request) -> Response:
+        viewer = site.viewer(request)
+        return site.page(request, viewer, "login.html",
+                         {"next": local_path(request.query_params.get("next")), "error": None,
+                          "may_sign_up": auth.may_sign_up()}, title="Sign in")
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        auth.check_origin(request)
+        viewer = site.viewer(request)
+        if not auth.multi_user:
+            raise HTTPException(404, "this server runs in local mode: there is nothing to sign in to")
+        auth.check_csrf(request, viewer, form)
+        target = local_path(_field(form, "next"))
+        response = redirect(target)
+        if auth.sign_in(_field(form, "name"), str(form.get("password") or ""), request, response):
+            return response
+        return site.page(request, viewer, "login.html", {"next": target, "error": "Wrong name or password.",
+                         "may_sign_up": auth.may_sign_up()}, title="Sign in", status=400)
+
+    @router.post("/signup")
+    async def signup(request: Request) -> Response:
+        form = await request.form()
+        auth.check_origin(request)
+        viewer = site.viewer(request)
+        auth.check_csrf(request, viewer, form)
+        if not auth.may_sign_up():
+            raise HTTPException(403, "sign-up is closed on this server")
+        name, password = _field(form, "name"), str(form.get("password") or "")
+        try:
+            auth.sign_up(name, password)
+        except ValueError as exc:
+            return site.page(request, viewer, "login.html", {"next": "/", "error": str(exc), "may_sign_up": True},
+                             title="Sign in", status=400)
+        response = redirect("/")
+        auth.sign_in(name, password, request, response)
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        form = await request.form()
+        auth.writer(request, form)
+        response = redirect("/")
+        auth.sign_out(request, response)
+        return response
+
+    @router.get("/account")
+    @router.get("/account.json")
+    def account(request: Request) -> Response:
+        viewer = site.viewer(request)
+        if viewer.user_id is None:
+            return redirect("/login?next=/account")
+        data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
+                "saved_searches": store.list_saved_searches(viewer.user_id)}
+        return site.page(request, viewer, "account.html", data, extra={"new_token": None}, title="Account")
+
+    @router.post("/account/tokens")
+    async def create_token(request: Request) -> Response:
+        form = await request.form()
+        viewer = auth.writer(request, form)
+        assert viewer.user_id is not None
+        token = auth.issue_api_token(viewer.user_id, _field(form, "name")[:80])
+        data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
+                "saved_searches": store.list_saved_searches(viewer.user_id)}
+        response = site.page(request, viewer, "account.html", data, extra={"new_token": token}, title="Account")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.post("/account/tokens/{token_id}/revoke")
+    async def revoke_token(request: Request, token_id: str) -> Response:
+        viewer = auth.writer(request, await request.form())
+        store.delete_api_token(str(viewer.user_id), token_id)
+        return redirect("/account")
+
+    # -- following ------------------------------------------------------------
+
+    @router.post("/follow")
+    @router.post("/unfollow")
+    async def follow(request: Request) -> Response:
+        form = await request.form()
+        viewer = auth.writer(request, form)
+        kind, target = _field(form, "kind"), _field(form, "id")
+        if kind not in FOLLOW_KINDS or not target:
+            raise HTTPException(400, f"follow what? kind is one of {', '.join(FOLLOW_KINDS)}")
+        if request.url.path == "/follow":
+            store.follow(str(viewer.user_id), kind, target)
+        else:
+            store.unfollow(str(viewer.user_id), kind, target)
+        return redirect(local_path(_field(form, "next"), "/for-you"))
+
+    # -- saved searches ---------------------------------------------------------
+
+    @router.post("/searches")
+    async def save_search(request: Request) -> Response:
+        form = await request.form()
+        viewer = auth.writer(request, form)
+        query = SearchQuery(q=_field(form, "q"), person=_field(form, "person") or None,
+                            outlet=_field(form, "outlet") or None, story=_field(form, "story") or None,
+                            date_from=_field(form, "from") or None, date_to=_field(form, "to") or None)
+        if query.is_empty():
+            raise HTTPException(400, "an empty search cannot be saved")
+        name = _field(form, "name") or query.q or "saved search"
+        search_id = store.save_search(str(viewer.user_id), name[:120], query.to_dict())
+        return redirect(f"/searches/{search_id}")
+
+    @router.post("/searches/{search_id}/delete")
+    async def delete_search(request: Request, search_id: str) -> Response:
+        viewer = auth.writer(request, await request.form())
+        store.delete_saved_search(str(viewer.user_id), search_id)
+        return redirect("/for-you")
+
+    # -- sources --------------------------------------------------------------
+
+    @router.post("/sources/add")
+    async def add_source(request: Request) -> Response:
+        form = await request.form()
+        auth.writer(request, form, admin=True)
+        url = _field(form, "url")
+        if not url.startswith(("http://", "https://")) or len(url) > 2000:
+            raise HTTPException(400, "a feed address starts with http:// or https://")
+        store.add_feed(url, _field(form, "title")[:200] or None)
+        return redirect("/sources")
+
+    @router.post("/sources/remove")
+    async def remove_source(request: Request) -> Response:
+        form = await request.form()
+        auth.writer(request, form, admin=True)
+        store.remove_feed(_field(form, "url"))
+        return redirect("/sources")
+
+    @router.post("/sources/import")
+    async def import_opml(request: Request) -> Response:
+        form = await request.form()
+        auth.writer(request, form, admin=True)
+        upload = form.get("opml")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(400, "choose an OPML file to import")
+        data = await upload.read(MAX_OPML_BYTES + 1)
+        if len(data) > MAX_OPML_BYTES:
+            raise HTTPException(413, "that OPML file is too large")
+        try:
+            outlines = read_opml(data.decode("utf-8", errors="replace"))
+        except OPMLError as exc:
+            raise HTTPException(400, str(exc)) from None
+        for outline in outlines:
+            if outline.url.startswith(("http://", "https://")):
+                store.add_feed(outline.url, outline.title, outline.site_url)
+        return redirect("/sources")
+
+    @router.get("/sources/opml")
+    def export_opml(request: Request) -> Response:
+        feeds = [OutlineFeed(f["url"], f["title"], f["site_url"]) for f in store.list_feeds()]
+        return Response(write_opml(feeds), media_type="text/x-opml; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="storyline.opml"'})
+
+    return router

@@ -1,0 +1,138 @@
+"""The reader's pages, each with its JSON twin at the same path plus ``.json``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from storyline.search import SearchQuery
+from storyline.web import views
+from storyline.web.site import FeedLink, Site, redirect, with_suffix
+
+
+def _feeds(base: str, title: str) -> list[FeedLink]:
+    return [FeedLink(title, f"{base}/feed.atom", f"{base}/feed.json")]
+
+
+def search_query(request: Request, limit: int = 100) -> SearchQuery:
+    params = request.query_params
+    return SearchQuery(
+        q=params.get("q", "")[:500], person=params.get("person") or None, outlet=params.get("outlet") or None,
+        story=params.get("story") or None, date_from=params.get("from") or None, date_to=params.get("to") or None,
+        limit=limit,
+    )
+
+
+def page_routes(site: Site) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    store = site.store
+
+    @router.get("/")
+    @router.get("/index.json")
+    def top_stories(request: Request) -> Response:
+        data = views.top_stories(store)
+        return site.page(request, site.viewer(request), "index.html", data, title="Top stories",
+                         feeds=[FeedLink("Top stories", "/feed.atom", "/feed.json")])
+
+    @router.get("/stories/{story_id}")
+    @router.get("/stories/{story_id}.json")
+    def story(request: Request, story_id: str) -> Response:
+        found = store.get_story(story_id)
+        if found is None:
+            return site.error(request, 404, f"There is no story {story_id!r}.")
+        if found["id"] != story_id:
+            return RedirectResponse(with_suffix(request, f"/stories/{found['id']}"), status_code=301)
+        viewer = site.viewer(request)
+        data = views.story_view(store, found)
+        following = False
+        if viewer.user_id:
+            following = store.is_following(viewer.user_id, "story", story_id)
+            if not request.url.path.endswith(".json"):
+                store.record_read(viewer.user_id, "story", story_id)
+        return site.page(request, viewer, "story.html", data, title=found["title"],
+                         extra={"chart": views.story_chart(found), "following": following},
+                         feeds=_feeds(f"/stories/{story_id}", f"Story: {found['title']}"))
+
+    @router.get("/storylines/{storyline_id}")
+    @router.get("/storylines/{storyline_id}.json")
+    def storyline(request: Request, storyline_id: str) -> Response:
+        found = store.get_storyline(storyline_id)
+        if found is None:
+            return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
+        if found["id"] != storyline_id:
+            return RedirectResponse(with_suffix(request, f"/storylines/{found['id']}"), status_code=301)
+        viewer = site.viewer(request)
+        following = bool(viewer.user_id) and store.is_following(str(viewer.user_id), "storyline", storyline_id)
+        return site.page(request, viewer, "storyline.html", views.storyline_view(store, found),
+                         title=found["title"], extra={"following": following},
+                         feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found['title']}"))
+
+    @router.get("/entities/{entity_id}")
+    @router.get("/entities/{entity_id}.json")
+    def entity(request: Request, entity_id: str) -> Response:
+        found = store.get_entity(entity_id)
+        if found is None:
+            return site.error(request, 404, f"There is no person, organisation or place {entity_id!r}.")
+        viewer = site.viewer(request)
+        following = bool(viewer.user_id) and store.is_following(str(viewer.user_id), "entity", entity_id)
+        return site.page(request, viewer, "entity.html", views.entity_view(store, found), title=found["name"],
+                         extra={"following": following},
+                         feeds=_feeds(f"/entities/{entity_id}", f"{found['name']} in the news"))
+
+    @router.get("/articles/{article_id}")
+    @router.get("/articles/{article_id}.json")
+    def article(request: Request, article_id: str) -> Response:
+        found = store.get_article(article_id)
+        if found is None:
+            return site.error(request, 404, f"There is no article {article_id!r}.")
+        if found.id != article_id:
+            return RedirectResponse(with_suffix(request, f"/articles/{found.id}"), status_code=301)
+        viewer = site.viewer(request)
+        if viewer.user_id and not request.url.path.endswith(".json"):
+            store.record_read(viewer.user_id, "article", found.id)
+        data, body = views.article_view(store, found)
+        return site.page(request, viewer, "article.html", data, title=found.title or "Article",
+                         extra={"body_html": body})
+
+    @router.get("/search")
+    @router.get("/search.json")
+    def search(request: Request) -> Response:
+        query = search_query(request)
+        viewer = site.viewer(request)
+        data = views.search_view(store, query)
+        extra = {"groups": views.search_hits_html(store, query), "q": query}
+        return site.page(request, viewer, "search.html", data, extra=extra,
+                         title=f"Search: {query.q}" if query.q else "Search")
+
+    @router.get("/searches/{search_id}")
+    @router.get("/searches/{search_id}.json")
+    def saved_search(request: Request, search_id: str) -> Response:
+        found = store.get_saved_search(search_id)
+        if found is None:
+            return site.error(request, 404, "There is no such saved search.")
+        query = SearchQuery.from_dict(found["query"])
+        viewer = site.viewer(request)
+        data = {**views.search_view(store, query), "saved": {"id": found["id"], "name": found["name"]}}
+        extra = {"groups": views.search_hits_html(store, query), "q": query}
+        return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"],
+                         feeds=_feeds(f"/searches/{search_id}", f"Search: {found['name']}"))
+
+    @router.get("/for-you")
+    @router.get("/for-you.json")
+    def for_you(request: Request) -> Response:
+        viewer = site.viewer(request)
+        if viewer.user_id is None:
+            if request.url.path.endswith(".json"):
+                return site.error(request, 401, "sign in to see stories picked for you")
+            return redirect("/login?next=/for-you")
+        data = views.for_you(store, viewer.user_id)
+        data["saved_searches"] = [{"id": s["id"], "name": s["name"], "query": s["query"]}
+                                  for s in store.list_saved_searches(viewer.user_id)]
+        return site.page(request, viewer, "for_you.html", data, title="For you")
+
+    @router.get("/sources")
+    @router.get("/sources.json")
+    def sources(request: Request) -> Response:
+        return site.page(request, site.viewer(request), "sources.html", views.sources(store), title="Sources")
+
+    return router

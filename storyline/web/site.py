@@ -1,0 +1,108 @@
+"""What every route shares: the store, auth, templates, and rendering a page or its JSON twin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import RedirectResponse, Response
+
+from storyline.pipeline import Pipeline
+from storyline.store import Store
+from storyline.web.auth import Auth, Viewer
+from storyline.web.views import human_date, month_label
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, default=str).encode("utf-8")
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg", "xml"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["human_date"] = human_date
+    env.filters["month_label"] = month_label
+    return Jinja2Templates(env=env)
+
+
+@dataclass(slots=True)
+class FeedLink:
+    title: str
+    atom: str
+    json: str
+
+
+@dataclass(slots=True)
+class Site:
+    store: Store
+    auth: Auth
+    templates: Jinja2Templates
+    multi_user: bool
+    pipeline_factory: Callable[[Store], Pipeline]
+    site_title: str = "storyline"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def viewer(self, request: Request) -> Viewer:
+        return self.auth.viewer(request)
+
+    def page(
+        self,
+        request: Request,
+        viewer: Viewer,
+        template: str,
+        data: dict[str, Any],
+        *,
+        extra: dict[str, Any] | None = None,
+        feeds: list[FeedLink] | None = None,
+        title: str = "",
+        status: int = 200,
+    ) -> Response:
+        """The HTML page, or its JSON twin when the path ends in ``.json``."""
+        if request.url.path.endswith(".json"):
+            return JSONResponse(data, status_code=status)
+        path = request.url.path
+        context = {
+            **data, **(extra or {}), "viewer": viewer, "csrf": viewer.csrf, "feeds": feeds or [],
+            "title": title, "site_title": self.site_title, "multi_user": self.multi_user,
+            "path": path, "json_url": ("/index" if path == "/" else path.rstrip("/")) + ".json"
+            + (f"?{request.url.query}" if request.url.query else ""),
+        }
+        response = self.templates.TemplateResponse(request, template, context, status_code=status)
+        self.auth.remember_seed(viewer, request, response)
+        return response
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        if request.url.path.endswith(".json") or request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        viewer = self.viewer(request)
+        return self.page(request, viewer, "error.html", {"status": status, "message": message},
+                         title=f"{status}", status=status)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """A redirect target that stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def redirect(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+def with_suffix(request: Request, new_path: str) -> str:
+    """``new_path`` keeping the ``.json`` suffix and the query of the current request."""
+    suffix = ".json" if request.url.path.endswith(".json") else ""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return new_path + suffix + query

@@ -1,0 +1,272 @@
+"""What each page shows, as plain data: the JSON twin of every HTML page.
+
+Each function reads the store and returns a JSON-ready dict; the page routes
+render it with a template or send it as JSON.  HTML-only extras (the
+highlighted body, chart geometry) are built separately in ``extras`` helpers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from storyline.article import Article
+from storyline.search import SearchQuery, search
+from storyline.store import Store
+from storyline.web.charts import Chart, coverage_chart
+from storyline.web.highlight import anchor_id, article_marks, highlight
+from storyline.web.ranking import Profile, rank_for_you, rank_top_stories
+
+CANDIDATES = 400  # stories considered for ranking
+
+
+def evidence_link(article_id: str, start: int, end: int) -> str:
+    return f"/articles/{article_id}#{anchor_id(start, end)}"
+
+
+def _story_card(story: dict[str, Any], score: float | None = None) -> dict[str, Any]:
+    outlets = [o.get("publisher") for o in story.get("outlets") or [] if o.get("publisher")]
+    card = {key: story.get(key) for key in ("id", "title", "summary", "storyline_id", "first_seen",
+                                             "last_updated", "article_count", "outlet_count")}
+    card["outlets"] = outlets[:6]
+    if score is not None:
+        card["score"] = round(score, 4) if score > -1e300 else None
+    return card
+
+
+def top_stories(store: Store, *, limit: int = 30) -> dict[str, Any]:
+    ranked = rank_top_stories(store.list_stories(limit=CANDIDATES), limit=limit)
+    storylines = [{"id": s["id"], "title": s["title"], "story_count": s.get("story_count"),
+                   "last_updated": s.get("last_updated")} for s in store.list_storylines(limit=10)]
+    return {"stories": [_story_card(story, score) for story, score in ranked], "storylines": storylines}
+
+
+def _with_links(entry: dict[str, Any], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    evidence = []
+    for item in entry.get("evidence") or []:
+        article = str(item.get("article"))
+        start, end = int(item.get("start") or 0), int(item.get("end") or 0)
+        evidence.append({"article": article, "start": start, "end": end, "href": evidence_link(article, start, end),
+                         "publisher": (articles.get(article) or {}).get("publisher")})
+    return {**entry, "evidence": evidence}
+
+
+def split_timeline(entries: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Dated entries in date order, grouped by month, and the undated ones apart."""
+    dated = sorted((e for e in entries if e.get("date")), key=lambda e: str(e["date"]))
+    months: dict[str, list[dict[str, Any]]] = {}
+    for entry in dated:
+        months.setdefault(str(entry["date"])[:7], []).append(_with_links(entry, articles))
+    return {
+        "months": [{"month": month, "entries": items} for month, items in months.items()],
+        "undated": [_with_links(e, articles) for e in entries if not e.get("date")],
+    }
+
+
+def quotes_by_speaker(quotes: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = {}
+    for quote in quotes:
+        speaker = quote.get("speaker") or None
+        key = str(speaker.get("id") or speaker.get("name")) if speaker else ""
+        group = groups.setdefault(key, {"speaker": speaker, "quotes": []})
+        group["quotes"].append(_with_links(quote, articles))
+    return sorted(groups.values(), key=lambda g: (g["speaker"] is None, -len(g["quotes"])))
+
+
+def story_view(store: Store, story: dict[str, Any]) -> dict[str, Any]:
+    ids = [str(a) for a in story.get("articles") or []]
+    summaries = store.article_summaries(ids)
+    articles = sorted((summaries[a] for a in ids if a in summaries),
+                      key=lambda a: (a.get("published") is None, a.get("published") or "", a["id"]))
+    storyline = store.get_storyline(story["storyline_id"]) if story.get("storyline_id") else None
+    return {
+        "story": story,
+        "articles": articles,
+        "timeline": split_timeline(list(story.get("timeline") or []), summaries),
+        "speakers": quotes_by_speaker(list(story.get("quotes") or []), summaries),
+        "storyline": {"id": storyline["id"], "title": storyline["title"]} if storyline else None,
+    }
+
+
+def story_chart(story: dict[str, Any]) -> Chart | None:
+    return coverage_chart(list(story.get("coverage") or []))
+
+
+def storyline_view(store: Store, storyline: dict[str, Any]) -> dict[str, Any]:
+    stories = store.list_stories(limit=1000, storyline_id=str(storyline["id"]))
+    listed = {s["id"] for s in stories}
+    for missing in [s for s in storyline.get("stories") or [] if s not in listed]:
+        found = store.get_story(str(missing))
+        if found is not None and found["id"] not in listed:
+            stories.append(found)
+            listed.add(found["id"])
+    stories.sort(key=lambda s: (s.get("first_seen") is None, s.get("first_seen") or "", s["id"]))
+    articles = store.article_summaries([str(a) for a in storyline.get("articles") or []])
+    return {
+        "storyline": {k: v for k, v in storyline.items() if k != "timeline"},
+        "stories": [_story_card(s) for s in stories],
+        "timeline": split_timeline(list(storyline.get("timeline") or []), articles),
+    }
+
+
+def entity_view(store: Store, entity: dict[str, Any]) -> dict[str, Any]:
+    entity_id = str(entity["id"])
+    quotes = [{**q, "href": evidence_link(q["article_id"], q["start"], q["end"]), "indirect": bool(q["indirect"])}
+              for q in store.entity_quotes(entity_id)]
+    events = [{**e, "href": evidence_link(e["article_id"], e["start"], e["end"])}
+              for e in store.entity_events(entity_id)]
+    company = store.co_occurring(entity_id, limit=30)
+    return {
+        "entity": {k: entity.get(k) for k in ("id", "name", "type", "aliases", "role", "affiliation")},
+        "quotes": quotes,
+        "stories": store.entity_stories(entity_id),
+        "events": events,
+        "people": [c for c in company if c["type"] == "PERSON"][:15],
+        "organisations": [c for c in company if c["type"] == "ORG"][:10],
+        "places": [c for c in company if c["type"] in ("GPE", "LOC")][:10],
+    }
+
+
+def _article_evidence(article: Article, story: dict[str, Any] | None) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    if story:
+        for entry in [*(story.get("timeline") or []), *(story.get("quotes") or [])]:
+            for item in entry.get("evidence") or []:
+                if str(item.get("article")) == article.id:
+                    spans.append((int(item.get("start") or 0), int(item.get("end") or 0)))
+    spans.extend(event.evidence for event in article.events)
+    return [(s, e) for s, e in spans if 0 <= s < e <= len(article.body)]
+
+
+def article_view(store: Store, article: Article) -> tuple[dict[str, Any], Any]:
+    """(JSON data, highlighted body HTML) for the reader view."""
+    story_id = store.story_of_article(article.duplicate_of or article.id)
+    story = store.get_story(story_id) if story_id else None
+    duplicates = store.article_summaries(store.duplicates_of(article.id))
+    original = store.article_summaries([article.duplicate_of]) if article.duplicate_of else {}
+    entities: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entity in sorted(article.entities, key=lambda e: -len(e.mentions)):
+        entities[entity.type].append({"id": entity.canonical_id, "name": entity.name, "mentions": len(entity.mentions)})
+    record = article.to_dict()
+    quotes = [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker_name or q.speaker_mention,
+               "speaker_id": _canonical(article, q.speaker_id), "indirect": q.indirect,
+               "anchor": anchor_id(q.start, q.end)} for q in article.quotes]
+    data = {
+        "article": record,
+        "story": {"id": story["id"], "title": story["title"]} if story else None,
+        "duplicates": list(duplicates.values()),
+        "duplicate_of": next(iter(original.values()), None),
+        "entities": dict(entities),
+        "quotes": quotes,
+    }
+    body = highlight(article.body, article_marks(article, _article_evidence(article, story)))
+    return data, body
+
+
+def _canonical(article: Article, local_id: str | None) -> str | None:
+    for entity in article.entities:
+        if entity.id == local_id:
+            return entity.canonical_id
+    return None
+
+
+def search_view(store: Store, query: SearchQuery) -> dict[str, Any]:
+    results = search(store, query)
+    data = results.to_dict()
+    data["outlets"] = [o["publisher"] for o in store.list_outlets()]
+    person = store.get_entity(query.person) if query.person else None
+    data["person"] = {"id": person["id"], "name": person["name"]} if person else None
+    return data
+
+
+def search_hits_html(store: Store, query: SearchQuery) -> list[dict[str, Any]]:
+    """Groups with snippets split into (text, matched) pieces for safe rendering."""
+    from storyline.search import MARK_END, MARK_START
+
+    groups = []
+    for group in search(store, query).groups:
+        hits = []
+        for hit in group.hits:
+            pieces: list[tuple[str, bool]] = []
+            for chunk in hit.snippet.split(MARK_START):
+                matched, _, rest = chunk.partition(MARK_END) if MARK_END in chunk else ("", "", chunk)
+                if matched:
+                    pieces.append((matched, True))
+                if rest:
+                    pieces.append((rest, False))
+            hits.append({"id": hit.article_id, "title": hit.title, "publisher": hit.publisher,
+                         "published": hit.published, "pieces": pieces})
+        groups.append({"story_id": group.story_id, "title": group.title, "hits": hits})
+    return groups
+
+
+def profile_of(store: Store, user_id: str) -> tuple[Profile, list[dict[str, Any]]]:
+    follows = store.list_follows(user_id)
+    profile = Profile()
+    entity_ids = [f["target_id"] for f in follows if f["kind"] == "entity"]
+    names = store.entity_names(entity_ids)
+    profile.entities = {e: (names.get(e) or {}).get("name", e) for e in entity_ids}
+    profile.stories = {f["target_id"] for f in follows if f["kind"] == "story"}
+    profile.storylines = {f["target_id"] for f in follows if f["kind"] == "storyline"}
+    read_articles = store.list_reads(user_id, "article")
+    profile.read_articles = set(read_articles)
+    profile.read_stories = store.list_reads(user_id, "story")
+    counts = store.entities_of_articles(list(read_articles)[:200])
+    top = sorted(counts, key=lambda e: -counts[e])[:20]
+    read_names = store.entity_names(top)
+    profile.read_entities = {e: ((read_names.get(e) or {}).get("name", e), counts[e]) for e in top}
+    titles = store.story_titles([f["target_id"] for f in follows if f["kind"] == "story"])
+    storylines = {s: store.get_storyline(s) for s in profile.storylines}
+    listed = []
+    for follow in follows:
+        kind, target = follow["kind"], follow["target_id"]
+        if kind == "entity":
+            name, href = profile.entities.get(target, target), f"/entities/{target}"
+        elif kind == "story":
+            name, href = titles.get(target, target), f"/stories/{target}"
+        else:
+            found = storylines.get(target)
+            name, href = (found["title"] if found else target), f"/storylines/{target}"
+        listed.append({"kind": kind, "id": target, "name": name, "href": href})
+    return profile, listed
+
+
+def for_you(store: Store, user_id: str, *, limit: int = 30) -> dict[str, Any]:
+    profile, follows = profile_of(store, user_id)
+    stories = store.list_stories(limit=CANDIDATES)
+    story_entities = store.stories_with_entities([*profile.entities, *profile.read_entities])
+    updated = store.story_update_times([s["id"] for s in stories])
+    ranked = rank_for_you(stories, profile, story_entities, updated, limit=limit)
+    return {
+        "follows": follows,
+        "stories": [{**_story_card(item.story, item.score), "reasons": item.reasons, "unread": item.unread,
+                     "new_since_read": item.new_since_read} for item in ranked],
+    }
+
+
+def sources(store: Store) -> dict[str, Any]:
+    feeds = store.list_feeds()
+    for feed in feeds:
+        feed.pop("etag", None)
+        feed.pop("last_modified", None)
+        feed["healthy"] = not feed.get("last_error")
+    return {"feeds": feeds, "outlets": store.list_outlets()}
+
+
+def human_date(value: Any) -> str:
+    """``2025-12-08`` → ``8 Dec 2025``; anything else is returned as it is."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        return date.fromisoformat(text[:10]).strftime("%-d %b %Y")
+    except ValueError:
+        return text
+
+
+def month_label(value: str) -> str:
+    try:
+        return date.fromisoformat(value[:7] + "-01").strftime("%B %Y")
+    except ValueError:
+        return value
