@@ -112,6 +112,7 @@ class Article:
     quotes: list[Quote] = field(default_factory=list)
     times: list[TimeExpression] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    lemmas: list[str] | None = None  # content-word lemmas, for story clustering
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

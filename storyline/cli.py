@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storyline import settings
-from storyline.export import article_record, jsonl_lines
+from storyline.export import article_record, jsonl_lines, story_record, storyline_record
 from storyline.ingest import IngestOptions
 from storyline.ingest.options import parse_allow_list
 from storyline.pipeline import Enricher, Outcome, Pipeline, Summary
@@ -57,10 +59,15 @@ def ingest_options(allow: list[str] | None) -> IngestOptions:
     return options
 
 
-def make_enricher() -> Enricher:
+@contextmanager
+def _quiet() -> Iterator[None]:
+    yield
+
+
+def make_enricher(store: Store) -> Enricher:
     from storyline.enrich import Enricher
 
-    return Enricher()
+    return Enricher.for_store(store)
 
 
 def print_json(data: Any) -> None:
@@ -103,15 +110,26 @@ def ingest(
     as_json: JsonOption = False,
     allow_private: AllowOption = None,
     enrich: Annotated[bool, typer.Option(help="Find entities, quotes, time expressions and events.")] = True,
+    stories: Annotated[bool, typer.Option(help="Group new articles into stories and storylines.")] = True,
 ) -> None:
     """Read articles from any kind of input, clean them, link duplicates and store them.
 
     Exits with status 1 when any input was skipped (each with its reason).
     """
     store = open_store(db)
-    pipeline = Pipeline(store, ingest_options(allow_private), enricher=make_enricher() if enrich else None)
+    pipeline = Pipeline(store, ingest_options(allow_private), enricher=make_enricher(store) if enrich else None)
     summary = run_with_progress(pipeline.run(inputs), "ingesting", as_json)
+    if stories and enrich:
+        cluster_stories(store, quiet=as_json)
     report(summary, as_json)
+
+
+def cluster_stories(store: Store, *, rebuild: bool = False, quiet: bool = False) -> dict[str, Any]:
+    from storyline.stories.update import update_stories
+
+    with console.status("grouping articles into stories", spinner="dots") if not quiet else _quiet():
+        update = update_stories(store, rebuild=rebuild)
+    return update.to_dict()
 
 
 def _article_rows(store: Store, limit: int | None, duplicates: bool) -> Iterator[dict[str, Any]]:
@@ -162,7 +180,10 @@ def show(article_id: Annotated[str, typer.Argument(help="Article id or external 
     if record["duplicates"]:
         out.print(f"duplicates: {', '.join(record['duplicates'])}")
     out.print()
-    out.print(article.body)
+    out.print(escape(article.body))
+    from storyline.render import print_annotations
+
+    print_annotations(out, article)
 
 
 @export_app.command("articles")
@@ -182,6 +203,109 @@ def export_articles(
     else:
         with output.open("w", encoding="utf-8") as handle:
             handle.writelines(lines)
+
+
+@export_app.command("stories")
+def export_stories(
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="Output format (jsonl).")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Write every story as one JSON object per line, newest developments first."""
+    store = open_store(db)
+    storylines = {s["id"]: s for s in store.list_storylines(limit=1_000_000)}
+    records = (story_record(s, storylines.get(s.get("storyline_id") or "")) for s in store.list_stories(limit=1_000_000))
+    _write_jsonl(fmt, records, output)
+
+
+@export_app.command("storylines")
+def export_storylines(
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="Output format (jsonl).")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Write every storyline as one JSON object per line."""
+    store = open_store(db)
+    _write_jsonl(fmt, (storyline_record(s) for s in store.list_storylines(limit=1_000_000)), output)
+
+
+def _write_jsonl(fmt: str, records: Iterable[dict[str, Any]], output: Path | None) -> None:
+    if fmt != "jsonl":
+        console.print(f"[red]error:[/red] unknown format {fmt!r} (jsonl is supported)")
+        raise typer.Exit(2)
+    lines = jsonl_lines(records)
+    if output is None:
+        sys.stdout.writelines(lines)
+    else:
+        with output.open("w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+
+
+@app.command("stories")
+def list_stories(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 30,
+) -> None:
+    """List stories, newest developments first."""
+    store = open_store(db)
+    stories = store.list_stories(limit=limit)
+    if as_json:
+        print_json([story_record(s, None) | {"storyline_id": s.get("storyline_id")} for s in stories])
+        return
+    table = Table("id", "last update", "articles", "title")
+    for story in stories:
+        table.add_row(story["id"], story.get("last_updated") or "undated", str(story.get("article_count", 0)),
+                      story["title"])
+    out.print(table)
+
+
+@app.command("story")
+def show_story(story_id: Annotated[str, typer.Argument(help="Story id (merged ids redirect).")],
+               db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show one story: summary, people, timeline, quotes by speaker, outlets."""
+    store = open_store(db)
+    story = store.get_story(story_id)
+    if story is None:
+        console.print(f"[red]error:[/red] no story {story_id!r}")
+        raise typer.Exit(1)
+    storyline = store.get_storyline(story["storyline_id"]) if story.get("storyline_id") else None
+    record = story_record(story, storyline)
+    if as_json:
+        print_json(record)
+        return
+    from storyline.render import print_story
+
+    print_story(out, story, storyline)
+
+
+@app.command("storylines")
+def list_storylines(db: DbOption = None, as_json: JsonOption = False,
+                    limit: Annotated[int, typer.Option(help="At most this many.")] = 30) -> None:
+    """List storylines: long-running threads of stories."""
+    store = open_store(db)
+    lines = store.list_storylines(limit=limit)
+    if as_json:
+        print_json([storyline_record(s) for s in lines])
+        return
+    table = Table("id", "from", "to", "stories", "title")
+    for line in lines:
+        table.add_row(line["id"], line.get("first_seen") or "?", line.get("last_updated") or "?",
+                      str(len(line.get("stories", []))), line["title"])
+    out.print(table)
+
+
+@app.command()
+def cluster(db: DbOption = None, as_json: JsonOption = False,
+            rebuild: Annotated[bool, typer.Option(help="Forget all stories and cluster every article again.")] = False,
+            ) -> None:
+    """Group articles not yet in a story into stories and storylines."""
+    store = open_store(db)
+    result = cluster_stories(store, rebuild=rebuild, quiet=as_json)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"clustered {result['articles']} articles; {result['stories_changed']} stories changed")
 
 
 @feeds_app.command("add")
@@ -252,6 +376,61 @@ def refresh(db: DbOption = None, as_json: JsonOption = False, allow_private: All
     options = ingest_options(allow_private)
     summary = run_with_progress(refresh_feeds(store, options), "refreshing feeds", as_json)
     report(summary, as_json)
+
+
+EXAMPLES = Path(__file__).parent / "data" / "examples"
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    serve: Annotated[bool, typer.Option(help="Start the web reader on 127.0.0.1 afterwards.")] = True,
+    port: Annotated[int, typer.Option(help="Port for the web reader.")] = 8000,
+) -> None:
+    """Ingest the bundled example corpus, group it into stories, and open the reader."""
+    store = open_store(db)
+    console.print(f"database: {store.location}")
+    pipeline = Pipeline(store, IngestOptions.from_settings(), enricher=make_enricher(store))
+    summary = run_with_progress(pipeline.run([str(EXAMPLES)]), "ingesting the example corpus", False)
+    cluster_stories(store)
+    report_line = summary.to_dict()
+    console.print(f"examples: {report_line['new']} new, {report_line['unchanged']} already there, "
+                  f"{report_line['duplicates']} duplicates, {len(report_line['skipped'])} skipped")
+    for line in store.list_storylines():
+        out.print(f"\n[bold]Storyline:[/bold] {escape(line['title'])}  [dim]{line['id']}[/dim]")
+        for story_id in line.get("stories", []):
+            story = store.get_story(story_id)
+            if story is None:
+                continue
+            out.print(f"  [bold]{escape(story['title'])}[/bold]  [dim]{story['id']} · "
+                      f"{len(story.get('articles', []))} articles[/dim]")
+            if story.get("summary"):
+                out.print(f"    {escape(story['summary'][:300])}")
+    out.print("\nTry: storyline stories · storyline story ID · storyline show ARTICLE_ID")
+    if serve:
+        start_server(store.location, "127.0.0.1", port)
+
+
+@app.command("serve")
+def serve_command(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    multi_user: Annotated[bool, typer.Option(help="Accounts, sign-in and API tokens instead of local mode.")] = False,
+) -> None:
+    """Start the web reader, REST API and feeds."""
+    store = open_store(db)
+    start_server(store.location, host, port, multi_user=multi_user)
+
+
+def start_server(location: str, host: str, port: int, *, multi_user: bool = False) -> None:
+    try:
+        from storyline.web.app import serve as run_server
+    except ImportError as exc:
+        console.print(f"[yellow]the web reader needs the web extra:[/yellow] pip install 'storyline[web]' ({exc})")
+        raise typer.Exit(1) from exc
+    console.print(f"reader: http://{host}:{port}/  (Ctrl-C to stop)")
+    run_server(location, host=host, port=port, multi_user=multi_user)
 
 
 def main() -> None:  # pragma: no cover - console entry point

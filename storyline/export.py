@@ -49,3 +49,45 @@ def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any
 def jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     for record in records:
         yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def story_record(story: dict[str, Any], storyline: dict[str, Any] | None) -> dict[str, Any]:
+    """The exported form of a story (the ``export stories`` line)."""
+    return {
+        "id": story["id"],
+        "title": story["title"],
+        "summary": story.get("summary", ""),
+        "storyline": {"id": storyline["id"], "title": storyline["title"]} if storyline else None,
+        "articles": list(story.get("articles", [])),
+        "people": [p["name"] for p in story.get("people", [])],
+        "organisations": [o["name"] for o in story.get("organisations", [])],
+        "places": [p["name"] for p in story.get("places", [])],
+        "timeline": [
+            {"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"]}
+            for e in story.get("timeline", [])
+        ],
+        "quotes": [
+            {"speaker": (q["speaker"] or {}).get("name"), "text": q["text"], "articles": q["articles"],
+             "indirect": q.get("indirect", False)}
+            for q in story.get("quotes", [])
+        ],
+        "outlets": story.get("outlets", []),
+        "first_seen": story.get("first_seen"),
+        "last_updated": story.get("last_updated"),
+    }
+
+
+def storyline_record(storyline: dict[str, Any]) -> dict[str, Any]:
+    """The exported form of a storyline (the ``export storylines`` line)."""
+    return {
+        "id": storyline["id"],
+        "title": storyline["title"],
+        "stories": list(storyline.get("stories", [])),
+        "articles": list(storyline.get("articles", [])),
+        "timeline": [
+            {"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"]}
+            for e in storyline.get("timeline", [])
+        ],
+        "first_seen": storyline.get("first_seen"),
+        "last_updated": storyline.get("last_updated"),
+    }

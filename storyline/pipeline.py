@@ -11,21 +11,27 @@ the batch goes on.  Each article is written in its own transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy import Connection
 
 from storyline.article import Article, Failure, RawDocument, Skip
 from storyline.clean import BoilerplateModel, clean, source_key
 from storyline.dedup import band_buckets, find_duplicate, shingles
 from storyline.ingest import IngestOptions, read_inputs
 from storyline.store import Store
-from storyline.store.base import now
 
 BOILERPLATE_STATE = "boilerplate_model"
 
-Enricher = Callable[[list[Article]], list[Article]]
+class Enricher(Protocol):
+    """A stage that annotates a batch of articles and writes what it found."""
+
+    def __call__(self, articles: list[Article]) -> list[Article]: ...
+
+    def persist(self, store: Store, conn: Connection, article: Article) -> None: ...
 
 
 @dataclass(slots=True)
@@ -148,7 +154,7 @@ class Pipeline:
             self.store.save_article(conn, article)
             self.store.save_bands(conn, article.id, buckets)
             if self.enricher is not None:
-                self.store.save_enrichment(conn, article, now())
+                self.enricher.persist(self.store, conn, article)
         if article.duplicate_of:
             return Outcome(article.source, "duplicate", article.id, duplicate_of=article.duplicate_of)
         return Outcome(article.source, "updated" if previous else "new", article.id)

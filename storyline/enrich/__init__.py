@@ -1,44 +1,61 @@
 """Enrichment: who is in each article, who said what, and what happened when.
 
 One spaCy pass per article (streamed in batches with ``nlp.pipe``) feeds the
-four annotators in order: entities → quotes (speakers link to entities) →
-time expressions (resolved against the publication date) → events (which use
-both).  Every annotation keeps character offsets into the article body.
+annotators in order: entities → canonical entities across articles → quotes
+(speakers link to entities) → time expressions (resolved against the
+publication date) → events (which use both).  Every annotation keeps
+character offsets into the article body.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from sqlalchemy import Connection
 
 from storyline.article import Article
 from storyline.enrich.entities import find_entities
+from storyline.enrich.entity_registry import EntityRegistry
 from storyline.enrich.events import find_events
 from storyline.enrich.quotes import find_quotes
 from storyline.enrich.times import find_times, parse_dct
 from storyline.nlp import MAX_LENGTH, load_nlp
-
-Canonicalise = Callable[[Article], None]
+from storyline.store import Store
+from storyline.store.base import now
+from storyline.stories.features import story_doc_from_spacy
 
 
 class Enricher:
-    """A pipeline stage: ``enricher(articles) -> articles`` with annotations filled in.
+    """A pipeline stage: ``enricher(articles)`` fills in the annotations;
+    ``enricher.persist(store, conn, article)`` writes them with the article."""
 
-    ``canonicalise``, when given, is called per article after its entities are
-    found, to set ``Entity.canonical_id`` (the cross-article identity).
-    """
-
-    def __init__(self, canonicalise: Canonicalise | None = None, batch_size: int = 16) -> None:
+    def __init__(self, registry: EntityRegistry | None = None, batch_size: int = 16) -> None:
         self.nlp = load_nlp()
-        self.canonicalise = canonicalise
+        self.registry = registry or EntityRegistry()
         self.batch_size = batch_size
+
+    @classmethod
+    def for_store(cls, store: Store) -> Enricher:
+        """An enricher that continues the store's canonical entities."""
+        return cls(EntityRegistry.from_rows(store.load_canonical_entities()))
 
     def __call__(self, articles: list[Article]) -> list[Article]:
         texts = [article.body[:MAX_LENGTH] for article in articles]
         for article, doc in zip(articles, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
             article.entities = find_entities(doc)
-            if self.canonicalise is not None:
-                self.canonicalise(article)
+            self.canonicalise(article)
             article.quotes = find_quotes(doc, article.entities)
             article.times = find_times(doc.text, parse_dct(article.published), doc)
             article.events = find_events(doc, article.entities, article.times)
+            article.lemmas = story_doc_from_spacy(article.id, doc).lemmas or []
         return articles
+
+    def canonicalise(self, article: Article) -> None:
+        """Give every entity its cross-article identity; the article's other names are its context."""
+        names = {entity.name for entity in article.entities}
+        for entity in article.entities:
+            entity.canonical_id = self.registry.resolve(entity, names - {entity.name})
+
+    def persist(self, store: Store, conn: Connection, article: Article) -> None:
+        wanted = {e.canonical_id for e in article.entities if e.canonical_id}
+        rows = [row for row in self.registry.to_rows() if row["id"] in wanted]
+        store.save_canonical_entities(conn, rows)
+        store.save_enrichment(conn, article, now())

@@ -7,12 +7,15 @@ and its annotations are always written together.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from storyline.article import Article, Entity, Event, Quote, TimeExpression
 from storyline.store.base import StoreBase
+
+LEMMA_CAP = 200  # lemma counts kept per article: what story clustering reads
 
 
 def _dumps(value: Any) -> str:
@@ -60,6 +63,13 @@ class EnrichmentQueries(StoreBase):
                   "p": ev.place, "pa": _dumps(ev.participants), "b": ev.evidence[0], "e": ev.evidence[1]}
                  for i, ev in enumerate(article.events)],
             )
+        if article.lemmas is not None:
+            counts = dict(Counter(article.lemmas).most_common(LEMMA_CAP))
+            conn.execute(
+                text("INSERT INTO article_features (article_id, lemmas) VALUES (:id, :l)"
+                     " ON CONFLICT (article_id) DO UPDATE SET lemmas = excluded.lemmas"),
+                {"id": article.id, "l": _dumps(counts)},
+            )
         conn.execute(text("UPDATE articles SET enriched_at = :t WHERE id = :id"), {"t": stamp, "id": article.id})
 
     def load_enrichment(self, conn: Connection, article: Article) -> Article:
@@ -87,21 +97,41 @@ class EnrichmentQueries(StoreBase):
                   participants=json.loads(r.participants), evidence=(r.evidence_start, r.evidence_end))
             for r in conn.execute(text("SELECT * FROM events WHERE article_id = :id ORDER BY seq"), params)
         ]
+        counts = conn.execute(text("SELECT lemmas FROM article_features WHERE article_id = :id"), params).scalar()
+        if counts is not None:
+            article.lemmas = [lemma for lemma, n in json.loads(counts).items() for _ in range(int(n))]
         return article
 
     def save_canonical_entities(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Upsert canonical entities ({id, name, type, aliases, role, affiliation})."""
+        """Upsert canonical entities: {id, name, type, aliases, ...}; other keys go to ``data``."""
         if not rows:
             return
+        columns = {"id", "name", "type", "aliases", "role", "affiliation"}
         conn.execute(
-            text("INSERT INTO entities (id, name, type, aliases, role, affiliation)"
-                 " VALUES (:id, :name, :type, :aliases, :role, :affiliation)"
-                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, aliases = excluded.aliases,"
+            text("INSERT INTO entities (id, name, type, aliases, role, affiliation, article_count, data)"
+                 " VALUES (:id, :name, :type, :aliases, :role, :affiliation, :count, :data)"
+                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type,"
+                 " aliases = excluded.aliases, article_count = excluded.article_count, data = excluded.data,"
                  " role = COALESCE(excluded.role, entities.role),"
                  " affiliation = COALESCE(excluded.affiliation, entities.affiliation)"),
-            [{**row, "aliases": _dumps(row.get("aliases", [])), "role": row.get("role"),
-              "affiliation": row.get("affiliation")} for row in rows],
+            [{"id": row["id"], "name": row["name"], "type": row["type"],
+              "aliases": _dumps(row.get("aliases", [])), "role": row.get("role"),
+              "affiliation": row.get("affiliation"), "count": int(row.get("count", 0)),
+              "data": _dumps({k: v for k, v in row.items() if k not in columns})} for row in rows],
         )
+
+    def load_canonical_entities(self) -> list[dict[str, Any]]:
+        """Every canonical entity as a plain row (``data`` unpacked)."""
+        with self.transaction("load canonical entities") as conn:
+            rows = conn.execute(text("SELECT * FROM entities ORDER BY id")).fetchall()
+        result = []
+        for row in rows:
+            record = dict(row._mapping)
+            extra = json.loads(record.pop("data") or "{}")
+            record["aliases"] = json.loads(record["aliases"] or "[]")
+            record.pop("article_count", None)
+            result.append({**extra, **record})
+        return result
 
 
 def _canonical(article: Article, local_id: str | None) -> str | None:

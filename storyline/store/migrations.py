@@ -292,6 +292,22 @@ def m006_search(conn: Connection, dialect: str) -> None:
         conn.execute(text(statement))
 
 
+def m007_article_features(conn: Connection, dialect: str) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE article_features (
+            article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            lemmas TEXT NOT NULL DEFAULT '{}'
+        )
+        """,
+    )
+
+
+def m008_entity_registry(conn: Connection, dialect: str) -> None:
+    _run(conn, "ALTER TABLE entities ADD COLUMN data TEXT NOT NULL DEFAULT '{}'")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -299,4 +315,6 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (4, "stories", m004_stories),
     (5, "web", m005_web),
     (6, "search", m006_search),
+    (7, "article features", m007_article_features),
+    (8, "entity registry", m008_entity_registry),
 ]

@@ -29,7 +29,8 @@ class StoryQueries(StoreBase):
     def save_story(self, conn: Connection, story: dict[str, Any]) -> None:
         """Write one story: ``{id, title, summary, storyline_id, first_seen, last_updated,
         articles: [ids], ...}``; everything not a column goes to ``data``."""
-        columns = {"id", "title", "summary", "storyline_id", "first_seen", "last_updated"}
+        columns = {"id", "title", "summary", "storyline_id", "first_seen", "last_updated",
+                   "article_count", "outlet_count"}
         data = {k: v for k, v in story.items() if k not in columns}
         outlets = {o.get("publisher") for o in story.get("outlets", []) if o.get("publisher")}
         conn.execute(
@@ -106,7 +107,7 @@ class StoryQueries(StoreBase):
 
     def save_storyline(self, conn: Connection, storyline: dict[str, Any]) -> None:
         """Write one storyline: ``{id, title, stories: [ids], articles: [ids], timeline, ...}``."""
-        columns = {"id", "title", "first_seen", "last_updated"}
+        columns = {"id", "title", "first_seen", "last_updated", "story_count", "article_count"}
         data = {k: v for k, v in storyline.items() if k not in columns}
         conn.execute(
             text("INSERT INTO storylines (id, title, first_seen, last_updated, story_count, article_count,"
@@ -132,3 +133,52 @@ class StoryQueries(StoreBase):
                 {"n": limit},
             ).fetchall()
         return [_story_from_row(row) for row in rows]
+
+    # -- membership -----------------------------------------------------------
+
+    def unassigned_article_ids(self) -> list[str]:
+        """Articles in no story yet, in stream order: by publication date, undated
+        ones by when they were ingested, after the dated ones."""
+        with self.transaction("list articles not in a story") as conn:
+            rows = conn.execute(text(
+                "SELECT a.id FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
+                " WHERE s.article_id IS NULL"
+                " ORDER BY a.published IS NULL, a.published, a.ingested_at, a.id"
+            )).fetchall()
+        return [row[0] for row in rows]
+
+    def story_members(self, conn: Connection, story_id: str) -> list[str]:
+        rows = conn.execute(
+            text("SELECT s.article_id FROM story_articles s JOIN articles a ON a.id = s.article_id"
+                 " WHERE s.story_id = :id ORDER BY a.published IS NULL, a.published, a.ingested_at, a.id"),
+            {"id": story_id},
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def assign_article(self, conn: Connection, article_id: str, story_id: str) -> None:
+        conn.execute(
+            text("INSERT INTO story_articles (article_id, story_id) VALUES (:a, :s)"
+                 " ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id"),
+            {"a": article_id, "s": story_id},
+        )
+
+    def merge_story(self, conn: Connection, old_id: str, new_id: str) -> None:
+        """Move every article of ``old_id`` into ``new_id``; the old id redirects."""
+        conn.execute(text("UPDATE story_articles SET story_id = :n WHERE story_id = :o"), {"n": new_id, "o": old_id})
+        self.delete_story(conn, old_id, redirect_to=new_id)
+
+    def ingest_dates(self, conn: Connection, article_ids: list[str]) -> dict[str, str]:
+        """When each article was first ingested (ISO timestamps)."""
+        dates: dict[str, str] = {}
+        for chunk in range(0, len(article_ids), 500):
+            ids = article_ids[chunk : chunk + 500]
+            params = {f"i{n}": value for n, value in enumerate(ids)}
+            marks = ", ".join(f":i{n}" for n in range(len(ids)))
+            for row in conn.execute(text(f"SELECT id, ingested_at FROM articles WHERE id IN ({marks})"), params):
+                dates[row[0]] = row[1]
+        return dates
+
+    def clear_stories(self, conn: Connection) -> None:
+        """Forget every story and storyline (before clustering again from scratch)."""
+        for table in ("story_articles", "stories", "storylines", "story_redirects"):
+            conn.execute(text(f"DELETE FROM {table}"))

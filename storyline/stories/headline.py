@@ -1,0 +1,100 @@
+"""A story's headline and short summary, taken from its articles' own sentences.
+
+The headline is the title of the article most typical of the story; when no
+article has a title (plain-text dumps often have none) it is the main clause
+of that article's first sentence.  The summary is two or three lede
+sentences chosen for how much of the story they cover and how little they
+repeat each other.  Nothing is generated: every word comes from an article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from storyline.article import Article
+from storyline.stories.timeline import sentence_spans, words
+
+MAX_HEADLINE = 110
+LEDE_SENTENCES = 3
+MIN_WORDS = 8
+_CLAUSE_BREAK = re.compile(r",\s+(?:[A-Z][\w ]{0,40}\s+(?:said|says|reported|announced)\b|after|as|while|amid|despite|but)\b")
+
+
+def _vocabulary(articles: Sequence[Article]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for article in articles:
+        counts.update(words(" ".join(filter(None, [article.title, article.body[:2000]]))))
+    return counts
+
+
+def centrality(articles: Sequence[Article]) -> dict[str, float]:
+    """How typical each article is of the group: mean overlap of its words with the others'."""
+    sets = {a.id: words(" ".join(filter(None, [a.title, a.body[:3000]]))) for a in articles}
+    scores: dict[str, float] = {}
+    for article_id, own in sets.items():
+        others = [s for other, s in sets.items() if other != article_id]
+        if not others or not own:
+            scores[article_id] = 0.0
+            continue
+        scores[article_id] = sum(len(own & s) / len(own | s) for s in others) / len(others)
+    return scores
+
+
+def _lede(article: Article) -> list[tuple[int, int]]:
+    return sentence_spans(article.body)[:LEDE_SENTENCES]
+
+
+def _clause(sentence: str) -> str:
+    """The main clause of a lede, short enough for a headline."""
+    sentence = " ".join(sentence.split()).rstrip(".")
+    if len(sentence) <= MAX_HEADLINE:
+        return sentence
+    match = _CLAUSE_BREAK.search(sentence, 30)
+    if match and match.start() <= MAX_HEADLINE:
+        return sentence[: match.start()]
+    cut = sentence[:MAX_HEADLINE].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def headline(articles: Sequence[Article]) -> str:
+    if not articles:
+        return "Untitled story"
+    scores = centrality(articles)
+    ranked = sorted(articles, key=lambda a: (-scores.get(a.id, 0.0), a.published or "", a.id))
+    for article in ranked:
+        if article.title and article.title.strip():
+            return " ".join(article.title.split())
+    for article in ranked:
+        for start, end in _lede(article):
+            text = article.body[start:end]
+            if len(text.split()) >= MIN_WORDS and text.lstrip()[:1] not in "“\"‘'":
+                return _clause(text)
+    return _clause(ranked[0].body[:200])
+
+
+def summary(articles: Sequence[Article], *, sentences: int = 3) -> tuple[str, list[dict[str, Any]]]:
+    """(summary text, evidence: [{article, start, end}] for each sentence used)."""
+    vocabulary = _vocabulary(articles)
+    candidates: list[tuple[float, Article, int, int, set[str]]] = []
+    for article in articles:
+        for position, (start, end) in enumerate(_lede(article)):
+            text = article.body[start:end]
+            found = words(text)
+            if len(text.split()) < MIN_WORDS or text.lstrip()[:1] in "“\"‘'" or not found:
+                continue
+            coverage = sum(vocabulary[w] for w in found) / (len(found) ** 0.5)
+            candidates.append((coverage / (1 + 0.5 * position), article, start, end, found))
+    candidates.sort(key=lambda c: (-c[0], c[1].id, c[2]))
+    chosen: list[tuple[float, Article, int, int, set[str]]] = []
+    for candidate in candidates:
+        if len(chosen) == sentences:
+            break
+        if all(len(candidate[4] & c[4]) / len(candidate[4] | c[4]) < 0.4 for c in chosen):
+            chosen.append(candidate)
+    chosen.sort(key=lambda c: (c[1].published or "9999", c[1].id, c[2]))
+    text = " ".join(" ".join(c[1].body[c[2] : c[3]].split()) for c in chosen)
+    evidence = [{"article": c[1].id, "start": c[2], "end": c[3]} for c in chosen]
+    return text, evidence

@@ -1,0 +1,190 @@
+"""Timelines: dated entries, each citing the sentences and articles it came from.
+
+Candidates come from what enrichment found in each article: events (with
+their evidence sentence) and sentences holding a resolved calendar date.  The
+same development told by several articles becomes one entry citing all of
+them.  Entries whose date is unknown are kept as undated (``date: None``),
+never given a guessed date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from storyline.article import Article
+
+CALENDAR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-W\d{2})$")
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|\n\s*\n")
+_WORD = re.compile(r"\w+")
+STOP = frozenset(
+    ["the", "a", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "that", "this", "is", "was", "were", "be", "been", "has", "have", "had", "will", "would", "said", "says", "it", "its", "he", "she", "they", "his", "her", "their", "we", "our", "you", "i", "not", "but", "after", "before", "over"]
+)
+MAX_TEXT = 280
+
+
+def sentence_spans(body: str) -> list[tuple[int, int]]:
+    """Sentence boundaries by punctuation and paragraph breaks (cheap, offset-exact)."""
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(body):
+        end = match.end() if match.group().strip() else match.start()
+        if body[start:end].strip():
+            spans.append(_strip(body, start, end))
+        start = match.end()
+    if body[start:].strip():
+        spans.append(_strip(body, start, len(body)))
+    return spans
+
+
+def _strip(body: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_at(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    for start, end in spans:
+        if start <= offset < end:
+            return start, end
+    return None
+
+
+def words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.casefold()) if w not in STOP and len(w) > 1}
+
+
+@dataclass(slots=True)
+class Candidate:
+    date: str | None
+    text: str
+    article: str
+    start: int
+    end: int
+    kind: str  # event type, or "dated" for a sentence holding a date
+    participants: frozenset[str] = frozenset()
+    words: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Entry:
+    date: str | None
+    date_text: str | None
+    text: str
+    kind: str
+    participants: frozenset[str]
+    words: set[str]
+    evidence: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def articles(self) -> list[str]:
+        return list(dict.fromkeys(article for article, _, _ in self.evidence))
+
+    def score(self) -> float:
+        return 2.0 * len(self.articles) + (1.0 if self.kind != "dated" else 0.0) + 0.2 * len(self.participants)
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "date_text": self.date_text,
+            "text": self.text,
+            "type": self.kind,
+            "articles": self.articles,
+            "evidence": [{"article": a, "start": s, "end": e} for a, s, e in self.evidence],
+        }
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= MAX_TEXT:
+        return text
+    cut = text[:MAX_TEXT].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def candidates(article: Article) -> list[Candidate]:
+    """Dated and undated developments one article reports."""
+    found: list[Candidate] = []
+    used: set[tuple[int, int]] = set()
+    for event in article.events:
+        start, end = event.evidence
+        sentence = article.body[start:end]
+        found.append(Candidate(event.date, event.what, article.id, start, end, event.type,
+                               frozenset(event.participants), words(sentence)))
+        used.add((start, end))
+    spans = sentence_spans(article.body)
+    for time in article.times:
+        if not time.value or not CALENDAR.match(time.value):
+            continue
+        span = sentence_at(spans, time.start)
+        if span is None or span in used:
+            continue
+        used.add(span)
+        sentence = article.body[span[0] : span[1]]
+        found.append(Candidate(time.value, _shorten(sentence), article.id, span[0], span[1], "dated",
+                               frozenset(), words(sentence)))
+    return found
+
+
+def _same(entry: Entry, candidate: Candidate) -> bool:
+    if entry.date != candidate.date:
+        return False
+    if entry.kind == candidate.kind != "dated" and entry.participants and candidate.participants:
+        shared = entry.participants & candidate.participants
+        if len(shared) >= min(2, len(entry.participants), len(candidate.participants)):
+            return True
+    union = entry.words | candidate.words
+    return bool(union) and len(entry.words & candidate.words) / len(union) >= 0.4
+
+
+def build_timeline(
+    articles: Sequence[Article], *, limit: int = 30, per_date: int = 3, undated: int = 5
+) -> list[dict[str, Any]]:
+    """The timeline of a group of articles: dated entries in order, then undated ones."""
+    entries: list[Entry] = []
+    date_texts: dict[tuple[str, int, int], str] = {}
+    for article in articles:
+        for time in article.times:
+            date_texts[(article.id, time.start, time.end)] = time.text
+        for candidate in candidates(article):
+            match = next((e for e in entries if _same(e, candidate)), None)
+            if match is None:
+                match = Entry(candidate.date, None, candidate.text, candidate.kind,
+                              candidate.participants, set(candidate.words))
+                entries.append(match)
+            else:
+                match.participants = match.participants | candidate.participants
+                match.words |= candidate.words
+            match.evidence.append((candidate.article, candidate.start, candidate.end))
+    for entry in entries:
+        entry.date_text = _date_text(entry, articles)
+    dated = sorted((e for e in entries if e.date), key=lambda e: -e.score())
+    kept: list[Entry] = []
+    per: dict[str, int] = {}
+    for entry in dated:
+        assert entry.date is not None
+        if per.get(entry.date, 0) < per_date and len(kept) < limit:
+            kept.append(entry)
+            per[entry.date] = per.get(entry.date, 0) + 1
+    kept.sort(key=lambda e: (e.date or "", -e.score()))
+    loose = sorted((e for e in entries if not e.date and e.kind != "dated"), key=lambda e: -e.score())
+    return [e.record() for e in kept + loose[:undated]]
+
+
+def _date_text(entry: Entry, articles: Sequence[Article]) -> str | None:
+    """The words the first cited sentence used for the date ("on Monday")."""
+    if entry.date is None:
+        return None
+    by_id = {a.id: a for a in articles}
+    for article_id, start, end in entry.evidence:
+        article = by_id.get(article_id)
+        if article is None:
+            continue
+        for time in article.times:
+            if start <= time.start < end and time.value and time.value.startswith(entry.date[:7]):
+                return time.text
+    return None

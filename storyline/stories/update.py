@@ -1,0 +1,132 @@
+"""The story stage: assign new articles to stories and storylines, rebuild what changed.
+
+Corpus-level work, so it reads from the store rather than from the ingest
+stream.  Articles not yet in a story are fed to the online clusterer in time
+order; a duplicate follows its canonical article.  The clusterer's and the
+linker's state are saved in the same transaction as each batch of
+assignments, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from storyline.article import Article
+from storyline.store import Store
+from storyline.stories.cluster import StoryClusterer
+from storyline.stories.features import story_doc_from_article
+from storyline.stories.storylines import StorylineLinker
+from storyline.stories.view import build_story, build_storyline
+
+CLUSTER_STATE = "story_clusterer"
+LINKER_STATE = "storyline_linker"
+BATCH = 500
+
+
+@dataclass(slots=True)
+class StoryUpdate:
+    articles: int = 0
+    stories_changed: set[str] = field(default_factory=set)
+    merged: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"articles": self.articles, "stories_changed": len(self.stories_changed), "merged": self.merged}
+
+
+def _load(store: Store) -> tuple[StoryClusterer, StorylineLinker]:
+    cluster_state = store.get_state(CLUSTER_STATE)
+    linker_state = store.get_state(LINKER_STATE)
+    clusterer = StoryClusterer.from_state(cluster_state) if cluster_state else StoryClusterer()
+    linker = StorylineLinker.from_state(linker_state) if linker_state else StorylineLinker()
+    return clusterer, linker
+
+
+def update_stories(store: Store, *, rebuild: bool = False) -> StoryUpdate:
+    """Cluster every article not yet in a story; with ``rebuild``, start from scratch."""
+    if rebuild:
+        with store.transaction("clear stories for a rebuild") as conn:
+            store.clear_stories(conn)
+            store.set_state(conn, CLUSTER_STATE, None)
+            store.set_state(conn, LINKER_STATE, None)
+    clusterer, linker = _load(store)
+    update = StoryUpdate()
+    pending = store.unassigned_article_ids()
+    deferred: list[Article] = []
+    for start in range(0, len(pending), BATCH):
+        assignments: list[tuple[str, str]] = []
+        merges: dict[str, str] = {}
+        for article_id in pending[start : start + BATCH]:
+            article = store.get_article(article_id)
+            if article is None:
+                continue
+            if article.duplicate_of:
+                deferred.append(article)
+                continue
+            doc = replace(story_doc_from_article(article), lemmas=article.lemmas)
+            assignment = clusterer.add(doc)
+            linker.add(doc, assignment)
+            assignments.append((article.id, assignment.story_id))
+            merges.update(assignment.merged_into)
+        _commit(store, clusterer, linker, assignments, merges, update)
+    follow = []
+    for article in deferred:
+        story = store.story_of_article(article.duplicate_of or "")
+        if story is not None:
+            follow.append((article.id, clusterer.resolve(story)))
+    _commit(store, clusterer, linker, follow, {}, update)
+    rebuild_views(store, clusterer, linker, update.stories_changed)
+    return update
+
+
+def _commit(
+    store: Store,
+    clusterer: StoryClusterer,
+    linker: StorylineLinker,
+    assignments: list[tuple[str, str]],
+    merges: dict[str, str],
+    update: StoryUpdate,
+) -> None:
+    with store.transaction("save story assignments") as conn:
+        for article_id, story_id in assignments:
+            store.assign_article(conn, article_id, clusterer.resolve(story_id))
+            update.stories_changed.add(clusterer.resolve(story_id))
+        for old, new in merges.items():
+            survivor = clusterer.resolve(new)
+            store.merge_story(conn, old, survivor)
+            update.stories_changed.discard(old)
+            update.stories_changed.add(survivor)
+            update.merged[old] = survivor
+        store.set_state(conn, CLUSTER_STATE, clusterer.to_state())
+        store.set_state(conn, LINKER_STATE, linker.to_state())
+    update.articles += len(assignments)
+
+
+def rebuild_views(store: Store, clusterer: StoryClusterer, linker: StorylineLinker, story_ids: set[str]) -> None:
+    """Rebuild the shown form of the given stories and of their storylines."""
+    storylines: dict[str, list[dict[str, Any]]] = {}
+    for story_id in sorted(story_ids):
+        with store.transaction(f"read story {story_id}") as conn:
+            members = store.story_members(conn, story_id)
+            ingested = store.ingest_dates(conn, members)
+        articles = [a for a in (store.get_article(m) for m in members) if a is not None]
+        if not articles:
+            continue
+        storyline_id = linker.storyline_of(story_id)
+        story = build_story(story_id, articles, ingested, storyline_id)
+        with store.transaction(f"save story {story_id}") as conn:
+            store.save_story(conn, story)
+        if storyline_id:
+            storylines.setdefault(storyline_id, [])
+    for storyline_id in sorted(storylines):
+        stories = store.list_stories(limit=10_000, storyline_id=storyline_id)
+        for story in stories:
+            story["related"] = [{"id": s["id"], "title": s["title"]} for s in stories if s["id"] != story["id"]]
+        with store.transaction(f"read storyline {storyline_id}") as conn:
+            members = [m for s in stories for m in store.story_members(conn, s["id"])]
+            ingested = store.ingest_dates(conn, members)
+        articles = [a for a in (store.get_article(m) for m in members) if a is not None]
+        with store.transaction(f"save storyline {storyline_id}") as conn:
+            for story in stories:
+                store.save_story(conn, story)
+            store.save_storyline(conn, build_storyline(storyline_id, stories, articles, ingested))
