@@ -295,3 +295,30 @@ def test_extraction_never_opens_a_connection(no_network: None) -> None:
     )
     found = extract_html(html, "https://news.example.org/pipes")
     assert found.body.split("\n\n") == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Sarah E Needleman", ["Sarah E Needleman"]),
+        ("Bruce Y Lee", ["Bruce Y Lee"]),
+        ("Ana Costa e João Silva", ["Ana Costa", "João Silva"]),
+        ("María López y José Pérez", ["María López", "José Pérez"]),
+        ("JANE DOE AND JOHN SMITH", ["JANE DOE", "JOHN SMITH"]),
+    ],
+)
+def test_split_authors_conjunctions_and_initials(raw: str, names: list[str]) -> None:
+    assert split_authors(raw) == names
+
+
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        ("Copyright 2014", None),
+        ("https://www.valleynews.example/", "valleynews.example"),
+        ("Valley News", "Valley News"),
+    ],
+)
+def test_publisher_from_site_name(site: str, expected: str | None) -> None:
+    head = f'<meta property="og:site_name" content="{site}">'
+    assert extract_html(article(head=head)).publisher == expected

@@ -88,7 +88,7 @@ def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAU
     if published:
         result.published = published
         extracted_by["published"] = "htmldate"
-    publisher = _text_or_none(meta.sitename)
+    publisher = _publisher(meta.sitename)
     if publisher:
         result.publisher = publisher
         # trafilatura falls back to the host name when the page names no site
@@ -208,6 +208,19 @@ def _body(tree: HtmlElement, url: str | None, title: str | None, options: HtmlOp
     full = _clean(tree, _run_trafilatura(tree, url, options, fast=False), url, title, options)
     full.method = "trafilatura-full"
     return full if len(full.text) > len(main.text) else main
+
+
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)", re.IGNORECASE)
+
+
+def _publisher(sitename: object) -> str | None:
+    """The site name, without a URL scheme; None when it is a copyright notice."""
+    name = _text_or_none(sitename)
+    if not name or _COPYRIGHT.match(name):
+        return None
+    if "://" in name:
+        name = name.split("://", 1)[1].strip("/").removeprefix("www.")
+    return name or None
 
 
 # Less than this is a label, a link list or an error message, not an article.

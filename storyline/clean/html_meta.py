@@ -86,7 +86,9 @@ _ROLE_WORDS = frozenset(
 _BY_PREFIX = re.compile(r"^\s*(?:written\s+|posted\s+|reported\s+)?by[:\s]+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_SEPARATORS = re.compile(r"\s*(?:;|,|\||/|\band\b|&|\bund\b|\bet\b|\by\b|\be\b)\s*", re.IGNORECASE)
+# "and" in any case; the short conjunctions of other languages only in lower case, so that a
+# middle initial ("Sarah E Needleman", "Bruce Y Lee") is not taken for one.
+_SEPARATORS = re.compile(r"\s*(?:;|,|\||/|&|\b[Aa][Nn][Dd]\b|\bund\b|\bet\b|\by\b|\be\b)\s*")
 _NAME_SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|phd|md)\.?$", re.IGNORECASE)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _URLISH = re.compile(r"https?://|www\.|\.com\b", re.IGNORECASE)
