@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -62,8 +62,9 @@ def api_routes(site: Site) -> APIRouter:
     store, auth = site.store, site.auth
 
     @router.get("/me", tags=["account"], summary="Who the request is made as")
-    def me(request: Request) -> dict[str, Any]:
+    def me(request: Request, response: Response) -> dict[str, Any]:
         viewer = site.viewer(request)
+        auth.remember_seed(viewer, request, response)  # the CSRF token is tied to this cookie
         return {"user": viewer.public(), "via": viewer.via, "csrf_token": viewer.csrf or None}
 
     @router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")

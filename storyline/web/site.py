@@ -73,7 +73,7 @@ class Site:
             return JSONResponse(data, status_code=status)
         path = request.url.path
         context = {
-            **data, **(extra or {}), "viewer": viewer, "csrf": viewer.csrf, "feeds": feeds or [],
+            **data, **(extra or {}), "viewer": viewer, "csrf": viewer.csrf, "alt_feeds": feeds or [],
             "title": title, "site_title": self.site_title, "multi_user": self.multi_user,
             "path": path, "json_url": ("/index" if path == "/" else path.rstrip("/")) + ".json"
             + (f"?{request.url.query}" if request.url.query else ""),
