@@ -322,3 +322,35 @@ def test_split_authors_conjunctions_and_initials(raw: str, names: list[str]) -> 
 def test_publisher_from_site_name(site: str, expected: str | None) -> None:
     head = f'<meta property="og:site_name" content="{site}">'
     assert extract_html(article(head=head)).publisher == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more: Water company fined over river pollution",
+        "Related: How the valley's reservoirs were built",
+        "Leak found under the high street [VIDEO]",
+        "DON'T MISS",
+        "Published 18 November 2019",
+        "Updated at 1:23 p.m.",
+        "CLICK HERE TO GET THE VALLEY NEWS APP",
+        "If you buy something through this post, we may get a share of the sale.",
+        "Subscribe to our YouTube channel for the latest videos.",
+    ],
+)
+def test_teasers_stamps_and_prompts_are_removed(line: str) -> None:
+    text = "\n".join([*PARAGRAPHS[:2], line, *PARAGRAPHS[2:]])
+    assert clean_paragraphs(text).paragraphs == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related reading on the subject is scarce, the report's authors said.",
+        "Published figures show that the company lost 19 billion litres last year, up from 17 billion.",
+        "Click here to get more information or download the full report.",
+    ],
+)
+def test_sentences_that_look_like_prompts_stay(line: str) -> None:
+    text = "\n".join([*PARAGRAPHS[:2], line, *PARAGRAPHS[2:]])
+    assert line in clean_paragraphs(text).paragraphs

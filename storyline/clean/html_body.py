@@ -119,7 +119,7 @@ _LABEL_PHRASES = frozenset(
         "share this story",
         "tweet",
         "email",
-        "e mail",
+        "e-mail",
         "print",
         "print article",
         "print this page",
@@ -153,6 +153,12 @@ _LABEL_PHRASES = frozenset(
         "flipboard",
         "google",
         "thank you",
+        "don't miss",
+        "see more",
+        "see also",
+        "most read",
+        "trending",
+        "top stories",
         "weiterlesen",
         "mehr lesen",
         "lire la suite",
@@ -163,16 +169,30 @@ _LABEL_PHRASES = frozenset(
         "leggi tutto",
     }
 )
+_LABEL_KEYS = frozenset(" ".join(words(label)) for label in _LABEL_PHRASES)
 # Calls to action: short paragraphs that ask the reader to do something with the site.
 _CALL_TO_ACTION = re.compile(
     r"\b(?:(?:sign up|subscribe|register) (?:for|to) (?:our|the) (?:\w+ )?(?:newsletter|daily|weekly|email)|"
     r"(?:our|the) newsletter|subscribe to [\w.’']+ newsletters?|follow (?:us|him|her|them) on|download (?:our|the) app|an error has occurred|"
     r"please try again later|this article has been sent to|for your personal, non-commercial use|"
     r"to order presentation-ready copies|enable javascript|your browser does not support|"
-    r"we use cookies|accept cookies)\b",
+    r"we use cookies|accept cookies|if you buy something through|"
+    r"may (?:earn|get|receive) a (?:small )?(?:commission|share of the sale)|"
+    r"(?:get|download) the [\w'’ ]{0,30}\bapp|subscribe to (?:our|the) [\w'’ ]{0,30}(?:channel|podcast))\b",
     re.IGNORECASE,
 )
 _CALL_TO_ACTION_MAX_WORDS = 40
+# Links to other stories: "Read more: <headline>", "<headline> [VIDEO]".
+_TEASER = re.compile(
+    r"^(?:read more|related|see more|see also|also read|read also|don[’']t miss|more from [\w ]{1,30}|"
+    r"recommended|trending|most read|watch|listen)\s*[:|–—-]\s*\S"
+    r"|\[(?:video|videos|pictures|photos|gallery|insight|reaction|poll|podcast)\]\s*\|?$",
+    re.IGNORECASE,
+)
+_TEASER_MAX_WORDS = 25
+# Time stamps of the page rather than of the story: "Published 18 November 2019", "Updated at 1:23 p.m."
+_STAMP = re.compile(r"^(?:first |last )?(?:published|updated|posted|modified)\b.{0,40}\d", re.IGNORECASE)
+_STAMP_MAX_WORDS = 10
 
 
 def _host(url: str) -> str:
@@ -190,8 +210,10 @@ def drop_interface_text(body: Body) -> None:
         drop = (
             (bool(_URL_ONLY.match(paragraph)) and _host(paragraph) == page_host)
             or (len(tokens) <= 30 and bool(_COPYRIGHT.search(paragraph)))
-            or key in _LABEL_PHRASES
+            or key in _LABEL_KEYS
             or (len(tokens) <= _CALL_TO_ACTION_MAX_WORDS and bool(_CALL_TO_ACTION.search(paragraph)))
+            or (len(tokens) <= _TEASER_MAX_WORDS and bool(_TEASER.search(paragraph)))
+            or (len(tokens) <= _STAMP_MAX_WORDS and bool(_STAMP.search(paragraph)))
         )
         keep.append(not drop)
     body.drop(keep, "interface")
