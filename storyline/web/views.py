@@ -19,6 +19,7 @@ from storyline.web.highlight import anchor_id, article_marks, highlight
 from storyline.web.ranking import Profile, rank_for_you, rank_top_stories
 
 CANDIDATES = 400  # stories considered for ranking
+_TYPE_LABEL = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "NORP": "group"}
 
 
 def evidence_link(article_id: str, start: int, end: int) -> str:
@@ -223,12 +224,13 @@ def profile_of(store: Store, user_id: str) -> tuple[Profile, list[dict[str, Any]
         kind, target = follow["kind"], follow["target_id"]
         if kind == "entity":
             name, href = profile.entities.get(target, target), f"/entities/{target}"
+            kind_label = _TYPE_LABEL.get((names.get(target) or {}).get("type", ""), "entity")
         elif kind == "story":
-            name, href = titles.get(target, target), f"/stories/{target}"
+            name, href, kind_label = titles.get(target, target), f"/stories/{target}", "story"
         else:
             found = storylines.get(target)
-            name, href = (found["title"] if found else target), f"/storylines/{target}"
-        listed.append({"kind": kind, "id": target, "name": name, "href": href})
+            name, href, kind_label = (found["title"] if found else target), f"/storylines/{target}", "storyline"
+        listed.append({"kind": kind, "id": target, "name": name, "href": href, "label": kind_label})
     return profile, listed
 
 
