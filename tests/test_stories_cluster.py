@@ -1,0 +1,161 @@
+"""Online story clustering on small hand-written streams."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from storyline.stories.cluster import STORY_FEATURES, StoryClusterer, story_id_for
+from storyline.stories.features import StoryDoc
+from storyline.stories.model import Decision, StoryParams
+
+DAY = date(2024, 3, 4)
+
+
+def quake(i: int) -> StoryDoc:
+    texts = [
+        (
+            "Earthquake shakes Valdoria coast",
+            "A magnitude 6.8 earthquake struck the Valdoria coast near Port Elsin on Monday, "
+            "collapsing buildings and cutting power. Governor Mara Quill said rescue teams were "
+            "searching the rubble for survivors of the earthquake.",
+        ),
+        (
+            "Valdoria earthquake death toll rises",
+            "Rescuers in Port Elsin pulled more survivors from collapsed buildings as the death toll "
+            "from the Valdoria earthquake rose to 112. Governor Mara Quill asked for tents and water.",
+        ),
+        (
+            "Aftershocks hit Port Elsin after earthquake",
+            "Strong aftershocks rattled Port Elsin, slowing rescue work after the earthquake. Mara Quill "
+            "said hospitals on the Valdoria coast were overwhelmed with injured survivors.",
+        ),
+        (
+            "Aid arrives in quake-hit Valdoria",
+            "Aid flights landed near Port Elsin with tents, water and medicine for earthquake survivors. "
+            "Governor Quill thanked rescue teams working in the rubble on the Valdoria coast.",
+        ),
+    ]
+    title, body = texts[i]
+    return StoryDoc(
+        id=f"quake-{i}",
+        title=title,
+        body=body,
+        published=DAY + timedelta(days=i),
+        entities=[("Valdoria", "GPE"), ("Port Elsin", "GPE"), ("Mara Quill", "PERSON")],
+    )
+
+
+def strike(i: int) -> StoryDoc:
+    texts = [
+        (
+            "Rail workers strike in Norvik",
+            "Train drivers walked out across Norvik on Tuesday in a strike over pay, halting commuter "
+            "services. Union leader Piet Haarsma said the rail strike would last three days.",
+        ),
+        (
+            "Norvik rail strike strands commuters",
+            "Commuters in Norvik queued for buses as the rail strike entered its second day. Piet "
+            "Haarsma of the drivers' union said the pay offer from Norvik Rail was too low.",
+        ),
+        (
+            "Talks to end Norvik rail strike",
+            "Norvik Rail and the drivers' union met for pay talks to end the strike. Piet Haarsma said "
+            "train services could resume if the offer improved.",
+        ),
+        (
+            "Norvik trains run again as strike ends",
+            "Trains ran again in Norvik after union drivers accepted a new pay offer, ending the rail "
+            "strike. Haarsma called the deal fair for train drivers.",
+        ),
+    ]
+    title, body = texts[i]
+    return StoryDoc(
+        id=f"strike-{i}",
+        title=title,
+        body=body,
+        published=DAY + timedelta(days=i),
+        entities=[("Norvik", "GPE"), ("Piet Haarsma", "PERSON"), ("Norvik Rail", "ORG")],
+    )
+
+
+def interleaved() -> list[StoryDoc]:
+    return [doc for i in range(4) for doc in (quake(i), strike(i))]
+
+
+def test_two_developing_events_interleaved_form_two_stories() -> None:
+    clusterer = StoryClusterer()
+    stories = [clusterer.add(doc).story_id for doc in interleaved()]
+    quakes = {stories[i] for i in range(0, 8, 2)}
+    strikes = {stories[i] for i in range(1, 8, 2)}
+    assert len(quakes) == 1
+    assert len(strikes) == 1
+    assert quakes != strikes
+
+
+def test_story_id_comes_from_first_article_and_never_changes() -> None:
+    clusterer = StoryClusterer()
+    first = clusterer.add(quake(0))
+    assert first.created
+    assert first.story_id == story_id_for("quake-0")
+    for i in range(1, 4):
+        later = clusterer.add(quake(i))
+        assert not later.created
+        assert later.story_id == first.story_id
+        assert later.merged_into == {}
+
+
+def test_far_later_article_is_outside_the_story_window() -> None:
+    clusterer = StoryClusterer()
+    first = clusterer.add(quake(0))
+    late = quake(1)
+    late.published = DAY + timedelta(days=clusterer.params.window_days + 30)
+    late.id = "quake-late"
+    assert clusterer.add(late).story_id != first.story_id
+
+
+def bridging_params() -> StoryParams:
+    # Join on lemma similarity alone: p = sigmoid(10 * sim - 5); merge when p >= 0.8.
+    coef = tuple(10.0 if name == "sim_lemmas" else 0.0 for name in STORY_FEATURES)
+    return StoryParams(join=Decision(STORY_FEATURES, coef, -5.0, 0.5), merge_threshold=0.8)
+
+
+def plain(doc_id: str, words: str) -> StoryDoc:
+    return StoryDoc(id=doc_id, title=None, body=words, lemmas=words.split())
+
+
+def test_bridging_article_merges_two_stories_into_the_older() -> None:
+    clusterer = StoryClusterer(bridging_params())
+    older = clusterer.add(plain("a", "harbour warehouse blaze firefighters smoke"))
+    younger = clusterer.add(plain("b", "chemical spill river fish council testing"))
+    assert older.created and younger.created
+    bridge = clusterer.add(
+        plain("c", "harbour warehouse blaze firefighters smoke chemical spill river fish council testing")
+    )
+    assert bridge.story_id == older.story_id
+    assert bridge.merged_into == {younger.story_id: older.story_id}
+    assert clusterer.resolve(younger.story_id) == older.story_id
+    follow = clusterer.add(plain("d", "chemical spill river fish council testing warehouse"))
+    assert follow.story_id == older.story_id
+
+
+def test_same_input_twice_gives_the_same_stories() -> None:
+    first = [a.story_id for a in StoryClusterer().add_all(interleaved())]
+    second = [a.story_id for a in StoryClusterer().add_all(interleaved())]
+    assert first == second
+
+
+def test_state_round_trip_resumes_exactly() -> None:
+    docs = interleaved()
+    straight = StoryClusterer()
+    expected = [straight.add(doc) for doc in docs]
+
+    resumed = StoryClusterer()
+    got = [resumed.add(doc) for doc in docs[:3]]
+    state = json.loads(json.dumps(resumed.to_state()))
+    resumed = StoryClusterer.from_state(state)
+    got += [resumed.add(doc) for doc in docs[3:]]
+    assert [(a.story_id, a.created, a.probability) for a in got] == [
+        (a.story_id, a.created, a.probability) for a in expected
+    ]
+    assert resumed.to_state() == straight.to_state()

@@ -1,0 +1,72 @@
+"""StoryDoc builders and the term bags the clusterer reads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from storyline.article import Article, Entity
+from storyline.nlp import load_nlp
+from storyline.stories.features import (
+    SUBVECTORS,
+    StoryDoc,
+    doc_terms,
+    head_text,
+    story_doc_from_article,
+    story_doc_from_spacy,
+)
+
+
+def test_story_doc_from_article_prefers_canonical_ids_and_drops_non_story_types() -> None:
+    article = Article(
+        id="a1",
+        source="test",
+        title="Ministers meet in Lisbon",
+        body="Ana Costa met Pierre Laval in Lisbon on Friday.",
+        published="2024-05-03T10:00:00+00:00",
+        entities=[
+            Entity(id="e1", name="Ana Costa", type="PERSON", canonical_id="person:ana-costa"),
+            Entity(id="e2", name="Lisbon", type="GPE"),
+            Entity(id="e3", name="Friday", type="DATE"),
+        ],
+    )
+    doc = story_doc_from_article(article)
+    assert doc.published == date(2024, 5, 3)
+    assert doc.entities == [("person:ana-costa", "PERSON"), ("Lisbon", "GPE")]
+    assert doc.lemmas is None
+    assert doc.title == "Ministers meet in Lisbon"
+
+
+def test_story_doc_from_spacy_has_entities_and_lemmas() -> None:
+    nlp = load_nlp()
+    doc = story_doc_from_spacy(
+        "d1", nlp("Firefighters in Chicago battled a blaze that destroyed two warehouses.")
+    )
+    assert ("Chicago", "GPE") in doc.entities
+    assert doc.lemmas is not None
+    assert "warehouse" in doc.lemmas
+    assert "in" not in doc.lemmas
+
+
+def test_head_falls_back_to_the_first_prose_sentence() -> None:
+    doc = StoryDoc(
+        id="x",
+        title=None,
+        body="http: / / example. com / 2013 / 05 / story /\nLohan checks into rehab center. She was ordered there.",
+    )
+    assert head_text(doc).startswith("Lohan checks into rehab")
+
+
+def test_doc_terms_fill_every_sub_vector() -> None:
+    doc = StoryDoc(
+        id="x",
+        title="Storm hits Galway",
+        body="A storm hit Galway and Cork. Storm damage closed roads.",
+        entities=[("Galway", "GPE"), ("Cork", "GPE"), ("Maeve Byrne", "PERSON")],
+    )
+    terms = doc_terms(doc)
+    assert set(terms) == set(SUBVECTORS)
+    assert terms["body_tokens"]["storm"] > terms["body_tokens"]["roads"]
+    assert "galway" in terms["head_entities"]
+    assert "cork" not in terms["head_entities"]
+    assert "per:byrne" in terms["entities"]
+    assert "a" not in terms["head_tokens"]
