@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from storyline.article import Extraction, Skip
-from storyline.clean.html import HtmlOptions, extract_html
+from storyline.clean.html import HtmlOptions, extract_html, parse
 from storyline.clean.html_body import FILTERS, clean_paragraphs
+from storyline.clean.html_chunks import sibling_chunks
 from storyline.clean.html_meta import split_authors
 
 DATA = Path(__file__).resolve().parent / "data" / "html"
@@ -354,3 +355,43 @@ def test_teasers_stamps_and_prompts_are_removed(line: str) -> None:
 def test_sentences_that_look_like_prompts_stay(line: str) -> None:
     text = "\n".join([*PARAGRAPHS[:2], line, *PARAGRAPHS[2:]])
     assert line in clean_paragraphs(text).paragraphs
+
+
+def test_xhtml_with_an_encoding_declaration() -> None:
+    xhtml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="fr" lang="fr"><head><title>Eau</title></head>'
+        "<body><article>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article></body></html>"
+    )
+    found = extract_html(xhtml)
+    assert found.body.split("\n\n") == PARAGRAPHS
+    assert found.language == "fr"
+
+
+def test_same_class_sibling_blocks_are_found() -> None:
+    blocks = (
+        '<div class="story-body">' + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:2]) + "</div>"
+        '<div class="ad-slot"><p>Advertisement</p></div>'
+        '<div class="teaser">' + "".join(f"<p>{p} Read on.</p>" for p in PARAGRAPHS) + "</div>"
+        '<div class="story-body">' + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[2:]) + "</div>"
+        '<div class="story-body"><p>Share</p><p>Print</p></div>'
+    )
+    tree = parse(page(f"<main>{blocks}</main>"))
+    assert sibling_chunks(tree, PARAGRAPHS[:2]) == ([], PARAGRAPHS[2:])
+    assert sibling_chunks(tree, PARAGRAPHS[2:]) == (PARAGRAPHS[:2], [])
+    assert sibling_chunks(tree, ["Not in the page at all, so no block holds it."]) == ([], [])
+
+
+def test_embedded_tweet_is_kept_as_a_quote() -> None:
+    tweet = (
+        '<div class="social-embed"><blockquote class="twitter-tweet"><p lang="en">'
+        "The new pipes under Mill Lane are finally in, and the water pressure is back to normal."
+        '</p>— Valley Water (@valleywater) <a href="https://twitter.com/valleywater/status/1">May 2, 2024</a>'
+        '</blockquote><script async src="https://platform.twitter.com/widgets.js"></script></div>'
+    )
+    found = extract_html(article(extra=tweet))
+    assert "The new pipes under Mill Lane are finally in" in found.body
+    without = extract_html(article(extra=tweet), options=HtmlOptions(embedded_posts=False))
+    assert "The new pipes under Mill Lane are finally in" not in without.body
