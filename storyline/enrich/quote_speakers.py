@@ -18,6 +18,7 @@ A speaker is found as the mention at its place in the text ("he", "Mr Zelensky",
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
@@ -72,14 +73,17 @@ class Speaker:
     name: str | None
 
 
-def subject_of(verb: Token) -> Token | None:
-    """The subject of ``verb``, borrowed from the governing verb for participles and conjuncts."""
+def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Token | None:
+    """The subject of ``verb``, borrowed from the governing verb for participles and conjuncts.
+
+    Subjects for which ``skip`` is true (inside the quotation, say) are passed over.
+    """
     node: Token | None = verb
     for _ in range(3):
         if node is None:
             return None
         for child in node.children:
-            if child.dep_ in _SUBJECTS:
+            if child.dep_ in _SUBJECTS and not (skip is not None and skip(child)):
                 if child.tag_ in ("WP", "WDT") and node.dep_ == "relcl":
                     return node.head  # "Mr Ulyanov, who said ..."
                 return child
@@ -91,7 +95,19 @@ def subject_of(verb: Token) -> Token | None:
         if node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
             node = node.head
         else:
+            return _person_before_verb(verb)
+    return None
+
+
+def _person_before_verb(verb: Token) -> Token | None:
+    """For a verb the parser left without subject: the closest person named before it in its clause."""
+    for tok in reversed(verb.doc[verb.sent.start : verb.i]):
+        if tok.pos_ == "VERB" or tok.text in (":", ";") or "\n" in tok.text or tok.text in ("“", '"', "”"):
             return None
+        if tok.ent_type_ == "PERSON" and tok.ent_iob_ in ("B", "I"):
+            nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+            if nxt is None or nxt.ent_type_ != "PERSON" or nxt.ent_iob_ == "B":
+                return tok
     return None
 
 
@@ -124,8 +140,9 @@ def _strip_det(words: list[str]) -> list[str]:
 class SpeakerResolver:
     """Resolves speaker mentions in one document against its entities."""
 
-    def __init__(self, doc: Doc, entities: list[Entity]) -> None:
+    def __init__(self, doc: Doc, entities: list[Entity], quoted: bytearray | None = None) -> None:
         self.doc = doc
+        self.quoted = quoted if quoted is not None else bytearray(len(doc.text) + 1)
         self.text = doc.text
         self.entities = entities
         self.person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
@@ -206,6 +223,7 @@ class SpeakerResolver:
         return name
 
     def entity_at(self, start: int, end: int, head: int | None = None) -> Entity | None:
+        """The entity with a mention in ``start:end``; with ``head``, the one whose mention holds it."""
         best: Entity | None = None
         for s, e, ent in self._by_char:
             if s >= end:
@@ -214,9 +232,11 @@ class SpeakerResolver:
                 if head is not None and s <= head < e:
                     return ent
                 best = best or ent
-        return best
+        return best if head is None else None
 
     def resolve(self, head: Token) -> Speaker:
+        if head.dep_ == "case" and head.head is not head:
+            head = head.head  # "Mr Trump’s": the parser made the possessive mark the subject
         span = mention_tokens(head)
         mention = span.text
         char_span = (span.start_char, span.end_char)
@@ -241,6 +261,8 @@ class SpeakerResolver:
             ):
                 return Speaker(mention, char_span, None, None)  # a person's spokesman is not that person
         ent = self.entity_at(span.start_char, span.end_char, head.idx)
+        if ent is None and head.pos_ == "PROPN":
+            ent = self.entity_at(span.start_char, span.end_char)
         if ent is not None and (
             ent.type != "PERSON" or head.ent_type_ in ("PERSON", "") or head.pos_ == "PROPN"
         ):
@@ -278,6 +300,9 @@ class SpeakerResolver:
     def _owner(self, head: Token, span: Span) -> tuple[str | None, str] | None:
         """The institution behind "a Downing Street spokesperson" or "a statement released by the EU"."""
         candidates: list[Span] = []
+        before_head = [t for t in span if t.i < head.i and t.dep_ != "det"]
+        if before_head:
+            candidates.append(self.doc[before_head[0].i : head.i])  # "A No 10 readout"
         modifiers = [
             t for t in span if t.i != head.i and t.dep_ in ("compound", "poss", "amod", "nmod", "flat")
         ]
@@ -313,9 +338,9 @@ class SpeakerResolver:
         """The most recent person compatible with ``gender``, preferring main-clause subjects."""
         window_start = self.sentences_back(tok.i, 3)
         lo_char = self.doc[window_start].idx
-        candidates = [p for p in self.people if lo_char <= p[0] < tok.idx]
+        candidates = [p for p in self.people if lo_char <= p[0] < tok.idx and not self.quoted[p[0]]]
         if not candidates:
-            candidates = [p for p in self.people if p[0] < tok.idx][-3:]
+            candidates = [p for p in self.people if p[0] < tok.idx and not self.quoted[p[0]]][-3:]
         best: tuple[int, int, str | None, str] | None = None  # score, position, id, name
         for p in candidates:
             s, _e, ent, name = p
@@ -334,8 +359,9 @@ class SpeakerResolver:
             cand = (score, s, ent.id if ent is not None else None, ent.name if ent is not None else name)
             if best is None or cand[:2] >= best[:2]:
                 best = cand
+        spoken_lo = self.doc[self.sentences_back(tok.i, 8)].idx
         for pos, sid, sname, sgender, group in self.spoken:
-            if lo_char <= pos < tok.idx and not group and sgender in (None, gender):
+            if spoken_lo <= pos < tok.idx and not group and sgender in (None, gender):
                 cand = (2, pos, sid, sname)
                 if best is None or cand[:2] >= best[:2]:
                     best = cand
@@ -348,7 +374,7 @@ class SpeakerResolver:
         lo = self.sentences_back(tok.i, 3)
         best: tuple[int, str | None, str] | None = None
         for cand in reversed(self.doc[lo : tok.i]):
-            if cand.dep_ not in _SUBJECTS or cand.pos_ == "PRON":
+            if cand.dep_ not in _SUBJECTS or cand.pos_ == "PRON" or self.quoted[cand.idx]:
                 continue
             if cand.tag_ in ("NNS", "NNPS") or cand.ent_type_ in _INSTITUTION_TYPES:
                 span = mention_tokens(cand)

@@ -46,7 +46,6 @@ class _Context:
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
         self.doc = doc
         self.text = doc.text
-        self.resolver = SpeakerResolver(doc, entities)
         self.passages = find_quoted(self.text)
         self.paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(self.text) if m.group().strip()]
         self.quoted = [seg for p in self.passages for seg in p.segments]
@@ -54,6 +53,13 @@ class _Context:
         self._in_quote = bytearray(len(self.text) + 1)
         for s, e in self.quoted:
             self._in_quote[max(0, s - 1) : e + 1] = b"\x01" * (e + 1 - max(0, s - 1))
+        self.resolver = SpeakerResolver(doc, entities, self._in_quote)
+        # named speakers first, so that a pronoun can go to one named later in the parse order
+        for tok in doc:
+            if _is_cue(tok) and tok.dep_ not in ("ccomp", "xcomp") and not self.inside_quote(tok.idx):
+                head = _speaker_head(self, tok)
+                if head is not None and head.pos_ != "PRON" and not self.inside_quote(head.idx):
+                    self.resolver.remember(self.resolver.resolve(head), head)
 
     def inside_quote(self, char: int) -> bool:
         return 0 <= char < len(self._in_quote) and self._in_quote[char] == 1
@@ -73,13 +79,13 @@ def _is_cue(tok: Token) -> bool:
     return (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_VERBS) or tok.lower_ == "according"
 
 
-def _speaker_head(cue: Token) -> Token | None:
+def _speaker_head(ctx: _Context, cue: Token) -> Token | None:
     if cue.lower_ == "according":
         to = next((c for c in cue.children if c.lower_ == "to"), None)
         if to is None:
             return None
         return next((c for c in to.children if c.dep_ == "pobj"), None)
-    return subject_of(cue)
+    return subject_of(cue, lambda t: ctx.inside_quote(t.idx))
 
 
 def _cue_text(cue: Token) -> str:
@@ -89,14 +95,17 @@ def _cue_text(cue: Token) -> str:
 def _governing_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
     """A verb of saying outside the quote that governs the quoted words in the parse."""
     s, e = seg
+    lo, hi = ctx.paragraph_of(s)
     for tok in ctx.tokens(s, e):
         if s <= tok.head.idx < e:
             continue
         node = tok.head
         for _ in range(4):
+            if not lo <= node.idx < hi:
+                break
             if ctx.resolver.sent_start[node.i] != ctx.resolver.sent_start[tok.i] and not (s <= node.idx < e):
                 break
-            if not ctx.inside_quote(node.idx) and _is_cue(node) and _speaker_head(node) is not None:
+            if not ctx.inside_quote(node.idx) and _is_cue(node) and _has_speaker(ctx, node):
                 return node
             if node.head is node:
                 break
@@ -123,12 +132,52 @@ def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool) -> Tok
             lead_start += ends[-1]
     trailing = [t for t in ctx.tokens(e, trail_end) if t.idx >= e + 1 and not ctx.inside_quote(t.idx)]
     leading = [t for t in ctx.tokens(lead_start, s) if t.idx < s - 1 and not ctx.inside_quote(t.idx)]
-    order = [trailing, list(reversed(leading))] if trailing_first else [list(reversed(leading)), trailing]
-    for toks in order:
+    # right after '“...,”' or right before ', “...' / ': “...' any verb with a subject attributes
+    open_trail = ctx.text[max(0, e - 1) : e + 1].rstrip("”\"'’ ").endswith((",", "?", "!", "—", "-"))
+    lead_text = ctx.text[lead_start : s - 1].rstrip()
+    open_lead = lead_text.endswith((",", ":"))
+    trailing_first = trailing_first or open_trail
+    frames = [(trailing, open_trail), (list(reversed(leading)), open_lead)]
+    for toks, any_verb in frames if trailing_first else reversed(frames):
         for tok in toks:
-            if _is_cue(tok) and _speaker_head(tok) is not None:
+            if (_is_cue(tok) or (any_verb and tok.pos_ == "VERB")) and _has_speaker(ctx, tok):
                 return tok
     return None
+
+
+def _colon_speaker(ctx: _Context, seg: tuple[int, int]) -> Speaker | None:
+    """A name set before a colon that opens the quote: "Carl Bialik: “...”", "More from Jones: “...”"."""
+    lo, _hi = ctx.paragraph_of(seg[0])
+    before = ctx.text[lo : seg[0] - 1].rstrip()
+    if not before.endswith(":"):
+        return None
+    toks = [t for t in ctx.tokens(lo, len(before) + lo) if not t.is_space]
+    if len(toks) < 2 or toks[-1].text != ":":
+        return None
+    head = toks[-2]
+    if head.pos_ not in ("PROPN", "NOUN") or ctx.inside_quote(head.idx):
+        return None
+    speaker = ctx.resolver.resolve(head)
+    ctx.resolver.remember(speaker, head)
+    return speaker
+
+
+def _previous_subject(ctx: _Context, seg: tuple[int, int]) -> Speaker | None:
+    """For a quote paragraph with no attribution: the person the paragraph before is about."""
+    lo, _hi = ctx.paragraph_of(seg[0])
+    prev = [p for p in ctx.paragraphs if p[1] < lo]
+    if not prev:
+        return None
+    toks = [t for t in ctx.tokens(*prev[-1]) if not ctx.inside_quote(t.idx)]
+    roots = [t for t in toks if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]
+    if not roots:
+        return None
+    subj = next((c for c in roots[-1].children if c.dep_ == "nsubj"), None)
+    if subj is None or subj.ent_type_ != "PERSON" or subj.pos_ != "PROPN":
+        return None
+    speaker = ctx.resolver.resolve(subj)
+    ctx.resolver.remember(speaker, subj)
+    return speaker
 
 
 def _intro_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
@@ -144,7 +193,7 @@ def _intro_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
         return None
     toks = [t for t in ctx.tokens(plo, phi) if not ctx.inside_quote(t.idx)]
     for tok in reversed(toks):
-        if _is_cue(tok) and _speaker_head(tok) is not None:
+        if _is_cue(tok) and _has_speaker(ctx, tok):
             return tok
     return None
 
@@ -165,12 +214,18 @@ def _medium(ctx: _Context, cue: Token) -> str | None:
     return find_medium(frame)
 
 
-def _speaker(ctx: _Context, cue: Token) -> Speaker | None:
-    head = _speaker_head(cue)
+def _has_speaker(ctx: _Context, cue: Token) -> bool:
+    head = _speaker_head(ctx, cue)
     if head is None or ctx.inside_quote(head.idx):
+        return False
+    return "\n" not in ctx.text[min(head.idx, cue.idx) : max(head.idx, cue.idx)]  # not across paragraphs
+
+
+def _speaker(ctx: _Context, cue: Token) -> Speaker | None:
+    if not _has_speaker(ctx, cue):
         return None
-    if "\n" in ctx.text[min(head.idx, cue.idx) : max(head.idx, cue.idx)]:
-        return None  # the parse ran across a paragraph break
+    head = _speaker_head(ctx, cue)
+    assert head is not None
     speaker = ctx.resolver.resolve(head)
     ctx.resolver.remember(speaker, head)
     return speaker
@@ -226,8 +281,10 @@ def _direct_quotes(ctx: _Context) -> list[Quote]:
         if cue is None:
             cue = _intro_cue(ctx, first)
         speaker = _speaker(ctx, cue) if cue is not None else None
+        if cue is None and not _embedded(ctx, first):
+            speaker = _colon_speaker(ctx, first)
         quote = _quote(ctx, passage.start, passage.end, speaker, cue, indirect=False)
-        if cue is None and at_start:
+        if cue is None and speaker is None and at_start:
             prev = [p for p in ctx.paragraphs if p[1] < lo]
             earlier = last_by_paragraph.get(prev[-1][0]) if prev else None
             if earlier is not None:
@@ -235,6 +292,10 @@ def _direct_quotes(ctx: _Context) -> list[Quote]:
                 quote.speaker_span = earlier.speaker_span
                 quote.speaker_id = earlier.speaker_id
                 quote.speaker_name = earlier.speaker_name
+            else:
+                speaker = _previous_subject(ctx, first)
+                if speaker is not None:
+                    quote = _quote(ctx, passage.start, passage.end, speaker, None, indirect=False)
         if cue is None and quote.speaker_span is None and _embedded(ctx, first):
             continue  # quoted words inside an unattributed sentence: a title or scare quotes
         quotes.append(quote)
