@@ -3,12 +3,16 @@
 :func:`extract_html` is the cleaning stage for ``RawDocument(kind="html")``::
 
     parse (lxml, via trafilatura's loader; nothing is ever fetched)
-      -> metadata: title, authors, site name (trafilatura), date (htmldate), language (markup)
-      -> body: trafilatura's main-content extraction, then paragraph filters
-         (duplicates, the headline repeated, interface text, menu runs)
+      -> metadata: title, authors, site name (trafilatura), date (htmldate, markup only),
+         language (declared in the markup)
+      -> body: embedded tweets turned into plain quotes, trafilatura's main-content
+         extraction (fast mode, no comments), then paragraph filters by shape
+         (storyline.clean.html_body: duplicates, the headline repeated, interface text,
+         menu runs) and same-class sibling blocks added back (storyline.clean.html_chunks)
       -> fallback: when the result is short, trafilatura's full pipeline with its own
          baseline, jusText and readability comparisons
 
+What each step buys on the AEB pages is in ``benchmarks/results/extraction.md``.
 A page without article text raises :class:`storyline.article.Skip` with the reason.
 """
 
@@ -197,7 +201,7 @@ def _clean(tree: HtmlElement, text: str, url: str | None, title: str | None, opt
         before, after = sibling_chunks(tree, body.paragraphs)
         if before or after:
             body = clean_paragraphs("\n".join([*before, text, *after]), title, url, options.disabled_filters)
-            body.removed.append(f"added: {len(before) + len(after)} lines from sibling blocks")
+            body.method += "+sibling-blocks"
     return body
 
 
@@ -206,7 +210,7 @@ def _body(tree: HtmlElement, url: str | None, title: str | None, options: HtmlOp
     if len(main.text) >= options.fallback_below:
         return main
     full = _clean(tree, _run_trafilatura(tree, url, options, fast=False), url, title, options)
-    full.method = "trafilatura-full"
+    full.method = full.method.replace("trafilatura", "trafilatura-full", 1)
     return full if len(full.text) > len(main.text) else main
 
 
