@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from storyline.enrich.time_tense import direction_from_doc, direction_from_text
+from storyline.enrich.time_tense import direction_from_doc, direction_from_preposition, direction_from_text
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -35,8 +35,8 @@ class Context:
         """-1 when the clause around the span is in the past, +1 future, 0 unknown."""
         key = (start, end)
         if key not in self._directions:
-            found = 0
-            if self.doc is not None:
+            found = direction_from_preposition(self.text, start)
+            if found == 0 and self.doc is not None:
                 found = direction_from_doc(self.doc, start, end)
             if found == 0:
                 found = direction_from_text(self.text, start, end)
@@ -60,8 +60,9 @@ class Rule:
 
     ``build`` may return None to reject a match the pattern alone could not rule out.
     Rules listed earlier win when two matches of the same length overlap.  ``trigger``, when
-    set, is a cheap pattern that every match contains ("ago" for "three days ago"): the full
-    pattern then only runs near its occurrences, which keeps the tagger fast.
+    set, is a cheap lower-case pattern that every match contains ("ago" for "three days ago"),
+    searched in the lower-cased text: the full pattern then only runs near its occurrences,
+    which keeps the tagger fast.
     """
 
     name: str
@@ -75,4 +76,4 @@ def rule(
 ) -> Rule:
     # Every expression starts at the start of a word; saying so lets the engine skip fast.
     compiled = re.compile(rf"(?<!\w)(?:{pattern})", flags)
-    return Rule(name, compiled, build, re.compile(trigger, re.IGNORECASE) if trigger else None)
+    return Rule(name, compiled, build, re.compile(trigger) if trigger else None)

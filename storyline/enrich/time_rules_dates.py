@@ -26,6 +26,7 @@ _M = rf"(?-i:{MONTH})"
 _WD = rf"(?-i:{WEEKDAY})"
 _YEAR = rf"(?:{YEAR4}|{SPELLED_YEAR})"
 _POS = rf"(?:{PERIOD_POSITION})?"
+_MONTH_TRIGGER = r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 
 
 def month_number(word: str) -> int:
@@ -313,10 +314,21 @@ _HOLIDAYS = {
 
 def _holiday(m: re.Match[str], ctx: Context) -> Result | None:
     month, day = _HOLIDAYS[" ".join(m.group("h").lower().split())]
+    mod = (m.group("mod") or "").lower()
     if m.group("y"):
         year = int(m.group("y"))
     elif ctx.dct is None:
-        return "DATE", f"XXXX-{month:02d}-{day:02d}"
+        return "DATE", None if mod else f"XXXX-{month:02d}-{day:02d}"
+    elif mod:
+        this_year = tv.safe_date(ctx.dct.year, month, day) or ctx.dct
+        year = (
+            ctx.dct.year
+            + {
+                "this": 0,
+                "last": -1 if this_year >= ctx.dct else 0,
+                "next": 1 if this_year <= ctx.dct else 0,
+            }[mod]
+        )
     else:
         year = tv.month_year(ctx.dct, month, ctx.direction(m.start(), m.end()), day)
     return "DATE", f"{year:04d}-{month:02d}-{day:02d}"
@@ -336,22 +348,27 @@ RULES: list[Rule] = [
         rf"(?P<d>{DAY_OF_MONTH}|(?-i:{ORDINAL_DAY})\b)"
         rf"(?:,?\s*(?P<y>{_YEAR}))?",
         _date,
-        trigger=_M,
+        trigger=_MONTH_TRIGGER,
     ),
     rule(
         "date-dmy",
         rf"(?:{_WD},?\s+)?(?:the\s+)?(?P<d>{DAY_OF_MONTH}|{ORDINAL_DAY})\s+(?:of\s+)?(?P<mon>{_M})"
         rf"(?:,?\s*(?P<y>{YEAR4}))?",
         _date,
-        trigger=_M,
+        trigger=_MONTH_TRIGGER,
     ),
-    rule("month-year", rf"{_POS}(?P<mon>{_M}),?\s+(?:of\s+)?(?P<y>{_YEAR})", _month_year, trigger=_M),
+    rule(
+        "month-year",
+        rf"{_POS}(?P<mon>{_M}),?\s+(?:of\s+)?(?P<y>{_YEAR})",
+        _month_year,
+        trigger=_MONTH_TRIGGER,
+    ),
     rule(
         "month",
         rf"{_POS}(?:(?P<mod>last|next|this|this\s+past|this\s+coming|coming|past|previous)\s+)?(?P<mon>{_M})"
         r"(?:\s+(?P<rel>this|last|next)\s+year)?",
         _month,
-        trigger=_M,
+        trigger=_MONTH_TRIGGER,
     ),
     rule(
         "quarter",
@@ -359,7 +376,7 @@ RULES: list[Rule] = [
         rf"[\s-]+(?:fiscal[\s-]+)?(?P<unit>quarter|half)(?:\s+of\s+(?:(?:fiscal|calendar)\s+)?"
         rf"(?P<y>{YEAR4}|this\s+year|last\s+year|next\s+year|the\s+year))?",
         _quarter,
-        trigger="quarter|half",
+        trigger=r"quarter|half",
     ),
     rule(
         "quarter-short",
@@ -406,9 +423,9 @@ RULES: list[Rule] = [
     ),
     rule(
         "holiday",
-        rf"(?P<h>{_HOLIDAY_ALT})(?:\s+(?P<y>{YEAR4}))?\b",
+        rf"(?:(?P<mod>last|next|this)\s+)?(?P<h>{_HOLIDAY_ALT})(?:\s+(?P<y>{YEAR4}))?\b",
         _holiday,
-        trigger=r"christmas|year.s|day\b|halloween",
+        trigger=r"\b(?:christmas|new year|boxing|halloween|valentine|independence|bastille|armistice|st patrick)",
     ),
 ]
 

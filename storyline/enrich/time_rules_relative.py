@@ -283,7 +283,7 @@ def _set(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 _CLOCK = (
-    r"(?:(?P<h>\d{1,2})(?:[:.](?P<mi>\d\d))?\s*(?P<ap>[ap]\.?\s?m\b\.?)"
+    r"(?:(?P<h>\d{1,2})(?:[:.](?P<mi>\d\d))?\s*(?P<ap>[ap]\.m\.|[ap]\.?\s?m\b)"
     r"|(?<![\d.:])(?P<h24>[01]?\d|2[0-3]):(?P<mi24>[0-5]\d)(?![\d:])(?:\s*(?:hrs|h)\b)?"
     r"|(?P<named>noon|midday|midnight))"
 )
@@ -300,7 +300,7 @@ RULES: list[Rule] = [
         r"(?:(?P<mod>last|next|this|this\s+coming|this\s+past|coming|past|previous|the\s+previous|the\s+following"
         rf"|early|late|earlier|later|early\s+on|late\s+on)\s+)?(?P<wd>{_WD})(?:(?:\s+|,\s*){_POD})?",
         _weekday,
-        trigger=_WD,
+        trigger=r"(?:mon|tues|wednes|thurs|fri|satur|sun)day",
     ),
     rule(
         "deictic",
@@ -349,11 +349,11 @@ RULES: list[Rule] = [
         rf"(?:{APPROX})?(?:(?:the|these|those|its|their|his|her|our|my|each\s+of\s+the)\s+)?(?:{_ADJ}\s+)?"
         rf"(?P<n>{NUMBER})(?:\s+(?:to|or)\s+{NUMBER})?(?P<sep>[\s-]+){_AMOUNT_MODS}{_UNIT_S}(?:-old|-long)?\b(?:\s+or\s+so)?",
         _duration,
-        trigger=rf"\b{UNIT}(?:s|es)?\b",
+        trigger=r"\b(?:second|minute|hour|day|night|week|fortnight|month|quarter|year|decade|centur|millenni)",
     ),
     rule(
         "bare-plural",
-        r"(?:(?<=\bfor\s)|(?<=\bin\s))(?P<unit>years|months|weeks|decades|centuries)\b(?!\s+(?:of|to|ago))|(?<=\bwithin\s)(?P<unit2>days|weeks|months|years|hours|minutes)\b",
+        r"(?:(?<=\bfor\s)|(?<=\bin\s))(?P<unit>years|months|weeks|days|decades|centuries)\b(?!\s+(?:of|to|ago))|(?<=\bwithin\s)(?P<unit2>days|weeks|months|years|hours|minutes)\b",
         _bare_plural,
     ),
     rule(

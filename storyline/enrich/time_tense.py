@@ -62,13 +62,26 @@ _FUTURE_CUE = re.compile(
     re.IGNORECASE,
 )
 _PAST_CUE = re.compile(
-    r"\b(?:was|were|had|did|didn't|wasn't|weren't|hadn't|ago|met|spoke|told|went|came|saw|made|took"
+    r"\b(?:was|were|had|did|didn't|wasn't|weren't|hadn't|ago|said|met|spoke|told|went|came|saw|made|took"
     r"|gave|held|began|left|won|lost|fell|rose|sold|bought|paid|sent|led|became|found|got|thought"
     r"|brought|kept|ran|stood|wrote|struck|hit|shot|put|cut|set\s+out|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
 _NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed"})
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+
+
+_PREPOSITION = re.compile(
+    r"\b(?:(?P<future>ahead\s+of|in\s+the\s+run-up\s+to)|(?P<past>since))\s+$", re.IGNORECASE
+)
+
+
+def direction_from_preposition(text: str, start: int) -> int:
+    """ "ahead of Friday's meeting" looks forward, "since Monday" back; 0 otherwise."""
+    match = _PREPOSITION.search(text[max(0, start - 25) : start])
+    if match is None:
+        return 0
+    return 1 if match.group("future") else -1
 
 
 def direction_from_text(text: str, start: int, end: int) -> int:
@@ -96,6 +109,17 @@ def direction_from_text(text: str, start: int, end: int) -> int:
     return best[1] if best is not None else 0
 
 
+def _has_had(token: Token) -> bool:
+    """Whether ``token`` or the words it hangs from (up to two levels) are in the past perfect."""
+    for _ in range(3):
+        if any(child.lower_ == "had" and child.dep_ in ("aux", "auxpass") for child in token.children):
+            return True
+        if token.lower_ == "had" or token.head is token:
+            return token.lower_ == "had"
+        token = token.head
+    return False
+
+
 def _verb_direction(verb: Token) -> int:
     auxes = [child for child in verb.children if child.dep_ in ("aux", "auxpass")]
     words = {aux.lower_ for aux in auxes}
@@ -110,13 +134,12 @@ def _verb_direction(verb: Token) -> int:
             return -1
         if not words:
             return -1
-    if verb.tag_ == "VBG":
-        if words & {"was", "were"}:
-            return -1
-        if words & {"is", "are", "am", "'s", "'re", "'m"}:
-            return 1
+    if verb.tag_ == "VBG" and words & {"was", "were"}:
+        return -1
     if verb.tag_ == "VB" and "to" in words:
         head = verb.head
+        if head is not verb and _has_had(head):
+            return -1  # "had been due to expire": a plan seen from the past
         if head is not verb and (head.lemma_.lower() in _FORWARD_HEADS or head.lower_ in _FORWARD_HEADS):
             return 1
         if head is not verb and head.pos_ in ("VERB", "AUX"):

@@ -40,15 +40,27 @@ __all__ = ["RULES", "add_times", "find_times", "parse_dct"]
 RULES: list[Rule] = [*DATE_RULES, *RELATIVE_RULES]
 
 
+# (start, end, rule priority, rule, match)
+Candidate = tuple[int, int, int, Rule, "re.Match[str]"]
+
 # How far a match may reach before and after the trigger it contains.
 _REACH_BEFORE, _REACH_AFTER = 80, 80
 
 
-def _matches(current: Rule, text: str) -> Iterator[re.Match[str]]:
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower(text: str) -> str:
+    """``text`` lower-cased with every offset kept (``str.lower`` may change lengths)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _matches(current: Rule, text: str, lowered: str) -> Iterator[re.Match[str]]:
     if current.trigger is None:
         yield from current.pattern.finditer(text)
         return
-    triggers = [m.span() for m in current.trigger.finditer(text)]
+    triggers = [m.span() for m in current.trigger.finditer(lowered)]
     if not triggers:
         return
     windows: list[list[int]] = []
@@ -64,10 +76,11 @@ def _matches(current: Rule, text: str) -> Iterator[re.Match[str]]:
                 yield match
 
 
-def _candidates(text: str) -> list[tuple[int, int, int, Rule, re.Match[str]]]:
-    found = []
+def _candidates(text: str) -> list[Candidate]:
+    found: list[Candidate] = []
+    lowered = _lower(text)
     for priority, current in enumerate(RULES):
-        for match in _matches(current, text):
+        for match in _matches(current, text, lowered):
             start, end = match.span()
             while end > start and text[end - 1].isspace():
                 end -= 1
@@ -76,17 +89,16 @@ def _candidates(text: str) -> list[tuple[int, int, int, Rule, re.Match[str]]]:
     return found
 
 
-def _select(text: str) -> list[tuple[int, int, Rule, re.Match[str]]]:
+def _select(candidates: list[Candidate]) -> list[Candidate]:
     """Non-overlapping matches, longest first, earlier rule first on equal length."""
-    candidates = _candidates(text)
-    candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     taken: list[tuple[int, int]] = []
     chosen = []
-    for start, end, _priority, current, match in candidates:
+    for candidate in candidates:
+        start, end = candidate[0], candidate[1]
         if any(start < other_end and other_start < end for other_start, other_end in taken):
             continue
         taken.append((start, end))
-        chosen.append((start, end, current, match))
+        chosen.append(candidate)
     chosen.sort(key=lambda c: c[0])
     return chosen
 
@@ -102,44 +114,49 @@ def find_times(text: str, dct: dt.date | None, doc: Doc | None = None) -> list[T
     if doc is not None and doc.text != text:
         raise ValueError("doc must be the spaCy Doc of the same text")
     context = Context(text=text, dct=dct, doc=doc)
-    pending = _select(text)
+    candidates = _candidates(text)
+    candidates.sort(key=lambda c: (c[0] - c[1], c[2], c[0]))
     results: list[TimeExpression] = []
-    rejected: list[tuple[int, int]] = []
-    for start, end, current, match in pending:
-        built = current.build(match, context)
-        if built is None:
-            rejected.append((start, end))
-            continue
-        kind, value = built[0], built[1]
-        if len(built) == 4:
-            start, end = built[2], built[3]
-        results.append(TimeExpression(text=text[start:end], start=start, end=end, type=kind, value=value))
+    rejected: list[Candidate] = []
+    for candidate in _select(candidates):
+        expression = _build(candidate, context)
+        if expression is None:
+            rejected.append(candidate)
+        else:
+            results.append(expression)
     if rejected:
-        results.extend(_fill(text, rejected, results, context))
+        results.extend(_fill(candidates, rejected, results, context))
         results.sort(key=lambda t: t.start)
     return results
 
 
+def _build(candidate: Candidate, context: Context) -> TimeExpression | None:
+    start, end, _priority, current, match = candidate
+    built = current.build(match, context)
+    if built is None:
+        return None
+    if len(built) == 4:
+        start, end = built[2], built[3]
+    return TimeExpression(text=context.text[start:end], start=start, end=end, type=built[0], value=built[1])
+
+
 def _fill(
-    text: str, holes: list[tuple[int, int]], kept: list[TimeExpression], context: Context
+    candidates: list[Candidate], holes: list[Candidate], kept: list[TimeExpression], context: Context
 ) -> list[TimeExpression]:
-    """Shorter matches inside the spans of rejected ones ("in May 2020" after "May" failed)."""
+    """Other matches inside the spans of rejected ones ("May" the verb inside a longer miss)."""
     occupied = [(t.start, t.end) for t in kept]
     extra: list[TimeExpression] = []
-    candidates = sorted(_candidates(text), key=lambda c: (c[0] - c[1], c[2], c[0]))
-    for hole_start, hole_end in holes:
-        for start, end, _priority, current, match in candidates:
-            if start < hole_start or end > hole_end or (start, end) == (hole_start, hole_end):
+    for hole in holes:
+        for candidate in candidates:
+            start, end = candidate[0], candidate[1]
+            if candidate is hole or start < hole[0] or end > hole[1]:
                 continue
             if any(start < o_end and o_start < end for o_start, o_end in occupied):
                 continue
-            built = current.build(match, context)
-            if built is None:
-                continue
-            occupied.append((start, end))
-            if len(built) == 4:
-                start, end = built[2], built[3]
-            extra.append(TimeExpression(text[start:end], start, end, built[0], built[1]))
+            expression = _build(candidate, context)
+            if expression is not None:
+                occupied.append((start, end))
+                extra.append(expression)
     return extra
 
 
