@@ -218,6 +218,9 @@ def _duration(m: re.Match[str], ctx: Context) -> Result | None:
         return "SET", tv.duration(1, unit)
     if number in ("some", "many") and not m.group("adj"):
         return None
+    fraction = r"s?\s+of\s+(?:the|a|an|its|their|his|her|our|all|those|these|them|us)\b"
+    if unit == "quarter" and ("-" in m.group("sep") or re.match(fraction, ctx.after(m.end("unit"), 16))):
+        return None  # "three-quarters of the vote": a fraction
     amount = number_value(number)
     if amount is None and unit == "weekend":
         return None
@@ -243,6 +246,9 @@ def _vague(m: re.Match[str], ctx: Context) -> Result | None:
     if m.group(0)[0].isupper() and not _sentence_start(ctx, m.start()):
         return None  # "Support Now", "Right Now": part of a name or a button
     word = " ".join(m.group(0).lower().split())
+    plural = re.fullmatch(r"recent (days|weeks|months|quarters)", word)
+    if plural:  # "in recent weeks": an unspecified stretch up to now
+        return "DURATION", tv.duration(None, plural.group(1).rstrip("s"))
     if re.search(r"future|soon|shortly|coming|upcoming|term|ahead", word):
         return "DATE", "FUTURE_REF"
     if re.search(r"recent|past|previous|formerly|lately|earlier|ago", word):
