@@ -20,10 +20,6 @@ TOP_ENTITIES = 12
 ENTITY_KINDS = {"people": {"PERSON"}, "organisations": {"ORG"}, "places": {"GPE", "LOC", "FAC"}}
 
 
-def _day(article: Article, ingested: dict[str, str]) -> str | None:
-    return article.published or (ingested.get(article.id) or "")[:10] or None
-
-
 def key_entities(articles: Sequence[Article]) -> dict[str, list[dict[str, Any]]]:
     """The most present people, organisations and places, counted in articles."""
     result: dict[str, list[dict[str, Any]]] = {}
@@ -78,13 +74,13 @@ def _speaker_key(article: Article, local_id: str | None) -> str | None:
     return None
 
 
-def outlets(articles: Sequence[Article], ingested: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def outlets(articles: Sequence[Article]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(per outlet: how many articles and when; per day and outlet: how many)."""
     by_outlet: dict[str, list[str | None]] = defaultdict(list)
     coverage: Counter[tuple[str, str]] = Counter()
     for article in articles:
         outlet = article.publisher or article.via or "unknown outlet"
-        day = _day(article, ingested)
+        day = article.published
         by_outlet[outlet].append(day)
         if day:
             coverage[(day, outlet)] += 1
@@ -98,7 +94,12 @@ def outlets(articles: Sequence[Article], ingested: dict[str, str]) -> tuple[list
 
 
 def span_of(articles: Sequence[Article], ingested: dict[str, str]) -> tuple[str | None, str | None]:
-    days = sorted(d for d in (_day(a, ingested) for a in articles) if d)
+    """First and last day of coverage: by publication dates when any article has
+    one (an undated article says nothing about when the story happened), else by
+    when the articles were ingested."""
+    days = sorted(a.published for a in articles if a.published)
+    if not days:
+        days = sorted(d for d in (ingested.get(a.id, "")[:10] for a in articles) if d)
     return (days[0], days[-1]) if days else (None, None)
 
 
@@ -108,7 +109,7 @@ def build_story(
     """The stored form of a story (see ``storyline.store.stories``)."""
     canonical = [a for a in articles if a.duplicate_of is None] or list(articles)
     text, evidence = summary(canonical)
-    listed, series = outlets(articles, ingested)
+    listed, series = outlets(articles)
     first, last = span_of(articles, ingested)
     return {
         "id": story_id,
