@@ -167,9 +167,11 @@ class SpeakerResolver:
                 )
         self.people.sort(key=lambda x: x[0])
         self.gender: dict[str, str] = {}
-        for s, _e, person, name in self.people:
+        for s, e, person, name in self.people:
             before = self.text[max(0, s - 12) : s].split()
-            word = before[-1].lower() if before else ""
+            first = self.text[s:e].split()
+            word = first[0].lower() if first and first[0].lower() in MALE | FEMALE else ""
+            word = word or (before[-1].lower() if before else "")
             key = person.id if person is not None else name
             if word in MALE:
                 self.gender.setdefault(key, "m")
@@ -185,6 +187,7 @@ class SpeakerResolver:
         low = head.lower_
         if low in PERSON_PRONOUNS:
             gender: str | None = "m" if low == "he" else "f"
+            self.gender.setdefault(speaker.id or speaker.name, gender)
         elif low in ("spokesman",):
             gender = "m"
         elif low in ("spokeswoman",):

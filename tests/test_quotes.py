@@ -1,0 +1,378 @@
+"""Quotes: direct and indirect, speakers, cues, media, and the same quote across articles."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storyline.article import Entity, Quote
+from storyline.enrich.quote_groups import group_quotes, normalise
+from storyline.enrich.quote_marks import find_quoted
+from storyline.enrich.quotes import find_quotes
+from storyline.nlp import load_nlp
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "quotes_polnear.py"
+_CAPTION = re.compile(r"\((?:[A-Z][\w ]*/)*[A-Z][\w ]*\)$")
+
+
+def _doc(text: str) -> Any:
+    return load_nlp()(text)
+
+
+def _quotes(text: str, entities: list[Entity] | None = None) -> list[Quote]:
+    return find_quotes(_doc(text), entities or [])
+
+
+def _entity(eid: str, name: str, kind: str, text: str, *surfaces: str) -> Entity:
+    """An entity with every occurrence of ``surfaces`` in ``text`` as its mentions."""
+    spans = sorted({(m.start(), m.end()) for s in surfaces for m in re.finditer(re.escape(s), text)})
+    return Entity(id=eid, name=name, type=kind, mentions=spans)
+
+
+def _one(quotes: list[Quote], fragment: str, indirect: bool | None = None) -> Quote:
+    found = [q for q in quotes if fragment in q.text and (indirect is None or q.indirect == indirect)]
+    assert found, f"no quote holds {fragment!r}: {[q.text for q in quotes]}"
+    return found[0]
+
+
+# --- the seeds ------------------------------------------------------------------------------
+
+
+def _seed_body(path: Path) -> str:
+    """The article paragraphs of a seed: publisher appeal, aggregator chrome and captions removed."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    appeal_ends = [i for i, line in enumerate(lines) if line.rstrip().endswith("Read more")]
+    if appeal_ends:
+        lines = lines[appeal_ends[-1] + 1 :]
+    if lines and lines[0].startswith("Get all your news"):
+        lines = lines[8:]  # aggregator header: slogan lines, publisher twice, author
+    if "Sign up to read this article" in lines:
+        lines = lines[: lines.index("Sign up to read this article")]
+    out: list[str] = []
+    skip = False
+    for line in lines:
+        if skip:
+            skip = False
+            continue
+        if line.strip() == "open image in gallery":
+            skip = True  # the caption line follows
+            continue
+        if _CAPTION.search(line.strip()):
+            continue
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+def _seed(prefix: str) -> Path:
+    paths = sorted((SHARED / "seeds").glob(f"{prefix}_*.txt"))
+    if not paths:
+        pytest.skip(f"seed {prefix} not found in {SHARED / 'seeds'} (../shared is absent)")
+    return paths[0]
+
+
+def _pipeline(text: str) -> list[Quote]:
+    entities_module = pytest.importorskip("storyline.enrich.entities")
+    doc = _doc(text)
+    return find_quotes(doc, entities_module.find_entities(doc))
+
+
+def _space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_seed_gold_quotes_and_speakers() -> None:
+    gold_path = SHARED / "gold" / "seeds.dev.json"
+    if not gold_path.exists():
+        pytest.skip(f"{gold_path} not found (../shared is absent)")
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    by_doc: dict[str, list[Quote]] = {}
+    missing = []
+    for item in gold["quotes"]:
+        if item["doc"] not in by_doc:
+            by_doc[item["doc"]] = _pipeline(_seed_body(_seed(item["doc"])))
+        fragment = _space(item["text"])
+        holders = [q for q in by_doc[item["doc"]] if fragment in _space(q.text)]
+        if not any(q.speaker_name == item["speaker"] for q in holders):
+            missing.append((item["doc"], item["text"], item["speaker"], [q.speaker_name for q in holders]))
+    assert not missing
+
+
+def test_seed_quotes_keep_offsets_and_drop_scare_quotes() -> None:
+    text = _seed_body(_seed("000"))
+    quotes = _pipeline(text)
+    for q in quotes:
+        assert text[q.start : q.end] == q.text
+        assert q.speaker_span is None or text[q.speaker_span[0] : q.speaker_span[1]] == q.speaker_mention
+    # "the “coalition of the willing” countries": a name in quotation marks, not a quote
+    assert not any(q.text == "coalition of the willing" for q in quotes)
+
+
+def test_seed_witkoff_quote_is_one_group_across_articles() -> None:
+    items = [
+        (name, q)
+        for name in ("002", "004")
+        for q in _pipeline(_seed_body(_seed(name)))
+        if not q.indirect and len(q.text.split()) > 3
+    ]
+    all_groups = group_quotes(items)
+    groups = [g for g in all_groups if "win the following concession" in g.text]
+    assert len(groups) == 1
+    group = groups[0]
+    assert group.articles == ["002", "004"]
+    assert group.speaker is not None and "Witkoff" in group.speaker
+    assert {q.medium for _, q in group.sources} == {"CNN"}
+    # other quotes stay apart
+    assert all(len(g.articles) == 1 for g in all_groups if g is not group)
+
+
+# --- quotation marks ------------------------------------------------------------------------
+
+
+def test_apostrophes_are_not_quotation_marks() -> None:
+    text = "Zelensky’s aides said they don’t expect a deal, and the leaders' talks in the ’90s style went on."
+    assert find_quoted(text) == []
+    assert [q for q in _quotes(text) if not q.indirect] == []
+
+
+def test_single_quotation_marks_in_a_headline() -> None:
+    text = "Starmer hails ‘real progress’ on Ukraine after leaders gather at White House"
+    assert [text[p.start : p.end] for p in find_quoted(text)] == ["real progress"]
+
+
+def test_mixed_and_straight_marks_pair_up() -> None:
+    text = '"I don\'t think you need a ceasefire," he said, before adding: "All of us would prefer one.”'
+    spans = [text[p.start : p.end] for p in find_quoted(text)]
+    assert spans == ["I don't think you need a ceasefire,", "All of us would prefer one."]
+
+
+def test_quote_running_over_paragraphs_is_one_quote() -> None:
+    text = (
+        "Mr Trump spoke to reporters on Monday.\n\n"
+        "He said: “We’re going to change the lines. Russia has occupied a big portion.\n\n"
+        "“They have taken largely – in real estate we call it oceanfront property.”\n\n"
+        "The talks continue."
+    )
+    trump = _entity("e1", "Donald Trump", "PERSON", text, "Mr Trump")
+    direct = [q for q in _quotes(text, [trump]) if not q.indirect]
+    assert len(direct) == 1
+    quote = direct[0]
+    assert quote.text.startswith("We’re going to change the lines")
+    assert quote.text.endswith("oceanfront property.")
+    assert quote.speaker_mention == "He"
+    assert quote.speaker_id == "e1"
+    assert quote.speaker_name == "Donald Trump"
+
+
+def test_interrupted_quote_keeps_its_speaker() -> None:
+    text = "“We can’t manage without Americans,” Mr Zelensky said. “And we can’t manage without Europe.”"
+    zelensky = _entity("e1", "Volodymyr Zelensky", "PERSON", text, "Mr Zelensky")
+    direct = [q for q in _quotes(text, [zelensky]) if not q.indirect]
+    assert [q.text for q in direct] == [
+        "We can’t manage without Americans,",
+        "And we can’t manage without Europe.",
+    ]
+    assert [q.speaker_id for q in direct] == ["e1", "e1"]
+    assert [q.cue for q in direct] == ["said", "said"]
+
+
+def test_fragment_inside_a_sentence() -> None:
+    text = "Mr Macron, meanwhile, said Ukraine’s allies have “a lot of cards”."
+    macron = _entity("e1", "Emmanuel Macron", "PERSON", text, "Mr Macron")
+    quotes = _quotes(text, [macron])
+    fragment = _one(quotes, "a lot of cards", indirect=False)
+    assert fragment.text == "a lot of cards"
+    assert fragment.speaker_name == "Emmanuel Macron"
+    clause = _one(quotes, "Ukraine’s allies have", indirect=True)
+    assert clause.speaker_id == "e1"
+
+
+# --- indirect quotes --------------------------------------------------------------------------
+
+
+def test_indirect_quote_is_the_reported_clause() -> None:
+    text = "Mr Trump said Moscow would accept multinational efforts to guarantee Ukraine's security."
+    trump = _entity("e1", "Donald Trump", "PERSON", text, "Mr Trump")
+    quote = _one(_quotes(text, [trump]), "Moscow would accept", indirect=True)
+    assert quote.text == "Moscow would accept multinational efforts to guarantee Ukraine's security"
+    assert (quote.speaker_name, quote.cue) == ("Donald Trump", "said")
+
+
+def test_indirect_quote_with_that_and_according_to() -> None:
+    text = (
+        "The minister claimed that the talks had failed. "
+        "The next round will take place in Geneva next week, according to Downing Street."
+    )
+    quotes = _quotes(text)
+    claimed = _one(quotes, "the talks had failed", indirect=True)
+    assert claimed.text == "the talks had failed"
+    assert claimed.cue == "claimed"
+    assert claimed.speaker_mention == "The minister"
+    according = _one(quotes, "will take place in Geneva", indirect=True)
+    assert according.cue == "according to"
+    assert according.speaker_name == "Downing Street"
+    assert "according" not in according.text
+
+
+# --- speakers ---------------------------------------------------------------------------------
+
+
+def test_institution_speakers_stay_institutions() -> None:
+    text = (
+        "“Europe must stand with Ukraine,” a Downing Street spokesperson said.\n\n"
+        "“Now is a critical moment,” No 10 said.\n\n"
+        "A statement released by the European Union on Tuesday read: “The path to peace cannot be decided without Ukraine.”\n\n"
+        "European leaders have said “intensive” work towards a deal is ongoing.\n\n"
+        "The White House said that he was “sick of meetings just for the sake of meeting”."
+    )
+    quotes = _quotes(text)
+    assert _one(quotes, "Europe must stand").speaker_name == "Downing Street"
+    assert _one(quotes, "Now is a critical moment").speaker_name == "Downing Street"
+    assert _one(quotes, "The path to peace").speaker_name == "European Union"
+    assert _one(quotes, "intensive", indirect=False).speaker_name == "European leaders"
+    assert _one(quotes, "sick of meetings", indirect=False).speaker_name == "White House"
+
+
+def test_pronoun_goes_to_the_compatible_person() -> None:
+    text = (
+        "Ms Cooper met Mr Rubio in Washington on Monday.\n\n"
+        "“It was a productive meeting,” she said.\n\n"
+        "“We agreed on the next steps,” he said."
+    )
+    cooper = _entity("e1", "Yvette Cooper", "PERSON", text, "Ms Cooper")
+    rubio = _entity("e2", "Marco Rubio", "PERSON", text, "Mr Rubio")
+    quotes = _quotes(text, [cooper, rubio])
+    assert _one(quotes, "productive meeting").speaker_id == "e1"
+    assert _one(quotes, "next steps").speaker_id == "e2"
+
+
+def test_role_mention_resolves_through_entity_mentions() -> None:
+    text = (
+        "Ukrainian President Volodymyr Zelensky arrived in London on Monday.\n\n"
+        "The Ukrainian leader said the talks had been “a detailed discussion on our joint work”."
+    )
+    zelensky = _entity(
+        "e1", "Volodymyr Zelensky", "PERSON", text, "Volodymyr Zelensky", "The Ukrainian leader"
+    )
+    quote = _one(_quotes(text, [zelensky]), "a detailed discussion", indirect=False)
+    assert quote.speaker_mention == "The Ukrainian leader"
+    assert quote.speaker_id == "e1"
+
+
+def test_unknown_speaker_stays_none() -> None:
+    text = "“Nobody will be left behind.”\n\nThe meeting ended at noon."
+    quotes = _quotes(text)
+    assert len(quotes) == 1
+    quote = quotes[0]
+    assert quote.text == "Nobody will be left behind."
+    assert (quote.speaker_mention, quote.speaker_span, quote.speaker_id, quote.speaker_name) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_quote_paragraph_continues_the_previous_speaker() -> None:
+    text = (
+        "“I’m a little bit disappointed that he hasn’t yet read the proposal,” Mr Trump said.\n\n"
+        "“Russia is, I believe, fine with it.”"
+    )
+    trump = _entity("e1", "Donald Trump", "PERSON", text, "Mr Trump")
+    assert _one(_quotes(text, [trump]), "Russia is, I believe").speaker_id == "e1"
+
+
+# --- media ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "medium"),
+    [
+        (
+            "“We were able to win a concession,” Mr Witkoff told CNN over the weekend.",
+            "win a concession",
+            "CNN",
+        ),
+        (
+            "Mr Trump described the talks as very good on his Truth Social platform, adding: “Everyone is happy.”",
+            "Everyone is happy",
+            "Truth Social",
+        ),
+        (
+            "“We held a separate discussion,” he said in a post on social media.",
+            "separate discussion",
+            "social media",
+        ),
+        ("In response, Mr Zelensky said on X: “I am grateful to the leaders of Europe.”", "grateful", "X"),
+        (
+            "The Ukrainian President said at a news briefing on Tuesday that Mr Putin wants a withdrawal.",
+            "Mr Putin wants",
+            "a news briefing",
+        ),
+        ("“We are ready,” the minister said.", "We are ready", None),
+    ],
+)
+def test_medium(text: str, fragment: str, medium: str | None) -> None:
+    assert _one(_quotes(text), fragment).medium == medium
+
+
+# --- grouping ---------------------------------------------------------------------------------
+
+
+def _q(text: str, speaker: str | None) -> Quote:
+    return Quote(text, 0, len(text), speaker, None, None, speaker, "said", None)
+
+
+def test_group_quotes_tolerates_small_rewording() -> None:
+    a = _q(
+        "that the United States could offer Article 5-like protection, which is one of the real reasons",
+        "Steve Witkoff",
+    )
+    b = _q(
+        "the United States could offer article five-like protection, which is one of the real reasons why",
+        "Witkoff",
+    )
+    c = _q("Russia cannot have a veto against Ukraine's pathway to EU and Nato", "European leaders")
+    groups = group_quotes([("a1", a), ("a2", b), ("a3", c)])
+    assert len(groups) == 2
+    merged = next(g for g in groups if len(g.sources) == 2)
+    assert merged.articles == ["a1", "a2"]
+    assert merged.speaker in ("Steve Witkoff", "Witkoff")
+    assert normalise("Article 5-like") == normalise("article five-like")
+
+
+def test_group_quotes_keeps_different_speakers_apart() -> None:
+    a = _q("We are making real progress towards a just and lasting peace", "Keir Starmer")
+    b = _q("We are making real progress towards a just and lasting peace", "Donald Trump")
+    c = _q("We are making real progress towards a just and lasting peace", None)
+    groups = group_quotes([("a1", a), ("a2", b)])
+    assert len(groups) == 2
+    # an unknown speaker does not contradict a known one
+    assert len(group_quotes([("a1", a), ("a3", c)])) == 1
+
+
+# --- PolNeAR floor ----------------------------------------------------------------------------
+
+
+def test_polnear_dev_floor() -> None:
+    data = SHARED / "data" / "quotes" / "polnear.dev.jsonl"
+    if not data.exists():
+        pytest.skip(f"{data} not found (../shared is absent)")
+    spec = importlib.util.spec_from_file_location("quotes_polnear", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results, parse_seconds, _n = bench.run(bench.load("dev"), {"storyline": bench.storyline_predict})
+    figures = bench.summary(results["storyline"], parse_seconds)
+    assert figures["lenient F1"] >= FLOOR["lenient F1"]
+    assert figures["R"] >= FLOOR["R"]
+    assert figures["speaker"] >= FLOOR["speaker"]
+    assert figures["overlap F1"] >= FLOOR["overlap F1"]
+
+
+FLOOR = {"lenient F1": 0.90, "R": 0.90, "speaker": 0.85, "overlap F1": 0.55}
