@@ -51,7 +51,7 @@ def harbour_model() -> BoilerplateModel:
 
 def test_fixtures_are_present() -> None:
     assert len(HARBOUR) == 3
-    assert {"newsdeck", "captions", "appeal-dated"} <= set(CASES)
+    assert {"newsdeck", "captions", "appeal-dated", "plain-article"} <= set(CASES)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -286,6 +286,40 @@ def test_only_edge_regions_are_learned() -> None:
     assert middle in prepared
     start = prepared.index(middle)
     assert all(end <= start or s >= start + len(middle) for s, end in model.covered("k", prepared))
+
+
+SHARED_LEAD = "Rescuers pulled four fishermen from the water off Gull Point early on Sunday morning."
+APPEAL = "Every week our crew of eleven walks the docks so that nothing happens here unseen."
+
+
+def _story_folder(count: int, with_appeal: bool) -> list[str]:
+    """``count`` articles of one source; the first two open with the same wire lead."""
+    texts = []
+    for i in range(count):
+        lead = [SHARED_LEAD] if i < 2 else []
+        head = [APPEAL] if with_appeal else []
+        texts.append("\n\n".join([*head, *lead, _article(f"story{i}", 10)]))
+    return texts
+
+
+def test_lead_shared_by_a_few_articles_stays_after_the_learned_appeal() -> None:
+    texts = _story_folder(6, with_appeal=True)
+    model = BoilerplateModel()
+    for text in texts:
+        model.observe("k", text)
+    assert model.documents("k") == 6
+    found = clean_text(texts[0], model, "k")
+    assert APPEAL in found.removed
+    assert found.body.startswith(SHARED_LEAD)
+
+
+def test_lead_shared_by_a_small_share_of_a_source_is_not_learned() -> None:
+    texts = _story_folder(12, with_appeal=False)
+    model = BoilerplateModel()
+    for text in texts:
+        model.observe("k", text)
+    assert model.covered("k", prepare(texts[0]).text) == []
+    assert clean_text(texts[0], model, "k").body.startswith(SHARED_LEAD)
 
 
 def test_state_round_trips_through_json(harbour_model: BoilerplateModel) -> None:

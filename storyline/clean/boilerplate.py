@@ -3,12 +3,14 @@
 A source (a publisher, else a folder or feed) wraps its articles in the same appeal,
 header and footer.  :class:`BoilerplateModel` counts word 5-gram shingles of the leading
 and trailing regions of each document, per source, over *distinct* documents: a shingle
-seen in two or more of them is boilerplate there.  Words rather than lines make the
+seen in two or more of them, and in at least ``min_share`` of them, is boilerplate there.  Words rather than lines make the
 evidence survive layout changes (one appeal as one line in one dump and as six lines in
-another).  Three guards keep article text out of it:
+another).  Four guards keep article text out of it:
 
 * only the edge regions are counted and queried, so a quotation repeated in the middle
   of two articles is never boilerplate;
+* the share keeps out what only a few articles of the source have in common, such as
+  the lead of one story that several of them carry;
 * a near-duplicate document (the same article again, directly and via an aggregator)
   is not independent evidence and is not counted;
 * the cleaner removes learned text only in a run that starts at an edge of the document.
@@ -21,6 +23,7 @@ near-duplicate sketches.  The state is plain JSON.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +32,7 @@ from storyline.clean.text_lines import prepare
 
 STATE_VERSION = 1
 _WORD = re.compile(r"\w+")
+_BETWEEN_WORDS = " \n.,;:!?\"'“”‘’()-–—"
 
 
 def _hash(gram: tuple[str, ...]) -> int:
@@ -65,6 +69,7 @@ class BoilerplateModel:
         shingle_size: int = 5,
         edge_words: int = 500,
         min_documents: int = 2,
+        min_share: float = 0.2,
         max_shingles: int = 60_000,
         max_sketches: int = 64,
         sample_modulus: int = 6,
@@ -73,6 +78,7 @@ class BoilerplateModel:
         self.shingle_size = shingle_size
         self.edge_words = edge_words
         self.min_documents = min_documents
+        self.min_share = min_share
         self.max_shingles = max_shingles
         self.max_sketches = max_sketches
         self.sample_modulus = sample_modulus
@@ -132,30 +138,34 @@ class BoilerplateModel:
     def keys(self) -> list[str]:
         return sorted(self._sources)
 
-    def covered(self, key: str, text: str) -> list[tuple[int, int]]:
-        """Character spans of ``text`` (a :attr:`Prepared.text`) covered by learned shingles.
+    def covered(self, key: str, text: str) -> list[tuple[int, int, int]]:
+        """Spans of ``text`` (a :attr:`Prepared.text`) covered by learned shingles.
 
-        Only the leading and trailing regions can be covered.  Spans are merged and
-        sorted; each runs from the first to the last character of covered words.
+        Each span is ``(start, end, support)``: the characters of a run of covered words
+        and how many documents of the source carry them.  Only the leading and trailing
+        regions can be covered.  Spans are sorted and do not overlap.
         """
         source = self._sources.get(key)
         if source is None or source.documents < self.min_documents:
             return []
+        needed = max(self.min_documents, math.ceil(self.min_share * source.documents - 1e-9))
         tokens = Tokens.of(text)
         hashes = self._hashes(tokens)
         n = min(self.shingle_size, len(tokens.words))
-        covered = [False] * len(tokens.words)
+        support = [0] * len(tokens.words)
         for i, h in enumerate(hashes):
-            if self._edge(i, len(hashes)) and source.counts.get(h, 0) >= self.min_documents:
-                covered[i : i + n] = [True] * n
-        spans: list[tuple[int, int]] = []
-        for flag, (start, end) in zip(covered, tokens.spans, strict=True):
-            if not flag:
+            count = source.counts.get(h, 0)
+            if count >= needed and self._edge(i, len(hashes)):
+                for j in range(i, i + n):
+                    support[j] = max(support[j], count)
+        spans: list[tuple[int, int, int]] = []
+        for count, (start, end) in zip(support, tokens.spans, strict=True):
+            if not count:
                 continue
-            if spans and not text[spans[-1][1] : start].strip(" \n.,;:!?\"'“”‘’()-–—"):
-                spans[-1] = (spans[-1][0], end)
+            if spans and spans[-1][2] == count and not text[spans[-1][1] : start].strip(_BETWEEN_WORDS):
+                spans[-1] = (spans[-1][0], end, count)
             else:
-                spans.append((start, end))
+                spans.append((start, end, count))
         return spans
 
     # --- persistence -------------------------------------------------------------------------
@@ -168,6 +178,7 @@ class BoilerplateModel:
                 "shingle_size": self.shingle_size,
                 "edge_words": self.edge_words,
                 "min_documents": self.min_documents,
+                "min_share": self.min_share,
                 "max_shingles": self.max_shingles,
                 "max_sketches": self.max_sketches,
                 "sample_modulus": self.sample_modulus,
@@ -188,7 +199,9 @@ class BoilerplateModel:
     def from_state(cls, state: dict[str, Any]) -> BoilerplateModel:
         if state.get("version") != STATE_VERSION:
             return cls()  # an older layout: start learning afresh rather than misread it
-        model = cls(**{name: int(value) for name, value in state.get("settings", {}).items()})
+        settings = dict(state.get("settings", {}))
+        share = float(settings.pop("min_share", 0.2))
+        model = cls(min_share=share, **{name: int(value) for name, value in settings.items()})
         for key, data in state.get("sources", {}).items():
             model._sources[key] = _Source(
                 documents=int(data["documents"]),

@@ -31,6 +31,7 @@ from storyline.clean.text_lines import (
     caption_at_end,
     ends_sentence,
     glued_captions,
+    has_article,
     label,
     prepare,
     quoted_share,
@@ -43,6 +44,7 @@ __all__ = ["clean_text", "source_key"]
 _MAX_BRIDGE = 2  # prose sentences a run of appeal sentences may bridge
 _LEARNED_SHARE = 0.6  # share of a sentence's characters covered by learned shingles
 _MARKER_CAPTION_WORDS = 40
+_SUPPORT_DROP = 2  # learned text carried by half as many documents as the run ends it
 
 
 @dataclass(slots=True)
@@ -57,48 +59,56 @@ class _Analysis:
     edge_text: str = ""  # what the leading and trailing runs removed
 
 
-def _learned_share(unit: Unit, spans: list[tuple[int, int]]) -> float:
+def _learned(unit: Unit, spans: list[tuple[int, int, int]]) -> tuple[float, int]:
+    """How much of the sentence learned shingles cover, and the support of most of it."""
     start, end = unit.offset, unit.offset + len(unit.text)
-    inside = sum(max(0, min(end, e) - max(start, s)) for s, e in spans)
-    return inside / max(1, end - start)
+    overlaps = [(max(0, min(end, e) - max(start, s)), support) for s, e, support in spans]
+    inside = sum(size for size, _ in overlaps)
+    support = max(overlaps)[1] if overlaps else 0
+    return inside / max(1, end - start), support
 
 
 def _labels(
     prepared: Prepared, found: list[Unit], model: BoilerplateModel | None, key: str | None
-) -> list[Label]:
+) -> tuple[list[Label], list[int]]:
+    """Labels by shape, then learned evidence; and each learned sentence's support."""
     labels = [label(unit.text) for unit in found]
-    if model is None or key is None:
-        return labels
-    spans = model.covered(key, prepared.text)
-    if not spans:
-        return labels
-    for i, unit in enumerate(found):
+    support = [0] * len(found)
+    spans = model.covered(key, prepared.text) if model is not None and key is not None else []
+    for i, unit in enumerate(found if spans else []):
         if labels[i].strong or quoted_share(unit.text) >= 0.5:
             continue  # quotations speak for someone else, even when they repeat
-        if _learned_share(unit, spans) >= _LEARNED_SHARE:
+        share, support[i] = _learned(unit, spans)
+        if share >= _LEARNED_SHARE:
             labels[i] = Label.LEARNED
-    return labels
+    return labels, support
 
 
-def _run(order: list[int], found: list[Unit], labels: list[Label]) -> list[int]:
+def _run(order: list[int], found: list[Unit], labels: list[Label], support: list[int]) -> list[int]:
     """Indices (in ``order``) of the boilerplate run that starts at this edge of the document.
 
     Weak sentences (short, or addressing the reader) are absorbed.  Up to two prose
     sentences are bridged, but only between two sentences recognised by shape: learned
     evidence covers a repeated appeal whole and needs no bridge.  Prose that looks like
-    body text before any boilerplate ends the search.
+    body text before any boilerplate ends the search, and so does learned text carried
+    by far fewer documents than the run so far (the shared lead of a few articles on one
+    story, after the appeal that all articles of the source carry).
     """
     run_start: int | None = None
     last: int | None = None
     gap = 0
+    most = 0
     for position, i in enumerate(order):
         lab = labels[i]
         if lab.strong:
+            if lab is Label.LEARNED and support[i] * _SUPPORT_DROP < most:
+                break
             if run_start is None:
                 run_start = position
             elif gap and (lab is Label.LEARNED or labels[order[last or 0]] is Label.LEARNED):
                 break
             last, gap = position, 0
+            most = max(most, support[i])
         elif lab is Label.PROSE:
             if run_start is None:
                 if bodylike(found[i].text):
@@ -115,11 +125,11 @@ def _run(order: list[int], found: list[Unit], labels: list[Label]) -> list[int]:
 def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Analysis:
     prepared = prepare(text)
     found = units(prepared)
-    labels = _labels(prepared, found, model, key)
+    labels, support = _labels(prepared, found, model, key)
     analysis = _Analysis(prepared, found, labels)
     forward = list(range(len(found)))
-    leading = _run(forward, found, labels)
-    trailing = _run(forward[::-1], found, labels)
+    leading = _run(forward, found, labels, support)
+    trailing = _run(forward[::-1], found, labels, support)
     if trailing:  # everything below the topmost boilerplate sentence of the footer goes
         trailing = list(range(min(trailing), len(found)))
     analysis.removed_units = set(leading) | set(trailing)
@@ -215,7 +225,7 @@ def clean_text(text: str, model: BoilerplateModel | None = None, key: str | None
     analysis = _analyse(text, model, key)
     removed = _edge_pieces(analysis)
     paragraphs = _body(analysis, removed)
-    if not any(bodylike(p) for p in paragraphs):
+    if not has_article(paragraphs):
         raise Skip("no article text: only boilerplate, chrome or captions")
     header = analysis.header
     extracted_by = {"body": "text-dump"}

@@ -19,9 +19,11 @@ from storyline.clean.html_body import normalise
 _WORD = re.compile(r"\w+")
 # A sentence ends at . ! ? … (with closing quotes or brackets) before a space and a capital,
 # a digit or an opening quote.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”’)\]]* (?=[\"“‘(\[]?[A-Z0-9])")
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"”’)\]]*$|[\"”’]$")
-_QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘[^’]{2,}’")
+_SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]])|(?<=[.!?…][\"”’)\]]{2})) (?=[\"“‘(\[]?[A-Z0-9])"
+)
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$|''$")
+_QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|``.*?(?:''|$)|‘[^’]{2,}’")
 
 SHORT_WORDS = 5  # a line this short is never prose on its own
 
@@ -139,11 +141,18 @@ def label(text: str) -> Label:
     own = unquoted(text)
     words = word_count(text)
     addressed = bool(patterns.READER_PRONOUN.search(own) or patterns.PUBLICATION_PRONOUN.search(own))
-    if patterns.APPEAL_PHRASE.search(own) and (addressed or words <= 6):
+    appeal = patterns.APPEAL_PHRASE.search(own)
+    if appeal and (addressed or (words <= 6 and appeal.start() == 0)):
         return Label.APPEAL
     if words <= SHORT_WORDS or addressed:
         return Label.WEAK
     return Label.PROSE
+
+
+def has_article(paragraphs: list[str]) -> bool:
+    """Enough prose to be an article: some words and at least one sentence."""
+    words = sum(word_count(p) for p in paragraphs)
+    return words >= 6 and any(_SENTENCE_BREAK.search(p) or ends_sentence(p) for p in paragraphs)
 
 
 def bodylike(text: str) -> bool:
@@ -176,8 +185,14 @@ def caption_at_end(line: str) -> re.Match[str] | None:
     if match is None or line[match.end() :].strip():
         return None
     before = line[: match.start()].rstrip()
-    if not before or patterns.SENTENCE_END.search(before) or word_count(before) > _CAPTION_MAX_WORDS:
+    if (
+        word_count(before) < 2
+        or patterns.SENTENCE_END.search(before)
+        or word_count(before) > _CAPTION_MAX_WORDS
+    ):
         return None
+    if _SENTENCE_BREAK.search(before) or patterns.CREDIT.search(before):
+        return None  # a caption is one sentence with one credit; prose without its full stop is not
     if before[0] in '“"' and before.count("“") > before.count("”"):
         return None  # a quotation that runs on, not a caption
     return match if _is_credit(match.group("credit")) else None
