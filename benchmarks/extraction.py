@@ -169,6 +169,7 @@ def ablations() -> dict[str, Extractor]:
         "storyline -sibling-blocks": storyline_variant(sibling_chunks=False),
         "storyline -embedded-posts": storyline_variant(embedded_posts=False),
         "storyline -fallback": storyline_variant(fallback_below=0),
+        "storyline -fast-mode": storyline_variant(fast=False),
     }
     for name in FILTERS:
         variants[f"storyline -{name}"] = storyline_variant(disabled_filters=frozenset({name}))
@@ -238,6 +239,8 @@ def evaluate(name: str, extractor: Extractor, pages: Sequence[Page], n_bootstrap
     counts: dict[str, TpFpFn] = {}
     empty = 0
     elapsed = 0.0
+    if pages:
+        extractor(pages[0].html, pages[0].url)  # warm up: imports and caches stay out of the timing
     for page in pages:
         start = time.process_time()
         text = extractor(page.html, page.url)
@@ -249,6 +252,41 @@ def evaluate(name: str, extractor: Extractor, pages: Sequence[Page], n_bootstrap
     p_std, r_std, f_std = bootstrap_std(values, n_bootstrap)
     ms = 1000 * elapsed / max(1, len(pages))
     return Result(name, p, r, f1, p_std, r_std, f_std, ms, empty, counts)
+
+
+def paired_difference(
+    ours: Result, other: Result, n_bootstrap: int, seed: int = 1
+) -> tuple[float, float, float]:
+    """F1 of ``ours`` minus F1 of ``other`` on the same pages, with its bootstrap std and
+    the share of resamples in which ``ours`` is ahead."""
+    ids = sorted(ours.per_page)
+    a = [ours.per_page[i] for i in ids]
+    b = [other.per_page[i] for i in ids]
+    diff = prf(a)[2] - prf(b)[2]
+    if n_bootstrap < 2:
+        return diff, 0.0, float(diff > 0)
+    rng = random.Random(seed)
+    n = len(ids)
+    diffs = []
+    for _ in range(n_bootstrap):
+        idx = [rng.randrange(n) for _ in range(n)]
+        diffs.append(prf([a[i] for i in idx])[2] - prf([b[i] for i in idx])[2])
+    return diff, statistics.stdev(diffs), sum(d > 0 for d in diffs) / len(diffs)
+
+
+def differences(results: Sequence[Result], n_bootstrap: int) -> str:
+    """Paired comparison of the first extractor with each of the others."""
+    if len(results) < 2:
+        return ""
+    ours = results[0]
+    lines = [
+        f"| {ours.name} minus | ΔF1 | ± | {ours.name} ahead in |",
+        "| --- | --- | --- | --- |",
+    ]
+    for other in results[1:]:
+        diff, std, ahead = paired_difference(ours, other, n_bootstrap)
+        lines.append(f"| {other.name} | {diff:+.3f} | {std:.3f} | {100 * ahead:.0f}% of resamples |")
+    return "\n".join(lines)
 
 
 def table(results: Sequence[Result]) -> str:
@@ -289,20 +327,27 @@ def versions() -> str:
     return ", ".join(found)
 
 
-def write_markdown(path: Path, results: Sequence[Result], pages: int, command: str, notes: str) -> None:
+def write_markdown(
+    path: Path, results: Sequence[Result], pages: int, command: str, notes: str, n_bootstrap: int
+) -> None:
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = f"""# HTML article extraction (AEB dev)
 
 - Data: AEB article-extraction-benchmark, {pages} pages of `shared/data/extraction/aeb-dev`.
 - Metric: the benchmark's own (4-token `\\w+` shingles, per-document tp/fp/fn, P and R averaged
-  over documents, F1 = 2PR/(P+R)); ± is the standard deviation over 1000 bootstrap resamples
-  of the documents.
-- Machine: {machine()}; one process, one core.
+  over documents, F1 = 2PR/(P+R)); ± is the standard deviation over {n_bootstrap} bootstrap
+  resamples of the documents.
+- Machine: {machine()}; one process, one core, on a 2-core machine shared with other jobs
+  (CPU times are inflated by the load; compare rows of the same run only).
 - Versions: {versions()}.
 - Date: {today}.
 - Command: `{command}`
 
 {table(results)}
+
+Paired bootstrap (same resampled pages for both; ± is the standard deviation of the difference):
+
+{differences(results, n_bootstrap)}
 
 "empty" counts pages for which the extractor returned no text (they count in recall only).
 "CPU ms/page" is process CPU time (not wall time, which depends on the load of the shared machine),
@@ -337,6 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.json:
         payload: dict[str, Any] = {"pages": len(pages), "results": [r.summary() for r in results]}
+        for entry, res in zip(payload["results"][1:], results[1:], strict=True):
+            diff, std, _ = paired_difference(results[0], res, args.n_bootstrap)
+            entry[f"f1_minus_{results[0].name}"] = round(-diff, 4)
+            entry["f1_difference_std"] = round(std, 4)
         if args.per_page:
             for entry, res in zip(payload["results"], results, strict=True):
                 entry["per_page"] = res.per_page
@@ -344,9 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"{len(pages)} pages from {args.data}")
         print(table(results))
+        print()
+        print(differences(results, args.n_bootstrap))
     if not args.no_write and args.limit is None and not args.only:
         command = "python benchmarks/extraction.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_markdown(RESULTS, results, len(pages), command.strip(), NOTES)
+        write_markdown(RESULTS, results, len(pages), command.strip(), NOTES, args.n_bootstrap)
     return 0
 
 

@@ -49,6 +49,8 @@ _HAS_DOCUMENT = re.compile(r"<\s*(?:html|body|head)\b", re.IGNORECASE)
 class HtmlOptions:
     """How :func:`extract_html` works; the defaults are the measured best (see benchmarks)."""
 
+    # trafilatura's fast mode for the first pass (its full mode is the fallback)
+    fast: bool = True
     favor_precision: bool = False
     include_tables: bool = True
     # body shorter than this (characters) after cleaning: try trafilatura's full pipeline
@@ -206,7 +208,7 @@ def _clean(tree: HtmlElement, text: str, url: str | None, title: str | None, opt
 
 
 def _body(tree: HtmlElement, url: str | None, title: str | None, options: HtmlOptions) -> Body:
-    main = _clean(tree, _run_trafilatura(tree, url, options, fast=True), url, title, options)
+    main = _clean(tree, _run_trafilatura(tree, url, options, fast=options.fast), url, title, options)
     if len(main.text) >= options.fallback_below:
         return main
     full = _clean(tree, _run_trafilatura(tree, url, options, fast=False), url, title, options)
