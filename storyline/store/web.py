@@ -70,6 +70,43 @@ class WebQueries(StoreBase):
         with self.transaction("fetch story titles") as conn:
             return {row.id: row.title for row in conn.execute(stmt, {"ids": story_ids})}
 
+    def story_cards(self, *, limit: int = 400) -> list[dict[str, Any]]:
+        """What ranking and listing need of the newest stories, without decoding whole documents."""
+        if self.dialect == "postgresql":
+            coverage, outlets = "(data::json -> 'coverage')::text", "(data::json -> 'outlets')::text"
+        else:
+            coverage, outlets = "json_extract(data, '$.coverage')", "json_extract(data, '$.outlets')"
+        with self.transaction("list story cards") as conn:
+            rows = _rows(conn.execute(text(
+                "SELECT id, title, summary, storyline_id, first_seen, last_updated, article_count, outlet_count,"
+                f" {coverage} AS coverage, {outlets} AS outlets FROM stories"
+                " ORDER BY last_updated IS NULL, last_updated DESC, article_count DESC, id LIMIT :n"),
+                {"n": limit}))
+        for row in rows:
+            row["coverage"] = json.loads(row["coverage"] or "[]")
+            row["outlets"] = [{"publisher": o.get("publisher")} for o in json.loads(row["outlets"] or "[]")]
+        return rows
+
+    def stories_version(self) -> tuple[Any, ...]:
+        """A cheap fingerprint that changes when stories or storylines are written or deleted."""
+        with self.transaction("read the stories version") as conn:
+            row = conn.execute(text(
+                "SELECT COUNT(*), MAX(updated_at), SUM(article_count), SUM(outlet_count),"
+                " (SELECT COUNT(*) FROM storylines), (SELECT MAX(updated_at) FROM storylines) FROM stories"
+            )).first()
+        return tuple(row) if row else ()
+
+    def list_storylines_brief(self, *, limit: int = 10) -> list[dict[str, Any]]:
+        with self.transaction("list storylines") as conn:
+            return _rows(conn.execute(text(
+                "SELECT id, title, story_count, article_count, first_seen, last_updated FROM storylines"
+                " ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"), {"n": limit}))
+
+    def storyline_title(self, storyline_id: str) -> dict[str, str] | None:
+        with self.transaction(f"fetch the title of storyline {storyline_id}") as conn:
+            row = conn.execute(text("SELECT id, title FROM storylines WHERE id = :id"), {"id": storyline_id}).first()
+        return {"id": row.id, "title": row.title} if row else None
+
     def story_update_times(self, story_ids: list[str]) -> dict[str, str]:
         """When each story was last rebuilt by the store (UTC ISO), by id."""
         if not story_ids:

@@ -157,7 +157,8 @@ class Auth:
     def writer(self, request: Request, form: FormData | None = None, *, admin: bool = False) -> Viewer:
         """The viewer, if they may write; else 403 (bad or missing CSRF token) or 401."""
         viewer = self.viewer(request)
-        if viewer.via != "token":
+        bearer = request.headers.get("authorization", "")[:7].lower() == "bearer "
+        if not bearer:
             self.check_origin(request)
             self.check_csrf(request, viewer, form)
         if viewer.user is None:

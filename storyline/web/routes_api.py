@@ -37,7 +37,7 @@ class FeedIn(BaseModel):
 class IngestIn(BaseModel):
     urls: list[str] = Field(default_factory=list, description="Page or feed URLs to fetch and ingest.")
     articles: list[dict[str, Any]] = Field(
-        default_factory=list, description="Article records as in JSONL input (body or html, title, url, ...).")
+        default_factory=list, description="Article records as in JSONL input (text or html, title, url, published, ...).")
 
 
 def _documents(body: bytes, content_type: str) -> tuple[list[str], list[RawDocument | Failure]]:

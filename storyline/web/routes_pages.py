@@ -99,8 +99,8 @@ def page_routes(site: Site) -> APIRouter:
     def search(request: Request) -> Response:
         query = search_query(request)
         viewer = site.viewer(request)
-        data = views.search_view(store, query)
-        extra = {"groups": views.search_hits_html(store, query), "q": query}
+        data, groups = views.search_page(store, query)
+        extra = {"groups": groups, "q": query}
         return site.page(request, viewer, "search.html", data, extra=extra,
                          title=f"Search: {query.q}" if query.q else "Search")
 
@@ -112,8 +112,9 @@ def page_routes(site: Site) -> APIRouter:
             return site.error(request, 404, "There is no such saved search.")
         query = SearchQuery.from_dict(found["query"])
         viewer = site.viewer(request)
-        data = {**views.search_view(store, query), "saved": {"id": found["id"], "name": found["name"]}}
-        extra = {"groups": views.search_hits_html(store, query), "q": query}
+        data, groups = views.search_page(store, query)
+        data["saved"] = {"id": found["id"], "name": found["name"]}
+        extra = {"groups": groups, "q": query}
         return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"],
                          feeds=_feeds(f"/searches/{search_id}", f"Search: {found['name']}"))
 

@@ -7,18 +7,21 @@ highlighted body, chart geometry) are built separately in ``extras`` helpers.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from storyline.article import Article
-from storyline.search import SearchQuery, search
+from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store
 from storyline.web.charts import Chart, coverage_chart
 from storyline.web.highlight import anchor_id, article_marks, highlight
 from storyline.web.ranking import Profile, rank_for_you, rank_top_stories
 
 CANDIDATES = 400  # stories considered for ranking
+MAX_AGE = 5.0  # seconds a ranked front page is reused
 _TYPE_LABEL = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "NORP": "group"}
 
 
@@ -36,11 +39,36 @@ def _story_card(story: dict[str, Any], score: float | None = None) -> dict[str, 
     return card
 
 
+class _Cache:
+    """The last top-stories answer per store, kept while no story has been written since
+    (and never longer than ``MAX_AGE`` seconds, as recency moves on)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, int], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, store: Store, limit: int) -> dict[str, Any]:
+        version = store.stories_version()
+        key = (store.location, limit)
+        with self.lock:
+            hit = self.entries.get(key)
+        if hit is not None and hit[0] == version and time.monotonic() - hit[1] < MAX_AGE:
+            return hit[2]
+        ranked = rank_top_stories(store.story_cards(limit=CANDIDATES), limit=limit)
+        storylines = [{"id": s["id"], "title": s["title"], "story_count": s.get("story_count"),
+                       "last_updated": s.get("last_updated")} for s in store.list_storylines_brief(limit=10)]
+        data = {"stories": [_story_card(story, score) for story, score in ranked], "storylines": storylines}
+        with self.lock:
+            self.entries[key] = (version, time.monotonic(), data)
+        return data
+
+
+_TOP = _Cache()
+
+
 def top_stories(store: Store, *, limit: int = 30) -> dict[str, Any]:
-    ranked = rank_top_stories(store.list_stories(limit=CANDIDATES), limit=limit)
-    storylines = [{"id": s["id"], "title": s["title"], "story_count": s.get("story_count"),
-                   "last_updated": s.get("last_updated")} for s in store.list_storylines(limit=10)]
-    return {"stories": [_story_card(story, score) for story, score in ranked], "storylines": storylines}
+    """Top stories ranked by coverage and recency (recomputed only when stories change)."""
+    return _TOP.get(store, limit)
 
 
 def _with_links(entry: dict[str, Any], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -80,13 +108,13 @@ def story_view(store: Store, story: dict[str, Any]) -> dict[str, Any]:
     summaries = store.article_summaries(ids)
     articles = sorted((summaries[a] for a in ids if a in summaries),
                       key=lambda a: (a.get("published") is None, a.get("published") or "", a["id"]))
-    storyline = store.get_storyline(story["storyline_id"]) if story.get("storyline_id") else None
+    storyline = store.storyline_title(story["storyline_id"]) if story.get("storyline_id") else None
     return {
         "story": story,
         "articles": articles,
         "timeline": split_timeline(list(story.get("timeline") or []), summaries),
         "speakers": quotes_by_speaker(list(story.get("quotes") or []), summaries),
-        "storyline": {"id": storyline["id"], "title": storyline["title"]} if storyline else None,
+        "storyline": storyline,
     }
 
 
@@ -172,21 +200,15 @@ def _canonical(article: Article, local_id: str | None) -> str | None:
     return None
 
 
-def search_view(store: Store, query: SearchQuery) -> dict[str, Any]:
+def search_page(store: Store, query: SearchQuery) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(JSON data, groups with snippets split into (text, matched) pieces for safe rendering)."""
     results = search(store, query)
     data = results.to_dict()
     data["outlets"] = [o["publisher"] for o in store.list_outlets()]
     person = store.get_entity(query.person) if query.person else None
     data["person"] = {"id": person["id"], "name": person["name"]} if person else None
-    return data
-
-
-def search_hits_html(store: Store, query: SearchQuery) -> list[dict[str, Any]]:
-    """Groups with snippets split into (text, matched) pieces for safe rendering."""
-    from storyline.search import MARK_END, MARK_START
-
     groups = []
-    for group in search(store, query).groups:
+    for group in results.groups:
         hits = []
         for hit in group.hits:
             pieces: list[tuple[str, bool]] = []
@@ -199,7 +221,11 @@ def search_hits_html(store: Store, query: SearchQuery) -> list[dict[str, Any]]:
             hits.append({"id": hit.article_id, "title": hit.title, "publisher": hit.publisher,
                          "published": hit.published, "pieces": pieces})
         groups.append({"story_id": group.story_id, "title": group.title, "hits": hits})
-    return groups
+    return data, groups
+
+
+def search_view(store: Store, query: SearchQuery) -> dict[str, Any]:
+    return search_page(store, query)[0]
 
 
 def profile_of(store: Store, user_id: str) -> tuple[Profile, list[dict[str, Any]]]:
