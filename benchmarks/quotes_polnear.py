@@ -195,13 +195,18 @@ def score_doc(row: dict[str, Any], preds: list[Prediction], acc: Scores) -> None
         inside = any(overlap(piece, c) >= 0.8 * (piece[1] - piece[0]) for c in other_content)
         acc.pred_lenient += not inside
     # soft overlap over all attributions
-    gold_sets = [set().union(*(tokens(text, s, e) for s, e in a["content"])) for a in atts if a["content"]]
-    gold_sets = [g for g in gold_sets if g]
-    pred_sets = [t for t in (tokens(text, p.start, p.end) for p in preds) if t]
-    for p in pred_sets:
-        acc.ov_p.append(max((len(p & g) / len(p) for g in gold_sets), default=0.0))
-    for g in gold_sets:
-        acc.ov_r.append(max((len(p & g) / len(g) for p in pred_sets), default=0.0))
+    gold_sets: list[set[int]] = []
+    for att in atts:
+        content: set[int] = set()
+        for s, e in att["content"]:
+            content |= tokens(text, s, e)
+        if content:
+            gold_sets.append(content)
+    pred_sets = [t for t in (tokens(text, q.start, q.end) for q in preds) if t]
+    for ps in pred_sets:
+        acc.ov_p.append(max((len(ps & gs) / len(ps) for gs in gold_sets), default=0.0))
+    for gs in gold_sets:
+        acc.ov_r.append(max((len(ps & gs) / len(gs) for ps in pred_sets), default=0.0))
 
 
 def storyline_predict(doc: Any) -> list[Prediction]:

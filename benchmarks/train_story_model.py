@@ -32,7 +32,7 @@ T17_MAX_CHARS = 10_000
 
 sys.path.insert(0, str(ROOT))
 
-from storyline.stories.cluster import STORY_FEATURES, StoryClusterer  # noqa: E402
+from storyline.stories.cluster import STORY_FEATURES, Assignment, StoryClusterer  # noqa: E402
 from storyline.stories.features import StoryDoc, doc_terms, story_doc_from_spacy  # noqa: E402
 from storyline.stories.index import Bags  # noqa: E402
 from storyline.stories.model import MODEL_VERSION, Decision, StorylineParams, StoryParams  # noqa: E402
@@ -182,21 +182,36 @@ def run_stories(
     return [clusterer.resolve(story) for story in assigned]
 
 
+def story_stream(
+    docs: Sequence[StoryDoc], story: StoryParams, terms: Sequence[Bags]
+) -> tuple[list[Assignment], list[str]]:
+    """The assignments as they were made, and each document's story at the end."""
+    clusterer = StoryClusterer(story)
+    assignments = [clusterer.add(doc, t) for doc, t in zip(docs, terms, strict=True)]
+    return assignments, [clusterer.resolve(a.story_id) for a in assignments]
+
+
+def run_linker(
+    docs: Sequence[StoryDoc],
+    assignments: Sequence[Assignment],
+    stories: Sequence[str],
+    line: StorylineParams,
+    terms: Sequence[Bags],
+) -> list[str]:
+    """Each document's storyline at the end of the stream, given the story assignments."""
+    linker = StorylineLinker(line)
+    for doc, assignment, t in zip(docs, assignments, terms, strict=True):
+        linker.add(doc, assignment, t)
+    return [linker.storyline_of(s) or s for s in stories]
+
+
 def run_storylines(
     docs: Sequence[StoryDoc], story: StoryParams, line: StorylineParams, terms: Sequence[Bags] | None = None
 ) -> tuple[list[str], list[str]]:
     """Each document's story and storyline at the end of the stream."""
-    clusterer = StoryClusterer(story)
-    linker = StorylineLinker(line)
-    assigned = []
     bags = terms if terms is not None else terms_of(docs)
-    for doc, t in zip(docs, bags, strict=True):
-        assignment = clusterer.add(doc, t)
-        linker.add(doc, assignment, t)
-        assigned.append(assignment.story_id)
-    stories = [clusterer.resolve(s) for s in assigned]
-    lines = [linker.storyline_of(s) or s for s in stories]
-    return stories, lines
+    assignments, stories = story_stream(docs, story, bags)
+    return stories, run_linker(docs, assignments, stories, line, bags)
 
 
 # -- fitting ----------------------------------------------------------------------
@@ -258,24 +273,30 @@ def train_story(data: Sequence[Labelled], label: str = "event") -> StoryParams:
 
 
 def train_storyline(
-    data: Sequence[Labelled], story: StoryParams, label: str = "storyline"
+    data: Sequence[Labelled],
+    story: StoryParams,
+    label: str = "storyline",
+    streamed: tuple[Sequence[Bags], Sequence[Assignment], Sequence[str]] | None = None,
 ) -> StorylineParams:
-    """Link model from a teacher-forced stream over the stories our clusterer makes."""
+    """Link model from a teacher-forced stream over the stories our clusterer makes.
+
+    ``streamed`` may pass the terms, story assignments and final stories of ``data``
+    when already computed with ``story``.
+    """
     base = StorylineParams(link=Decision(LINK_FEATURES, (0.0,) * len(LINK_FEATURES), 0.0, 0.5))
-    clusterer = StoryClusterer(story)
+    docs = [doc for doc, _ in data]
+    if streamed is None:
+        terms = terms_of(docs)
+        assignments, stories = story_stream(docs, story, terms)
+    else:
+        terms, assignments, stories = streamed
     linker = StorylineLinker(base)
     line_of_label: dict[str, str] = {}
     rows: list[list[float]] = []
     labels: list[bool] = []
-    docs = [doc for doc, _ in data]
-    terms = terms_of(docs)
-    for (doc, gold), bags in zip(data, terms, strict=True):
-        assignment = clusterer.add(doc, bags)
-        for old, new in assignment.merged_into.items():
-            if old in linker.story_line and new not in linker.story_line:
-                linker.story_line[new] = linker.story_line[old]
+    for (doc, gold), bags, assignment in zip(data, terms, assignments, strict=True):
         target = line_of_label.get(gold[label])
-        line, seen = linker.add_forced(doc, assignment.story_id, target, bags)
+        line, seen = linker.add_forced(doc, assignment, target, bags)
         line_of_label.setdefault(gold[label], line)
         for candidate, values in seen:
             rows.append(values)
@@ -285,7 +306,7 @@ def train_storyline(
 
     def score(t: float) -> float:
         params = replace(base, link=replace(link, threshold=t))
-        return f1_of(run_storylines(docs, story, params, terms)[1], gold_labels)
+        return f1_of(run_linker(docs, assignments, stories, params, terms), gold_labels)
 
     best = max(LINK_GRID, key=lambda t: (score(t), -t))
     return replace(base, link=replace(link, threshold=best))

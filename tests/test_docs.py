@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import REPO
+from support import REPO
 
 from storyline.settings import SETTINGS
 

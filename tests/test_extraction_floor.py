@@ -7,37 +7,23 @@ change that makes extraction worse fails here instead of slipping by.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from support import SHARED, load_benchmark
 
-REPO = Path(__file__).resolve().parents[1]
-AEB = Path(__file__).resolve().parents[2] / "shared" / "data" / "extraction" / "aeb-dev"
+AEB = SHARED / "data" / "extraction" / "aeb-dev"
 
 F1_FLOOR = 0.962
 PRECISION_FLOOR = 0.952
 RECALL_FLOOR = 0.968
 
 
-def _benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "benchmark_extraction", REPO / "benchmarks" / "extraction.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     if not (AEB / "ground-truth.json").exists():
         pytest.skip(f"needs the AEB pages in {AEB} (../shared beside the repo), which are absent")
-    return _benchmark()
+    return load_benchmark("extraction")
 
 
 def test_metric_on_known_cases(bench: ModuleType) -> None:

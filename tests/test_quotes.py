@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import SHARED, load_benchmark
 
 from storyline.article import Entity, Quote
 from storyline.enrich.quote_groups import group_quotes, normalise
@@ -16,8 +16,6 @@ from storyline.enrich.quote_marks import find_quoted
 from storyline.enrich.quotes import find_quotes
 from storyline.nlp import load_nlp
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "quotes_polnear.py"
 _CAPTION = re.compile(r"\((?:[A-Z][\w ]*/)*[A-Z][\w ]*\)$")
 
 
@@ -363,10 +361,7 @@ def test_polnear_dev_floor() -> None:
     data = SHARED / "data" / "quotes" / "polnear.dev.jsonl"
     if not data.exists():
         pytest.skip(f"{data} not found (../shared is absent)")
-    spec = importlib.util.spec_from_file_location("quotes_polnear", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("quotes_polnear")
     results, parse_seconds, _n = bench.run(bench.load("dev"), {"storyline": bench.storyline_predict})
     figures = bench.summary(results["storyline"], parse_seconds)
     assert figures["lenient F1"] >= FLOOR["lenient F1"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, shared_path
+from support import EXAMPLES, shared_path
 from typer.testing import CliRunner
 
 from storyline.cli import app

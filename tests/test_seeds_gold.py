@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import shared_path
+from support import shared_path
 
 from storyline.clean.boilerplate import BoilerplateModel
 from storyline.clean.text import clean_text, source_key

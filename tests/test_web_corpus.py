@@ -118,7 +118,7 @@ def test_the_corpus_story_is_derived_from_its_articles(tmp_path: Path) -> None:
     assert story is not None
     assert story["articles"] == ["a1", "a2", "a3"]
     assert story["outlet_count"] == 3
-    assert [p["id"] for p in story["people"]][0] == data.person
+    assert next(p["id"] for p in story["people"]) == data.person
     assert {e["date"] for e in story["timeline"]} == {"2025-12-08", "2025-12-12", None}
     assert store.get_story("s-old")["id"] == data.story  # type: ignore[index]
     assert store.duplicates_of("a1") == ["a4"]

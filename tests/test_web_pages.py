@@ -189,7 +189,7 @@ def test_for_you_ranks_what_the_reader_follows(site: tuple[Corpus, TestClient]) 
 
 
 def test_saved_search_page_and_feed(site: tuple[Corpus, TestClient]) -> None:
-    data, client = site
+    _data, client = site
     csrf = client.get("/api/me").json()["csrf_token"]
     response = client.post("/searches", data={"csrf": csrf, "q": "progress", "name": "Progress"},
                            follow_redirects=False)

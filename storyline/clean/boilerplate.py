@@ -15,29 +15,43 @@ another).  Four guards keep article text out of it:
   is not independent evidence and is not counted;
 * the cleaner removes learned text only in a run that starts at an edge of the document.
 
-Memory is bounded: shingles are hashed to 48-bit integers, each source keeps at most
+Memory is bounded: shingles are hashed to stable 48-bit integers, each source keeps at most
 ``max_shingles`` counts (single sightings are pruned first) and ``max_sketches``
 near-duplicate sketches.  The state is plain JSON.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.clean.text_lines import prepare
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 _WORD = re.compile(r"\w+")
 _BETWEEN_WORDS = " \n.,;:!?\"'“”‘’()-–—"
 
 
-def _hash(gram: tuple[str, ...]) -> int:
-    digest = hashlib.blake2b(" ".join(gram).encode("utf-8"), digest_size=6).digest()
-    return int.from_bytes(digest, "big")
+_FNV_PRIME = 0x100000001B3
+_FNV_OFFSET = 0xCBF29CE484222325
+_MASK64 = (1 << 64) - 1
+
+
+def _shingle_hashes(words: list[str], size: int) -> list[int]:
+    """A stable 48-bit hash of each run of ``size`` words (FNV-1a over CRC-32 word hashes)."""
+    if not words:
+        return []
+    codes = [zlib.crc32(word.encode("utf-8")) for word in words]
+    hashes = []
+    for i in range(max(1, len(codes) - size + 1)):
+        h = _FNV_OFFSET
+        for code in codes[i : i + size]:
+            h = ((h ^ code) * _FNV_PRIME) & _MASK64
+        hashes.append(h >> 16)
+    return hashes
 
 
 @dataclass(slots=True)
@@ -88,11 +102,7 @@ class BoilerplateModel:
     # --- learning ----------------------------------------------------------------------------
 
     def _hashes(self, tokens: Tokens) -> list[int]:
-        n = self.shingle_size
-        words = tokens.words
-        if len(words) < n:
-            return [_hash(tuple(words))] if words else []
-        return [_hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1)]
+        return _shingle_hashes(tokens.words, self.shingle_size)
 
     def _edge(self, index: int, count: int) -> bool:
         """Shingle ``index`` of ``count`` lies in the leading or trailing region."""

@@ -16,6 +16,7 @@ Every sentence that is not removed stays in the body, in order.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from storyline.article import Extraction, Skip
@@ -51,7 +52,6 @@ _SUPPORT_DROP = 2  # learned text carried by half as many documents as the run e
 class _Analysis:
     prepared: Prepared
     units: list[Unit]
-    labels: list[Label]
     removed_units: set[int] = field(default_factory=set)
     header: Header = field(default_factory=Header)
     publisher_method: str | None = None
@@ -59,32 +59,42 @@ class _Analysis:
     edge_text: str = ""  # what the leading and trailing runs removed
 
 
-def _learned(unit: Unit, spans: list[tuple[int, int, int]]) -> tuple[float, int]:
-    """How much of the sentence learned shingles cover, and the support of most of it."""
-    start, end = unit.offset, unit.offset + len(unit.text)
-    overlaps = [(max(0, min(end, e) - max(start, s)), support) for s, e, support in spans]
-    inside = sum(size for size, _ in overlaps)
-    support = max(overlaps)[1] if overlaps else 0
-    return inside / max(1, end - start), support
+class _Labeller:
+    """Labels sentences on demand: the edge runs stop early, so most are never asked for."""
+
+    def __init__(
+        self, prepared: Prepared, found: list[Unit], model: BoilerplateModel | None, key: str | None
+    ):
+        self.found = found
+        self.spans = model.covered(key, prepared.text) if model is not None and key is not None else []
+        self.starts = [start for start, _, _ in self.spans]
+        self.cache: dict[int, tuple[Label, int]] = {}
+
+    def __call__(self, i: int) -> tuple[Label, int]:
+        """The sentence's label and, when learned, how many documents carry it."""
+        if i not in self.cache:
+            self.cache[i] = self._label(self.found[i])
+        return self.cache[i]
+
+    def _label(self, unit: Unit) -> tuple[Label, int]:
+        shape = label(unit.text)
+        if shape.strong or not self.spans or quoted_share(unit.text) >= 0.5:
+            return shape, 0  # quotations speak for someone else, even when they repeat
+        start, end = unit.offset, unit.offset + len(unit.text)
+        inside, support, widest = 0, 0, 0
+        for s, e, count in self.spans[max(0, bisect_right(self.starts, start) - 1) :]:
+            if s >= end:
+                break
+            size = max(0, min(end, e) - max(start, s))
+            inside += size
+            if size > widest:
+                widest, support = size, count
+        if inside >= _LEARNED_SHARE * max(1, end - start):
+            return Label.LEARNED, support
+        return shape, 0
 
 
-def _labels(
-    prepared: Prepared, found: list[Unit], model: BoilerplateModel | None, key: str | None
-) -> tuple[list[Label], list[int]]:
-    """Labels by shape, then learned evidence; and each learned sentence's support."""
-    labels = [label(unit.text) for unit in found]
-    support = [0] * len(found)
-    spans = model.covered(key, prepared.text) if model is not None and key is not None else []
-    for i, unit in enumerate(found if spans else []):
-        if labels[i].strong or quoted_share(unit.text) >= 0.5:
-            continue  # quotations speak for someone else, even when they repeat
-        share, support[i] = _learned(unit, spans)
-        if share >= _LEARNED_SHARE:
-            labels[i] = Label.LEARNED
-    return labels, support
-
-
-def _run(order: list[int], found: list[Unit], labels: list[Label], support: list[int]) -> list[int]:
+def _run(order: list[int], found: list[Unit], labelled: _Labeller) -> list[int]:
     """Indices (in ``order``) of the boilerplate run that starts at this edge of the document.
 
     Weak sentences (short, or addressing the reader) are absorbed.  Up to two prose
@@ -99,16 +109,16 @@ def _run(order: list[int], found: list[Unit], labels: list[Label], support: list
     gap = 0
     most = 0
     for position, i in enumerate(order):
-        lab = labels[i]
+        lab, support = labelled(i)
         if lab.strong:
-            if lab is Label.LEARNED and support[i] * _SUPPORT_DROP < most:
+            if lab is Label.LEARNED and support * _SUPPORT_DROP < most:
                 break
             if run_start is None:
                 run_start = position
-            elif gap and (lab is Label.LEARNED or labels[order[last or 0]] is Label.LEARNED):
+            elif gap and (lab is Label.LEARNED or labelled(order[last or 0])[0] is Label.LEARNED):
                 break
             last, gap = position, 0
-            most = max(most, support[i])
+            most = max(most, support)
         elif lab is Label.PROSE:
             if run_start is None:
                 if bodylike(found[i].text):
@@ -125,11 +135,11 @@ def _run(order: list[int], found: list[Unit], labels: list[Label], support: list
 def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Analysis:
     prepared = prepare(text)
     found = units(prepared)
-    labels, support = _labels(prepared, found, model, key)
-    analysis = _Analysis(prepared, found, labels)
+    labelled = _Labeller(prepared, found, model, key)
+    analysis = _Analysis(prepared, found)
     forward = list(range(len(found)))
-    leading = _run(forward, found, labels, support)
-    trailing = _run(forward[::-1], found, labels, support)
+    leading = _run(forward, found, labelled)
+    trailing = _run(forward[::-1], found, labelled)
     if trailing:  # everything below the topmost boilerplate sentence of the footer goes
         trailing = list(range(min(trailing), len(found)))
     analysis.removed_units = set(leading) | set(trailing)
@@ -138,7 +148,6 @@ def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Ana
 
     lines = prepared.lines
     removed_lines = _fully_removed_lines(found, analysis.removed_units)
-    chrome_lines = {found[i].line for i in range(len(found)) if labels[i] in (Label.CHROME, Label.APPEAL)}
     after_lead = max(leading) + 1 if leading else 0
     body_start = next(
         (
@@ -149,6 +158,11 @@ def _analyse(text: str, model: BoilerplateModel | None, key: str | None) -> _Ana
         len(lines),
     )
     zone = list(range(body_start))
+    chrome_lines = {
+        unit.line
+        for i, unit in enumerate(found)
+        if unit.line < body_start and labelled(i)[0] in (Label.CHROME, Label.APPEAL)
+    }
     analysis.header = read_header(lines, zone, chrome_lines, removed_lines, prepared.blank_after)
     if analysis.header.used:  # above the publisher, byline or headline of a header is chrome
         top = min(analysis.header.used)

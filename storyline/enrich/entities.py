@@ -20,6 +20,7 @@ character spans into ``doc.text``.  The steps:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from spacy.tokens import Doc
 
 from storyline.article import Entity
 from storyline.enrich.entity_lexicon import Lexicon, fold, load_lexicon
-from storyline.enrich.entity_mentions import Mention, find_mentions
+from storyline.enrich.entity_mentions import PLACE_LABELS, Mention, find_mentions, name_words
 from storyline.enrich.entity_roles import RoleSpan, affiliation_keys, role_mentions
 
 RECENT_SENTENCES = 2
@@ -98,6 +99,79 @@ def _person_match(mention: Mention, group: _Group) -> int:
         honorific = fold(mention.honorific or "").rstrip(".")
         return 1 if honorific in FIRST_NAME_HONORIFICS or not honorific else 0
     return 0
+
+
+def _headlines(doc: Doc) -> list[tuple[int, int]]:
+    """Character bounds of title-cased sentences (headlines, captions), where tagged spans are unreliable."""
+    found = []
+    for sent in doc.sents:
+        words = [t for t in sent if t.is_alpha and not t.is_stop]
+        if len(words) >= 3 and sum(t.text[:1].isupper() for t in words) >= 0.85 * len(words):
+            found.append((sent.start_char, sent.end_char))
+    return found
+
+
+def _trim_to_known(mentions: list[Mention], text: str, headlines: list[tuple[int, int]]) -> None:
+    """Cut a span glued to neighbouring words down to a name seen on its own in the article.
+
+    "Comedian Ellen DeGeneres", "Ellen DeGeneres Returns" and "Esther Williams -
+    Esther Williams" become "Ellen DeGeneres" and "Esther Williams" when those
+    names also stand on their own; in a title-cased headline, "Obama Overturns"
+    becomes "Obama" (with the label the name has elsewhere).
+    """
+
+    def in_headline(m: Mention) -> bool:
+        return any(s <= m.start < e for s, e in headlines)
+
+    labels: dict[tuple[str, ...], str] = {}
+    for m in mentions:
+        if not in_headline(m):
+            labels.setdefault(m.tokens, m.label)
+    people = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1}
+    for mention in mentions:
+        words = mention.tokens
+        if len(words) < 2 or mention.honorific is not None or mention.canonical:
+            continue
+        headline = in_headline(mention)
+        if headline:
+            known = set(labels)
+        elif mention.label == "PERSON" and len(words) >= 3:
+            known = people
+        else:
+            continue
+        inner = [k for k in known if len(k) < len(words) and _contains(words, k)]
+        if headline:  # a surname seen alone does not cut the first name off a headline's full name
+            inner = [k for k in inner if words[-len(k) :] != k]
+        if not inner:
+            continue
+        best = max(inner, key=len)
+        surface = text[mention.start : mention.end]
+        found = _locate(surface, best)
+        if found is None:
+            continue
+        start, end = found
+        mention.start, mention.end = mention.start + start, mention.start + end
+        mention.name = surface[start:end]
+        mention.tokens = best
+        mention.label = labels.get(best, mention.label)
+
+
+def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+def _locate(surface: str, part: tuple[str, ...]) -> tuple[int, int] | None:
+    """Character bounds of the words ``part`` inside ``surface``."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", surface)]
+    for i in range(len(spans)):
+        for j in range(i + 1, len(spans) + 1):
+            a, b = spans[i][0], spans[j - 1][1]
+            chunk = surface[a:b]
+            if name_words(chunk) == part:
+                trimmed = re.sub(r"(['’]s?|[,;:!?\"”)])+$", "", chunk)
+                lead = len(trimmed) - len(trimmed.lstrip("\"'“‘("))
+                return a + lead, a + len(trimmed)
+    return None
 
 
 def _group_people(mentions: list[Mention]) -> list[_Group]:
@@ -211,6 +285,7 @@ def _resolve_role(
 
 def _attach_roles(doc: Doc, people: list[_Group], lex: Lexicon, taken: list[tuple[int, int]]) -> None:
     sents = _Sentences(doc)
+    text = doc.text
     for span in role_mentions(doc, lex):
         start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1].text)
         head = doc[span.end - 1].idx
@@ -219,7 +294,7 @@ def _attach_roles(doc: Doc, people: list[_Group], lex: Lexicon, taken: list[tupl
         group = _resolve_role(span, start, people, sents, lex)
         if group is None:
             continue
-        group.role_spans.append((start, end, doc.text[start:end]))
+        group.role_spans.append((start, end, text[start:end]))
         if group.role is None:
             group.role = span.role
         if group.affiliation is None and span.affiliation:
@@ -249,14 +324,21 @@ def entities_from_mentions(doc: Doc, mentions: Iterable[Mention], lex: Lexicon |
     """Group ready-made mentions of one document into entities (see :func:`find_entities`)."""
     lex = lex or load_lexicon()
     mentions = list(mentions)
-    surnames = {m.tokens[-1] for m in mentions if m.label == "PERSON" and len(m.tokens) > 1}
+    surnames = {m.tokens[-1:] for m in mentions if m.label == "PERSON" and len(m.tokens) > 1}
     for mention in mentions:
-        if mention.label == "ORG" and not mention.canonical and mention.tokens in {(s,) for s in surnames}:
-            mention.label = "PERSON"  # a surname tagged as an organisation
+        if (
+            mention.label != "PERSON"
+            and not mention.canonical
+            and mention.tokens in surnames
+            and (mention.label not in PLACE_LABELS or fold(mention.name) not in lex.places)
+        ):
+            mention.label = "PERSON"  # a surname tagged as an organisation, place or group
+    _trim_to_known(mentions, doc.text, _headlines(doc))
     people = _group_people([m for m in mentions if m.label == "PERSON"])
     others = _group_others([m for m in mentions if m.label != "PERSON"])
     _attach_roles(doc, people, lex, [(m.start, m.end) for m in mentions])
-    entities = [_to_entity(g, doc.text) for g in people + others]
+    text = doc.text
+    entities = [_to_entity(g, text) for g in people + others]
     entities.sort(key=lambda e: e.mentions[0])
     for number, entity in enumerate(entities, start=1):
         entity.id = f"e{number}"

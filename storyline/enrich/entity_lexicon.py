@@ -27,7 +27,7 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Lexicon:
     institutions: dict[str, tuple[str, str]]  # surface -> (canonical name, type)
     demonyms: dict[str, str]  # folded adjective -> country
@@ -37,12 +37,11 @@ class Lexicon:
     places: frozenset[str]  # folded place names
     canonical_names: dict[str, str]  # folded surface or canonical -> canonical name
 
-    @property
-    def max_role_words(self) -> int:
-        return max(len(phrase.split()) for phrase in self.roles)
+    max_role_words: int  # words in the longest role phrase
+    role_last_words: frozenset[str]  # the last word of every role phrase ("general", "president")
 
     def is_honorific(self, token: str) -> bool:
-        return fold(token).rstrip(".") in self.honorifics
+        return token.rstrip(".").lower() in self.honorifics
 
     def canonical(self, name: str) -> str:
         """The canonical form of an institution or country name, else the name itself."""
@@ -79,11 +78,14 @@ def load_lexicon() -> Lexicon:
         for line in (data_dir / "entity_places.txt").read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     )
+    roles = {fold(k): v for k, v in raw["roles"].items()}
     return Lexicon(
+        max_role_words=max(len(phrase.replace("-", " - ").split()) for phrase in roles),
+        role_last_words=frozenset(phrase.replace("-", " ").split()[-1] for phrase in roles),
         institutions=institutions,
         demonyms={fold(k): v for k, v in raw["demonyms"].items()},
         honorifics=frozenset(fold(h).rstrip(".") for h in raw["honorifics"]),
-        roles={fold(k): v for k, v in raw["roles"].items()},
+        roles=roles,
         role_classes={k: frozenset(v) for k, v in raw["role_classes"].items()},
         places=places,
         canonical_names=canonical_names,

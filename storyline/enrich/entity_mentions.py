@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
@@ -45,9 +46,17 @@ class Mention:
         return text[self.start : self.end]
 
 
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
 def name_words(name: str) -> tuple[str, ...]:
-    """Folded words of a name, periods of initials dropped ("George W. Bush" -> george, w, bush)."""
-    return tuple(word.strip(".") for word in fold(name).replace("-", " ").split() if word.strip("."))
+    """Folded words of a name without punctuation, possessive or "Jr" ("George W. Bush" -> george, w, bush)."""
+    words = []
+    for raw in fold(name).replace("-", " ").replace(",", " ").split():
+        word = re.sub(r"'s$", "", raw).strip(".'\"()[]:;!?*@#&")
+        if word and word not in NAME_SUFFIXES:
+            words.append(word)
+    return tuple(words)
 
 
 def _trim(span: Span, lex: Lexicon) -> tuple[int, int, str | None]:
@@ -176,11 +185,15 @@ def _addressed_people(doc: Doc, lex: Lexicon, taken: list[tuple[int, int]]) -> l
     return found
 
 
-def _institutions(doc: Doc, lex: Lexicon) -> list[Mention]:
+@lru_cache(maxsize=4)
+def _institution_pattern(lex: Lexicon) -> re.Pattern[str]:
     names = sorted(lex.institutions, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w]|\.\w)")
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w]|\.\w)")
+
+
+def _institutions(doc: Doc, lex: Lexicon) -> list[Mention]:
     found = []
-    for match in pattern.finditer(doc.text):
+    for match in _institution_pattern(lex).finditer(doc.text):
         span = doc.char_span(match.start(), match.end(), alignment_mode="strict")
         if span is None:
             continue
@@ -189,6 +202,26 @@ def _institutions(doc: Doc, lex: Lexicon) -> list[Mention]:
         start = match.start() + (4 if text.startswith("the ") else 0)
         found.append(Mention(start, match.end(), label, name, name_words(name), canonical=True))
     return found
+
+
+def _one_line(span: Span) -> Span:
+    """The longest line of a span the tagger ran across a line break ("Jags\nQuarterback Peyton Manning")."""
+    if "\n" not in span.text:
+        return span
+    parts: list[Span] = []
+    start = span.start
+    for tok in span:
+        if "\n" in tok.text or "\n" in tok.whitespace_:
+            end = tok.i if "\n" in tok.text else tok.i + 1
+            if end > start:
+                parts.append(span.doc[start:end])
+            start = tok.i + 1
+    if span.end > start:
+        parts.append(span.doc[start : span.end])
+    if not parts:
+        return span
+    best = max(parts, key=len)
+    return Span(span.doc, best.start, best.end, label=span.label_)
 
 
 def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
@@ -202,7 +235,7 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
             person_words.update(name_words(ent.text))
     mentions: list[Mention] = list(institutions)
     taken = []
-    for ent in ents:
+    for ent in map(_one_line, ents):
         if any(s < ent.end_char and ent.start_char < e for s, e in inst_spans):
             taken.append((ent.start, ent.end))
             continue

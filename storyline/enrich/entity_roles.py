@@ -32,12 +32,18 @@ class RoleSpan:
 
 def _role_ending_at(doc: Doc, end: int, lex: Lexicon) -> tuple[int, str] | None:
     """The longest role phrase whose last token is ``end - 1``: (first token, canonical role)."""
-    for size in range(min(lex.max_role_words + 2, end), 0, -1):
-        span = doc[end - size : end]
-        if span[0].is_punct:
+    if end <= 0:
+        return None
+    last = doc[end - 1]
+    if last.lower_ not in lex.role_last_words or last.pos_ not in {"NOUN", "PROPN", "ADJ", "X"}:
+        return None
+    for size in range(min(lex.max_role_words, end), 0, -1):
+        first = doc[end - size]
+        if first.is_punct:
             continue
-        role = lex.roles.get(fold(span.text))
-        if role is not None and span[-1].pos_ in {"NOUN", "PROPN", "ADJ", "X"}:
+        phrase = "".join(tok.lower_ + tok.whitespace_ for tok in doc[end - size : end - 1]) + last.lower_
+        role = lex.roles.get(phrase)
+        if role is not None:
             return end - size, role
     return None
 

@@ -20,27 +20,49 @@ from storyline.article import Entity, Event, TimeExpression
 # trigger lemma -> event type.  Nouns and verbs; the checks below drop uses
 # that are not events ("calls for", "called on", "meets the criteria").
 TRIGGERS: dict[str, str] = {
-    "meet": "meeting", "meeting": "meeting", "talk": "meeting", "host": "meeting",
-    "convene": "meeting", "gather": "meeting", "co-chair": "meeting", "chair": "meeting",
+    "meet": "meeting",
+    "meeting": "meeting",
+    "talk": "meeting",
+    "host": "meeting",
+    "convene": "meeting",
+    "gather": "meeting",
+    "co-chair": "meeting",
+    "chair": "meeting",
     "summit": "summit",
-    "call": "call", "phone": "call", "speak": "call",
-    "visit": "visit", "travel": "visit", "trip": "visit", "fly": "visit",
-    "statement": "statement", "announce": "statement",
-    "conference": "press conference", "briefing": "press conference",
+    "call": "call",
+    "phone": "call",
+    "speak": "call",
+    "visit": "visit",
+    "travel": "visit",
+    "trip": "visit",
+    "fly": "visit",
+    "statement": "statement",
+    "announce": "statement",
+    "conference": "press conference",
+    "briefing": "press conference",
 }
 # Landmarks that name the institution and the city it sits in.
 LANDMARK_CITIES: dict[str, str] = {
-    "Downing Street": "London", "Whitehall": "London", "Westminster": "London",
-    "White House": "Washington", "Pentagon": "Washington", "Oval Office": "Washington",
-    "Kremlin": "Moscow", "Elysee Palace": "Paris",
+    "Downing Street": "London",
+    "Whitehall": "London",
+    "Westminster": "London",
+    "White House": "Washington",
+    "Pentagon": "Washington",
+    "Oval Office": "Washington",
+    "Kremlin": "Moscow",
+    "Elysee Palace": "Paris",
 }
-REFERENCE_PREPOSITIONS = frozenset({"after", "before", "ahead", "following", "during", "since", "until", "despite", "of"})
+REFERENCE_PREPOSITIONS = frozenset(
+    {"after", "before", "ahead", "following", "during", "since", "until", "despite", "of"}
+)
 PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
 ACTOR_TYPES = frozenset({"PERSON"})
 PLACE_PREPOSITIONS = ("at", "in", "to")
 PHRASES = {
-    "meeting": ("meets", "meet"), "summit": ("holds a summit", "hold a summit"),
-    "call": ("holds a call", "hold a call"), "visit": ("visits", "visit"),
+    "meeting": ("meets", "meet"),
+    "summit": ("holds a summit", "hold a summit"),
+    "call": ("holds a call", "hold a call"),
+    "visit": ("visits", "visit"),
     "statement": ("issues a statement", "issue a statement"),
     "press conference": ("holds a press conference", "hold a press conference"),
 }
@@ -59,7 +81,9 @@ def _trigger_type(token: Token) -> str | None:
     if kind is None or token.pos_ not in {"NOUN", "VERB"}:
         return None
     following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
-    if kind == "call" and (following in {"for", "on", "to"} or (token.pos_ == "NOUN" and token.lower_ == "calls")):
+    if kind == "call" and (
+        following in {"for", "on", "to"} or (token.pos_ == "NOUN" and token.lower_ == "calls")
+    ):
         return None  # "calls for a ceasefire", "called on allies", "called to say"
     if lemma == "speak" and following not in {"with", "to"}:
         return None  # "speaking ahead of the talks" is not a call
@@ -88,7 +112,9 @@ def _mentions_in(sentence: Span, entities: list[Entity]) -> list[_Mention]:
 
 
 SUBJECTS = frozenset({"nsubj", "nsubjpass", "agent"})
-COMPANY_VERBS = frozenset({"join", "host", "meet", "accompany", "welcome", "receive", "visit", "invite", "call"})
+COMPANY_VERBS = frozenset(
+    {"join", "host", "meet", "accompany", "welcome", "receive", "visit", "invite", "call"}
+)
 
 
 def _governing_verb(token: Token) -> Token | None:
@@ -125,7 +151,9 @@ def _linked(trigger: Token) -> list[Token]:
             if prep.dep_ == "prep" and prep.lower_ in {"with", "between", "by"}:
                 linked += [c for c in prep.children if c.dep_ == "pobj"]
     if trigger.pos_ == "NOUN" and not any(t.dep_ in SUBJECTS or t.dep_ == "poss" for t in linked):
-        linked += [c for c in trigger.children if c.dep_ == "compound" and c.ent_type_]  # "the Trump-Putin summit"
+        linked += [
+            c for c in trigger.children if c.dep_ == "compound" and c.ent_type_
+        ]  # "the Trump-Putin summit"
     return linked
 
 
@@ -133,7 +161,10 @@ def _phrase(token: Token) -> tuple[int, int]:
     """Characters of a noun phrase without its clauses: "French President Emmanuel Macron"."""
     start = token
     for left in token.lefts:
-        if left.dep_ in {"compound", "amod", "poss", "det", "nmod", "case", "punct", "appos"} or left.ent_type_:
+        if (
+            left.dep_ in {"compound", "amod", "poss", "det", "nmod", "case", "punct", "appos"}
+            or left.ent_type_
+        ):
             start = left.left_edge if left.dep_ != "punct" else start
             break
     end = token.idx + len(token)
@@ -175,9 +206,13 @@ def _place(text: str, mentions: list[_Mention], kind: str) -> tuple[str | None, 
 
 def _date(times: list[TimeExpression], sentence: Span, anchor: int) -> TimeExpression | None:
     inside = [
-        t for t in times
-        if sentence.start_char <= t.start and t.end <= sentence.end_char and t.type in {"DATE", "TIME"}
-        and t.value and t.value[:1].isdigit()
+        t
+        for t in times
+        if sentence.start_char <= t.start
+        and t.end <= sentence.end_char
+        and t.type in {"DATE", "TIME"}
+        and t.value
+        and t.value[:1].isdigit()
     ]
     return min(inside, key=lambda t: abs(t.start - anchor)) if inside else None
 
@@ -242,8 +277,10 @@ def _repeats(events: list[Event], new: Event) -> bool:
     """The same event told again (same kind, date and people): keep the first telling."""
     for old in events:
         same_telling = old.evidence == new.evidence and old.type == new.type
-        same_event = old.type == new.type and old.date == new.date and (
-            new.date is not None or (old.place == new.place and new.place is not None)
+        same_event = (
+            old.type == new.type
+            and old.date == new.date
+            and (new.date is not None or (old.place == new.place and new.place is not None))
         )
         if (same_telling or same_event) and set(new.participants) <= set(old.participants):
             return True

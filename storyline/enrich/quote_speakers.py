@@ -186,8 +186,9 @@ class SpeakerResolver:
             return
         low = head.lower_
         if low in PERSON_PRONOUNS:
-            gender: str | None = "m" if low == "he" else "f"
-            self.gender.setdefault(speaker.id or speaker.name, gender)
+            said_by = "m" if low == "he" else "f"
+            self.gender.setdefault(speaker.id or speaker.name, said_by)
+            gender: str | None = said_by
         elif low in ("spokesman",):
             gender = "m"
         elif low in ("spokeswoman",):

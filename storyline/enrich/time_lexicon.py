@@ -31,9 +31,10 @@ PARTS_OF_DAY: dict[str, str] = {
 }  # fmt: skip
 
 # Unit words and their TIMEX3 duration letters; hours and smaller are written after "T".
+# A fortnight counts double in weeks.
 UNITS: dict[str, str] = {
     "second": "S", "minute": "M", "hour": "H", "day": "D", "night": "D", "week": "W",
-    "weekend": "WE", "fortnight": "2W", "month": "M", "quarter": "Q", "year": "Y",
+    "weekend": "WE", "fortnight": "W", "month": "M", "quarter": "Q", "year": "Y",
     "decade": "DE", "century": "CE", "millennium": "ML",
 }  # fmt: skip
 CLOCK_UNITS = frozenset({"second", "minute", "hour"})

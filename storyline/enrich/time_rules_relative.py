@@ -187,7 +187,8 @@ def _offset(m: re.Match[str], ctx: Context) -> Result | None:
         return "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF"
     steps = round(amount) * sign
     if unit in ("second", "minute", "hour"):
-        return "TIME" if ctx.dct is None else "DATE", None if ctx.dct is None else ctx.dct.isoformat()
+        # "two hours ago": at the granularity of a date, the publication day.
+        return "DATE", None if ctx.dct is None else ctx.dct.isoformat()
     if ctx.dct is None:
         return "DATE", None
     anchor = ctx.dct

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from storyline.enrich.time_lexicon import CLOCK_UNITS, UNITS
+
 Direction = int  # -1 past, 0 unknown, +1 future
 
 
@@ -128,13 +130,8 @@ def shift(dct: dt.date, unit: str, amount: int) -> str | None:
 
 def duration(amount: float | None, unit: str) -> str:
     """A TIMEX3 duration: ``P3D``, ``PT2H``, ``P2Y6M``, ``PXW`` for an unknown amount."""
-    letters = {
-        "second": "S", "minute": "M", "hour": "H", "day": "D", "night": "D", "week": "W",
-        "weekend": "WE", "fortnight": "W", "month": "M", "quarter": "Q", "year": "Y",
-        "decade": "DE", "century": "CE", "millennium": "ML",
-    }  # fmt: skip
-    clock = unit in ("second", "minute", "hour")
-    prefix = "PT" if clock else "P"
+    letters = UNITS
+    prefix = "PT" if unit in CLOCK_UNITS else "P"
     if amount is None:
         return f"{prefix}X{letters[unit]}"
     if unit == "fortnight":

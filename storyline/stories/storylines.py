@@ -90,7 +90,7 @@ class StorylineLinker:
         return StorylineAssignment(line.id, created, merged, probability)
 
     def add_forced(
-        self, doc: StoryDoc, story_id: str, storyline_id: str | None, terms: Bags | None = None
+        self, doc: StoryDoc, assignment: Assignment, storyline_id: str | None, terms: Bags | None = None
     ) -> tuple[str, list[tuple[str, list[float]]]]:
         """Teacher forcing for training: score a new story's candidates, then link it to
         ``storyline_id`` (a new storyline when None or unknown).  Articles of known stories
@@ -98,6 +98,8 @@ class StorylineLinker:
         bags = self._bags(doc, terms)
         self.stats.add(bags)
         weighted = weigh(bags, self.stats, doc.published)
+        self._follow_merges(assignment)
+        story_id = assignment.story_id
         seq = self._line_seq(story_id)
         if seq is not None:
             self._update(self.lines[seq], weighted)

@@ -1,11 +1,15 @@
 """The reader in headless Chromium: top stories, a story, following a person, search, hostile text.
 
-Screenshots of each step go to ``docs/screenshots/``.
+Screenshots of each step go to ``$STORYLINE_SCREENSHOTS`` (default: a folder in the system's
+temporary directory).  ``STORYLINE_SCREENSHOTS=docs/screenshots ./scripts/test tests/e2e``
+refreshes the ones the README shows.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,15 +18,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from e2e.conftest import LiveServer  # noqa: E402
-from test_web_corpus import Corpus, corpus  # noqa: E402
+from e2e.conftest import LiveServer
+from test_web_corpus import Corpus, corpus
 
-from storyline.store import Store  # noqa: E402
-from storyline.web import create_app  # noqa: E402
-from storyline.web.sample import build_sample  # noqa: E402
+from storyline.store import Store
+from storyline.web import create_app
+from storyline.web.sample import build_sample
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("STORYLINE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "storyline-screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +62,7 @@ def _no_injection(page: Any) -> None:
 
 
 def test_top_stories_then_a_story_then_its_evidence(server: tuple[Corpus, LiveServer], page: Any) -> None:
-    data, live = server
+    _data, live = server
     page.goto(live.url + "/")
     cards = page.locator("article.card h2 a")
     assert cards.count() >= 10
