@@ -16,7 +16,7 @@ from storyline.stories.features import (
 )
 
 
-def test_story_doc_from_article_prefers_canonical_ids_and_drops_non_story_types() -> None:
+def test_story_doc_from_article_uses_names_and_drops_non_story_types() -> None:
     article = Article(
         id="a1",
         source="test",
@@ -24,16 +24,20 @@ def test_story_doc_from_article_prefers_canonical_ids_and_drops_non_story_types(
         body="Ana Costa met Pierre Laval in Lisbon on Friday.",
         published="2024-05-03T10:00:00+00:00",
         entities=[
-            Entity(id="e1", name="Ana Costa", type="PERSON", canonical_id="person:ana-costa"),
+            Entity(id="e1", name="Ana Costa", type="PERSON", canonical_id="c5"),
             Entity(id="e2", name="Lisbon", type="GPE"),
             Entity(id="e3", name="Friday", type="DATE"),
         ],
     )
     doc = story_doc_from_article(article)
     assert doc.published == date(2024, 5, 3)
-    assert doc.entities == [("person:ana-costa", "PERSON"), ("Lisbon", "GPE")]
+    assert doc.entities == [("Ana Costa", "PERSON"), ("Lisbon", "GPE")]
     assert doc.lemmas is None
     assert doc.title == "Ministers meet in Lisbon"
+    # store ids carry no words: the names are what the entity sub-vectors match on
+    bags = doc_terms(doc)
+    assert {"ana costa", "per:costa", "lisbon"} <= set(bags["entities"])
+    assert "lisbon" in bags["head_entities"]
 
 
 def test_story_doc_from_spacy_has_entities_and_lemmas() -> None:

@@ -1,7 +1,7 @@
 """What story clustering reads from an article: :class:`StoryDoc` and its term bags.
 
 A :class:`StoryDoc` is plain data: id, title, body, publication date, entities as
-``(canonical name or id, type)`` pairs and, when a tagger ran, content lemmas.
+``(name, type)`` pairs and, when a tagger ran, content lemmas.
 :func:`story_doc_from_article` builds one from an enriched :class:`Article`,
 :func:`story_doc_from_spacy` from a spaCy ``Doc``; benchmarks and the pipeline use
 the same two builders.
@@ -69,11 +69,12 @@ def parse_date(value: str | None) -> date | None:
 def story_doc_from_article(article: Article) -> StoryDoc:
     """A StoryDoc from an article after enrichment.
 
-    Entities use ``canonical_id`` when the store has set one, else the name; lemmas
-    are not part of an Article, so the clusterer falls back to body tokens.
+    Entities are given by their names, as the model was trained (store ids such as
+    "c5" carry no words to match); lemmas are not part of an Article, so the clusterer
+    falls back to body tokens unless the caller adds the stored lemmas.
     """
     entities = [
-        (entity.canonical_id or entity.name, entity.type)
+        (entity.name, entity.type)
         for entity in article.entities
         if entity.type in ENTITY_TYPES
     ]
