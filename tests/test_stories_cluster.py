@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from storyline.stories.cluster import STORY_FEATURES, StoryClusterer, story_id_for
-from storyline.stories.features import StoryDoc
+from storyline.stories.cluster import STORY_FEATURES, StoryClusterer, query_keys, story_id_for
+from storyline.stories.features import StoryDoc, doc_terms
+from storyline.stories.index import weigh
 from storyline.stories.model import Decision, StoryParams
 
 DAY = date(2024, 3, 4)
@@ -159,3 +160,34 @@ def test_state_round_trip_resumes_exactly() -> None:
         (a.story_id, a.created, a.probability) for a in expected
     ]
     assert resumed.to_state() == straight.to_state()
+
+
+def test_an_undated_article_is_placed_at_the_day_it_was_first_seen() -> None:
+    clusterer = StoryClusterer()
+    for i in range(3):
+        clusterer.add(quake(i))
+    late = quake(3)
+    # the same words, but no date and first seen a year after the story went quiet: the
+    # story is no longer open to it
+    undated = StoryDoc(late.id, late.title, late.body, None, late.entities, seen=DAY + timedelta(days=365))
+    assert clusterer.add(undated).created
+    # seen while the story was still developing, it joins
+    fresh = StoryClusterer()
+    first = fresh.add(quake(0)).story_id
+    recent = StoryDoc("quake-x", late.title, late.body, None, late.entities, seen=DAY + timedelta(days=2))
+    assert fresh.add(recent).story_id == first
+
+
+def test_while_stories_are_few_every_story_naming_the_same_entities_is_a_candidate() -> None:
+    places = ["Xylo", "Yarrow", "Zinnia", "Wexford", "Vantor", "Ulmen", "Tarsk", "Sorrel", "Quorra", "Abbot Bay"]
+    tour = StoryDoc("tour", "Grand tour of the islands", "The tour visits ten harbours.", DAY,
+                    [(place, "GPE") for place in places])
+    clusterer = StoryClusterer()
+    clusterer.add(tour)
+    clusterer.add(strike(0))
+    # names one of the tour's places, but none of the story's strongest (indexed) terms
+    aid = StoryDoc("aid", "Relief appeal", "Donors pledged money for families.", DAY, [("Abbot Bay", "GPE")])
+    weighted = weigh(doc_terms(aid), clusterer.stats, aid.published)
+    assert not clusterer.index.query(query_keys(weighted))
+    scored = clusterer.score(weighted)
+    assert [story.id for story, _ in scored] == [story_id_for("tour")]

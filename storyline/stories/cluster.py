@@ -5,7 +5,8 @@ is five TF-IDF sub-vectors (head and body tokens, lemmas, entities, head entitie
 weighted with IDF statistics updated online.  Candidate stories come from an
 inverted index over each story's strongest entities, lemmas and head terms (at most
 ``candidates`` are scored, whatever the number of stories), and stories whose newest
-article is more than ``window_days`` older than the article are not eligible.  The
+article is more than ``window_days`` older than the article are not eligible (an undated
+article is placed at the day it was first seen, see :func:`stream_date`).  The
 cosine to each candidate's centroid per sub-vector, with the story's size, feeds a
 logistic regression; the article joins the most probable story when that
 probability passes the learned threshold, else it starts a story.
@@ -70,6 +71,11 @@ def query_keys(doc: WeightedDoc, sizes: dict[str, int] | None = None) -> dict[st
     return keys
 
 
+def stream_date(doc: StoryDoc) -> date | None:
+    """The date that places an article in the stream: published, else first seen."""
+    return doc.published or doc.seen
+
+
 def in_window(published: date | None, centroid: Centroid, days: int) -> bool:
     if published is None or centroid.last is None or centroid.first is None:
         return True
@@ -96,7 +102,7 @@ class StoryClusterer:
         """
         bags = terms if terms is not None else doc_terms(doc)
         self.stats.add(bags)
-        weighted = weigh(bags, self.stats, doc.published)
+        weighted = weigh(bags, self.stats, stream_date(doc))
         scored = self.score(weighted)
         join = self.params.join
         if not scored or scored[0][1] < join.threshold:
@@ -130,7 +136,7 @@ class StoryClusterer:
         """
         bags = terms if terms is not None else doc_terms(doc)
         self.stats.add(bags)
-        weighted = weigh(bags, self.stats, doc.published)
+        weighted = weigh(bags, self.stats, stream_date(doc))
         seen = [(story.id, self.features(weighted, story)) for story in self.candidates(weighted)]
         seq = self.ids.get(story_id) if story_id is not None else None
         story = self.stories[seq] if seq is not None and seq in self.stories else self._create(doc.id)
@@ -140,8 +146,18 @@ class StoryClusterer:
     # -- scoring ------------------------------------------------------------------
 
     def candidates(self, doc: WeightedDoc) -> list[Centroid]:
-        """At most ``params.candidates`` stories sharing strong terms with the article."""
+        """At most ``params.candidates`` stories sharing strong terms with the article.
+
+        While there are no more stories than that, every story that names one of the
+        article's entities is a candidate too: the index only bounds the cost, and on a
+        small corpus a story's strongest terms are its rarest, which a related article
+        need not share.
+        """
         scores = self.index.query(query_keys(doc))
+        if len(self.stories) <= self.params.candidates:
+            for seq, story in self.stories.items():
+                if seq not in scores and story.similarity(doc, "entities") > 0:
+                    scores[seq] = 0.0
         eligible = [
             (score, seq)
             for seq, score in scores.items()

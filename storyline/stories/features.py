@@ -54,6 +54,10 @@ class StoryDoc:
     published: date | None = None
     entities: list[tuple[str, str]] = field(default_factory=list)
     lemmas: list[str] | None = None
+    # The day the article was first stored.  For an undated article it stands in for the
+    # publication date when the clusterer decides which stories are still open to it; it is
+    # never shown or used as the article's date.
+    seen: date | None = None
 
 
 def parse_date(value: str | None) -> date | None:
@@ -66,7 +70,7 @@ def parse_date(value: str | None) -> date | None:
         return None
 
 
-def story_doc_from_article(article: Article) -> StoryDoc:
+def story_doc_from_article(article: Article, seen: str | None = None) -> StoryDoc:
     """A StoryDoc from an article after enrichment.
 
     Entities are given by their names, as the model was trained (store ids such as
@@ -85,6 +89,7 @@ def story_doc_from_article(article: Article) -> StoryDoc:
         published=parse_date(article.published),
         entities=entities,
         lemmas=None,
+        seen=parse_date(seen),
     )
 
 

@@ -56,14 +56,17 @@ def update_stories(store: Store, *, rebuild: bool = False) -> StoryUpdate:
     for start in range(0, len(pending), BATCH):
         assignments: list[tuple[str, str]] = []
         merges: dict[str, str] = {}
-        for article_id in pending[start : start + BATCH]:
+        batch = pending[start : start + BATCH]
+        with store.transaction("read when articles were first stored") as conn:
+            seen = store.ingest_dates(conn, batch)
+        for article_id in batch:
             article = store.get_article(article_id)
             if article is None:
                 continue
             if article.duplicate_of:
                 deferred.append(article)
                 continue
-            doc = replace(story_doc_from_article(article), lemmas=article.lemmas)
+            doc = replace(story_doc_from_article(article, seen.get(article_id)), lemmas=article.lemmas)
             assignment = clusterer.add(doc)
             linker.add(doc, assignment)
             assignments.append((article.id, assignment.story_id))
