@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from storyline.ingest import IngestOptions
 from storyline.ingest.options import parse_allow_list
 from storyline.pipeline import Enricher, Outcome, Pipeline, Summary
 from storyline.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from storyline.poller import RefreshConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 feeds_app = typer.Typer(no_args_is_help=True, help="Subscribed feeds: add, list, remove, OPML import/export.")
@@ -328,18 +331,36 @@ def feeds_remove(url: str, db: DbOption = None) -> None:
 
 @feeds_app.command("list")
 def feeds_list(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """List subscribed feeds with their health."""
+    """List subscribed feeds with their health and schedule.
+
+    "errors" counts consecutive errors; a stopped feed is not polled until it is resumed.
+    """
+    from storyline.refresh import feed_health
+    from storyline.scheduler import describe_interval
+
     store = open_store(db)
-    feeds = store.list_feeds()
+    feeds = [feed_health(feed) for feed in store.list_feeds()]
     if as_json:
         print_json(feeds)
         return
-    table = Table("url", "title", "last fetched", "status", "errors", "articles")
+    table = Table("url", "title", "last fetched", "next due", "interval", "status", "errors", "articles")
     for feed in feeds:
-        table.add_row(feed["url"], feed["title"] or "", feed["last_fetched"] or "never",
-                      feed["last_error"] or feed["last_status"] or "", str(feed["error_count"]),
+        due = f"stopped {feed['stopped_at']}" if feed["stopped"] else feed["next_due"] or "now"
+        table.add_row(escape(feed["url"]), escape(feed["title"] or ""), feed["last_fetched"] or "never", due,
+                      describe_interval(feed["interval_seconds"]),
+                      escape(feed["last_error"] or feed["last_status"] or ""), str(feed["error_count"]),
                       str(feed["article_count"]))
     out.print(table)
+
+
+@feeds_app.command("resume")
+def feeds_resume(url: str, db: DbOption = None) -> None:
+    """Poll a stopped feed again (at once, with its error count reset)."""
+    store = open_store(db)
+    if not store.resume_feed(url):
+        console.print(f"[red]error:[/red] not subscribed: {escape(url)}")
+        raise typer.Exit(1)
+    console.print(f"resumed {escape(url)}")
 
 
 @feeds_app.command("import")
@@ -368,13 +389,33 @@ def feeds_export(db: DbOption = None) -> None:
 
 
 @app.command()
-def refresh(db: DbOption = None, as_json: JsonOption = False, allow_private: AllowOption = None) -> None:
-    """Poll every subscribed feed once (conditional GET) and ingest new entries."""
+def refresh(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    allow_private: AllowOption = None,
+    due: Annotated[bool, typer.Option("--due", help="Only feeds whose next poll is due (to run from cron).")] = False,
+    enrich: Annotated[bool, typer.Option(help="Find entities, quotes, time expressions and events.")] = True,
+    stories: Annotated[bool, typer.Option(help="Group new articles into stories and storylines.")] = True,
+) -> None:
+    """Poll every subscribed feed once (conditional GET) and ingest new entries.
+
+    Feeds and their entry pages are fetched as the background refresh of
+    `storyline serve` fetches them: robots.txt respected, one request per host
+    at a time.  Stopped feeds are left alone (`storyline feeds resume URL`).
+    Exits with status 1 when anything was skipped.
+    """
     from storyline.refresh import refresh_feeds
 
     store = open_store(db)
     options = ingest_options(allow_private)
-    summary = run_with_progress(refresh_feeds(store, options), "refreshing feeds", as_json)
+    pipeline = Pipeline(store, options, enricher=make_enricher(store) if enrich else None)
+    summary = run_with_progress(refresh_feeds(store, options, pipeline=pipeline, due_only=due),
+                                "refreshing feeds", as_json)
+    if stories and enrich:
+        cluster_stories(store, quiet=as_json)
+    stopped = [feed["url"] for feed in store.list_feeds() if feed["stopped_at"]]
+    if stopped and not as_json:
+        console.print(f"{len(stopped)} stopped feeds not polled (storyline feeds list; storyline feeds resume URL)")
     report(summary, as_json)
 
 
@@ -417,20 +458,41 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     multi_user: Annotated[bool, typer.Option(help="Accounts, sign-in and API tokens instead of local mode.")] = False,
+    background: Annotated[bool, typer.Option(
+        "--refresh/--no-refresh",
+        help="Poll subscribed feeds in the background (limits: the STORYLINE_REFRESH_* settings).")] = True,
+    allow_private: AllowOption = None,
 ) -> None:
-    """Start the web reader, REST API and feeds."""
+    """Start the web reader, REST API and feeds, and poll subscribed feeds in the background.
+
+    Each feed is polled on its own schedule (adaptive interval, backoff after
+    errors, stopped after repeated errors); see the Sources page.
+    """
+    from storyline.poller import RefreshConfig
+
     store = open_store(db)
-    start_server(store.location, host, port, multi_user=multi_user)
+    refresh_config = None
+    if background:
+        try:
+            refresh_config = RefreshConfig.from_settings(ingest_options(allow_private))
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    start_server(store.location, host, port, multi_user=multi_user, refresh=refresh_config)
 
 
-def start_server(location: str, host: str, port: int, *, multi_user: bool = False) -> None:
+def start_server(location: str, host: str, port: int, *, multi_user: bool = False,
+                 refresh: RefreshConfig | None = None) -> None:
     try:
         from storyline.web.app import serve as run_server
     except ImportError as exc:
         console.print(f"[yellow]the web reader needs the web extra:[/yellow] pip install 'storyline[web]' ({exc})")
         raise typer.Exit(1) from exc
     console.print(f"reader: http://{host}:{port}/  (Ctrl-C to stop)")
-    run_server(location, host=host, port=port, multi_user=multi_user)
+    if refresh is not None:
+        console.print(f"refreshing feeds in the background: {refresh.workers} at a time,"
+                      f" at most {refresh.per_host} requests per host (--no-refresh to turn off)")
+    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh)
 
 
 def main() -> None:  # pragma: no cover - console entry point

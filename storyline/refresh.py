@@ -1,44 +1,154 @@
-"""Polling subscribed feeds: conditional GET, new entries through the pipeline."""
+"""Polling subscribed feeds: conditional GET, new entries through the pipeline, the next poll.
+
+Polling is automated, so it minds its manners: the fetcher passes every request
+through :class:`~storyline.ingest.robots.Politeness` (robots.txt, one request
+per host at a time, crawl delay), for the feed and for every full article page
+fetched for its entries.  A URL that robots.txt disallows is an error of that
+feed or that entry, recorded and shown like any other.
+
+``storyline refresh`` runs :func:`refresh_feeds`; ``storyline serve`` polls in the
+background with :class:`storyline.poller.Poller`, which calls the same
+:func:`poll` and :func:`ingest_poll` on worker threads.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from storyline.ingest import IngestOptions
-from storyline.ingest.feeds import poll_feed
+from storyline.ingest import Fetcher, IngestOptions
+from storyline.ingest.feeds import FeedPoll, poll_feed
+from storyline.ingest.robots import Politeness
 from storyline.pipeline import Outcome, Pipeline
+from storyline.scheduler import Clock, PollOutcome, SchedulePolicy, iso, next_poll, server_hint, utcnow
 from storyline.store import Store
+from storyline.store.feeds import FeedSchedule
 
 STORED = frozenset({"new", "updated", "duplicate"})
 
 
-def refresh_feed(store: Store, pipeline: Pipeline, feed: dict[str, Any]) -> Iterator[Outcome]:
-    """Poll one feed, ingest what is new and record how the poll went.
+def feed_health(feed: dict[str, Any], policy: SchedulePolicy | None = None) -> dict[str, Any]:
+    """A feed row as the Sources page and ``storyline feeds list`` show it: the row, with
+    ``interval_seconds`` filled in for a feed not polled yet, ``stopped`` and ``healthy``."""
+    policy = policy or SchedulePolicy.from_settings()
+    row = dict(feed)
+    row["interval_seconds"] = row.get("interval_seconds") or policy.clamp(policy.first_interval)
+    row["stopped"] = bool(row.get("stopped_at"))
+    row["healthy"] = not row.get("last_error")
+    return row
+
+
+def polite_fetcher(options: IngestOptions, politeness: Politeness | None = None) -> Fetcher:
+    """A fetcher that minds robots.txt and the per-host limit (close the politeness too)."""
+    return Fetcher(options, gate=politeness or Politeness(options))
+
+
+def poll(feed: dict[str, Any], options: IngestOptions, fetcher: Fetcher | None = None) -> FeedPoll:
+    """Fetch one feed (conditionally, with the validators stored from its last poll).
+
+    ``fetcher`` should be a polite one (:func:`polite_fetcher`); without it, one is made for this poll.
+    """
+    url, etag, modified = str(feed["url"]), feed.get("etag"), feed.get("last_modified")
+    if fetcher is not None:
+        return poll_feed(url, options, etag=etag, last_modified=modified, fetcher=fetcher)
+    politeness = Politeness(options)
+    try:
+        with polite_fetcher(options, politeness) as own:
+            return poll_feed(url, options, etag=etag, last_modified=modified, fetcher=own)
+    finally:
+        politeness.close()
+
+
+def feed_error(url: str, result: FeedPoll) -> str | None:
+    """Why the feed as a whole failed, or None when it was read (entries may still have failed)."""
+    failed = result.status == 0 or result.status >= 400 or (
+        not result.documents and result.status != 304 and any(f.source == url for f in result.failures))
+    if not failed:
+        return None
+    return "; ".join(f.reason for f in result.failures) or (f"HTTP {result.status}" if result.status else "no response")
+
+
+def ingest_poll(
+    store: Store,
+    pipeline: Pipeline,
+    feed: dict[str, Any],
+    result: FeedPoll,
+    *,
+    policy: SchedulePolicy | None = None,
+    clock: Clock = utcnow,
+) -> Iterator[Outcome]:
+    """Run a poll's entries through the pipeline, then record how it went and when to poll next.
 
     A feed that could not be fetched or parsed is recorded with its error (shown
     on the Sources page and by ``storyline feeds list``); its entries that did
     parse still go through the pipeline.
     """
-    url = str(feed["url"])
-    poll = poll_feed(url, pipeline.options, etag=feed.get("etag"), last_modified=feed.get("last_modified"))
-    feed_failed = poll.status == 0 or poll.status >= 400 or (not poll.documents and poll.status != 304
-                                                             and any(f.source == url for f in poll.failures))
     stored = 0
-    for outcome in pipeline.process([*poll.documents, *poll.failures]):
+    for outcome in pipeline.process([*result.documents, *result.failures]):
         stored += outcome.status in STORED
         yield outcome
-    error = "; ".join(f.reason for f in poll.failures) if feed_failed else None
-    if feed_failed and not error:
-        error = f"HTTP {poll.status}" if poll.status else "no response"
+    record_poll(store, feed, result, feed_error(str(feed["url"]), result), stored, policy=policy, clock=clock)
+
+
+def record_poll(
+    store: Store,
+    feed: dict[str, Any],
+    result: FeedPoll,
+    error: str | None,
+    stored: int,
+    *,
+    policy: SchedulePolicy | None = None,
+    clock: Clock = utcnow,
+) -> None:
+    """Record a poll's outcome (``error`` None: the feed was read) and schedule the next one."""
+    moment = clock()
+    decision = next_poll(
+        policy or SchedulePolicy.from_settings(), feed.get("interval_seconds"), int(feed.get("error_count") or 0),
+        PollOutcome(new_entries=stored, error=error, status=result.status,
+                    hint=server_hint(result.headers, result.ttl, moment), first=not feed.get("last_fetched")),
+        moment,
+    )
     store.record_feed_fetch(
-        url, status="not modified" if poll.status == 304 else str(poll.status), error=error,
-        etag=poll.etag, last_modified=poll.last_modified, title=poll.title, new_articles=stored,
+        str(feed["url"]), status="not modified" if result.status == 304 else str(result.status), error=error,
+        etag=result.etag, last_modified=result.last_modified, title=result.title, new_articles=stored,
+        fetched_at=iso(moment),
+        schedule=FeedSchedule(
+            next_due=iso(decision.next_due) if decision.next_due else None, interval_seconds=decision.interval,
+            stopped_at=iso(moment) if decision.stopped else None,
+        ),
     )
 
 
-def refresh_feeds(store: Store, options: IngestOptions) -> Iterator[Outcome]:
-    """Poll every subscribed feed once."""
-    pipeline = Pipeline(store, options)
-    for feed in store.list_feeds():
-        yield from refresh_feed(store, pipeline, feed)
+def refresh_feed(
+    store: Store,
+    pipeline: Pipeline,
+    feed: dict[str, Any],
+    *,
+    fetcher: Fetcher | None = None,
+    policy: SchedulePolicy | None = None,
+    clock: Clock = utcnow,
+) -> Iterator[Outcome]:
+    """Poll one feed, ingest what is new and record how the poll went (see :func:`poll`)."""
+    result = poll(feed, pipeline.options, fetcher)
+    yield from ingest_poll(store, pipeline, feed, result, policy=policy, clock=clock)
+
+
+def refresh_feeds(
+    store: Store,
+    options: IngestOptions,
+    *,
+    pipeline: Pipeline | None = None,
+    due_only: bool = False,
+    clock: Clock = utcnow,
+) -> Iterator[Outcome]:
+    """Poll every feed that is not stopped (with ``due_only``, those whose next poll is due), one by one."""
+    pipeline = pipeline or Pipeline(store, options)
+    policy = SchedulePolicy.from_settings()
+    feeds = store.due_feeds(iso(clock())) if due_only else [f for f in store.list_feeds() if not f["stopped_at"]]
+    politeness = Politeness(options)
+    try:
+        with polite_fetcher(options, politeness) as fetcher:
+            for feed in feeds:
+                yield from refresh_feed(store, pipeline, feed, fetcher=fetcher, policy=policy, clock=clock)
+    finally:
+        politeness.close()

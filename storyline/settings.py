@@ -35,6 +35,18 @@ SETTINGS: tuple[Setting, ...] = (
             "although they are private or loopback addresses."),
     Setting("STORYLINE_USER_AGENT", "storyline/0.1 (+https://github.com/storyline-news/storyline)",
             "User-Agent sent with every request."),
+    Setting("STORYLINE_REFRESH_WORKERS", "4",
+            "Feeds that `storyline serve` polls at the same time."),
+    Setting("STORYLINE_REFRESH_PER_HOST", "1",
+            "Requests to one host at the same time while polling feeds, robots.txt included."),
+    Setting("STORYLINE_REFRESH_INTERVAL", "3600",
+            "Seconds between polls of a new feed, before its interval adapts."),
+    Setting("STORYLINE_REFRESH_MIN_INTERVAL", "300",
+            "Shortest interval between polls of a feed, in seconds; also the first retry after an error."),
+    Setting("STORYLINE_REFRESH_MAX_INTERVAL", "86400",
+            "Longest interval between polls of a feed, in seconds; also the longest wait after errors."),
+    Setting("STORYLINE_REFRESH_MAX_ERRORS", "10",
+            "Consecutive errors after which a feed is stopped until it is resumed."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -55,6 +55,7 @@ class FeedData:
     title: str | None
     site_url: str | None
     entries: list[FeedEntry] = field(default_factory=list)
+    ttl: int | None = None  # RSS <ttl>: minutes the feed may be cached
 
 
 def _media(content_type: str | None) -> str:
@@ -194,8 +195,10 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS, Atom or RDF content"
         raise FeedError(f"not a valid feed: {reason}")
+    ttl = str(parsed.feed.get("ttl") or "").strip()
     return FeedData(
         title=_text(parsed.feed.get("title")),
         site_url=_text(parsed.feed.get("link")),
         entries=[_feedparser_entry(entry) for entry in parsed.entries],
+        ttl=int(ttl) if ttl.isdigit() else None,
     )

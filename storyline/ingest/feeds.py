@@ -42,6 +42,8 @@ class FeedPoll:
     last_modified: str | None = None
     documents: list[RawDocument] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # of the feed's response, lower-case names
+    ttl: int | None = None  # RSS <ttl>, minutes
 
 
 def plain_text(fragment: str) -> str:
@@ -133,7 +135,7 @@ def feed_documents(
     except FeedError as exc:
         poll.failures.append(Failure(feed_url, str(exc)))
         return poll
-    poll.title, poll.site_url = feed.title, feed.site_url
+    poll.title, poll.site_url, poll.ttl = feed.title, feed.site_url, feed.ttl
     for index, entry in enumerate(feed.entries):
         item = entry_document(entry, feed, feed_url, index, fetcher)
         if isinstance(item, Failure):
@@ -156,6 +158,7 @@ def feed_from_result(result: FetchResult, fetcher: Fetcher) -> FeedPoll:
             result.content, result.url, fetcher, result.content_type, result.status, result.final_url
         )
     poll.final_url = result.final_url
+    poll.headers = result.headers
     poll.etag = result.headers.get("etag")
     poll.last_modified = result.headers.get("last-modified")
     return poll
@@ -179,7 +182,7 @@ def poll_feed(
             result = client.fetch(url, etag, last_modified)
         except FetchError as exc:
             return FeedPoll(status=exc.status or 0, etag=etag, last_modified=last_modified,
-                            failures=[Failure(url, exc.reason)])
+                            failures=[Failure(url, exc.reason)], headers=exc.headers)
         poll = feed_from_result(result, client)
         if result.not_modified:
             poll.etag = poll.etag or etag

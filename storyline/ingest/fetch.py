@@ -5,7 +5,8 @@ resolved once, each address is checked, and the socket is opened to that very
 address (TLS still verifies the certificate against the host name).  A DNS answer
 that changes between a check and a connect therefore cannot reach a private
 address.  Redirects are followed here, one hop at a time, so every hop gets the
-same checks.
+same checks, and every hop passes the fetcher's :class:`Gate` when it has one
+(robots.txt, per-host limits: see :mod:`storyline.ingest.robots`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Protocol
 
 import httpcore
 import httpx
@@ -38,10 +41,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 class FetchError(Exception):
     """A fetch that did not give content; ``reason`` is what a user reads."""
 
-    def __init__(self, reason: str, status: int | None = None) -> None:
+    def __init__(self, reason: str, status: int | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.headers = headers or {}  # of the response that failed, lower-case names
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,11 +218,22 @@ def _check_url(url: str) -> httpx.URL:
     return parsed
 
 
-class Fetcher:
-    """A reusable client; use as a context manager or call :meth:`close`."""
+class Gate(Protocol):
+    """Lets a request go out, or raises :class:`FetchError` with the reason it may not."""
 
-    def __init__(self, options: IngestOptions) -> None:
+    def request(self, url: str) -> AbstractContextManager[None]: ...
+
+
+class Fetcher:
+    """A reusable client; use as a context manager or call :meth:`close`.
+
+    With a ``gate``, every request (each redirect hop) is made inside
+    ``gate.request(url)``.  A fetcher may be shared between threads.
+    """
+
+    def __init__(self, options: IngestOptions, gate: Gate | None = None) -> None:
         self.options = options
+        self.gate = gate
         self._client = httpx.Client(
             transport=_GuardedTransport(AddressGuard(options.allow_private)),
             timeout=httpx.Timeout(options.timeout),
@@ -251,27 +266,28 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             if time.monotonic() > deadline:
                 raise FetchError(f"timed out after {timeout:g} s")
-            try:
-                with self._client.stream("GET", current, headers=headers) as response:
-                    status = response.status_code
-                    location = response.headers.get("location")
-                    if status in _REDIRECTS and location:
-                        current = _check_url(str(response.url.join(location)))
-                        continue
-                    result_headers = {k.lower(): v for k, v in response.headers.items()}
-                    if status == 304:
-                        return FetchResult(url, str(response.url), status, result_headers, b"", True)
-                    if status >= 400:
-                        phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
-                        raise FetchError(f"HTTP {status}{phrase}", status)
-                    content = self._read(response, deadline)
-                    return FetchResult(url, str(response.url), status, result_headers, content, False)
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"timed out after {timeout:g} s") from exc
-            except httpx.ConnectError as exc:
-                raise FetchError(f"unreachable: {exc}") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(f"network error: {exc}") from exc
+            with self.gate.request(str(current)) if self.gate is not None else nullcontext():
+                try:
+                    with self._client.stream("GET", current, headers=headers) as response:
+                        status = response.status_code
+                        location = response.headers.get("location")
+                        if status in _REDIRECTS and location:
+                            current = _check_url(str(response.url.join(location)))
+                            continue
+                        result_headers = {k.lower(): v for k, v in response.headers.items()}
+                        if status == 304:
+                            return FetchResult(url, str(response.url), status, result_headers, b"", True)
+                        if status >= 400:
+                            phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
+                            raise FetchError(f"HTTP {status}{phrase}", status, result_headers)
+                        content = self._read(response, deadline)
+                        return FetchResult(url, str(response.url), status, result_headers, content, False)
+                except httpx.TimeoutException as exc:
+                    raise FetchError(f"timed out after {timeout:g} s") from exc
+                except httpx.ConnectError as exc:
+                    raise FetchError(f"unreachable: {exc}") from exc
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"network error: {exc}") from exc
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
 
     def _read(self, response: httpx.Response, deadline: float) -> bytes:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storyline.article import Article
 from storyline.store.base import StoreError, now
 from storyline.store.enrichment import EnrichmentQueries
+from storyline.store.feeds import FeedQueries
 from storyline.store.migrations import MIGRATIONS
 from storyline.store.stories import StoryQueries
 from storyline.store.web import WebQueries
@@ -65,7 +66,7 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(EnrichmentQueries, StoryQueries, WebQueries):
+class Store(EnrichmentQueries, FeedQueries, StoryQueries, WebQueries):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:
@@ -248,52 +249,3 @@ class Store(EnrichmentQueries, StoryQueries, WebQueries):
                  " ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
             {"n": name, "v": json.dumps(value, ensure_ascii=False)},
         )
-
-    # -- feeds ------------------------------------------------------------
-
-    def add_feed(self, url: str, title: str | None = None, site_url: str | None = None) -> bool:
-        """Subscribe to a feed; False if it was already there."""
-        with self.transaction(f"add feed {url}") as conn:
-            exists = conn.execute(text("SELECT 1 FROM feeds WHERE url = :u"), {"u": url}).first()
-            if exists:
-                return False
-            conn.execute(
-                text("INSERT INTO feeds (url, title, site_url, added_at) VALUES (:u, :t, :s, :a)"),
-                {"u": url, "t": title, "s": site_url, "a": now()},
-            )
-        return True
-
-    def remove_feed(self, url: str) -> bool:
-        with self.transaction(f"remove feed {url}") as conn:
-            result = conn.execute(text("DELETE FROM feeds WHERE url = :u"), {"u": url})
-        return bool(result.rowcount)
-
-    def list_feeds(self) -> list[dict[str, Any]]:
-        with self.transaction("list feeds") as conn:
-            rows = conn.execute(text("SELECT * FROM feeds ORDER BY added_at, url")).fetchall()
-        return [dict(row._mapping) for row in rows]
-
-    def record_feed_fetch(
-        self,
-        url: str,
-        *,
-        status: str,
-        error: str | None = None,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        title: str | None = None,
-        new_articles: int = 0,
-    ) -> None:
-        """Remember the outcome of polling a feed (validators, errors, counts)."""
-        with self.transaction(f"record fetch of feed {url}") as conn:
-            conn.execute(
-                text(
-                    "UPDATE feeds SET last_fetched = :t, last_status = :s, last_error = :e,"
-                    " error_count = CASE WHEN :e IS NULL THEN 0 ELSE error_count + 1 END,"
-                    " etag = COALESCE(:etag, etag), last_modified = COALESCE(:lm, last_modified),"
-                    " title = COALESCE(title, :title), article_count = article_count + :n"
-                    " WHERE url = :u"
-                ),
-                {"t": now(), "s": status, "e": error, "etag": etag, "lm": last_modified,
-                 "title": title, "n": new_articles, "u": url},
-            )

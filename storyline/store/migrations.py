@@ -308,6 +308,25 @@ def m008_entity_registry(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE entities ADD COLUMN data TEXT NOT NULL DEFAULT '{}'")
 
 
+def m009_feed_schedule(conn: Connection, dialect: str) -> None:
+    """When each feed is next polled, at what interval, and whether it was stopped.
+
+    ``error_count`` (migration 2) already counts consecutive errors: a good poll
+    resets it.  ``next_due`` NULL means due now; ``interval_seconds`` NULL means
+    the configured first interval; ``stopped_at`` is set when repeated errors
+    stopped the feed and cleared when it is resumed.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE feeds ADD COLUMN next_due TEXT;
+        ALTER TABLE feeds ADD COLUMN interval_seconds INTEGER;
+        ALTER TABLE feeds ADD COLUMN stopped_at TEXT;
+        CREATE INDEX feeds_next_due ON feeds (next_due)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -317,4 +336,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "search", m006_search),
     (7, "article features", m007_article_features),
     (8, "entity registry", m008_entity_registry),
+    (9, "feed schedule", m009_feed_schedule),
 ]

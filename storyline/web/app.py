@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline.pipeline import Pipeline
+from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
 from storyline.web.auth import Auth
 from storyline.web.routes_api import api_routes
@@ -81,6 +84,7 @@ def create_app(
     allowed_hosts: Iterable[str] | None = None,
     pipeline_factory: Callable[[Store], Pipeline] | None = None,
     site_title: str = "storyline",
+    refresh: RefreshConfig | None = None,
 ) -> FastAPI:
     """The storyline web reader, REST API and feeds over the store at ``store_location``.
 
@@ -89,13 +93,30 @@ def create_app(
     ``allowed_hosts`` to serve other names.  ``multi_user`` turns on accounts;
     the first account to sign up becomes the administrator, and later sign-ups
     need ``allow_signup``.  ``pipeline_factory`` builds the pipeline that
-    ``POST /api/ingest`` runs (default: ``Pipeline(store)``).
+    ``POST /api/ingest`` runs (default: ``Pipeline(store)``).  With ``refresh``,
+    subscribed feeds are polled in the background while the app runs (a
+    :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
     """
     store = Store(store_location)
     auth = Auth(store, multi_user=multi_user, allow_signup=allow_signup)
     site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if refresh is None:
+            yield
+            return
+        poller = Poller(store, refresh)
+        site.poller = poller
+        poller.start()
+        try:
+            yield
+        finally:
+            site.poller = None
+            await run_in_threadpool(poller.stop)
+
     app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.site = site
     hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))
     if hosts:
@@ -148,11 +169,13 @@ def serve(
     allow_signup: bool = False,
     allowed_hosts: Iterable[str] | None = None,
     log_level: str = "info",
+    refresh: RefreshConfig | None = None,
 ) -> None:
-    """Run the web reader with uvicorn until interrupted."""
+    """Run the web reader with uvicorn until interrupted; with ``refresh``, poll feeds in the background."""
     import uvicorn
 
     if not multi_user and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("local mode on %s: only loopback browsers can write; use --multi-user to serve others", host)
-    app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, allowed_hosts=allowed_hosts)
+    app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, allowed_hosts=allowed_hosts,
+                     refresh=refresh)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -151,6 +151,18 @@ def form_routes(site: Site) -> APIRouter:
         if not url.startswith(("http://", "https://")) or len(url) > 2000:
             raise HTTPException(400, "a feed address starts with http:// or https://")
         store.add_feed(url, _field(form, "title")[:200] or None)
+        if site.poller is not None:
+            site.poller.wake()
+        return redirect("/sources")
+
+    @router.post("/sources/resume")
+    async def resume_source(request: Request) -> Response:
+        form = await request.form()
+        auth.writer(request, form, admin=True)
+        if not store.resume_feed(_field(form, "url")):
+            raise HTTPException(404, "there is no such feed")
+        if site.poller is not None:
+            site.poller.wake()
         return redirect("/sources")
 
     @router.post("/sources/remove")

@@ -14,9 +14,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import RedirectResponse, Response
 
 from storyline.pipeline import Pipeline
+from storyline.poller import Poller
 from storyline.store import Store
 from storyline.web.auth import Auth, Viewer
-from storyline.web.views import human_date, month_label
+from storyline.web.views import human_date, human_interval, human_time, month_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -33,6 +34,8 @@ def make_templates() -> Jinja2Templates:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["human_date"] = human_date
     env.filters["month_label"] = month_label
+    env.filters["human_time"] = human_time
+    env.filters["human_interval"] = human_interval
     return Jinja2Templates(env=env)
 
 
@@ -52,6 +55,7 @@ class Site:
     pipeline_factory: Callable[[Store], Pipeline]
     site_title: str = "storyline"
     extra: dict[str, Any] = field(default_factory=dict)
+    poller: Poller | None = None  # the background refresher, while it runs
 
     def viewer(self, request: Request) -> Viewer:
         return self.auth.viewer(request)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from storyline.article import Article
+from storyline.refresh import feed_health
+from storyline.scheduler import SchedulePolicy, describe_interval
 from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store
 from storyline.web.charts import Chart, coverage_chart
@@ -274,11 +276,12 @@ def for_you(store: Store, user_id: str, *, limit: int = 30) -> dict[str, Any]:
 
 
 def sources(store: Store) -> dict[str, Any]:
-    feeds = store.list_feeds()
+    """Feeds with their health and schedule (``error_count`` counts consecutive errors)."""
+    policy = SchedulePolicy.from_settings()
+    feeds = [feed_health(feed, policy) for feed in store.list_feeds()]
     for feed in feeds:
         feed.pop("etag", None)
         feed.pop("last_modified", None)
-        feed["healthy"] = not feed.get("last_error")
     return {"feeds": feeds, "outlets": store.list_outlets()}
 
 
@@ -291,6 +294,23 @@ def human_date(value: Any) -> str:
         return date.fromisoformat(text[:10]).strftime("%-d %b %Y")
     except ValueError:
         return text
+
+
+def human_time(value: Any) -> str:
+    """``2025-12-08T14:05:09+00:00`` → ``8 Dec 2025 14:05 UTC``; anything else as it is."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%-d %b %Y %H:%M") + (" UTC" if moment.tzinfo is not None else "")
+
+
+def human_interval(value: Any) -> str:
+    return describe_interval(float(value)) if isinstance(value, int | float) else ""
 
 
 def month_label(value: str) -> str:
