@@ -119,6 +119,7 @@ def build_story(
         "storyline_id": storyline_id,
         "first_seen": first,
         "last_updated": last,
+        "dated": any(a.published for a in articles),  # else the span above is when it was seen
         "articles": [a.id for a in articles],
         **key_entities(canonical),
         "timeline": build_timeline(canonical),
@@ -139,6 +140,7 @@ def build_storyline(
         "title": headline(canonical),
         "first_seen": first,
         "last_updated": last,
+        "dated": any(a.published for a in articles),
         "stories": [s["id"] for s in ordered],
         "articles": [a.id for a in articles],
         **key_entities(canonical),

@@ -35,6 +35,7 @@ def _story_card(story: dict[str, Any], score: float | None = None) -> dict[str, 
     outlets = [o.get("publisher") for o in story.get("outlets") or [] if o.get("publisher")]
     card = {key: story.get(key) for key in ("id", "title", "summary", "storyline_id", "first_seen",
                                              "last_updated", "article_count", "outlet_count")}
+    card["dated"] = story.get("dated", True) is not False
     card["outlets"] = outlets[:6]
     if score is not None:
         card["score"] = round(score, 4) if score > -1e300 else None
