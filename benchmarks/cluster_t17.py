@@ -6,8 +6,9 @@ cut at 10,000 characters before spaCy.
 
 Ours (story model trained on ECB+ only, so out of sample here):
 - "storylines, leave-one-storyline-out": for each storyline s, the link model is trained and
-  its threshold tuned on the articles of the other four; the whole stream is run with it and
-  only s's articles are scored.
+  its threshold tuned on the articles of the other four (and on the undated ECB+ topic
+  stream, its other training stream); the whole stream is run with it and only s's
+  articles are scored.
 - "storylines, shipped model": the link model trained on all of T17 dev (in sample).
 - "stories (reference)": the story level scored against storyline labels: high precision,
   low recall by design, since a storyline holds many stories.
@@ -31,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cluster_ecbplus import agglomerative, hdbscan, reduce, tfidf, tuned
 from train_story_model import (
+    Stream,
     b_cubed,
+    load_ecbplus,
     load_t17,
     prf,
     run_linker,
@@ -57,14 +60,13 @@ def main() -> None:
     recall = [0.0] * len(docs)
     t0 = time.time()
     assignments, stories = story_stream(docs, story, terms)
+    full = Stream(data, "storyline", terms, assignments, stories)
+    ecb = Stream.of(load_ecbplus(), "topic", story)
     for held in sorted(set(gold)):
+        # the held-out storyline's articles are left out of the stream the link model learns
+        # from; the undated ECB+ topic stream is the model's other training stream
         keep = [i for i, g in enumerate(gold) if g != held]
-        train = [data[i] for i in keep]
-        # the held-out storyline's articles are left out of the stream the link model learns from
-        sub_assignments, sub_stories = story_stream([docs[i] for i in keep], story, [terms[i] for i in keep])
-        line = train_storyline(
-            train, story, "storyline", ([terms[i] for i in keep], sub_assignments, sub_stories)
-        )
+        line = train_storyline([full.subset(keep, story), ecb])
         lines = run_linker(docs, assignments, stories, line, terms)
         p, r = b_cubed(lines, gold)
         for i, g in enumerate(gold):

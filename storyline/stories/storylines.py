@@ -32,8 +32,11 @@ LINK_FEATURES: tuple[str, ...] = (
     "date_unknown",
     "log_size",
 )
-INDEX_TERMS = {"entities": 10, "lemmas": 10}
-QUERY_TERMS = {"entities": 10, "lemmas": 10}
+# Storylines are coarse and few, and a new story shares their common vocabulary rather than
+# their rarest terms: each storyline is indexed under many of its terms and an article
+# looks many of its own up (the posting lists stay capped, so the cost stays bounded).
+INDEX_TERMS = {"entities": 60, "lemmas": 60}
+QUERY_TERMS = {"entities": 60, "lemmas": 60}
 _PREFIX = {"entities": "e:", "lemmas": "l:", "head_tokens": "h:"}
 
 
