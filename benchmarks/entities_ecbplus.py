@@ -2,7 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/entities_ecbplus.py [--limit N] [--data PATH]
+    .venv/bin/python benchmarks/entities_ecbplus.py [--limit N] [--topics odd|even|1,2,..] [--folds]
+        [--cache PATH] [--data PATH]
 
 Each document is run through spaCy, :func:`storyline.enrich.entities.find_entities`
 and one shared :class:`storyline.enrich.entity_registry.EntityRegistry` (context:
@@ -31,9 +32,11 @@ import platform
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from spacy.tokens import DocBin
+from spacy.tokens import Doc, DocBin
 
 from storyline.article import Entity
 from storyline.enrich.entities import find_entities
@@ -86,39 +89,51 @@ def is_proper(text: str) -> bool:
     return looks_like_name(text)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--limit", type=int, default=0, help="only the first N documents")
-    parser.add_argument("--cache", type=Path, help="spaCy DocBin of the parsed documents (made when missing)")
-    args = parser.parse_args()
-    if not args.data.exists():
-        sys.exit(f"ECB+ data not found at {args.data} (it lives in ../shared beside the repo)")
-    rows = [json.loads(line) for line in args.data.open(encoding="utf-8")]
-    if args.limit:
-        rows = rows[: args.limit]
-    nlp = load_nlp()
-    docs = None
-    if args.cache and args.cache.exists():
-        docs = list(DocBin().from_disk(args.cache).get_docs(nlp.vocab))[: len(rows)]
+@dataclass(slots=True)
+class Run:
+    """Gold and predicted clusters of every gold mention of one run."""
+
+    gold: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    ours: list[str] = field(default_factory=list)
+    covered: int = 0
+    created: int = 0
+    entity_s: float = 0.0
+    canonical: int = 0
+
+    def systems(self) -> dict[str, list[str]]:
+        heads = [head_key(t, ty) for t, ty in zip(self.texts, self.types, strict=True)]
+        return {"exact text (a)": list(self.texts), "head word (b)": heads, "storyline": self.ours}
+
+    def proper(self) -> list[bool]:
+        return [is_proper(t) for t in self.texts]
+
+    def score(self, system: str = "storyline", proper_only: bool = False) -> tuple[float, float, float]:
+        return b_cubed(self.systems()[system], self.gold, self.proper() if proper_only else None)
+
+
+def select_topics(rows: list[dict[str, Any]], topics: str) -> list[dict[str, Any]]:
+    """ "all", "odd", "even" or a comma-separated list of topic numbers."""
+    if topics == "all":
+        return rows
+    if topics in {"odd", "even"}:
+        wanted = 1 if topics == "odd" else 0
+        return [row for row in rows if int(row["topic"]) % 2 == wanted]
+    numbers = {int(t) for t in topics.split(",") if t.strip()}
+    return [row for row in rows if int(row["topic"]) in numbers]
+
+
+def evaluate(rows: list[dict[str, Any]], docs: list[Doc]) -> Run:
+    """Entities, one shared registry and the gold mention mapping described above."""
     registry = EntityRegistry()
-    gold: list[str] = []
-    types: list[str] = []
-    texts: list[str] = []
-    ours: list[str] = []
-    created = covered = 0
-    parse_s = ent_s = 0.0
-    parsed = []
-    for n, row in enumerate(rows):
+    run = Run()
+    for row, doc in zip(rows, docs, strict=True):
         t0 = time.perf_counter()
-        doc = docs[n] if docs is not None else nlp(row["text"])
-        parsed.append(doc)
-        t1 = time.perf_counter()
         entities = find_entities(doc)
         names = {e.name for e in entities}
         ids = {e.id: registry.resolve(e, names - {e.name}) for e in entities}
-        ent_s += time.perf_counter() - t1
-        parse_s += t1 - t0
+        run.entity_s += time.perf_counter() - t0
         spans = [(s, e, ent.id) for ent in entities for s, e in ent.mentions]
         made: dict[str, str] = {}
         for mention in row["entities"]:
@@ -128,58 +143,115 @@ def main() -> None:
                 default=None,
             )
             if best is not None:
-                covered += 1
+                run.covered += 1
                 cid = ids[best[1]]
             else:
                 key = fold(mention["text"])
                 if key not in made:
-                    created += 1
+                    run.created += 1
                     entity = Entity(
                         id="g", name=mention["text"], type=GOLD_TYPES.get(mention["type"], "MISC")
                     )
                     made[key] = registry.resolve(entity, names)
                 cid = made[key]
-            gold.append(mention["instance"])
-            types.append(mention["type"])
-            texts.append(mention["text"])
-            ours.append(cid)
-    if args.cache and docs is None:
-        cache = DocBin()
-        for doc in parsed:
-            cache.add(doc)
-        cache.to_disk(args.cache)
-    exact = list(texts)
-    heads = [head_key(t, ty) for t, ty in zip(texts, types, strict=True)]
-    proper = [is_proper(t) for t in texts]
-    systems = {"exact text (a)": exact, "head word (b)": heads, "storyline": ours}
+            run.gold.append(mention["instance"])
+            run.types.append(mention["type"])
+            run.texts.append(mention["text"])
+            run.ours.append(cid)
+    run.canonical = len(registry)
+    return run
 
-    print(f"ECB+ dev: {len(rows)} documents, {len(gold)} gold mentions ({sum(proper)} proper names)")
-    print(f"gold mentions covered by a found entity: {covered} ({covered / len(gold):.1%});")
-    print(
-        f"entities made from gold text where none was found: {created} (one per distinct text per document)"
-    )
-    parse = "read from cache" if docs is not None else f"{1000 * parse_s / len(rows):.1f} ms/doc"
-    print(f"spaCy parse {parse}; entities + registry {1000 * ent_s / len(rows):.1f} ms/doc")
-    print()
+
+def parse(rows: list[dict[str, Any]], cache: Path | None = None) -> tuple[list[Doc], float]:
+    """spaCy docs of ``rows`` (read from, or written to, a DocBin cache of all dev documents)."""
+    nlp = load_nlp()
+    if cache is not None and cache.exists():
+        by_id = dict(
+            zip(
+                json.loads(cache.with_suffix(".ids.json").read_text()),
+                DocBin().from_disk(cache).get_docs(nlp.vocab),
+                strict=True,
+            )
+        )
+        if all(row["id"] in by_id for row in rows):
+            return [by_id[row["id"]] for row in rows], 0.0
+    t0 = time.perf_counter()
+    docs = list(nlp.pipe(row["text"] for row in rows))
+    seconds = time.perf_counter() - t0
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        DocBin(docs=docs).to_disk(cache)
+        cache.with_suffix(".ids.json").write_text(json.dumps([row["id"] for row in rows]))
+    return docs, seconds
+
+
+def print_table(run: Run) -> None:
+    systems = run.systems()
+    proper = run.proper()
     print(f"{'subset':<22}{'n':>6}  " + "  ".join(f"{name:>22}" for name in systems))
     subsets: list[tuple[str, list[bool] | None]] = [("all mentions", None), ("proper names", proper)]
-    for gold_type in sorted(set(types), key=lambda t: -types.count(t)):
-        subsets.append((gold_type, [t == gold_type for t in types]))
+    for gold_type in sorted(set(run.types), key=lambda t: -run.types.count(t)):
+        subsets.append((gold_type, [t == gold_type for t in run.types]))
         subsets.append(
-            (f"  {gold_type[:12]} names", [t == gold_type and p for t, p in zip(types, proper, strict=True)])
+            (
+                f"  {gold_type[:12]} names",
+                [t == gold_type and p for t, p in zip(run.types, proper, strict=True)],
+            )
         )
     for label, keep in subsets:
-        n = len(gold) if keep is None else sum(keep)
+        n = len(run.gold) if keep is None else sum(keep)
         if n == 0:
             continue
         cells = []
         for pred in systems.values():
-            p, r, f = b_cubed(pred, gold, keep)
+            p, r, f = b_cubed(pred, run.gold, keep)
             cells.append(f"P{p:.3f} R{r:.3f} F{f:.3f}")
         print(f"{label:<22}{n:>6}  " + "  ".join(f"{c:>22}" for c in cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N documents")
+    parser.add_argument("--topics", default="all", help='"all", "odd", "even" or a list such as "1,2,3"')
+    parser.add_argument("--folds", action="store_true", help="also score odd and even topics on their own")
+    parser.add_argument("--cache", type=Path, help="spaCy DocBin of the parsed documents (made when missing)")
+    args = parser.parse_args()
+    if not args.data.exists():
+        sys.exit(f"ECB+ data not found at {args.data} (it lives in ../shared beside the repo)")
+    rows = select_topics([json.loads(line) for line in args.data.open(encoding="utf-8")], args.topics)
+    if args.limit:
+        rows = rows[: args.limit]
+    docs, parse_s = parse(rows, args.cache)
+    run = evaluate(rows, docs)
+
+    print(
+        f"ECB+ dev: {len(rows)} documents, {len(run.gold)} gold mentions ({sum(run.proper())} proper names)"
+    )
+    print(f"gold mentions covered by a found entity: {run.covered} ({run.covered / len(run.gold):.1%});")
+    print(
+        f"entities made from gold text where none was found: {run.created} (one per distinct text per document)"
+    )
+    parse_note = "read from cache" if not parse_s else f"{1000 * parse_s / len(rows):.1f} ms/doc"
+    print(f"spaCy parse {parse_note}; entities + registry {1000 * run.entity_s / len(rows):.1f} ms/doc")
+    print()
+    print_table(run)
+    if args.folds:
+        print()
+        print("topic folds (each with a registry of its own): storyline F1, head word (b) F1")
+        by_id = {row["id"]: doc for row, doc in zip(rows, docs, strict=True)}
+        for fold_name in ("odd", "even"):
+            part = select_topics(rows, fold_name)
+            fold_run = evaluate(part, [by_id[row["id"]] for row in part])
+            cells = []
+            for label, proper_only in (("all", False), ("proper", True)):
+                ours = fold_run.score("storyline", proper_only)
+                head = fold_run.score("head word (b)", proper_only)
+                cells.append(f"{label} P{ours[0]:.3f} R{ours[1]:.3f} F{ours[2]:.3f} (head F{head[2]:.3f})")
+            print(f"  {fold_name:<5} topics ({len(part)} docs): " + "; ".join(cells))
     print()
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
-    print(f"canonical entities: {len(registry)}")
+    print(f"canonical entities: {run.canonical}")
 
 
 if __name__ == "__main__":

@@ -25,16 +25,46 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from storyline.article import Entity
 from storyline.enrich.entity_lexicon import Lexicon, fold, load_lexicon
 from storyline.enrich.entity_mentions import PLACE_LABELS, Mention, find_mentions, name_words
+from storyline.enrich.entity_references import Referent, resolve_references
 from storyline.enrich.entity_roles import RoleSpan, affiliation_keys, role_mentions
 
 RECENT_SENTENCES = 2
 GENERIC_ROLES = frozenset({"Leader", "Chief"})
 FIRST_NAME_HONORIFICS = frozenset({"sir", "dame", "lord", "lady"})
+URL_LIKE = re.compile(r"https?:|www\.|\.html?\b|(?:/[^/\n]*){3}")
+# words a title-cased headline leaves in lower case
+TITLE_LOWER = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "vs",
+        "via",
+        "into",
+        "up",
+        "off",
+        "over",
+    }
+)
 
 __all__ = ["find_entities"]
 
@@ -44,6 +74,7 @@ class _Group:
     label: str
     mentions: list[Mention] = field(default_factory=list)
     role_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    references: list[tuple[int, int]] = field(default_factory=list)  # descriptions and pronouns
     role: str | None = None
     affiliation: str | None = None
 
@@ -102,22 +133,47 @@ def _person_match(mention: Mention, group: _Group) -> int:
 
 
 def _headlines(doc: Doc) -> list[tuple[int, int]]:
-    """Character bounds of title-cased sentences (headlines, captions), where tagged spans are unreliable."""
-    found = []
-    for sent in doc.sents:
-        words = [t for t in sent if t.is_alpha and not t.is_stop]
-        if len(words) >= 3 and sum(t.text[:1].isupper() for t in words) >= 0.85 * len(words):
-            found.append((sent.start_char, sent.end_char))
+    """Character bounds of title-cased stretches (headlines, captions), where tagged spans are unreliable.
+
+    A stretch is a run of words on one line with no lowercase word but short
+    function words ("of", "in"), at least four capitalised words, and among them
+    (after the first) one that is no proper noun ("Checks Into", "Beat", "In"):
+    a list of names in running text is not a headline.
+    """
+    found: list[tuple[int, int]] = []
+    run: list[Token] = []
+
+    def close() -> None:
+        caps = [t for t in run if t.is_alpha and t.text[:1].isupper()]
+        telling = [t for t in caps[1:] if len(t.text) > 1 and (t.is_stop or t.pos_ != "PROPN")]
+        if len(caps) >= 4 and telling:
+            found.append((run[0].idx, run[-1].idx + len(run[-1].text)))
+        run.clear()
+
+    for tok in doc:
+        lower = tok.is_alpha and tok.text[:1].islower()
+        if "\n" in tok.text or (lower and tok.lower_ not in TITLE_LOWER):
+            close()
+            continue
+        if not tok.is_space and (run or not lower):
+            run.append(tok)
+        if "\n" in tok.whitespace_ or tok.text[-1:] in {".", "!", "?"}:
+            close()
+    close()
     return found
 
 
-def _trim_to_known(mentions: list[Mention], text: str, headlines: list[tuple[int, int]]) -> None:
+def _trim_to_known(
+    mentions: list[Mention], text: str, headlines: list[tuple[int, int]], common: set[str]
+) -> None:
     """Cut a span glued to neighbouring words down to a name seen on its own in the article.
 
     "Comedian Ellen DeGeneres", "Ellen DeGeneres Returns" and "Esther Williams -
     Esther Williams" become "Ellen DeGeneres" and "Esther Williams" when those
     names also stand on their own; in a title-cased headline, "Obama Overturns"
-    becomes "Obama" (with the label the name has elsewhere).
+    becomes "Obama" (with the label the name has elsewhere), and "Following
+    Gigante" becomes "Gigante" when "following" is a word of the article (``common``:
+    words it writes in lower case), while "Keir Starmer" keeps its first name.
     """
 
     def in_headline(m: Mention) -> bool:
@@ -128,20 +184,23 @@ def _trim_to_known(mentions: list[Mention], text: str, headlines: list[tuple[int
         if not in_headline(m):
             labels.setdefault(m.tokens, m.label)
     people = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1}
+    headline_known = dict(labels)
+    for words in people:
+        headline_known.setdefault(words[-1:], "PERSON")  # a surname
     for mention in mentions:
         words = mention.tokens
         if len(words) < 2 or mention.honorific is not None or mention.canonical:
             continue
         headline = in_headline(mention)
         if headline:
-            known = set(labels)
+            known = set(headline_known)
         elif mention.label == "PERSON" and len(words) >= 3:
             known = people
         else:
             continue
         inner = [k for k in known if len(k) < len(words) and _contains(words, k)]
-        if headline:  # a surname seen alone does not cut the first name off a headline's full name
-            inner = [k for k in inner if words[-len(k) :] != k]
+        if headline:  # words cut off before the name must be common words, not a first name
+            inner = [k for k in inner if _cut_words_are_common(words, k, common)]
         if not inner:
             continue
         best = max(inner, key=len)
@@ -153,7 +212,27 @@ def _trim_to_known(mentions: list[Mention], text: str, headlines: list[tuple[int
         mention.start, mention.end = mention.start + start, mention.start + end
         mention.name = surface[start:end]
         mention.tokens = best
-        mention.label = labels.get(best, mention.label)
+        mention.label = (
+            headline_known.get(best, mention.label) if headline else labels.get(best, mention.label)
+        )
+
+
+def _cut_words_are_common(words: tuple[str, ...], part: tuple[str, ...], common: set[str]) -> bool:
+    at = next(i for i in range(len(words) - len(part) + 1) if words[i : i + len(part)] == part)
+    return all(w in common or w.rstrip("s") in common for w in words[:at])
+
+
+def _common_words(doc: Doc) -> set[str]:
+    """Words the article writes in lower case (and their forms without a final "s"), web addresses aside."""
+    found: set[str] = set()
+    for line in re.finditer(r"[^\n]+", doc.text):
+        if URL_LIKE.search(line.group()):
+            continue
+        span = doc.char_span(line.start(), line.end(), alignment_mode="expand")
+        for tok in span if span is not None else ():
+            if tok.is_alpha and tok.text.islower():
+                found.update((tok.text, tok.text.rstrip("s"), tok.lemma_.lower()))
+    return found
 
 
 def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
@@ -301,11 +380,31 @@ def _attach_roles(doc: Doc, people: list[_Group], lex: Lexicon, taken: list[tupl
             group.affiliation = span.affiliation
 
 
+def _gender(group: _Group, lex: Lexicon) -> str | None:
+    """ "m" or "f" when a form of address or the role says so ("Mrs Reid", "Queen")."""
+    words = [m.honorific for m in group.mentions if m.honorific] + [group.role or ""]
+    genders = {g for g in map(lex.gender_of, words) if g is not None}
+    return genders.pop() if len(genders) == 1 else None
+
+
+def _attach_references(doc: Doc, people: list[_Group], others: list[_Group], lex: Lexicon) -> None:
+    referents = [
+        Referent(
+            [(m.start, m.end) for m in g.mentions] + [(s, e) for s, e, _ in g.role_spans], _gender(g, lex)
+        )
+        for g in people
+    ]
+    resolve_references(doc, referents, [(m.start, m.end) for g in others for m in g.mentions], lex)
+    for group, referent in zip(people, referents, strict=True):
+        group.references = referent.found
+
+
 def _to_entity(group: _Group, text: str) -> Entity:
     fullest = max(group.mentions, key=lambda m: (len(m.tokens), -m.start))
-    spans = sorted([(m.start, m.end) for m in group.mentions] + [(s, e) for s, e, _ in group.role_spans])
+    named = sorted([(m.start, m.end) for m in group.mentions] + [(s, e) for s, e, _ in group.role_spans])
+    spans = sorted(named + group.references)
     aliases: list[str] = []
-    for start, end in spans:
+    for start, end in named:
         surface = " ".join(text[start:end].split())
         if surface not in aliases:
             aliases.append(surface)
@@ -333,10 +432,11 @@ def entities_from_mentions(doc: Doc, mentions: Iterable[Mention], lex: Lexicon |
             and (mention.label not in PLACE_LABELS or fold(mention.name) not in lex.places)
         ):
             mention.label = "PERSON"  # a surname tagged as an organisation, place or group
-    _trim_to_known(mentions, doc.text, _headlines(doc))
+    _trim_to_known(mentions, doc.text, _headlines(doc), _common_words(doc))
     people = _group_people([m for m in mentions if m.label == "PERSON"])
     others = _group_others([m for m in mentions if m.label != "PERSON"])
     _attach_roles(doc, people, lex, [(m.start, m.end) for m in mentions])
+    _attach_references(doc, people, others, lex)
     text = doc.text
     entities = [_to_entity(g, text) for g in people + others]
     entities.sort(key=lambda e: e.mentions[0])

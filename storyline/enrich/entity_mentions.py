@@ -6,7 +6,8 @@ out of the name, titles glued to a name ("President Trump") move to the role,
 possessives and curly apostrophes are cut off, people named only by a form of
 address and a capitalised word ("Ms Von der Leyen") are added, single words
 tagged as people that are place names in the gazetteer ("Kyiv") become places,
-and institution aliases ("No 10", "the EU") get their canonical names.
+institution aliases ("No 10", "the EU") get their canonical names, and names
+the tagger tagged once but missed elsewhere in the article are added.
 """
 
 from __future__ import annotations
@@ -224,6 +225,53 @@ def _one_line(span: Span) -> Span:
     return Span(span.doc, best.start, best.end, label=span.label_)
 
 
+def _missed(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Occurrences of the article's names that the tagger left out ("Thompson hit him" after
+    "Tony Thompson"): a person's full name or surname, or another entity's name, written
+    with capitals where no entity of any kind stands."""
+    keys: dict[tuple[str, ...], str] = {}
+    for m in mentions:
+        if not m.tokens:
+            continue
+        if m.label == "PERSON" and len(m.tokens) > 1:
+            keys.setdefault(m.tokens, "PERSON")
+            if m.tokens[-1] not in lex.places and len(m.tokens[-1]) > 2:
+                keys.setdefault(m.tokens[-1:], "PERSON")
+        elif m.label != "PERSON" and not m.canonical and (len(m.tokens) > 1 or len(m.tokens[0]) > 2):
+            keys.setdefault(m.tokens, m.label)
+    if not keys:
+        return []
+    longest = max(map(len, keys))
+    busy = [False] * len(doc)
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            busy[i] = True
+    for m in mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        for i in range(span.start, span.end) if span is not None else ():
+            busy[i] = True
+    found = []
+    i = 0
+    while i < len(doc):
+        hit = None
+        for size in range(min(longest, len(doc) - i), 0, -1):
+            toks = doc[i : i + size]
+            if any(busy[t.i] or not t.text[:1].isupper() or not t.is_alpha for t in toks):
+                continue
+            words = tuple(fold(t.text) for t in toks)
+            if words in keys:
+                hit = (toks, keys[words])
+                break
+        if hit is None:
+            i += 1
+            continue
+        toks, label = hit
+        start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        found.append(Mention(start, end, label, toks.text, name_words(toks.text)))
+        i += len(toks)
+    return found
+
+
 def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     """Every name mention in the document, repaired, in text order."""
     institutions = _institutions(doc, lex)
@@ -268,6 +316,7 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
         mention = _person_from_tokens(doc, start, end, doc[start].text, lex)
         if mention is not None:
             mentions.append(mention)
+    mentions.extend(_missed(doc, mentions, lex))
     mentions.sort(key=lambda m: (m.start, -m.end))
     kept: list[Mention] = []
     for mention in mentions:

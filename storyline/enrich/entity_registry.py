@@ -3,30 +3,46 @@
 An :class:`EntityRegistry` gives each person, organisation or place one
 canonical id, whatever article it appears in.  Lookups go through alias
 indexes (full name; first + last name; surname; first word of an
-organisation), never a scan of all entities, so the registry stays fast with
-hundreds of thousands of articles.  The rules:
+organisation; acronym), never a scan of all entities, so the registry stays
+fast with hundreds of thousands of articles.
 
-* the same full name is the same entity ("Keir Starmer" = "Sir Keir Starmer",
-  since names are compared without forms of address); a name without middle
-  names matches one with them when only one such person is known ("George Bush"
-  -> "George W. Bush"), and stays apart when several are ("George H. W. Bush"
-  and "George W. Bush"), unless the words around it (``context``) pick one;
-* a surname alone links to the one known person with that surname; with
-  several, the context must point to one, else it stays on its own;
-* a full name later seen for a surname-only entity takes that entity over;
-* organisations and places link by canonical name; a one-word name links to
-  the one known organisation whose name starts with it ("Promises" ->
-  "Promises Treatment Center");
-* names that are not proper names (no capital: "the actress", "she") are never
-  linked: each gets its own id.
+A link is *strong* when the names are the same ("Keir Starmer" = "Sir Keir
+Starmer": forms of address are not part of names) and *partial* otherwise.  A
+partial link is only made when the context does not disagree: the context is
+the names of the article's other entities (and the entity's affiliation), and
+it disagrees when both the article and the known entity have context and share
+none of it.  Partial links:
 
-The registry exports plain rows (:meth:`EntityRegistry.to_rows`) for the store
-and is rebuilt from them with :meth:`EntityRegistry.from_rows`.
+* a name without middle names and one with them ("George Bush" -> "George W.
+  Bush"); different middle names ("George H. W." and "George W.") never link;
+* a surname alone and the full name ("Lohan" -> "Lindsay Lohan"); with several
+  people of that surname, the context must point to one, else the surname stays
+  on its own (and is never taken over later);
+* a full name for an entity known so far by its surname alone (it takes the
+  entity over), a compound surname ("Lo Presti"), a leading initial ("W. Mark
+  Felt"), and a short first name ("Fred" for "Frederick") when the context
+  shares at least one name;
+* an organisation or place under a shorter form: without a leading place or
+  nationality ("Saints" for "New Orleans Saints"), a one-word name for the one
+  organisation whose name starts with it ("Promises" -> "Promises Treatment
+  Center"), an acronym ("THR" for "The Hollywood Reporter") and any other name
+  the article gave the entity ("Microsoft" beside "Microsoft Corp.");
+* across the tagger's labels: a person tagged as an organisation, place or
+  group in one article ("Klitschko" as NORP, "Bettie Page" as ORG) links to the
+  person, unless the name is a known place or nationality.  The label the entity
+  gets most often wins.
+
+Names that are not proper names (no capital: "the actress", "she") are never
+linked: each gets its own id.  The registry exports plain rows
+(:meth:`EntityRegistry.to_rows`) for the store and is rebuilt from them with
+:meth:`EntityRegistry.from_rows`; rows written before label counts, roles and
+affiliations were kept still load.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +51,8 @@ from storyline.enrich.entity_lexicon import fold, load_lexicon
 from storyline.enrich.entity_mentions import name_words
 
 MAX_CONTEXT = 96
+MAX_ALIASES = 64
+MIN_ACRONYM = 3  # letters; two-letter acronyms are too ambiguous to link on their own
 NOT_NAMES = frozenset(
     {
         "i",
@@ -55,15 +73,23 @@ NOT_NAMES = frozenset(
         "their",
     }
 )
+ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "&", "a", "an", "in", "on"})
 
 Key = tuple[str, tuple[str, ...]]
+Found = tuple["CanonicalEntity", bool]  # the entity and whether the link is partial
 
 
-def family(entity_type: str) -> str:
-    """Entities link only within a family: people, groups (NORP) and everything else named."""
+def family(entity_type: str, name: str = "") -> str:
+    """Entities link only within a family: people, groups (NORP) and everything else named.
+
+    A "group" that is no known nationality or place ("Klitschko", "Lionsgate") is a
+    tagging error and counts as a name.
+    """
     if entity_type == "PERSON":
         return "PERSON"
-    return "NORP" if entity_type == "NORP" else "NAME"
+    if entity_type == "NORP" and (not name or _is_place(name_words(name))):
+        return "NORP"
+    return "NAME"
 
 
 @dataclass(slots=True)
@@ -75,6 +101,9 @@ class CanonicalEntity:
     count: int = 0
     context: Counter[str] = field(default_factory=Counter)
     ambiguous: bool = False  # a surname-only entity that could not be told apart: never taken over
+    types: Counter[str] = field(default_factory=Counter)  # the labels it was given, per article
+    role: str | None = None
+    affiliation: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -86,6 +115,12 @@ def _middles_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if not mid_a or not mid_b:
         return True
     return len(mid_a) == len(mid_b) and all(x[0] == y[0] for x, y in zip(mid_a, mid_b, strict=True))
+
+
+def _short_first_name(a: str, b: str) -> bool:
+    """ "Fred" and "Frederick": one first name starts the other (three letters at least)."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and short != long and long.startswith(short)
 
 
 def _is_place(words: tuple[str, ...]) -> bool:
@@ -106,15 +141,55 @@ def _ends_with(words: tuple[str, ...], tail: tuple[str, ...]) -> bool:
     return len(words) > len(tail) and words[-len(tail) :] == tail
 
 
+def _join_initials(words: tuple[str, ...]) -> tuple[str, ...]:
+    """ "U. S. Surgeon General" and "U.S. Surgeon General" -> us, surgeon, general."""
+    out: list[str] = []
+    run = ""
+    for word in words:
+        bare = word.replace(".", "")
+        if len(bare) == 1 and bare.isalpha():
+            run += bare
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(bare or word)
+    if run:
+        out.append(run)
+    return tuple(out)
+
+
+def _key_words(fam: str, name: str) -> tuple[str, ...]:
+    """The words a name is indexed by: people keep their initials, other names join them."""
+    words = name_words(name)
+    if words[:1] == ("the",):
+        words = words[1:]
+    return words if fam == "PERSON" else _join_initials(words)
+
+
+def _acronym(words: tuple[str, ...]) -> str:
+    """Initials without small words: "Academy of Motion Picture Arts and Sciences" -> ampas."""
+    letters = [w[0] for w in words if w not in ACRONYM_SKIP and w[:1].isalpha()]
+    return "".join(letters) if len(words) > 1 and len(letters) >= MIN_ACRONYM else ""
+
+
+def _acronyms(name: str) -> set[str]:
+    """The acronyms a name may go by: without small words, and with every word ("The Hollywood Reporter" -> thr)."""
+    words = name_words(name)
+    every = "".join(w[0] for w in words if w[:1].isalpha())
+    found = {_acronym(words), every if len(words) > 1 and len(every) >= MIN_ACRONYM else ""}
+    return found - {""}
+
+
+def _is_acronym(name: str) -> bool:
+    letters = [ch for ch in name if ch.isalpha()]
+    return len(letters) >= MIN_ACRONYM and all(ch.isupper() for ch in letters) and " " not in name.strip()
+
+
 def looks_like_name(name: str) -> bool:
     letters = [ch for ch in name if ch.isalpha()]
     words = name_words(name)
     return bool(letters) and letters[0].isupper() and bool(words) and words[0].split("'")[0] not in NOT_NAMES
-
-
-def _alias_words(alias: str) -> tuple[str, ...]:
-    words = name_words(alias)
-    return words[1:] if words[:1] == ("the",) else words
 
 
 class EntityRegistry:
@@ -127,6 +202,7 @@ class EntityRegistry:
         self._by_first_last: dict[Key, set[str]] = {}
         self._by_last: dict[Key, set[str]] = {}
         self._by_first_word: dict[Key, set[str]] = {}
+        self._by_acronym: dict[Key, set[str]] = {}
         self._next = 1
 
     def __len__(self) -> int:
@@ -139,27 +215,44 @@ class EntityRegistry:
         """The canonical id of ``entity``, registering it (and its aliases) on the way.
 
         ``context`` holds words or names seen with the entity (e.g. the other
-        entities of the article); it only breaks ties between candidates.
+        entities of the article); it breaks ties between candidates and vetoes
+        partial links it disagrees with.
         """
         terms = {fold(term) for term in context or set()}
-        fam = family(entity.type)
-        words = name_words(entity.name)
+        if entity.affiliation:
+            terms.add(fold(entity.affiliation))
+        fam = family(entity.type, entity.name)
+        words = _key_words(fam, entity.name)
         if not words or not looks_like_name(entity.name):
             return self._new(entity, fam, words, terms, indexed=False).id
-        record = self._find_person(words, terms) if fam == "PERSON" else self._find_other(fam, words, terms)
-        if record is None:
+        found = self._find_person(words, terms) if fam == "PERSON" else self._find_other(fam, words, terms)
+        if found is None and fam != "PERSON":
+            found = self._find_by_alias(entity, fam, words, terms)
+        if found is None:
             record = self._new(entity, fam, words, terms, indexed=True)
             if fam == "PERSON" and len(words) == 1 and self._by_last.get((fam, words)):
                 record.ambiguous = True
         else:
-            self._update(record, entity, fam, words, terms)
+            record, partial = found
+            self._update(record, entity, fam, words, terms, rename=not partial or fam == "PERSON")
         return record.id
 
     # ---- lookups -------------------------------------------------------------------
 
-    def _pick(self, ids: set[str], terms: set[str]) -> CanonicalEntity | None:
-        """The one candidate, or the one the context favours over all others."""
-        records = [self._records[i] for i in sorted(ids)]
+    def _agrees(self, record: CanonicalEntity, terms: set[str], strict: bool = False) -> bool:
+        """Does the context allow a partial link?  ``strict``: it must share a name."""
+        if not terms or not record.context:
+            return not strict
+        return any(record.context[t] > 0 for t in terms)
+
+    def _pick(self, ids: Iterable[str], terms: set[str], partial: bool = True) -> CanonicalEntity | None:
+        """The one candidate, or the one the context favours over all others.
+
+        For a partial link, candidates whose context disagrees are dropped first.
+        """
+        records = [self._records[i] for i in sorted(set(ids))]
+        if partial:
+            records = [r for r in records if self._agrees(r, terms)]
         if len(records) == 1:
             return records[0]
         if not records or not terms:
@@ -170,31 +263,49 @@ class EntityRegistry:
         best, runner_up = scored[-1], scored[-2]
         return best[2] if best[0] > runner_up[0] else None
 
-    def _exact(self, fam: str, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
-        """The entity known by exactly this name: its own name first, then an alias of one entity."""
+    def _named(self, fam: str, words: tuple[str, ...], terms: set[str]) -> Found | None:
+        """The entity known by exactly this name; a name it was only linked by before is a partial link."""
         ids = self._by_name.get((fam, words), set())
-        own = {i for i in ids if self._records[i].words == words}
+        own = {i for i in ids if _key_words(fam, self._records[i].name) == words}
         if own:
-            return self._pick(own, terms) or max((self._records[i] for i in own), key=lambda r: r.count)
-        return self._pick(ids, terms) if ids else None
+            picked = self._pick(own, terms, partial=False)
+            return picked or max((self._records[i] for i in own), key=lambda r: r.count), False
+        alias = self._pick(ids, terms, partial=fam == "PERSON") if ids else None
+        return (alias, True) if alias is not None else None
 
-    def _find_person(self, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
+    def _exact(self, fam: str, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
+        found = self._named(fam, words, terms)
+        return found[0] if found is not None else None
+
+    def _find_person(self, words: tuple[str, ...], terms: set[str]) -> Found | None:
         fam = "PERSON"
-        exact = self._exact(fam, words, terms)
+        exact = self._named(fam, words, terms)
         if exact is not None:
             return exact
-        if len(words) == 1:
-            surname = self._by_last.get((fam, words), set())
-            if surname:
-                return self._pick(surname, terms)
-            return self._other_family("NAME", words, terms)
+        found = self._person_partial(words, terms)
+        if found is None and not _is_place(words):
+            # a name the tagger took for an organisation or a place elsewhere ("Bettie Page", "Seacom")
+            found = self._exact("NAME", _join_initials(words), terms)
+            if found is not None and not self._agrees(found, terms):
+                found = None
+        return (found, True) if found is not None else None
+
+    def _person_partial(self, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
+        fam = "PERSON"
+        if len(words) == 1:  # the one person of that surname, or the one the context points to
+            return self._pick(self._by_last.get((fam, words), set()), terms, partial=False)
         pair = self._by_first_last.get((fam, (words[0], words[-1])), set())
         compatible = {i for i in pair if _middles_agree(words, self._records[i].words)}
         if compatible:
             return self._pick(compatible, terms)
         for size in range(len(words) - 1, 0, -1):  # a surname-only entity: "Zelensky", "von der Leyen"
-            alone = self._by_name.get((fam, words[-size:]), set())
-            alone = {i for i in alone if not self._records[i].ambiguous}
+            tail = words[-size:]
+            alone = {
+                i
+                for i in self._by_name.get((fam, tail), set())
+                if not self._records[i].ambiguous and self._records[i].words == tail
+            }
+            alone = {i for i in alone if self._agrees(self._records[i], terms)}
             if len(alone) == 1:
                 return self._records[next(iter(alone))]
         same_last = self._by_last.get((fam, words[-1:]), set())
@@ -202,38 +313,73 @@ class EntityRegistry:
         if longer:  # a compound surname alone: "Lo Presti" for "Gaetano Lo Presti"
             return self._pick(longer, terms)
         if len(words[0]) == 1 and len(words) > 2:  # a leading initial: "W. Mark Felt" for "Mark Felt"
-            return self._find_person(words[1:], terms)
-        return None
+            return self._person_partial(words[1:], terms) or self._exact(fam, words[1:], terms)
+        nicknames = {
+            i
+            for i in same_last
+            if len(self._records[i].words) > 1
+            and _short_first_name(words[0], self._records[i].words[0])
+            and _middles_agree(words, self._records[i].words)
+            and self._agrees(self._records[i], terms, strict=True)
+        }
+        return self._pick(nicknames, terms) if nicknames else None
 
-    def _find_other(self, fam: str, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
-        exact = self._exact(fam, words, terms)
+    def _find_other(self, fam: str, words: tuple[str, ...], terms: set[str]) -> Found | None:
+        exact = self._named(fam, words, terms)
         if exact is not None:
             return exact
-        if fam == "NAME" and len(words) > 1:
+        found = self._other_partial(fam, words, terms)
+        return (found, True) if found is not None else None
+
+    def _other_partial(self, fam: str, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
+        if fam != "NAME":
+            return None
+        if len(words) > 1:
             rest = _without_place(words)
             if rest:  # "New Orleans Saints" -> "Saints", "Indian Navy" -> "Navy"
-                found = self._exact(fam, rest, terms)
+                found = self._pick(self._by_name.get((fam, rest), set()), terms)
                 if found is not None:
                     return found
-        if len(words) == 1 and fam == "NAME":
-            starts = self._by_first_word.get((fam, words), set())
-            if starts:
-                return self._pick(starts, terms)
-        if fam == "NAME":
-            # a person the tagger took for an organisation or a place ("Klitschko's", "Hugh Jackman")
-            found = self._exact("PERSON", words, terms)
-            if found is None and len(words) == 1 and not _is_place(words):
-                surname = self._by_last.get(("PERSON", words), set())
-                if len(surname) == 1:
-                    found = self._records[next(iter(surname))]
-            return found
-        return None
-
-    def _other_family(self, fam: str, words: tuple[str, ...], terms: set[str]) -> CanonicalEntity | None:
-        """A one-word "person" already known as an organisation ("Seacom"), unless it is a place."""
+            acronym = _acronym(words)
+            if acronym:  # "New York Police Department" for a known "NYPD"
+                ids = {
+                    i
+                    for i in self._by_name.get((fam, (acronym,)), set())
+                    if _is_acronym(self._records[i].name)
+                }
+                found = self._pick(ids, terms)
+                if found is not None:
+                    return found
+        if len(words) == 1:
+            found = self._pick(self._by_first_word.get((fam, words), set()), terms)
+            if found is None:
+                found = self._pick(self._by_acronym.get((fam, words), set()), terms)
+            if found is not None:
+                return found
         if _is_place(words):
             return None
-        return self._exact(fam, words, terms)
+        # a person the tagger took for an organisation, a place or a group ("Klitschko's", "Hugh Jackman")
+        found = self._exact("PERSON", words, terms)
+        if found is not None and self._agrees(found, terms):
+            return found
+        if len(words) == 1:
+            return self._pick(self._by_last.get(("PERSON", words), set()), terms)
+        return None
+
+    def _find_by_alias(
+        self, entity: Entity, fam: str, words: tuple[str, ...], terms: set[str]
+    ) -> Found | None:
+        """An organisation or place found under another name its article gave it ("Microsoft")."""
+        seen = {words}
+        for alias in sorted(entity.aliases, key=len, reverse=True):
+            alias_words = _key_words(fam, alias)
+            if alias_words in seen or not alias_words or not looks_like_name(alias):
+                continue
+            seen.add(alias_words)
+            found = self._exact(fam, alias_words, terms)
+            if found is not None and self._agrees(found, terms):
+                return found, True
+        return None
 
     # ---- changes -------------------------------------------------------------------
 
@@ -254,36 +400,42 @@ class EntityRegistry:
         words: tuple[str, ...],
         terms: set[str],
         index: bool = True,
+        rename: bool = True,
     ) -> None:
         record.count += 1
+        record.types[entity.type] += 1
+        record.type = max(record.types, key=lambda t: (record.types[t], t == record.type))
+        record.role = record.role or entity.role
+        record.affiliation = record.affiliation or entity.affiliation
         for alias in [entity.name, *entity.aliases]:
-            if alias not in record.aliases and len(record.aliases) < 64:
+            if alias not in record.aliases and len(record.aliases) < MAX_ALIASES:
                 record.aliases.append(alias)
         record.context.update(terms)
         if len(record.context) > 2 * MAX_CONTEXT:
             record.context = Counter(dict(record.context.most_common(MAX_CONTEXT)))
-        if len(words) > len(record.words):
+        if rename and len(name_words(entity.name)) > len(record.words):
             record.name = entity.name  # the fullest name seen
         if index:
             self._index(record, fam, words)
-            self._index(record, fam, record.words)
+            self._index(record, fam, _key_words(fam, record.name))
             if fam != "PERSON":
                 for alias in entity.aliases:
-                    alias_words = _alias_words(alias)
+                    alias_words = _key_words(fam, alias)
                     if alias_words and looks_like_name(alias):
                         self._index(record, fam, alias_words)
 
     def _index(self, record: CanonicalEntity, fam: str, words: tuple[str, ...]) -> None:
         self._by_name.setdefault((fam, words), set()).add(record.id)
-        if fam == "NAME" and len(words) > 1 and record.type in {"ORG", "FAC"}:
-            rest = _without_place(words)
-            if rest:
-                self._by_name.setdefault((fam, rest), set()).add(record.id)
         if fam == "PERSON" and len(words) > 1:
             self._by_first_last.setdefault((fam, (words[0], words[-1])), set()).add(record.id)
             self._by_last.setdefault((fam, (words[-1],)), set()).add(record.id)
         if fam == "NAME" and len(words) > 1 and record.type in {"ORG", "FAC"}:
+            rest = _without_place(words)
+            if rest:
+                self._by_name.setdefault((fam, rest), set()).add(record.id)
             self._by_first_word.setdefault((fam, words[:1]), set()).add(record.id)
+            for acronym in _acronyms(" ".join(words)) | _acronyms(record.name):
+                self._by_acronym.setdefault((fam, (acronym,)), set()).add(record.id)
 
     # ---- plain data ----------------------------------------------------------------
 
@@ -298,6 +450,9 @@ class EntityRegistry:
                 "count": r.count,
                 "context": dict(r.context),
                 "ambiguous": r.ambiguous,
+                "types": dict(r.types),
+                "role": r.role,
+                "affiliation": r.affiliation,
             }
             for r in self._records.values()
         ]
@@ -306,6 +461,7 @@ class EntityRegistry:
     def from_rows(cls, rows: list[dict[str, Any]], prefix: str = "c") -> EntityRegistry:
         registry = cls(prefix=prefix)
         for row in rows:
+            types = Counter({str(k): int(v) for k, v in (row.get("types") or {}).items()})
             record = CanonicalEntity(
                 id=row["id"],
                 name=row["name"],
@@ -314,19 +470,22 @@ class EntityRegistry:
                 count=int(row.get("count", 0)),
                 context=Counter(row.get("context", {})),
                 ambiguous=bool(row.get("ambiguous", False)),
+                types=types or Counter({row["type"]: max(1, int(row.get("count", 0)))}),
+                role=row.get("role"),
+                affiliation=row.get("affiliation"),
             )
             registry._records[record.id] = record
             if looks_like_name(record.name):
-                fam = family(record.type)
-                registry._index(record, fam, record.words)
-                for alias in record.aliases:
-                    alias_words = _alias_words(alias)
-                    if fam != "PERSON" and alias_words and looks_like_name(alias):
-                        registry._index(record, fam, alias_words)
+                for fam in {family(t, record.name) for t in record.types}:
+                    registry._index(record, fam, _key_words(fam, record.name))
+                    for alias in record.aliases:
+                        alias_words = _key_words(fam, alias)
+                        if fam != "PERSON" and alias_words and looks_like_name(alias):
+                            registry._index(record, fam, alias_words)
             number = row["id"].removeprefix(prefix)
             if number.isdigit():
                 registry._next = max(registry._next, int(number) + 1)
         return registry
 
 
-__all__ = ["CanonicalEntity", "EntityRegistry", "family"]
+__all__ = ["CanonicalEntity", "EntityRegistry", "family", "looks_like_name"]

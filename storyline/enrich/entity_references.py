@@ -1,0 +1,315 @@
+"""References to the people of one article by description, relative pronoun and pronoun.
+
+Once names and roles are grouped into people (:mod:`storyline.enrich.entities`),
+four readings of the spaCy parse add mentions to them:
+
+1. descriptions given with a name: a noun before it ("actress Lindsay Lohan",
+   "the heavyweight champion Wladimir Klitschko"), in apposition ("Pierre
+   Thomas, the Saints' leading rusher"; "a spokeswoman, Christine Monaco") or
+   after a copula ("Lohan is an actress");
+2. later definite uses of a description that only one person was given ("the
+   champion", "the actress's rep", "her lawyer"), or the same noun capitalised
+   in a headline ("Actress Dies");
+3. "who" opening a clause on a person ("Lohan, who has been there before");
+4. third-person pronouns (he, him, his, himself; she, her, hers, herself): the
+   person of compatible gender mentioned most recently within two sentences,
+   the subject of that sentence first; a reflexive goes to the subject of its
+   own sentence, an object pronoun never to the subject of its own verb
+   ("Thompson hit him").  Gender comes from forms of address and gendered nouns
+   ("Mrs", "actress"), then from the pronouns already resolved.  A pronoun is
+   left alone when an unnamed person of that gender ("a woman") was mentioned
+   after the candidate.
+
+Only mentions are added; names and aliases stay as they were.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+from storyline.enrich.entity_lexicon import Lexicon
+from storyline.enrich.entity_mentions import SPEECH_VERBS
+
+WINDOW = 2  # sentences a pronoun looks back
+PRONOUNS = {
+    "he": "m",
+    "him": "m",
+    "his": "m",
+    "himself": "m",
+    "she": "f",
+    "her": "f",
+    "hers": "f",
+    "herself": "f",
+}
+REFLEXIVES = frozenset({"himself", "herself"})
+RELATIVES = frozenset({"who", "whom", "whose"})
+SUBJECTS = frozenset({"nsubj", "nsubjpass"})
+OBJECTS = frozenset({"dobj", "iobj", "dative"})
+DEFINITE = frozenset({"the", "this", "that"})
+TAKEN = -2  # a token of another kind of entity
+OPENING = frozenset({"“", "``", "«"})
+CLOSING = frozenset({"”", "''", "»"})
+
+
+@dataclass(slots=True)
+class Referent:
+    """One person of the article: where it is named, its gender, and what this module adds."""
+
+    spans: list[tuple[int, int]]  # characters of its names and role mentions
+    gender: str | None = None  # "m" | "f"
+    found: list[tuple[int, int]] = field(default_factory=list)
+
+
+class _Article:
+    def __init__(self, doc: Doc, people: list[Referent], taken: list[tuple[int, int]], lex: Lexicon) -> None:
+        self.doc = doc
+        self.people = people
+        self.lex = lex
+        self.owner = [-1] * len(doc)
+        self.positions: list[list[int]] = [[] for _ in people]
+        self.sentence = [0] * len(doc)
+        self.sentences = [(sent.start, sent.end) for sent in doc.sents]
+        for number, sent in enumerate(doc.sents):
+            for i in range(sent.start, sent.end):
+                self.sentence[i] = number
+        self.quoted = _quoted(doc)
+        for start, end in taken:
+            for tok in self._tokens(start, end):
+                self.owner[tok.i] = TAKEN
+        for index, person in enumerate(people):
+            for start, end in person.spans:
+                for tok in self._tokens(start, end):
+                    self.owner[tok.i] = index
+                    insort(self.positions[index], tok.i)
+
+    def _tokens(self, start: int, end: int) -> list[Token]:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return list(span) if span is not None else []
+
+    def person_of(self, tok: Token) -> int:
+        return self.owner[tok.i]
+
+    def add(self, tok: Token, index: int) -> None:
+        self.owner[tok.i] = index
+        insort(self.positions[index], tok.i)
+        self.people[index].found.append((tok.idx, tok.idx + len(tok.text)))
+
+    def last_before(self, index: int, i: int) -> int:
+        positions = self.positions[index]
+        at = bisect_left(positions, i)
+        return positions[at - 1] if at else -1
+
+
+def _quoted(doc: Doc) -> list[bool]:
+    """Which tokens stand inside quotation marks (a paragraph break closes every quote)."""
+    flags = [False] * len(doc)
+    inside = False
+    for tok in doc:
+        text = tok.text.strip()
+        if not text or "\n" in tok.text:
+            inside = inside and "\n" not in tok.text
+            continue
+        if text in OPENING or (text == '"' and not inside):
+            inside = True
+        elif text in CLOSING or text == '"':
+            inside = False
+        else:
+            flags[tok.i] = inside
+        if "\n" in tok.whitespace_:
+            inside = False
+    return flags
+
+
+def _describes_a_person(tok: Token, lex: Lexicon) -> bool:
+    """A singular common noun that can describe a person ("actress", "champion"), or a title."""
+    if not tok.is_alpha or len(tok.text) < 2 or tok.tag_ not in {"NN", "NNP"}:
+        return False
+    if tok.pos_ == "NOUN":
+        return True
+    return tok.pos_ == "PROPN" and (tok.lower_ in lex.roles or lex.gender_of(tok.text) is not None)
+
+
+def _key(tok: Token) -> str:
+    return tok.lemma_.lower() if tok.pos_ == "NOUN" else tok.lower_
+
+
+def _described_person(article: _Article, tok: Token) -> int:
+    """The person a description is given with, or -1."""
+    head = tok.head
+    modifies = tok.dep_ in {"compound", "amod"} and tok.i < head.i
+    if (modifies or tok.dep_ == "appos") and head is not tok and article.person_of(head) >= 0:
+        return article.person_of(head)
+    for child in tok.children:
+        if child.dep_ == "appos" and article.person_of(child) >= 0:
+            return article.person_of(child)
+    if tok.dep_ == "attr" and head.lemma_ == "be":
+        subjects = [c for c in head.children if c.dep_ in SUBJECTS and article.person_of(c) >= 0]
+        if len(subjects) == 1:
+            return article.person_of(subjects[0])
+    return -1
+
+
+def _descriptions(article: _Article) -> dict[str, set[int]]:
+    described: dict[str, set[int]] = {}
+    for tok in article.doc:
+        if article.owner[tok.i] != -1 or not _describes_a_person(tok, article.lex):
+            continue
+        index = _described_person(article, tok)
+        if index < 0:
+            continue
+        article.add(tok, index)
+        described.setdefault(_key(tok), set()).add(index)
+        person = article.people[index]
+        person.gender = person.gender or article.lex.gender_of(tok.text)
+    return described
+
+
+def _is_definite(tok: Token) -> bool:
+    lefts = list(tok.lefts)
+    if any(t.lower_ in {"a", "an", "another", "one", "every", "each", "any"} for t in lefts):
+        return False
+    if any(t.dep_ == "det" and t.lower_ in DEFINITE for t in lefts) or any(t.dep_ == "poss" for t in lefts):
+        return True
+    return tok.text[:1].isupper() and not tok.is_sent_start  # a headline's "Actress Dies"
+
+
+def _definite_uses(article: _Article, described: dict[str, set[int]]) -> None:
+    for tok in article.doc:
+        if article.owner[tok.i] != -1 or not _describes_a_person(tok, article.lex):
+            continue
+        holders = described.get(_key(tok), set())
+        if len(holders) == 1 and _is_definite(tok):
+            article.add(tok, next(iter(holders)))
+
+
+def _relatives(article: _Article) -> None:
+    for tok in article.doc:
+        if tok.lower_ not in RELATIVES or article.owner[tok.i] != -1:
+            continue
+        clause = tok.head if tok.head.dep_ == "relcl" else tok.head.head
+        if clause.dep_ == "relcl" and article.person_of(clause.head) >= 0:
+            article.add(tok, article.person_of(clause.head))
+
+
+def _is_subject(tok: Token) -> bool:
+    return tok.dep_ in SUBJECTS or (tok.dep_ in {"compound", "flat"} and tok.head.dep_ in SUBJECTS)
+
+
+def _subject_of_verb(article: _Article, index: int, verb: Token) -> bool:
+    return any(c.dep_ in SUBJECTS and article.person_of(c) == index for c in verb.children)
+
+
+def _blocked(article: _Article, after: int, before: int, gender: str) -> bool:
+    """Someone else between the candidate and the pronoun: an unnamed person of this gender
+    ("a woman", "the girl") or a proper-noun subject that is none of the article's people."""
+    for tok in article.doc[after + 1 : before]:
+        if article.owner[tok.i] != -1:
+            continue
+        if tok.pos_ == "NOUN" and tok.tag_ == "NN" and article.lex.gender_of(tok.text) == gender:
+            return True
+        if tok.pos_ == "PROPN" and tok.dep_ in SUBJECTS and tok.ent_type_ in {"", "PERSON"}:
+            return True
+    return False
+
+
+def _speakers(article: _Article, sentence: int) -> set[int]:
+    """People who speak (subjects of "say", "tell" ...) in a sentence or next to it."""
+    found = set()
+    first = article.sentences[max(0, sentence - 1)][0]
+    last = article.sentences[min(len(article.sentences) - 1, sentence + 1)][1]
+    for tok in article.doc[first:last]:
+        index = article.owner[tok.i]
+        if (
+            index >= 0
+            and tok.dep_ in SUBJECTS
+            and tok.head.lemma_ in SPEECH_VERBS
+            and not article.quoted[tok.i]
+        ):
+            found.add(index)
+    return found
+
+
+Candidate = tuple[int, bool, int, int]  # sentence of the last mention, a subject there, its position, person
+
+
+def _candidates(article: _Article, tok: Token, gender: str) -> list[Candidate]:
+    here = article.sentence[tok.i]
+    speakers = _speakers(article, here) if article.quoted[tok.i] else set()
+    found = []
+    for index, person in enumerate(article.people):
+        if person.gender not in (None, gender) or index in speakers:
+            continue  # a quote's speaker says "I", not "he"
+        last = article.last_before(index, tok.i)
+        if last < 0 or here - article.sentence[last] > WINDOW:
+            continue
+        sentence = article.sentence[last]
+        if tok.lower_ in REFLEXIVES and sentence != here:
+            continue
+        if (
+            tok.dep_ in OBJECTS
+            and tok.lower_ not in REFLEXIVES
+            and _subject_of_verb(article, index, tok.head)
+        ):
+            continue  # "Thompson hit him": not Thompson
+        in_sentence = [p for p in article.positions[index] if p < tok.i and article.sentence[p] == sentence]
+        subject = any(_is_subject(article.doc[p]) for p in in_sentence)
+        found.append((sentence, subject, last, index))
+    return found
+
+
+def _antecedent(article: _Article, tok: Token, gender: str) -> int:
+    candidates = _candidates(article, tok, gender)
+    if not candidates:
+        return -1
+    best = max(candidates)
+    return -1 if _blocked(article, best[2], tok.i, gender) else best[3]
+
+
+def _learn_genders(article: _Article, pronouns: list[tuple[Token, str]]) -> None:
+    """A person of unknown gender takes the gender of the pronouns that can only mean them."""
+    votes: list[Counter[str]] = [Counter() for _ in article.people]
+    for tok, gender in pronouns:
+        candidates = _candidates(article, tok, gender)
+        if len(candidates) == 1:
+            votes[candidates[0][3]][gender] += 1
+    for person, counts in zip(article.people, votes, strict=True):
+        if person.gender is None and counts:
+            gender, n = counts.most_common(1)[0]
+            if 3 * n >= 2 * sum(counts.values()):
+                person.gender = gender
+
+
+def _pronouns(article: _Article) -> None:
+    pronouns = [
+        (tok, PRONOUNS[tok.lower_])
+        for tok in article.doc
+        if tok.lower_ in PRONOUNS and tok.pos_ == "PRON" and article.owner[tok.i] == -1
+    ]
+    _learn_genders(article, pronouns)
+    for tok, gender in pronouns:
+        index = _antecedent(article, tok, gender)
+        if index >= 0:
+            article.add(tok, index)
+            person = article.people[index]
+            person.gender = person.gender or gender
+
+
+def resolve_references(doc: Doc, people: list[Referent], taken: list[tuple[int, int]], lex: Lexicon) -> None:
+    """Add to each :class:`Referent`'s ``found`` the descriptions and pronouns that refer to it.
+
+    ``taken`` holds the character spans of the article's other entities (never reused).
+    """
+    if not people:
+        return
+    article = _Article(doc, people, taken, lex)
+    described = _descriptions(article)
+    _definite_uses(article, described)
+    _relatives(article)
+    _pronouns(article)
+
+
+__all__ = ["Referent", "resolve_references"]

@@ -1,0 +1,109 @@
+"""Entities of one article: names, roles, descriptions and pronouns grouped per person."""
+
+from __future__ import annotations
+
+from storyline.article import Entity
+from storyline.enrich.entities import find_entities
+from storyline.nlp import load_nlp
+
+
+def _entities(text: str) -> list[Entity]:
+    return find_entities(load_nlp()(text))
+
+
+def _person(entities: list[Entity], name: str) -> Entity:
+    found = [e for e in entities if e.type == "PERSON" and e.name == name]
+    assert found, f"no person {name!r} in {[(e.name, e.type) for e in entities]}"
+    return found[0]
+
+
+def _said(text: str, entity: Entity) -> list[str]:
+    return [text[s:e] for s, e in entity.mentions]
+
+
+def _owner(text: str, entities: list[Entity], needle: str, nth: int = 0) -> str | None:
+    """The name of the entity with a mention at the ``nth`` occurrence of ``needle``."""
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(needle, start + 1)
+    for entity in entities:
+        if any(s <= start < e for s, e in entity.mentions):
+            return entity.name
+    return None
+
+
+def test_pronouns_join_the_person_they_refer_to_and_stay_out_of_aliases() -> None:
+    text = (
+        "Tara Reid checked herself into Promises Treatment Center, her rep told People. "
+        "She launched a fashion line in December."
+    )
+    entities = _entities(text)
+    reid = _person(entities, "Tara Reid")
+    assert _said(text, reid) == ["Tara Reid", "herself", "her", "She"]
+    assert reid.aliases == ["Tara Reid"]
+
+
+def test_gender_from_forms_of_address_picks_the_antecedent() -> None:
+    text = "Mrs Jones met Mr Smith at the station on Monday. He said the trains were late."
+    entities = _entities(text)
+    assert _owner(text, entities, "He") == "Smith"
+
+
+def test_a_quote_s_speaker_is_not_the_he_or_she_inside_it() -> None:
+    text = (
+        "A prosecutor objected to Lindsay Lohan's choice of rehab on Thursday. "
+        "Her lawyer Mark Heller argued: \u201cShe is in rehab right now.\u201d"
+    )
+    entities = _entities(text)
+    assert _owner(text, entities, "She") == "Lindsay Lohan"
+
+
+def test_an_object_pronoun_is_not_the_subject_of_its_own_verb() -> None:
+    text = "Wladimir Klitschko met Tony Thompson in Bern. Thompson hit him hard in the sixth round."
+    entities = _entities(text)
+    assert _owner(text, entities, "him") == "Wladimir Klitschko"
+
+
+def test_an_unnamed_person_in_between_blocks_the_pronoun() -> None:
+    text = (
+        "Lindsay Lohan arrived at the clinic. Later a woman approached the car and she shouted at reporters."
+    )
+    entities = _entities(text)
+    assert _owner(text, entities, "she") is None
+
+
+def test_descriptions_given_with_a_name_and_their_later_definite_uses() -> None:
+    text = (
+        "Actress Lindsay Lohan checked into the Betty Ford Center on Friday. "
+        "The actress spent three months there in 2010. "
+        "Pierre Thomas, the Saints' leading rusher, was put on injured reserve."
+    )
+    entities = _entities(text)
+    lohan = _person(entities, "Lindsay Lohan")
+    assert _said(text, lohan)[:3] == ["Actress", "Lindsay Lohan", "actress"]
+    assert _owner(text, entities, "rusher") == "Pierre Thomas"
+    assert "actress" not in " ".join(lohan.aliases).lower()
+
+
+def test_who_opens_a_clause_on_its_person() -> None:
+    text = "Lindsay Lohan, who has been at the clinic before, knows everyone there."
+    entities = _entities(text)
+    assert _owner(text, entities, "who") == "Lindsay Lohan"
+
+
+def test_headline_words_glued_to_a_name_are_cut_off() -> None:
+    text = (
+        "Obama Overturns Bush Rules On Endangered Species\n"
+        "President Barack Obama on Tuesday reversed a rule set by the Bush administration. "
+        "Obama said science would guide the decision."
+    )
+    entities = _entities(text)
+    names = {e.name for e in entities}
+    assert "Obama Overturns" not in names
+    assert _owner(text, entities, "Obama") == "Barack Obama"
+
+
+def test_a_first_name_in_a_headline_stays() -> None:
+    text = "Keir Starmer Meets Zelensky In London\nMr Starmer said the talks went well. Starmer left at noon."
+    entities = _entities(text)
+    assert _person(entities, "Keir Starmer").mentions[0] == (0, len("Keir Starmer"))
