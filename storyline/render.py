@@ -22,7 +22,7 @@ def print_annotations(out: Console, article: Article) -> None:
             aliases = ", ".join(a for a in entity.aliases if a != entity.name)
             out.print(f"  {escape(entity.name)}" + (f" ({escape(role)})" if role else "")
                       + (f"  [dim]also: {escape(aliases)}[/dim]" if aliases else "")
-                      + f"  [dim]{len(entity.mentions)} mentions[/dim]")
+                      + f"  [dim]{len(entity.mentions)} mention{'' if len(entity.mentions) == 1 else 's'}[/dim]")
     if others:
         out.print("\n[bold]Organisations and places[/bold]")
         out.print("  " + "; ".join(f"{escape(e.name)} [dim]{e.type}[/dim]" for e in others))
@@ -33,7 +33,7 @@ def print_annotations(out: Console, article: Article) -> None:
             how = " ".join(filter(None, [quote.cue, f"({quote.medium})" if quote.medium else None]))
             kind = "reported" if quote.indirect else "quoted"
             out.print(f"  [cyan]{escape(speaker)}[/cyan] [dim]{kind}, {escape(how)}, chars "
-                      f"{quote.start}-{quote.end}[/dim]\n    “{escape(quote.text)}”")
+                      f"{quote.start}-{quote.end}[/dim]\n    {_quoted(quote.text, quote.indirect)}")
     if article.times:
         out.print("\n[bold]Time expressions[/bold]")
         out.print("  " + "; ".join(f"{escape(t.text)} → {t.value or 'unresolved'}" for t in article.times))
@@ -43,6 +43,11 @@ def print_annotations(out: Console, article: Article) -> None:
             where = f" in {event.place}" if event.place else ""
             out.print(f"  {event.date or 'undated'}: {escape(event.what)}{escape(where)} "
                       f"[dim]({event.type}; chars {event.evidence[0]}-{event.evidence[1]})[/dim]")
+
+
+def _quoted(text: str, indirect: bool) -> str:
+    """Direct speech in quotation marks; reported speech without them, so it never reads as verbatim."""
+    return escape(text) if indirect else f"“{escape(text)}”"
 
 
 def print_story(out: Console, story: dict[str, Any], storyline: dict[str, Any] | None) -> None:
@@ -70,7 +75,9 @@ def print_story(out: Console, story: dict[str, Any], storyline: dict[str, Any] |
             out.print(f"  [cyan]{escape(speaker)}[/cyan]")
             for quote in quotes[:6]:
                 sources = len(quote["articles"])
-                out.print(f"    “{escape(quote['text'])}”" + (f" [dim]({sources} articles)[/dim]" if sources > 1 else ""))
+                indirect = bool(quote.get("indirect"))
+                out.print(f"    {'[dim](reported)[/dim] ' if indirect else ''}{_quoted(quote['text'], indirect)}"
+                          + (f" [dim]({sources} articles)[/dim]" if sources > 1 else ""))
     if story.get("outlets"):
         out.print("\n[bold]Outlets[/bold]  " + "; ".join(
             f"{escape(o['publisher'])} ({o['articles']})" for o in story["outlets"]))
