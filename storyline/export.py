@@ -33,9 +33,12 @@ def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any
          "role": e.role, "affiliation": e.affiliation, "mentions": [list(m) for m in e.mentions]}
         for e in article.entities
     ]
+    exported_id = {e.id: e.canonical_id or e.id for e in article.entities}
     record["quotes"] = [
         {"text": q.text, "start": q.start, "end": q.end,
-         "speaker": {"id": q.speaker_id, "name": q.speaker_name} if q.speaker_name else None,
+         # the speaker's id is the one its entity is exported under (canonical across articles)
+         "speaker": {"id": exported_id.get(q.speaker_id or "", q.speaker_id), "name": q.speaker_name}
+         if q.speaker_name else None,
          "speaker_mention": q.speaker_mention, "cue": q.cue, "medium": q.medium, "indirect": q.indirect}
         for q in article.quotes
     ]

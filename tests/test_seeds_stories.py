@@ -32,8 +32,10 @@ def corpus(module_db_location: str) -> dict[str, Any]:
     runner = CliRunner()
     result = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", module_db_location, "--json"])
     assert result.exit_code == 0, result.output
-    articles = {a["id"]: Path(a["source"]).name for a in _export(runner, module_db_location, "articles")}
+    exported = _export(runner, module_db_location, "articles")
+    articles = {a["id"]: Path(a["source"]).name for a in exported}
     return {
+        "exported": exported,
         "names": articles,
         "stories": _export(runner, module_db_location, "stories"),
         "storylines": _export(runner, module_db_location, "storylines"),
@@ -62,3 +64,15 @@ def test_undated_story_keeps_its_timeline_undated(corpus: dict[str, Any]) -> Non
     assert {e["date"] for e in december["timeline"] if e["date"]} >= {"2025-12-08"}
     for entry in august["timeline"] + december["timeline"]:
         assert entry["articles"] and entry["evidence"]
+
+
+def test_a_quote_speaker_is_an_exported_entity_of_its_article(corpus: dict[str, Any]) -> None:
+    speakers = 0
+    for article in corpus["exported"]:
+        ids = {entity["id"] for entity in article["entities"]}
+        for quote in article["quotes"]:
+            speaker = quote["speaker"]
+            if speaker and speaker["id"] is not None:  # groups ("European leaders") have no entity
+                assert speaker["id"] in ids, (article["id"], speaker)
+                speakers += 1
+    assert speakers >= 50
