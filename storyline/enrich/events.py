@@ -187,18 +187,39 @@ def _participants(trigger: Token, mentions: list[_Mention]) -> list[Entity]:
     return people
 
 
-def _place(text: str, mentions: list[_Mention], kind: str) -> tuple[str | None, str | None]:
+def _attached(doc: Doc, mention: _Mention, trigger: Token) -> bool:
+    """The place's preposition hangs on the trigger or on a word above it ("met at No 10",
+    "is in Washington for talks"), not on some other noun ("talks to end the war in Ukraine")."""
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    preposition = span.root.head
+    if preposition.dep_ != "prep":
+        return False
+    governor = preposition.head
+    return governor == trigger or governor in trigger.ancestors
+
+
+def _visited(doc: Doc, mention: _Mention, trigger: Token) -> bool:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    return span is not None and span.root.dep_ == "dobj" and span.root.head == trigger
+
+
+def _place(doc: Doc, mentions: list[_Mention], kind: str, trigger: Token) -> tuple[str | None, str | None]:
     """(place for the event, the words the sentence used for it)."""
+    text = doc.text
     prepositions = PLACE_PREPOSITIONS if kind == "visit" else ("at", "in")
     for mention in mentions:
         entity = mention.entity
         is_place = entity.type in PLACE_TYPES or entity.name in LANDMARK_CITIES
         if not is_place:
             continue
-        before = text[max(0, mention.start - 4) : mention.start].lower().split()
-        if not before or before[-1] not in prepositions:
-            continue
         surface = text[mention.start : mention.end]
+        if kind == "visit" and _visited(doc, mention, trigger):  # "visited Downing Street"
+            return LANDMARK_CITIES.get(entity.name, entity.name), surface
+        before = text[max(0, mention.start - 4) : mention.start].lower().split()
+        if not before or before[-1] not in prepositions or not _attached(doc, mention, trigger):
+            continue
         words = surface if kind == "visit" and before[-1] == "to" else f"{before[-1]} {surface}"
         return LANDMARK_CITIES.get(entity.name, entity.name), words
     return None, None
@@ -245,7 +266,6 @@ def _describe(kind: str, participants: list[Entity], place_words: str | None) ->
 def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression]) -> list[Event]:
     """Events in an article, one evidence sentence each, in text order."""
     events: list[Event] = []
-    text = doc.text
     for sentence in doc.sents:
         mentions = _mentions_in(sentence, entities)
         if not mentions:
@@ -257,7 +277,7 @@ def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression]) -
             participants = _participants(trigger, mentions)
             if not participants:
                 continue
-            place, place_words = _place(text, mentions, kind)
+            place, place_words = _place(doc, mentions, kind, trigger)
             when = _date(times, sentence, trigger.idx)
             event = Event(
                 what=_describe(kind, participants, place_words),
