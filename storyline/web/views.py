@@ -149,8 +149,16 @@ def entity_view(store: Store, entity: dict[str, Any]) -> dict[str, Any]:
     events = [{**e, "href": evidence_link(e["article_id"], e["start"], e["end"])}
               for e in store.entity_events(entity_id)]
     company = store.co_occurring(entity_id, limit=30)
+    shown = {k: entity.get(k) for k in ("id", "name", "type", "aliases", "role", "affiliation")}
+    seen = {str(entity.get("name") or "").casefold()}
+    aliases = []
+    for alias in entity.get("aliases") or []:  # "the Prime Minister" and "The Prime Minister" once
+        if alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            aliases.append(alias)
+    shown["aliases"] = aliases
     return {
-        "entity": {k: entity.get(k) for k in ("id", "name", "type", "aliases", "role", "affiliation")},
+        "entity": shown,
         "quotes": quotes,
         "stories": store.entity_stories(entity_id),
         "events": events,
