@@ -19,6 +19,7 @@ from storyline.article import Article
 from storyline.store.base import StoreError, now
 from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.feeds import FeedQueries
+from storyline.store.greader import ReaderQueries
 from storyline.store.migrations import MIGRATIONS
 from storyline.store.stories import StoryQueries
 from storyline.store.web import WebQueries
@@ -66,7 +67,7 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(EnrichmentQueries, FeedQueries, StoryQueries, WebQueries):
+class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQueries):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:

@@ -327,6 +327,43 @@ def m009_feed_schedule(conn: Connection, dialect: str) -> None:
     )
 
 
+def m012_reader_state(conn: Connection, dialect: str) -> None:
+    """What mobile reader apps (the Google Reader API) need per article and per user.
+
+    ``article_numbers`` gives every article a stable number, in the order
+    articles arrived (the apps' item ids); rows are added lazily when an app
+    asks.  ``item_states`` holds each user's read and starred marks:
+    ``is_read`` NULL means no mark, so an article read in the web reader
+    counts as read.  ``stream_titles`` keeps a user's own names for
+    subscriptions.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE article_numbers (
+            number BIGINT PRIMARY KEY,
+            article_id TEXT NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE
+        );
+        CREATE TABLE item_states (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            is_read INTEGER,
+            starred INTEGER NOT NULL DEFAULT 0,
+            read_marked_at TEXT,
+            starred_at TEXT,
+            PRIMARY KEY (user_id, article_id)
+        );
+        CREATE INDEX item_states_starred ON item_states (user_id, starred);
+        CREATE TABLE stream_titles (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            stream_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            PRIMARY KEY (user_id, stream_id)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -337,4 +374,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "article features", m007_article_features),
     (8, "entity registry", m008_entity_registry),
     (9, "feed schedule", m009_feed_schedule),
+    (12, "reader state", m012_reader_state),
 ]

@@ -20,6 +20,7 @@ from storyline.pipeline import Pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
 from storyline.web.auth import Auth
+from storyline.web.greader import greader_routes
 from storyline.web.routes_api import api_routes
 from storyline.web.routes_feeds import feed_routes
 from storyline.web.routes_forms import form_routes
@@ -155,6 +156,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_routes(site))
     app.include_router(feed_routes(site))
+    app.include_router(greader_routes(site))
     app.include_router(form_routes(site))
     app.include_router(page_routes(site))
     return app
