@@ -16,6 +16,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from storyline import settings
+from storyline.engines import Engine, EngineError
+from storyline.engines import ingest as run_engine
 from storyline.export import article_record, jsonl_lines, story_record, storyline_record
 from storyline.ingest import IngestOptions
 from storyline.ingest.options import parse_allow_list
@@ -114,6 +116,10 @@ def ingest(
     allow_private: AllowOption = None,
     enrich: Annotated[bool, typer.Option(help="Find entities, quotes, time expressions and events.")] = True,
     stories: Annotated[bool, typer.Option(help="Group new articles into stories and storylines.")] = True,
+    engine: Annotated[Engine, typer.Option(
+        help="Where per-article work runs: local (this process) or ray (WARC/JSONL archives on a Ray "
+             "cluster, resumable; needs the ray extra; RAY_ADDRESS names a cluster, else one is started).",
+    )] = Engine.local,
 ) -> None:
     """Read articles from any kind of input, clean them, link duplicates and store them.
 
@@ -121,7 +127,12 @@ def ingest(
     """
     store = open_store(db)
     pipeline = Pipeline(store, ingest_options(allow_private), enricher=make_enricher(store) if enrich else None)
-    summary = run_with_progress(pipeline.run(inputs), "ingesting", as_json)
+    try:
+        outcomes = run_engine(engine, pipeline, inputs, notice=console.print)
+    except EngineError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    summary = run_with_progress(outcomes, "ingesting", as_json)
     if stories and enrich:
         cluster_stories(store, quiet=as_json)
     report(summary, as_json)

@@ -6,6 +6,12 @@ Every stage streams: inputs are read lazily and processed in batches, so the
 CLI, the server's refresher and the distributed engine run the same code.  A
 bad input becomes an :class:`Outcome` with status ``skipped`` and its reason;
 the batch goes on.  Each article is written in its own transaction.
+
+The per-article work that reads nothing but its input (cleaning an HTML page or
+a trusted body, the spaCy annotations) may be done elsewhere first: such items
+arrive as :class:`Prepared` and skip those steps here.  What depends on order
+and on the store stays here: learned boilerplate, canonical entities, dedup,
+writing (see ``storyline.engines``).
 """
 
 from __future__ import annotations
@@ -27,11 +33,32 @@ from storyline.store import Store
 BOILERPLATE_STATE = "boilerplate_model"
 
 class Enricher(Protocol):
-    """A stage that annotates a batch of articles and writes what it found."""
+    """A stage that annotates a batch of articles and writes what it found.
 
-    def __call__(self, articles: list[Article]) -> list[Article]: ...
+    ``annotate`` is per article and may run in any process; ``canonicalise`` links an
+    article's entities across articles and runs here, in ingest order.
+    """
+
+    def annotate(self, articles: list[Article]) -> list[Article]: ...
+
+    def canonicalise(self, article: Article) -> None: ...
 
     def persist(self, store: Store, conn: Connection, article: Article) -> None: ...
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A document cleaned (and annotated, when the pipeline enriches) by another process.
+
+    ``article`` is None when cleaning skipped it; ``reason`` then says why.
+    """
+
+    source: str
+    article: Article | None = None
+    reason: str | None = None
+
+
+Item = RawDocument | Failure | Prepared
 
 
 @dataclass(slots=True)
@@ -107,38 +134,63 @@ class Pipeline:
         """Ingest paths, globs and URLs; yields one outcome per article or failure."""
         yield from self.process(read_inputs(inputs, self.options))
 
-    def process(self, items: Iterable[RawDocument | Failure]) -> Iterator[Outcome]:
+    def process(self, items: Iterable[Item]) -> Iterator[Outcome]:
         for batch in _batched(items, self.batch_size):
-            documents = [item for item in batch if isinstance(item, RawDocument)]
-            for item in batch:
-                if isinstance(item, Failure):
-                    yield Outcome(item.source, "skipped", reason=item.reason)
-            self.learn_boilerplate(documents)
-            articles: list[Article] = []
-            for document in documents:
-                try:
-                    article = clean(document, self.boilerplate)
-                except Skip as exc:
-                    yield Outcome(document.source, "skipped", reason=str(exc))
-                    continue
-                if self.store.article_fingerprint(article.id) == article.content_hash:
-                    yield Outcome(article.source, "unchanged", article.id)
-                else:
-                    articles.append(article)
-            if self.enricher is not None and articles:
-                articles = self.enricher(articles)
+            self.learn_boilerplate(documents_of(batch))
+            outcomes, articles = self.prepare(batch)
+            yield from outcomes
             for article in articles:
                 yield self.store_article(article)
 
+    def prepare(self, batch: list[Item]) -> tuple[list[Outcome], list[Article]]:
+        """Everything before writing, once the batch's boilerplate is learned.
+
+        Returns the outcomes decided already (skipped, unchanged) and the articles to
+        write, cleaned and enriched, in input order.
+        """
+        outcomes = [Outcome(item.source, "skipped", reason=item.reason) for item in batch if isinstance(item, Failure)]
+        articles: list[Article] = []
+        cleaned_here: set[int] = set()
+        for item in batch:
+            if isinstance(item, Failure):
+                continue
+            if isinstance(item, Prepared):
+                if item.article is None:
+                    outcomes.append(Outcome(item.source, "skipped", reason=item.reason))
+                    continue
+                article = item.article
+            else:
+                try:
+                    article = clean(item, self.boilerplate)
+                except Skip as exc:
+                    outcomes.append(Outcome(item.source, "skipped", reason=str(exc)))
+                    continue
+                cleaned_here.add(id(article))
+            if self.store.article_fingerprint(article.id) == article.content_hash:
+                outcomes.append(Outcome(article.source, "unchanged", article.id))
+            else:
+                articles.append(article)
+        if self.enricher is not None and articles:
+            self.enricher.annotate([article for article in articles if id(article) in cleaned_here])
+            for article in articles:
+                self.enricher.canonicalise(article)
+        return outcomes, articles
+
     def learn_boilerplate(self, documents: list[RawDocument]) -> None:
         """Let the boilerplate model see this batch's text dumps before they are cleaned."""
+        if self.observe_boilerplate(documents):
+            with self.store.transaction("save the boilerplate model") as conn:
+                self.save_boilerplate(conn)
+
+    def observe_boilerplate(self, documents: list[RawDocument]) -> bool:
+        """Count the text dumps among ``documents`` in the model; False when there were none."""
         texts = [doc for doc in documents if doc.kind == "text" and doc.text]
-        if not texts:
-            return
         for doc in texts:
             self.boilerplate.observe(source_key(doc.text or "", doc.collection), doc.text or "")
-        with self.store.transaction("save the boilerplate model") as conn:
-            self.store.set_state(conn, BOILERPLATE_STATE, self.boilerplate.to_state())
+        return bool(texts)
+
+    def save_boilerplate(self, conn: Connection) -> None:
+        self.store.set_state(conn, BOILERPLATE_STATE, self.boilerplate.to_state())
 
     def store_article(self, article: Article) -> Outcome:
         """Link duplicates and write one article in one transaction."""
@@ -146,15 +198,28 @@ class Pipeline:
         previous = self.store.article_fingerprint(article.id)
         if previous == article.content_hash:  # the same input twice in one batch
             return Outcome(article.source, "unchanged", article.id)
+        with self.store.transaction(f"save article {article.id} from {article.source}") as conn:
+            return self.write_article(conn, article, previous)
+
+    def write_article(self, conn: Connection, article: Article, previous: str | None) -> Outcome:
+        """Link duplicates and write one article inside the caller's transaction.
+
+        ``previous`` is the content hash stored for the article before, if any.
+        """
+        assert article.content_hash is not None
         items = shingles(article.body)
         buckets = band_buckets(items)
-        with self.store.transaction(f"save article {article.id} from {article.source}") as conn:
-            match = find_duplicate(self.store, conn, article.id, article.body, article.content_hash, items, buckets)
-            article.duplicate_of = match.canonical_id if match else None
-            self.store.save_article(conn, article)
-            self.store.save_bands(conn, article.id, buckets)
-            if self.enricher is not None:
-                self.enricher.persist(self.store, conn, article)
+        match = find_duplicate(self.store, conn, article.id, article.body, article.content_hash, items, buckets)
+        article.duplicate_of = match.canonical_id if match else None
+        self.store.save_article(conn, article)
+        self.store.save_bands(conn, article.id, buckets)
+        if self.enricher is not None:
+            self.enricher.persist(self.store, conn, article)
         if article.duplicate_of:
             return Outcome(article.source, "duplicate", article.id, duplicate_of=article.duplicate_of)
         return Outcome(article.source, "updated" if previous else "new", article.id)
+
+
+def documents_of(batch: Iterable[Item]) -> list[RawDocument]:
+    """The raw documents of a batch (what the boilerplate model learns from)."""
+    return [item for item in batch if isinstance(item, RawDocument)]

@@ -9,6 +9,7 @@ character offsets into the article body.
 
 from __future__ import annotations
 
+from spacy.language import Language
 from sqlalchemy import Connection
 
 from storyline.article import Article
@@ -28,9 +29,13 @@ class Enricher:
     ``enricher.persist(store, conn, article)`` writes them with the article."""
 
     def __init__(self, registry: EntityRegistry | None = None, batch_size: int = 16) -> None:
-        self.nlp = load_nlp()
         self.registry = registry or EntityRegistry()
         self.batch_size = batch_size
+
+    @property
+    def nlp(self) -> Language:
+        """The spaCy pipeline, loaded on first use (once per process)."""
+        return load_nlp()
 
     @classmethod
     def for_store(cls, store: Store) -> Enricher:
@@ -38,10 +43,20 @@ class Enricher:
         return cls(EntityRegistry.from_rows(store.load_canonical_entities()))
 
     def __call__(self, articles: list[Article]) -> list[Article]:
+        self.annotate(articles)
+        for article in articles:
+            self.canonicalise(article)
+        return articles
+
+    def annotate(self, articles: list[Article]) -> list[Article]:
+        """The per-article part: entities, quotes, times, events and lemmas, from one spaCy pass.
+
+        It reads nothing but each article, so any process may run it in any order; the
+        canonical ids (:meth:`canonicalise`) are left for the process that holds the registry.
+        """
         texts = [article.body[:MAX_LENGTH] for article in articles]
         for article, doc in zip(articles, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
             article.entities = find_entities(doc)
-            self.canonicalise(article)
             article.quotes = find_quotes(doc, article.entities)
             article.times = find_times(doc.text, parse_dct(article.published), doc)
             article.events = find_events(doc, article.entities, article.times)
@@ -49,7 +64,9 @@ class Enricher:
         return articles
 
     def canonicalise(self, article: Article) -> None:
-        """Give every entity its cross-article identity; the article's other names are its context."""
+        """Give every entity its cross-article identity; the article's other names are its context.
+
+        Order matters (the registry learns from each article): call it in ingest order."""
         names = {entity.name for entity in article.entities}
         for entity in article.entities:
             entity.canonical_id = self.registry.resolve(entity, names - {entity.name})

@@ -62,7 +62,7 @@ def _article_from_row(row: Any) -> Article:
     data = dict(row._mapping)
     data["authors"] = json.loads(data["authors"] or "[]")
     data["extracted_by"] = json.loads(data["extracted_by"] or "{}")
-    for bookkeeping in ("ingested_at", "updated_at", "enriched_at"):
+    for bookkeeping in ("ingested_at", "updated_at", "enriched_at", "arrival"):
         data.pop(bookkeeping, None)
     return Article(**data)
 
@@ -123,10 +123,11 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
         columns = ", ".join(_ARTICLE_COLUMNS)
         values = ", ".join(f":{name}" for name in _ARTICLE_COLUMNS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in _ARTICLE_COLUMNS if name != "id")
+        # arrival numbers first stores in order (ties only between concurrent writers)
         conn.execute(
             text(
-                f"INSERT INTO articles ({columns}, ingested_at, updated_at)"
-                f" VALUES ({values}, :stamp, :stamp)"
+                f"INSERT INTO articles ({columns}, ingested_at, updated_at, arrival)"
+                f" VALUES ({values}, :stamp, :stamp, (SELECT COALESCE(MAX(arrival), 0) + 1 FROM articles))"
                 f" ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = :stamp"
             ),
             {**row, "stamp": stamp},
@@ -200,7 +201,7 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
     def find_by_content_hash(self, conn: Connection, content_hash: str, exclude: str) -> str | None:
         return conn.execute(
             text("SELECT COALESCE(duplicate_of, id) FROM articles"
-                 " WHERE content_hash = :h AND id != :id ORDER BY ingested_at, id LIMIT 1"),
+                 " WHERE content_hash = :h AND id != :id ORDER BY arrival, id LIMIT 1"),
             {"h": content_hash, "id": exclude},
         ).scalar()
 
@@ -225,7 +226,7 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
             text(
                 "SELECT a.id, a.body FROM articles a WHERE a.id IN ("
                 f" SELECT article_id FROM minhash_bands WHERE {clauses})"
-                " AND a.id != :id ORDER BY a.ingested_at, a.id"
+                " AND a.id != :id ORDER BY a.arrival, a.id"
             ),
             params,
         ).fetchall()

@@ -327,6 +327,26 @@ def m009_feed_schedule(conn: Connection, dialect: str) -> None:
     )
 
 
+def m011_arrival_order(conn: Connection, dialect: str) -> None:
+    """``articles.arrival``: the order articles were first stored in, 1, 2, 3, ...
+
+    ``ingested_at`` is kept to the second, so articles stored in the same second
+    used to fall back on their ids: the stream order (duplicate candidates, articles
+    fed to the story clusterer) then depended on how fast a run went.  Existing
+    articles are numbered by ``ingested_at`` and id, as they were ordered before.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN arrival BIGINT;
+        UPDATE articles SET arrival = numbered.n FROM (
+            SELECT id, ROW_NUMBER() OVER (ORDER BY ingested_at, id) AS n FROM articles
+        ) AS numbered WHERE numbered.id = articles.id;
+        CREATE INDEX articles_arrival ON articles (arrival)
+        """,
+    )
+
+
 def m012_reader_state(conn: Connection, dialect: str) -> None:
     """What mobile reader apps (the Google Reader API) need per article and per user.
 
@@ -374,5 +394,6 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "article features", m007_article_features),
     (8, "entity registry", m008_entity_registry),
     (9, "feed schedule", m009_feed_schedule),
+    (11, "arrival order", m011_arrival_order),
     (12, "reader state", m012_reader_state),
 ]

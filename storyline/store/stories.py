@@ -138,19 +138,19 @@ class StoryQueries(StoreBase):
 
     def unassigned_article_ids(self) -> list[str]:
         """Articles in no story yet, in stream order: by publication date, undated
-        ones by when they were ingested, after the dated ones."""
+        ones by when they were first stored, after the dated ones."""
         with self.transaction("list articles not in a story") as conn:
             rows = conn.execute(text(
                 "SELECT a.id FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
                 " WHERE s.article_id IS NULL"
-                " ORDER BY a.published IS NULL, a.published, a.ingested_at, a.id"
+                " ORDER BY a.published IS NULL, a.published, a.arrival, a.id"
             )).fetchall()
         return [row[0] for row in rows]
 
     def story_members(self, conn: Connection, story_id: str) -> list[str]:
         rows = conn.execute(
             text("SELECT s.article_id FROM story_articles s JOIN articles a ON a.id = s.article_id"
-                 " WHERE s.story_id = :id ORDER BY a.published IS NULL, a.published, a.ingested_at, a.id"),
+                 " WHERE s.story_id = :id ORDER BY a.published IS NULL, a.published, a.arrival, a.id"),
             {"id": story_id},
         ).fetchall()
         return [row[0] for row in rows]
