@@ -117,9 +117,17 @@ def _middles_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return mid_a == mid_b or all(x[0] == y[0] for x, y in zip(mid_a, mid_b, strict=False))
 
 
-def _person_match(mention: Mention, group: _Group) -> int:
-    """How well a mention fits a person: 3 same name, 2 surname or compatible, 1 first name, 0 no."""
+def _person_match(mention: Mention, group: _Group, lex: Lexicon) -> int:
+    """How well a mention fits a person: 3 same name, 2 surname or compatible, 1 first name, 0 no.
+
+    Forms of address of the other gender never fit ("Mr Jenkin" is not "Mrs Jenkin").
+    """
     words, full = mention.tokens, group.words
+    wanted = lex.gender_of(mention.honorific or "")
+    if wanted is not None and any(
+        lex.gender_of(m.honorific or "") not in {None, wanted} for m in group.mentions
+    ):
+        return 0
     if words == full:
         return 3
     if _is_suffix(words, full):
@@ -137,8 +145,9 @@ def _headlines(doc: Doc) -> list[tuple[int, int]]:
 
     A stretch is a run of words on one line with no lowercase word but short
     function words ("of", "in"), at least four capitalised words, and among them
-    (after the first) one that is no proper noun ("Checks Into", "Beat", "In"):
-    a list of names in running text is not a headline.
+    (after the first) one that is no proper noun ("Checks Into", "Beat", "In")
+    or four in capitals ("RED SOX MAKE HUGE OFFER"): a list of names in running
+    text is not a headline.
     """
     found: list[tuple[int, int]] = []
     run: list[Token] = []
@@ -146,7 +155,8 @@ def _headlines(doc: Doc) -> list[tuple[int, int]]:
     def close() -> None:
         caps = [t for t in run if t.is_alpha and t.text[:1].isupper()]
         telling = [t for t in caps[1:] if len(t.text) > 1 and (t.is_stop or t.pos_ != "PROPN")]
-        if len(caps) >= 4 and telling:
+        shouting = [t for t in caps if len(t.text) > 1 and t.text.isupper()]
+        if len(caps) >= 4 and (telling or len(shouting) >= 4):
             found.append((run[0].idx, run[-1].idx + len(run[-1].text)))
         run.clear()
 
@@ -165,15 +175,16 @@ def _headlines(doc: Doc) -> list[tuple[int, int]]:
 
 def _trim_to_known(
     mentions: list[Mention], text: str, headlines: list[tuple[int, int]], common: set[str]
-) -> None:
-    """Cut a span glued to neighbouring words down to a name seen on its own in the article.
+) -> list[Mention]:
+    """Cut spans glued to neighbouring words down to the names seen in the article.
 
-    "Comedian Ellen DeGeneres", "Ellen DeGeneres Returns" and "Esther Williams -
-    Esther Williams" become "Ellen DeGeneres" and "Esther Williams" when those
-    names also stand on their own; in a title-cased headline, "Obama Overturns"
-    becomes "Obama" (with the label the name has elsewhere), and "Following
-    Gigante" becomes "Gigante" when "following" is a word of the article (``common``:
-    words it writes in lower case), while "Keir Starmer" keeps its first name.
+    "Comedian Ellen DeGeneres" becomes "Ellen DeGeneres" when that name also
+    stands on its own.  In a title-cased headline a span is cut into the names it
+    holds when every other word is a common word of the article (``common``: words
+    it writes in lower case): "Obama Overturns" -> "Obama", "Academy Picked Ellen
+    DeGeneres" -> "Academy" + "Ellen DeGeneres", "Esther Williams - Esther Williams"
+    -> twice "Esther Williams", each with the label the name has elsewhere; "Keir
+    Starmer" keeps its first name even when "Starmer" alone is known.
     """
 
     def in_headline(m: Mention) -> bool:
@@ -183,43 +194,99 @@ def _trim_to_known(
     for m in mentions:
         if not in_headline(m):
             labels.setdefault(m.tokens, m.label)
-    people = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1}
+    people = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1 and not in_headline(m)}
     headline_known = dict(labels)
     for words in people:
         headline_known.setdefault(words[-1:], "PERSON")  # a surname
+    for m in mentions:
+        headline_known.setdefault(m.tokens, m.label)  # names inside headlines too ("Fred LaRue Dies")
+    for words in [k for k in headline_known if len(k) == 1 and k[0] in TITLE_LOWER]:
+        del headline_known[words]
+    out: list[Mention] = []
     for mention in mentions:
         words = mention.tokens
         if len(words) < 2 or mention.honorific is not None or mention.canonical:
+            out.append(mention)
             continue
         headline = in_headline(mention)
-        if headline:
-            known = set(headline_known)
-        elif mention.label == "PERSON" and len(words) >= 3:
-            known = people
-        else:
+        if headline or len(words) >= 4:
+            known = {k: v for k, v in headline_known.items() if k and k != words}
+            names = {w for m in mentions if m.tokens != words for w in m.tokens} if headline else None
+            parts = _cover(words, known, common, names)
+            if parts:
+                out.extend(_split(mention, text, parts, headline_known))
+                continue
+        if mention.label == "PERSON" and len(words) >= 3 and not headline:
+            inner = [k for k in people if len(k) < len(words) and _contains(words, k)]
+            if inner:
+                out.extend(_split(mention, text, [max(inner, key=len)], labels))
+                continue
+        out.append(mention)
+    return out
+
+
+def _cover(
+    words: tuple[str, ...],
+    known: dict[tuple[str, ...], str],
+    common: set[str],
+    names: set[str] | None = None,
+) -> list[tuple[str, ...]]:
+    """The known names a span is made of, left to right; [] when it cannot be cut.
+
+    Other words must be common words of the article.  With ``names`` (the name words
+    of the article; used in headlines) any other word may go too ("Obama To Nominate
+    Regina Benjamin"), except a name word, or a word that opens a name before a
+    known surname, which may be a first name ("Keir" in "Keir Starmer").
+    """
+    parts: list[tuple[str, ...]] = []
+    i = 0
+    after_name = False
+    while i < len(words):
+        found = max((k for k in known if words[i : i + len(k)] == k), key=len, default=None)
+        if found is not None:
+            if after_name:
+                return []  # two names side by side are one name ("Lindsay" + "Lohan")
+            parts.append(found)
+            i += len(found)
+            after_name = True
             continue
-        inner = [k for k in known if len(k) < len(words) and _contains(words, k)]
-        if headline:  # words cut off before the name must be common words, not a first name
-            inner = [k for k in inner if _cut_words_are_common(words, k, common)]
-        if not inner:
-            continue
-        best = max(inner, key=len)
-        surface = text[mention.start : mention.end]
-        found = _locate(surface, best)
-        if found is None:
-            continue
-        start, end = found
-        mention.start, mention.end = mention.start + start, mention.start + end
-        mention.name = surface[start:end]
-        mention.tokens = best
-        mention.label = (
-            headline_known.get(best, mention.label) if headline else labels.get(best, mention.label)
+        word = words[i]
+        if not (word in common or word.rstrip("s") in common or word in TITLE_LOWER):
+            if names is None or word in names:
+                return []
+            following = [k for k in known if len(k) == 1 and words[i + 1 : i + 2] == k]
+            if not after_name and any(known[k] == "PERSON" for k in following):
+                return []  # maybe a first name: "Keir Starmer"
+        after_name = False
+        i += 1
+    return parts
+
+
+def _split(
+    mention: Mention, text: str, parts: list[tuple[str, ...]], labels: dict[tuple[str, ...], str]
+) -> list[Mention]:
+    """New mentions for ``parts`` of a mention's span, in order."""
+    surface = text[mention.start : mention.end]
+    found: list[Mention] = []
+    offset = 0
+    for part in parts:
+        bounds = _locate(surface, part, offset)
+        if bounds is None:
+            return found or [mention]
+        start, end = bounds
+        offset = end
+        found.append(
+            Mention(
+                mention.start + start,
+                mention.start + end,
+                labels.get(part, mention.label),
+                surface[start:end],
+                part,
+                role=mention.role,
+                affiliation=mention.affiliation,
+            )
         )
-
-
-def _cut_words_are_common(words: tuple[str, ...], part: tuple[str, ...], common: set[str]) -> bool:
-    at = next(i for i in range(len(words) - len(part) + 1) if words[i : i + len(part)] == part)
-    return all(w in common or w.rstrip("s") in common for w in words[:at])
+    return found
 
 
 def _common_words(doc: Doc) -> set[str]:
@@ -239,9 +306,9 @@ def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
-def _locate(surface: str, part: tuple[str, ...]) -> tuple[int, int] | None:
-    """Character bounds of the words ``part`` inside ``surface``."""
-    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", surface)]
+def _locate(surface: str, part: tuple[str, ...], offset: int = 0) -> tuple[int, int] | None:
+    """Character bounds of the words ``part`` inside ``surface`` (from ``offset`` on)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", surface) if m.start() >= offset]
     for i in range(len(spans)):
         for j in range(i + 1, len(spans) + 1):
             a, b = spans[i][0], spans[j - 1][1]
@@ -253,10 +320,10 @@ def _locate(surface: str, part: tuple[str, ...]) -> tuple[int, int] | None:
     return None
 
 
-def _group_people(mentions: list[Mention]) -> list[_Group]:
+def _group_people(mentions: list[Mention], lex: Lexicon) -> list[_Group]:
     groups: list[_Group] = []
     for mention in sorted(mentions, key=lambda m: (-len(m.tokens), m.start)):
-        scored = [(_person_match(mention, g), g) for g in groups]
+        scored = [(_person_match(mention, g, lex), g) for g in groups]
         best = max((score for score, _ in scored), default=0)
         if best == 0:
             group = _Group("PERSON")
@@ -280,7 +347,9 @@ def _acronym(words: tuple[str, ...]) -> str:
     return "".join(w[0] for w in words if w not in {"of", "the", "and", "for", "de"})
 
 
-def _group_others(mentions: list[Mention]) -> list[_Group]:
+def _group_others(mentions: list[Mention], places: frozenset[str] = frozenset()) -> list[_Group]:
+    """Other names by canonical name; a one-word name joins the one organisation it starts or
+    abbreviates ("Promises", "IMF"), unless it is a place ("France" is not "France Telecom")."""
     by_key: dict[tuple[str, tuple[str, ...]], _Group] = {}
     for mention in mentions:
         family = "NORP" if mention.label == "NORP" else "NAME"
@@ -294,7 +363,8 @@ def _group_others(mentions: list[Mention]) -> list[_Group]:
     for group in groups:
         words = group.words
         target = None
-        if len(words) == 1 and group.label != "NORP" and not any(m.canonical for m in group.mentions):
+        alone = len(words) == 1 and group.label != "NORP" and words[0] not in places
+        if alone and not any(m.canonical for m in group.mentions):
             fits = [g for g in long_groups if g.words[0] == words[0] or _acronym(g.words) == words[0]]
             fits = [g for g in fits if g.label in {"ORG", "FAC"} and not any(m.canonical for m in g.mentions)]
             if len(fits) == 1:
@@ -387,14 +457,16 @@ def _gender(group: _Group, lex: Lexicon) -> str | None:
     return genders.pop() if len(genders) == 1 else None
 
 
-def _attach_references(doc: Doc, people: list[_Group], others: list[_Group], lex: Lexicon) -> None:
+def _attach_references(
+    doc: Doc, people: list[_Group], others: list[_Group], lex: Lexicon, headlines: list[tuple[int, int]]
+) -> None:
     referents = [
         Referent(
             [(m.start, m.end) for m in g.mentions] + [(s, e) for s, e, _ in g.role_spans], _gender(g, lex)
         )
         for g in people
     ]
-    resolve_references(doc, referents, [(m.start, m.end) for g in others for m in g.mentions], lex)
+    resolve_references(doc, referents, [(m.start, m.end) for g in others for m in g.mentions], lex, headlines)
     for group, referent in zip(people, referents, strict=True):
         group.references = referent.found
 
@@ -432,11 +504,12 @@ def entities_from_mentions(doc: Doc, mentions: Iterable[Mention], lex: Lexicon |
             and (mention.label not in PLACE_LABELS or fold(mention.name) not in lex.places)
         ):
             mention.label = "PERSON"  # a surname tagged as an organisation, place or group
-    _trim_to_known(mentions, doc.text, _headlines(doc), _common_words(doc))
-    people = _group_people([m for m in mentions if m.label == "PERSON"])
-    others = _group_others([m for m in mentions if m.label != "PERSON"])
+    headlines = _headlines(doc)
+    mentions = _trim_to_known(mentions, doc.text, headlines, _common_words(doc))
+    people = _group_people([m for m in mentions if m.label == "PERSON"], lex)
+    others = _group_others([m for m in mentions if m.label != "PERSON"], lex.places)
     _attach_roles(doc, people, lex, [(m.start, m.end) for m in mentions])
-    _attach_references(doc, people, others, lex)
+    _attach_references(doc, people, others, lex, headlines)
     text = doc.text
     entities = [_to_entity(g, text) for g in people + others]
     entities.sort(key=lambda e: e.mentions[0])

@@ -26,6 +26,8 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 NAME_PARTICLES = frozenset(
     {"von", "van", "der", "den", "de", "da", "di", "du", "del", "la", "le", "al", "bin", "ibn"}
 )
+CONNECTORS = NAME_PARTICLES | {"of", "the", "and", "for", "on", "upon", "y", "&", "at", "e"}
+SEPARATORS = frozenset({"-", "–", "—", "|", ":", "/", "•", "--"})
 SPEECH_VERBS = frozenset(
     {"say", "tell", "add", "argue", "claim", "insist", "warn", "write", "ask", "think", "believe"}
 )
@@ -272,6 +274,51 @@ def _missed(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
     return found
 
 
+def _segments(doc: Doc, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """A tagged span cut at words no name holds: lower-case words other than particles
+    ("Colts beat Chiefs", "Thompson in"), separators standing alone ("Red Sox - Teixeira"),
+    and "and" between people ("Lopez and Carrasquillo")."""
+    cuts = []
+    for i in range(start, end):
+        tok = doc[i]
+        spaced = bool(tok.whitespace_) or (i > 0 and bool(doc[i - 1].whitespace_))
+        separator = tok.text in SEPARATORS and spaced
+        lower = tok.is_alpha and tok.text.islower() and tok.lower_ not in CONNECTORS
+        if separator or lower or (label == "PERSON" and tok.lower_ in {"and", "&"}):
+            cuts.append(i)
+    if not cuts:
+        return [(start, end)]
+    found = []
+    for a, b in zip([start - 1, *cuts], [*cuts, end], strict=True):
+        a += 1
+        while a < b and (doc[a].lower_ in CONNECTORS or doc[a].is_punct):
+            a += 1
+        while b > a and (doc[b - 1].lower_ in CONNECTORS or doc[b - 1].is_punct):
+            b -= 1
+        if any(t.is_alpha and t.text[:1].isupper() for t in doc[a:b]):
+            found.append((a, b))
+    return found
+
+
+def _mention(
+    span: Span, start: int, end: int, label: str, honorific: str | None, lex: Lexicon, person_words: set[str]
+) -> Mention | None:
+    """The mention of one tagged span (tokens ``start:end`` of its document)."""
+    doc = span.doc
+    if label == "PERSON":
+        if not _is_place_not_person(span, lex, person_words):
+            return _person_from_tokens(doc, start, end, honorific, lex)
+        label = "GPE"
+    text = _clip(_strip_possessive(doc[start:end].text).strip())
+    if not _looks_like_name(text):
+        return None
+    if label in PLACE_LABELS and fold(text) in lex.demonyms and fold(text) not in lex.places:
+        label = "NORP"  # "Ukrainian territory" tagged as a place
+    begin = doc[start].idx
+    canonical = lex.canonical(text)
+    return Mention(begin, begin + len(text), label, canonical, name_words(canonical))
+
+
 def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     """Every name mention in the document, repaired, in text order."""
     institutions = _institutions(doc, lex)
@@ -296,22 +343,13 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
         if label not in KEPT_LABELS:
             continue
         taken.append((start, end))
-        if label == "PERSON":
-            if _is_place_not_person(ent, lex, person_words):
-                label = "GPE"
-            else:
-                mention = _person_from_tokens(doc, start, end, honorific, lex)
-                if mention is not None:
-                    mentions.append(mention)
-                continue
-        text = _clip(_strip_possessive(doc[start:end].text).strip())
-        if not _looks_like_name(text):
-            continue
-        if label in PLACE_LABELS and fold(text) in lex.demonyms and fold(text) not in lex.places:
-            label = "NORP"  # "Ukrainian territory" tagged as a place
-        begin = doc[start].idx
-        canonical = lex.canonical(text)
-        mentions.append(Mention(begin, begin + len(text), label, canonical, name_words(canonical)))
+        for seg_start, seg_end in _segments(doc, start, end, label):
+            part = ent if (seg_start, seg_end) == (start, end) else doc[seg_start:seg_end]
+            mention = _mention(
+                part, seg_start, seg_end, label, honorific if seg_start == start else None, lex, person_words
+            )
+            if mention is not None:
+                mentions.append(mention)
     for start, end in _addressed_people(doc, lex, taken):
         mention = _person_from_tokens(doc, start, end, doc[start].text, lex)
         if mention is not None:

@@ -65,7 +65,14 @@ class Referent:
 
 
 class _Article:
-    def __init__(self, doc: Doc, people: list[Referent], taken: list[tuple[int, int]], lex: Lexicon) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        people: list[Referent],
+        taken: list[tuple[int, int]],
+        lex: Lexicon,
+        headlines: list[tuple[int, int]],
+    ) -> None:
         self.doc = doc
         self.people = people
         self.lex = lex
@@ -77,6 +84,10 @@ class _Article:
             for i in range(sent.start, sent.end):
                 self.sentence[i] = number
         self.quoted = _quoted(doc)
+        self.headline = [False] * len(doc)
+        for start, end in headlines:
+            for tok in self._tokens(start, end):
+                self.headline[tok.i] = True
         for start, end in taken:
             for tok in self._tokens(start, end):
                 self.owner[tok.i] = TAKEN
@@ -168,22 +179,56 @@ def _descriptions(article: _Article) -> dict[str, set[int]]:
     return described
 
 
-def _is_definite(tok: Token) -> bool:
+def _is_definite(article: _Article, tok: Token) -> bool:
     lefts = list(tok.lefts)
     if any(t.lower_ in {"a", "an", "another", "one", "every", "each", "any"} for t in lefts):
         return False
     if any(t.dep_ == "det" and t.lower_ in DEFINITE for t in lefts) or any(t.dep_ == "poss" for t in lefts):
         return True
-    return tok.text[:1].isupper() and not tok.is_sent_start  # a headline's "Actress Dies"
+    return tok.text[:1].isupper() and (article.headline[tok.i] or not tok.is_sent_start)  # "Actress Dies"
 
 
-def _definite_uses(article: _Article, described: dict[str, set[int]]) -> None:
+def _possessor(tok: Token) -> Token | None:
+    """The pronoun that owns a noun ("his brother"), if any."""
+    return next((t for t in tok.lefts if t.dep_ == "poss" and t.pos_ == "PRON"), None)
+
+
+def _definite_uses(article: _Article, described: dict[str, set[int]], after_pronouns: bool = False) -> None:
+    """Definite uses of a description only one person was given.
+
+    One owned by a pronoun ("his brother") waits until pronouns are resolved, and is
+    never the pronoun's own person.
+    """
     for tok in article.doc:
         if article.owner[tok.i] != -1 or not _describes_a_person(tok, article.lex):
             continue
         holders = described.get(_key(tok), set())
-        if len(holders) == 1 and _is_definite(tok):
-            article.add(tok, next(iter(holders)))
+        if len(holders) != 1 or not _is_definite(article, tok):
+            continue
+        holder = next(iter(holders))
+        possessor = _possessor(tok)
+        if possessor is None:
+            ready = not after_pronouns
+        else:
+            ready = after_pronouns and article.person_of(possessor) not in {holder, -1}
+        if ready:
+            article.add(tok, holder)
+
+
+def _headline_people(article: _Article) -> None:
+    """A gendered noun in a headline ("Woman Killed In Queens") for the article's main person of that gender."""
+    counts = [len(p.spans) for p in article.people]
+    for tok in article.doc:
+        if not article.headline[tok.i] or article.owner[tok.i] != -1 or not tok.text[:1].isupper():
+            continue
+        gender = article.lex.gender_of(tok.text)
+        if gender is None or not _describes_a_person(tok, article.lex) or not _is_definite(article, tok):
+            continue
+        ranked = sorted(
+            ((counts[i], i) for i, p in enumerate(article.people) if p.gender == gender), reverse=True
+        )
+        if ranked and (len(ranked) == 1 or ranked[0][0] > 2 * ranked[1][0]):
+            article.add(tok, ranked[0][1])
 
 
 def _relatives(article: _Article) -> None:
@@ -298,18 +343,27 @@ def _pronouns(article: _Article) -> None:
             person.gender = person.gender or gender
 
 
-def resolve_references(doc: Doc, people: list[Referent], taken: list[tuple[int, int]], lex: Lexicon) -> None:
+def resolve_references(
+    doc: Doc,
+    people: list[Referent],
+    taken: list[tuple[int, int]],
+    lex: Lexicon,
+    headlines: list[tuple[int, int]] | None = None,
+) -> None:
     """Add to each :class:`Referent`'s ``found`` the descriptions and pronouns that refer to it.
 
-    ``taken`` holds the character spans of the article's other entities (never reused).
+    ``taken`` holds the character spans of the article's other entities (never reused);
+    ``headlines`` the title-cased stretches, where nouns are capitalised and go without "the".
     """
     if not people:
         return
-    article = _Article(doc, people, taken, lex)
+    article = _Article(doc, people, taken, lex, headlines or [])
     described = _descriptions(article)
     _definite_uses(article, described)
     _relatives(article)
     _pronouns(article)
+    _definite_uses(article, described, after_pronouns=True)
+    _headline_people(article)
 
 
 __all__ = ["Referent", "resolve_references"]

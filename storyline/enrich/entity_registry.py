@@ -203,6 +203,7 @@ class EntityRegistry:
         self._by_last: dict[Key, set[str]] = {}
         self._by_first_word: dict[Key, set[str]] = {}
         self._by_acronym: dict[Key, set[str]] = {}
+        self._by_last_word: dict[Key, set[str]] = {}
         self._next = 1
 
     def __len__(self) -> int:
@@ -354,6 +355,8 @@ class EntityRegistry:
             found = self._pick(self._by_first_word.get((fam, words), set()), terms)
             if found is None:
                 found = self._pick(self._by_acronym.get((fam, words), set()), terms)
+            if found is None and not _is_place(words):  # "Sox" for "Red Sox"
+                found = self._pick(self._by_last_word.get((fam, words), set()), terms)
             if found is not None:
                 return found
         if _is_place(words):
@@ -434,6 +437,7 @@ class EntityRegistry:
             if rest:
                 self._by_name.setdefault((fam, rest), set()).add(record.id)
             self._by_first_word.setdefault((fam, words[:1]), set()).add(record.id)
+            self._by_last_word.setdefault((fam, words[-1:]), set()).add(record.id)
             for acronym in _acronyms(" ".join(words)) | _acronyms(record.name):
                 self._by_acronym.setdefault((fam, (acronym,)), set()).add(record.id)
 
