@@ -199,6 +199,10 @@ class Pipeline:
         if previous == article.content_hash:  # the same input twice in one batch
             return Outcome(article.source, "unchanged", article.id)
         with self.store.transaction(f"save article {article.id} from {article.source}") as conn:
+            self.store.lock_article_writes(conn)
+            previous = self.store.article_fingerprint(article.id, conn)
+            if previous == article.content_hash:  # another worker wrote it meanwhile
+                return Outcome(article.source, "unchanged", article.id)
             return self.write_article(conn, article, previous)
 
     def write_article(self, conn: Connection, article: Article, previous: str | None) -> Outcome:
@@ -207,6 +211,7 @@ class Pipeline:
         ``previous`` is the content hash stored for the article before, if any.
         """
         assert article.content_hash is not None
+        self.store.lock_article_writes(conn)  # no other writer adds a copy until this one commits
         items = shingles(article.body)
         buckets = band_buckets(items)
         match = find_duplicate(self.store, conn, article.id, article.body, article.content_hash, items, buckets)

@@ -43,11 +43,12 @@ DIALECTS: dict[str, Dialect] = {
         rank="bm25(articles_fts, 4.0, 1.0)",
         snippet=f"snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', '…', 28)",
     ),
-    "postgresql": Dialect(
+    "postgresql": Dialect(  # storyline_search: see migration 10
         join="",
-        where="a.search_vector @@ to_tsquery('simple', :match)",
-        rank="-ts_rank(a.search_vector, to_tsquery('simple', :match))",
-        snippet=(f"ts_headline('simple', a.body, to_tsquery('simple', :match),"
+        where="a.search_vector @@ to_tsquery('storyline_search', :match)",
+        # title weighs 4 times the body and long bodies are damped, as bm25(4, 1) above does
+        rank="-ts_rank('{0.1, 0.2, 0.25, 1.0}', a.search_vector, to_tsquery('storyline_search', :match), 1)",
+        snippet=(f"ts_headline('storyline_search', a.body, to_tsquery('storyline_search', :match),"
                  f" 'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20')"),
     ),
 }

@@ -25,14 +25,14 @@ def gold() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    db = tmp_path_factory.mktemp("e2e") / "seeds.db"
+def exported(module_db_location: str) -> dict[str, dict[str, Any]]:
+    db = module_db_location
     runner = CliRunner()
-    result = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(db), "--json"])
+    result = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["new"] == 5 and summary["skipped"] == []
-    result = runner.invoke(app, ["export", "articles", "--db", str(db), "--format", "jsonl"])
+    result = runner.invoke(app, ["export", "articles", "--db", db, "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     return {Path(r["source"]).name: r for r in records}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from support import stored_text
 from test_web_corpus import Corpus, corpus, local_client
 
 from storyline.store import Store
@@ -16,8 +16,8 @@ from storyline.web.auth import hash_password, token_hash, verify_password
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Corpus:
-    return corpus(tmp_path)
+def data(db_location: str) -> Corpus:
+    return corpus(db_location)
 
 
 def _csrf(client: TestClient, path: str = "/sources") -> str:
@@ -97,7 +97,7 @@ def test_api_tokens_are_shown_once_stored_hashed_and_work_from_anywhere(data: Co
     token = re.search(r'<code class="token">([^<]+)</code>', page.text)
     assert token is not None
     secret = token.group(1)
-    assert secret not in Path(data.path).read_bytes().decode("latin-1")
+    assert secret not in stored_text(data.path)
     store = Store(data.path)
     assert store.token_user(token_hash(secret))["id"] == "local"  # type: ignore[index]
     store.close()

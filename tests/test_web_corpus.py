@@ -7,7 +7,6 @@ that the corpus is what they assume.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.testclient import TestClient
 
@@ -48,8 +47,9 @@ def _quote(body: str, text: str, speaker_local: str | None, speaker_name: str | 
                  speaker_span=None, speaker_id=speaker_local, speaker_name=speaker_name, cue="said", medium=None)
 
 
-def corpus(tmp_path: Path) -> Corpus:
-    path = str(tmp_path / "web.db")
+def corpus(location: str) -> Corpus:
+    """Write the corpus into the (empty) database at ``location``."""
+    path = location
     store = Store(path)
     one = ("Ministers met in Brussels on Monday to discuss frozen Russian assets.\n\n"
            "“We will not be rushed,” Anna Berg said after the meeting.\n\n"
@@ -111,8 +111,8 @@ def local_client(app_path: str, **options: object) -> TestClient:
     return TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000))
 
 
-def test_the_corpus_story_is_derived_from_its_articles(tmp_path: Path) -> None:
-    data = corpus(tmp_path)
+def test_the_corpus_story_is_derived_from_its_articles(db_location: str) -> None:
+    data = corpus(db_location)
     store = Store(data.path)
     story = store.get_story(data.story)
     assert story is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from xml.etree import ElementTree
 
 import feedparser
@@ -16,8 +15,8 @@ A = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> tuple[Corpus, TestClient]:
-    data = corpus(tmp_path)
+def site(db_location: str) -> tuple[Corpus, TestClient]:
+    data = corpus(db_location)
     return data, local_client(data.path)
 
 

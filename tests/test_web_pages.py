@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -14,8 +13,8 @@ from storyline.store import Store
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> tuple[Corpus, TestClient]:
-    data = corpus(tmp_path)
+def site(db_location: str) -> tuple[Corpus, TestClient]:
+    data = corpus(db_location)
     return data, local_client(data.path)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -17,8 +16,8 @@ ESCAPED = "&lt;script&gt;window.__xss=1&lt;/script&gt;"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> tuple[Corpus, TestClient]:
-    data = corpus(tmp_path)
+def site(db_location: str) -> tuple[Corpus, TestClient]:
+    data = corpus(db_location)
     return data, local_client(data.path)
 
 

@@ -8,15 +8,16 @@ article is one transaction: nothing is half-written.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from storyline.article import Article
-from storyline.store.base import StoreError, now
+from storyline.store.base import StoreError, now, storable
 from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.feeds import FeedQueries
 from storyline.store.greader import ReaderQueries
@@ -27,7 +28,10 @@ from storyline.store.web import WebQueries
 
 def _engine_for(location: str) -> Engine:
     if "://" in location:
-        return create_engine(location, future=True, pool_pre_ping=True)
+        url = make_url(location)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")  # psycopg 3: the `postgres` extra
+        return create_engine(url, future=True, pool_pre_ping=True)
     path = Path(location).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}", future=True)
@@ -35,13 +39,23 @@ def _engine_for(location: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may wait for a writer
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     return engine
+
+
+def _shown(location: str) -> str:
+    """The location as messages show it: a URL without its password."""
+    if "://" not in location:
+        return repr(location)
+    try:
+        return repr(make_url(location).render_as_string(hide_password=True))
+    except ValueError:
+        return "(an unreadable database URL)"
 
 
 _ARTICLE_COLUMNS = (
@@ -51,19 +65,21 @@ _ARTICLE_COLUMNS = (
 )
 
 
+# what reading an article selects: the columns above, never PostgreSQL's search_vector
+_ARTICLE_SELECT = "SELECT " + ", ".join(_ARTICLE_COLUMNS) + " FROM articles"
+
+
 def _article_row(article: Article) -> dict[str, Any]:
     row = {name: getattr(article, name) for name in _ARTICLE_COLUMNS}
     row["authors"] = json.dumps(article.authors, ensure_ascii=False)
     row["extracted_by"] = json.dumps(article.extracted_by, ensure_ascii=False)
-    return row
+    return storable(row)
 
 
 def _article_from_row(row: Any) -> Article:
     data = dict(row._mapping)
     data["authors"] = json.loads(data["authors"] or "[]")
     data["extracted_by"] = json.loads(data["extracted_by"] or "{}")
-    for bookkeeping in ("ingested_at", "updated_at", "enriched_at", "arrival"):
-        data.pop(bookkeeping, None)
     return Article(**data)
 
 
@@ -74,34 +90,46 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
         self.location = location
         try:
             self.engine = _engine_for(location)
-            self.dialect = self.engine.dialect.name
+        except ImportError as exc:
+            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}"
+                             " (PostgreSQL needs the extra: pip install 'storyline[postgres]')") from exc
+        except (SQLAlchemyError, ValueError) as exc:
+            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}") from exc
+        self.dialect = self.engine.dialect.name
+        # a store dropped without close() still hands its connections back
+        self._release = weakref.finalize(self, self.engine.dispose)
+        try:
             self.migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: unable to open database {location!r}: {exc}") from exc
+            self.close()
+            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}") from exc
 
     # -- plumbing ---------------------------------------------------------
 
     def migrate(self) -> list[int]:
-        """Apply the migrations not applied yet; return their versions."""
-        with self.engine.begin() as conn:
-            conn.execute(text(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            ))
+        """Apply the migrations not applied yet; return their versions.
+
+        Each runs in its own transaction under the schema lock, so several
+        processes opening a new database at once apply each migration once.
+        """
+        with self.engine.connect() as conn:
+            if inspect(conn).has_table("schema_migrations"):
+                done = {int(v) for v in conn.execute(text("SELECT version FROM schema_migrations")).scalars()}
+                if done >= {version for version, _, _ in MIGRATIONS}:
+                    return []
         applied: list[int] = []
         for version, name, migration in MIGRATIONS:
             with self.engine.begin() as conn:
-                if self.dialect == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(72817)"))
-                done = conn.execute(
-                    text("SELECT 1 FROM schema_migrations WHERE version = :v"), {"v": version}
-                ).first()
-                if done:
+                self.lock(conn, ["schema"])
+                conn.execute(text(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                ))
+                if conn.execute(text("SELECT 1 FROM schema_migrations WHERE version = :v"), {"v": version}).first():
                     continue
                 migration(conn, self.dialect)
                 conn.execute(
-                    text("INSERT INTO schema_migrations (version, name, applied_at)"
-                         " VALUES (:v, :n, :t)"),
+                    text("INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)"),
                     {"v": version, "n": name, "t": now()},
                 )
                 applied.append(version)
@@ -112,7 +140,7 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
             return int(conn.execute(text("SELECT MAX(version) FROM schema_migrations")).scalar() or 0)
 
     def close(self) -> None:
-        self.engine.dispose()
+        self._release()
 
     # -- articles -----------------------------------------------------------
 
@@ -137,11 +165,11 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
         """An article by its id or its external id, with what enrichment found in it."""
         with self.transaction(f"fetch article {article_id}") as conn:
             row = conn.execute(
-                text("SELECT * FROM articles WHERE id = :id"), {"id": article_id}
+                text(f"{_ARTICLE_SELECT} WHERE id = :id"), {"id": article_id}
             ).first()
             if row is None:
                 row = conn.execute(
-                    text("SELECT * FROM articles WHERE external_id = :id ORDER BY ingested_at LIMIT 1"),
+                    text(f"{_ARTICLE_SELECT} WHERE external_id = :id ORDER BY arrival, id LIMIT 1"),
                     {"id": article_id},
                 ).first()
             if row is None:
@@ -149,13 +177,25 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
             article = _article_from_row(row)
             return self.load_enrichment(conn, article) if enrichment else article
 
-    def article_fingerprint(self, article_id: str) -> str | None:
-        """The content hash stored for an article, or None if it is new."""
-        with self.transaction(f"fetch article {article_id}") as conn:
-            value = conn.execute(
-                text("SELECT content_hash FROM articles WHERE id = :id"), {"id": article_id}
-            ).scalar()
+    def article_fingerprint(self, article_id: str, conn: Connection | None = None) -> str | None:
+        """The content hash stored for an article, or None if it is new (in ``conn``'s transaction if given)."""
+        if conn is None:
+            with self.transaction(f"fetch article {article_id}") as own:
+                return self.article_fingerprint(article_id, own)
+        value = conn.execute(text("SELECT content_hash FROM articles WHERE id = :id"), {"id": article_id}).scalar()
         return str(value) if value is not None else None
+
+    def lock_article_writes(self, conn: Connection) -> None:
+        """Hold the article-write lock until ``conn``'s transaction ends.
+
+        Looking for a stored copy of an article and writing it then form one
+        step: two workers writing the same article, or two copies of one, at
+        the same moment give one row, or a copy linked to its original.  One
+        lock for all articles (SQLite has no other kind): the costly work,
+        cleaning and enrichment, is done before it is taken, and a transaction
+        writing several articles cannot deadlock with another.
+        """
+        self.lock(conn, ["article writes"])
 
     def iter_articles(
         self,
@@ -166,14 +206,14 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
         enrichment: bool = False,
     ) -> Iterator[Article]:
         """Articles, newest publication first (undated last), then by ingestion."""
-        sql = "SELECT * FROM articles WHERE 1 = 1"
+        sql = f"{_ARTICLE_SELECT} WHERE 1 = 1"
         params: dict[str, Any] = {}
         if not include_duplicates:
             sql += " AND duplicate_of IS NULL"
         if collection is not None:
             sql += " AND collection = :collection"
             params["collection"] = collection
-        sql += " ORDER BY published IS NULL, published DESC, ingested_at, id"
+        sql += " ORDER BY published IS NULL, published DESC, arrival, id"
         if limit is not None:
             sql += " LIMIT :limit"
             params["limit"] = limit
@@ -193,7 +233,7 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
     def duplicates_of(self, article_id: str) -> list[str]:
         with self.transaction(f"list duplicates of {article_id}") as conn:
             rows = conn.execute(
-                text("SELECT id FROM articles WHERE duplicate_of = :id ORDER BY ingested_at, id"),
+                text("SELECT id FROM articles WHERE duplicate_of = :id ORDER BY arrival, id"),
                 {"id": article_id},
             ).fetchall()
         return [row[0] for row in rows]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from storyline.article import Article, Entity, Event, Quote, TimeExpression
-from storyline.store.base import StoreBase
+from storyline.store.base import StoreBase, storable
 
 LEMMA_CAP = 200  # lemma counts kept per article: what story clustering reads
 
@@ -33,35 +33,35 @@ class EnrichmentQueries(StoreBase):
             conn.execute(
                 text("INSERT INTO article_entities (article_id, local_id, entity_id, name, type, aliases,"
                      " role, affiliation, mentions) VALUES (:a, :l, :e, :n, :t, :al, :r, :af, :m)"),
-                [{"a": article.id, "l": e.id, "e": e.canonical_id, "n": e.name, "t": e.type,
-                  "al": _dumps(e.aliases), "r": e.role, "af": e.affiliation,
-                  "m": _dumps([list(m) for m in e.mentions])} for e in article.entities],
+                [storable({"a": article.id, "l": e.id, "e": e.canonical_id, "n": e.name, "t": e.type,
+                           "al": _dumps(e.aliases), "r": e.role, "af": e.affiliation,
+                           "m": _dumps([list(m) for m in e.mentions])}) for e in article.entities],
             )
         if article.quotes:
             conn.execute(
                 text("INSERT INTO quotes (article_id, seq, start_char, end_char, text, speaker_local_id,"
                      " speaker_entity_id, speaker_name, speaker_mention, speaker_start, speaker_end, cue,"
                      " medium, indirect) VALUES (:a, :s, :b, :e, :t, :sl, :se, :sn, :sm, :ss, :sx, :c, :md, :i)"),
-                [{"a": article.id, "s": i, "b": q.start, "e": q.end, "t": q.text, "sl": q.speaker_id,
-                  "se": _canonical(article, q.speaker_id), "sn": q.speaker_name, "sm": q.speaker_mention,
-                  "ss": q.speaker_span[0] if q.speaker_span else None,
-                  "sx": q.speaker_span[1] if q.speaker_span else None,
-                  "c": q.cue, "md": q.medium, "i": int(q.indirect)} for i, q in enumerate(article.quotes)],
+                [storable({"a": article.id, "s": i, "b": q.start, "e": q.end, "t": q.text, "sl": q.speaker_id,
+                           "se": _canonical(article, q.speaker_id), "sn": q.speaker_name,
+                           "sm": q.speaker_mention, "ss": q.speaker_span[0] if q.speaker_span else None,
+                           "sx": q.speaker_span[1] if q.speaker_span else None,
+                           "c": q.cue, "md": q.medium, "i": int(q.indirect)}) for i, q in enumerate(article.quotes)],
             )
         if article.times:
             conn.execute(
                 text("INSERT INTO times (article_id, seq, start_char, end_char, text, type, value)"
                      " VALUES (:a, :s, :b, :e, :t, :ty, :v)"),
-                [{"a": article.id, "s": i, "b": t.start, "e": t.end, "t": t.text, "ty": t.type, "v": t.value}
-                 for i, t in enumerate(article.times)],
+                [storable({"a": article.id, "s": i, "b": t.start, "e": t.end, "t": t.text, "ty": t.type,
+                           "v": t.value}) for i, t in enumerate(article.times)],
             )
         if article.events:
             conn.execute(
                 text("INSERT INTO events (article_id, seq, what, type, date, date_text, place, participants,"
                      " evidence_start, evidence_end) VALUES (:a, :s, :w, :ty, :d, :dt, :p, :pa, :b, :e)"),
-                [{"a": article.id, "s": i, "w": ev.what, "ty": ev.type, "d": ev.date, "dt": ev.date_text,
-                  "p": ev.place, "pa": _dumps(ev.participants), "b": ev.evidence[0], "e": ev.evidence[1]}
-                 for i, ev in enumerate(article.events)],
+                [storable({"a": article.id, "s": i, "w": ev.what, "ty": ev.type, "d": ev.date,
+                           "dt": ev.date_text, "p": ev.place, "pa": _dumps(ev.participants),
+                           "b": ev.evidence[0], "e": ev.evidence[1]}) for i, ev in enumerate(article.events)],
             )
         if article.lemmas is not None:
             counts = dict(Counter(article.lemmas).most_common(LEMMA_CAP))
@@ -114,10 +114,11 @@ class EnrichmentQueries(StoreBase):
                  " aliases = excluded.aliases, article_count = excluded.article_count, data = excluded.data,"
                  " role = COALESCE(excluded.role, entities.role),"
                  " affiliation = COALESCE(excluded.affiliation, entities.affiliation)"),
-            [{"id": row["id"], "name": row["name"], "type": row["type"],
-              "aliases": _dumps(row.get("aliases", [])), "role": row.get("role"),
-              "affiliation": row.get("affiliation"), "count": int(row.get("count", 0)),
-              "data": _dumps({k: v for k, v in row.items() if k not in columns})} for row in rows],
+            [storable({"id": row["id"], "name": row["name"], "type": row["type"],
+                       "aliases": _dumps(row.get("aliases", [])), "role": row.get("role"),
+                       "affiliation": row.get("affiliation"), "count": int(row.get("count", 0)),
+                       "data": _dumps({k: v for k, v in row.items() if k not in columns})})
+             for row in sorted(rows, key=lambda row: str(row["id"]))],  # one order: no deadlock between writers
         )
 
     def load_canonical_entities(self) -> list[dict[str, Any]]:

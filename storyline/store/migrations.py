@@ -8,9 +8,13 @@ one that has shipped.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
 
 Migration = Callable[[Connection, str], None]
 
@@ -327,6 +331,62 @@ def m009_feed_schedule(conn: Connection, dialect: str) -> None:
     )
 
 
+def m010_search_words_like_sqlite(conn: Connection, dialect: str) -> None:
+    """PostgreSQL's text index finds the words SQLite's FTS5 finds.
+
+    FTS5 (``unicode61 remove_diacritics 2``) splits text at every character
+    that is not a letter or a digit and ignores accents.  PostgreSQL's parser
+    keeps ``3.5``, ``U.S.`` and ``2025-12-08`` whole and ``simple`` keeps
+    accents, so "12", "s" or "elysee" found nothing there.  The index now
+    reads the text with punctuation turned into spaces, through a text search
+    configuration ``storyline_search`` that drops accents with the ``unaccent``
+    dictionary (installed here when the server has it; without it accents
+    count, and a warning says so).  SQLite: nothing to do.
+    """
+    if dialect != "postgresql":
+        return
+    unaccent = _unaccent_dictionary(conn)
+    conn.execute(text("CREATE TEXT SEARCH CONFIGURATION storyline_search (COPY = pg_catalog.simple)"))
+    if unaccent:
+        conn.execute(text(
+            "ALTER TEXT SEARCH CONFIGURATION storyline_search"
+            " ALTER MAPPING FOR word, numword, hword, hword_part, numhword, hword_numpart"
+            f" WITH {unaccent}, pg_catalog.simple"
+        ))
+    else:
+        log.warning("store: PostgreSQL has no unaccent extension; search will not ignore accents")
+    # exec_driver_sql: the POSIX class [:punct:] is not a bind parameter
+    conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN search_vector")
+    conn.exec_driver_sql(
+        """
+        ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('storyline_search',
+                regexp_replace(coalesce(title, ''), '[[:punct:]]+', ' ', 'g')), 'A')
+            || setweight(to_tsvector('storyline_search',
+                regexp_replace(body, '[[:punct:]]+', ' ', 'g')), 'B')) STORED
+        """
+    )
+    conn.exec_driver_sql("CREATE INDEX articles_search ON articles USING GIN (search_vector)")
+
+
+def _unaccent_dictionary(conn: Connection) -> str | None:
+    """The ``unaccent`` dictionary, schema-qualified; installs the extension when it can."""
+    find = text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+                " WHERE e.extname = 'unaccent'")
+    schema = conn.execute(find).scalar()
+    if schema is None:
+        if conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'unaccent'")).first() is None:
+            return None
+        try:
+            with conn.begin_nested():
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent"))
+        except SQLAlchemyError as exc:  # e.g. no right to create it
+            log.warning("store: could not install the unaccent extension: %s", exc)
+            return None
+        schema = conn.execute(find).scalar()
+    return f'"{schema}".unaccent'
+
+
 def m011_arrival_order(conn: Connection, dialect: str) -> None:
     """``articles.arrival``: the order articles were first stored in, 1, 2, 3, ...
 
@@ -394,6 +454,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "article features", m007_article_features),
     (8, "entity registry", m008_entity_registry),
     (9, "feed schedule", m009_feed_schedule),
+    (10, "search words like SQLite", m010_search_words_like_sqlite),
     (11, "arrival order", m011_arrival_order),
     (12, "reader state", m012_reader_state),
 ]

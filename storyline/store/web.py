@@ -40,7 +40,7 @@ class WebQueries(StoreBase):
             dialect = DIALECTS.get(self.dialect, DIALECTS["sqlite"])
             sql = select.format(snippet=dialect.snippet, join=dialect.join) + f" AND {dialect.where}"
             params["match"] = match_expression(terms, self.dialect)
-            order = f" ORDER BY {dialect.rank}, a.published DESC"
+            order = f" ORDER BY {dialect.rank}, a.published IS NULL, a.published DESC, a.id"
         else:
             sql = select.format(snippet="substr(a.body, 1, 240)", join="")
             order = " ORDER BY a.published IS NULL, a.published DESC, a.id"
@@ -83,8 +83,9 @@ class WebQueries(StoreBase):
                 " ORDER BY last_updated IS NULL, last_updated DESC, article_count DESC, id LIMIT :n"),
                 {"n": limit}))
         for row in rows:
-            row["coverage"] = json.loads(row["coverage"] or "[]")
-            row["outlets"] = [{"publisher": o.get("publisher")} for o in json.loads(row["outlets"] or "[]")]
+            # a JSON null comes back as NULL from SQLite, as 'null' from PostgreSQL
+            row["coverage"] = json.loads(row["coverage"] or "null") or []
+            row["outlets"] = [{"publisher": o.get("publisher")} for o in json.loads(row["outlets"] or "null") or []]
         return rows
 
     def stories_version(self) -> tuple[Any, ...]:
@@ -185,7 +186,7 @@ class WebQueries(StoreBase):
                 " JOIN story_articles sa ON sa.article_id = ae.article_id"
                 " JOIN stories s ON s.id = sa.story_id WHERE ae.entity_id = :id"
                 " GROUP BY s.id, s.title, s.summary, s.last_updated, s.article_count, s.outlet_count"
-                " ORDER BY s.last_updated IS NULL, s.last_updated DESC, mentions DESC LIMIT :n"),
+                " ORDER BY s.last_updated IS NULL, s.last_updated DESC, mentions DESC, s.id LIMIT :n"),
                 {"id": entity_id, "n": limit}))
 
     def entity_events(self, entity_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -197,7 +198,7 @@ class WebQueries(StoreBase):
                 " a.published FROM events e JOIN article_entities ae ON ae.article_id = e.article_id"
                 " JOIN articles a ON a.id = e.article_id"
                 " WHERE ae.entity_id = :id AND a.duplicate_of IS NULL"
-                " ORDER BY COALESCE(e.date, a.published) IS NULL, COALESCE(e.date, a.published), e.seq"),
+                " ORDER BY COALESCE(e.date, a.published) IS NULL, COALESCE(e.date, a.published), e.seq, e.article_id"),
                 {"id": entity_id}))
         events = []
         for row in rows:
@@ -215,7 +216,7 @@ class WebQueries(StoreBase):
                 " COUNT(DISTINCT other.article_id) AS articles FROM article_entities me"
                 " JOIN article_entities other ON other.article_id = me.article_id"
                 " WHERE me.entity_id = :id AND other.entity_id IS NOT NULL AND other.entity_id != :id"
-                " GROUP BY other.entity_id ORDER BY articles DESC, name LIMIT :n"),
+                " GROUP BY other.entity_id ORDER BY articles DESC, name, id LIMIT :n"),
                 {"id": entity_id, "n": limit}))
 
     def stories_with_entities(self, entity_ids: list[str]) -> dict[str, set[str]]:
@@ -325,7 +326,7 @@ class WebQueries(StoreBase):
     def list_api_tokens(self, user_id: str) -> list[dict[str, Any]]:
         with self.transaction(f"list API tokens of {user_id}") as conn:
             return _rows(conn.execute(
-                text("SELECT id, name, created_at FROM api_tokens WHERE user_id = :u ORDER BY created_at"),
+                text("SELECT id, name, created_at FROM api_tokens WHERE user_id = :u ORDER BY created_at, name, id"),
                 {"u": user_id}))
 
     def delete_api_token(self, user_id: str, token_id: str) -> bool:
@@ -359,7 +360,8 @@ class WebQueries(StoreBase):
     def list_follows(self, user_id: str) -> list[dict[str, Any]]:
         with self.transaction(f"list follows of {user_id}") as conn:
             return _rows(conn.execute(
-                text("SELECT kind, target_id, created_at FROM follows WHERE user_id = :u ORDER BY created_at"),
+                text("SELECT kind, target_id, created_at FROM follows WHERE user_id = :u"
+                     " ORDER BY created_at, kind, target_id"),
                 {"u": user_id}))
 
     def is_following(self, user_id: str, kind: str, target_id: str) -> bool:
@@ -389,7 +391,7 @@ class WebQueries(StoreBase):
         with self.transaction(f"list reads of {user_id}") as conn:
             rows = conn.execute(
                 text("SELECT target_id, last_read FROM reads WHERE user_id = :u AND kind = :k"
-                     " ORDER BY last_read DESC LIMIT :n"),
+                     " ORDER BY last_read DESC, target_id LIMIT :n"),
                 {"u": user_id, "k": kind, "n": limit},
             ).fetchall()
         return {row.target_id: row.last_read for row in rows}
@@ -417,7 +419,7 @@ class WebQueries(StoreBase):
     def list_saved_searches(self, user_id: str) -> list[dict[str, Any]]:
         with self.transaction(f"list saved searches of {user_id}") as conn:
             rows = _rows(conn.execute(
-                text("SELECT * FROM saved_searches WHERE user_id = :u ORDER BY created_at"), {"u": user_id}))
+                text("SELECT * FROM saved_searches WHERE user_id = :u ORDER BY created_at, name, id"), {"u": user_id}))
         for row in rows:
             row["query"] = json.loads(row["query"])
         return rows

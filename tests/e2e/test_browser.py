@@ -30,8 +30,8 @@ SHOTS = Path(os.environ.get("STORYLINE_SCREENSHOTS") or Path(tempfile.gettempdir
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Corpus, LiveServer]]:
-    data = corpus(tmp_path_factory.mktemp("e2e"))
+def server(module_db_location: str) -> Iterator[tuple[Corpus, LiveServer]]:
+    data = corpus(module_db_location)
     store = Store(data.path)
     build_sample(store, stories=12, articles_per_story=5)
     store.close()
