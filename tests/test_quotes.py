@@ -217,6 +217,25 @@ def test_indirect_quote_with_that_and_according_to() -> None:
     assert "according" not in according.text
 
 
+def test_parenthetical_attribution_reports_the_whole_clause() -> None:
+    quotes = _quotes(
+        "In his state, Christie said, nonviolent first-time drug offenders are sent to drug treatment.\n\n"
+        "Voters, Clinton suggested, don’t have to worry that big banks can influence politicians."
+    )
+    christie = _one(quotes, "offenders are sent", indirect=True)
+    assert (christie.speaker_mention, christie.cue) == ("Christie", "said")
+    assert _one(quotes, "have to worry", indirect=True).speaker_mention == "Clinton"
+
+
+def test_indirect_quote_takes_the_clause_next_to_its_verb() -> None:
+    text = (
+        "“That’s what the country likes.”\n"
+        "Moments earlier, in his opening remarks, Trump said he was ideally suited for the presidency."
+    )
+    quote = _one(_quotes(text), "ideally suited", indirect=True)
+    assert quote.text == "he was ideally suited for the presidency"
+
+
 # --- speakers ---------------------------------------------------------------------------------
 
 
@@ -283,6 +302,66 @@ def test_quote_paragraph_continues_the_previous_speaker() -> None:
     )
     trump = _entity("e1", "Donald Trump", "PERSON", text, "Mr Trump")
     assert _one(_quotes(text, [trump]), "Russia is, I believe").speaker_id == "e1"
+
+
+def test_inverted_subject_the_parser_missed() -> None:
+    text = (
+        "“Republicans are so frustrated with the decision that they are now unloading on her,” "
+        "said Oversight ranking Democrat Elijah Cummings (D-Md.)."
+    )
+    quote = _one(_quotes(text), "so frustrated", indirect=False)
+    assert quote.speaker_mention is not None and "Cummings" in quote.speaker_mention
+
+
+def test_quote_after_an_attributed_quote_in_its_paragraph() -> None:
+    text = (
+        "“I was walking for nearly a mile,” she continued. “I think over 30 people are injured.”\n\n"
+        '"How do you know those bruises weren’t there before? I’m not a lawyer," Trump told reporters, '
+        'referring to bruises that Fields showed to the police. "Wouldn’t you think she would have yelled?"'
+    )
+    quotes = _quotes(text)
+    walking = _one(quotes, "walking for nearly a mile")
+    injured = _one(quotes, "over 30 people")
+    assert (injured.speaker_span, injured.cue) == (walking.speaker_span, "continued")
+    assert _one(quotes, "yelled").speaker_mention == "Trump"
+
+
+def test_new_sentence_after_a_closed_quote_is_not_its_attribution() -> None:
+    text = (
+        "“She has two opportunities now,” said Megan Greene, chief economist at Manulife. "
+        "“And Fed members have been tripping all over themselves.” "
+        "Greene added that the Fed wants to get out of the way before the election."
+    )
+    quote = _one(_quotes(text), "tripping all over", indirect=False)
+    assert quote.speaker_mention == "Megan Greene"
+
+
+def test_a_clause_of_its_own_is_not_reported_speech() -> None:
+    text = (
+        "She said that experts had determined her proposals were strong, "
+        'to which O’Malley interjected: "It’s just not true."'
+    )
+    assert _one(_quotes(text), "just not true", indirect=False).speaker_mention == "O’Malley"
+
+
+def test_short_quotation_of_its_own_and_quoted_titles() -> None:
+    text = (
+        'Grimm talked about renewed fears of terrorism.\n\n"Safety," said Grimm, a supporter.\n\n'
+        'Congregants pass around copies of his memoir, "Gifted Hands," and watch the film.\n\n'
+        '"Donald Trump is a fraud," Perez said Sunday on NBC’s "Meet the Press."\n\n'
+        '<tweet author="realDonaldTrump" timestamp="1449075600">Good luck to law enforcement.</tweet>'
+    )
+    quotes = _quotes(text)
+    assert _one(quotes, "Safety").speaker_mention == "Grimm"
+    direct = {q.text for q in quotes if not q.indirect}
+    assert not direct & {"Gifted Hands,", "Meet the Press.", "1449075600"}
+    assert _one(quotes, "is a fraud").speaker_mention == "Perez"
+
+
+def test_quotation_a_speaker_does_something_with() -> None:
+    text = "In an address on Friday, President François Hollande condemned the “attack whose terrorist nature cannot be denied.”"
+    quote = _one(_quotes(text), "terrorist nature", indirect=False)
+    assert quote.speaker_mention is not None and "Hollande" in quote.speaker_mention
 
 
 # --- media ------------------------------------------------------------------------------------

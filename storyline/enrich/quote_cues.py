@@ -135,6 +135,7 @@ SPEECH_VERBS = frozenset(
         "find",
         "show",
         "conclude",
+        "continue",
     ]
 )
 

@@ -82,11 +82,17 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
     for _ in range(3):
         if node is None:
             return None
-        for child in node.children:
-            if child.dep_ in _SUBJECTS and not (skip is not None and skip(child)):
-                if child.tag_ in ("WP", "WDT") and node.dep_ == "relcl":
-                    return node.head  # "Mr Ulyanov, who said ..."
-                return child
+        # the subject nearest the verb: the parser sometimes gives a parenthetical verb two
+        # ("Voters, Clinton suggested, don't have to worry")
+        here = node.i
+        subjects = sorted(
+            (c for c in node.children if c.dep_ in _SUBJECTS and not (skip is not None and skip(c))),
+            key=lambda c: abs(c.i - here),
+        )
+        if subjects:
+            if subjects[0].tag_ in ("WP", "WDT") and node.dep_ == "relcl":
+                return node.head  # "Mr Ulyanov, who said ..."
+            return subjects[0]
         agent = next((c for c in node.children if c.dep_ == "agent"), None)
         if agent is not None:
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
@@ -95,7 +101,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
         if node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
             node = node.head
         else:
-            return _person_before_verb(verb)
+            return _person_before_verb(verb) or _name_after_verb(verb)
     return None
 
 
@@ -109,6 +115,44 @@ def _person_before_verb(verb: Token) -> Token | None:
             if nxt is None or nxt.ent_type_ != "PERSON" or nxt.ent_iob_ == "B":
                 return tok
     return None
+
+
+_INVERSION_AFTER = frozenset({",", "”", '"', "’", "'", "?", "!", "—", "–", "-"})
+_NAME_POS = frozenset({"DET", "ADJ", "PROPN", "NOUN", "NUM", "PART", "VERB"})
+
+
+def _name_after_verb(verb: Token) -> Token | None:
+    """'“...,” said Oversight ranking Democrat Elijah Cummings': an inverted subject the parser missed.
+
+    Only right after a quotation or a comma; the head is the end of a person's name
+    in the words that follow, else the last noun before a preposition or punctuation.
+    """
+    doc = verb.doc
+    prev = verb.i - 1
+    while prev >= 0 and doc[prev].is_space:
+        prev -= 1
+    if prev < 0 or doc[prev].text not in _INVERSION_AFTER:
+        return None
+    run: list[Token] = []
+    for tok in doc[verb.i + 1 : verb.i + 10]:
+        if tok.ent_type_ in ("DATE", "TIME") and not run:
+            return None
+        if tok.is_punct or tok.is_space or (tok.pos_ not in _NAME_POS and tok.ent_type_ != "PERSON"):
+            break
+        if tok.pos_ == "VERB" and not run:
+            return None
+        run.append(tok)
+    person = [t for t in run if t.ent_type_ == "PERSON"]
+    if person:
+        first = person[0]
+        last = first
+        for tok in run[run.index(first) + 1 :]:
+            if tok.ent_type_ != "PERSON" or tok.ent_iob_ == "B":
+                break
+            last = tok
+        return last
+    nouns = [t for t in run if t.pos_ in ("NOUN", "PROPN")]
+    return nouns[-1] if nouns else None
 
 
 def mention_tokens(head: Token) -> Span:

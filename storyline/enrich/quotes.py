@@ -97,8 +97,8 @@ def _governing_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
     s, e = seg
     lo, hi = ctx.paragraph_of(s)
     for tok in ctx.tokens(s, e):
-        if s <= tok.head.idx < e:
-            continue
+        if s <= tok.head.idx < e or tok.is_punct:
+            continue  # the parser hangs punctuation anywhere
         node = tok.head
         for _ in range(4):
             if not lo <= node.idx < hi:
@@ -109,12 +109,29 @@ def _governing_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
                 return node
             if node.head is node:
                 break
+            if (
+                not ctx.inside_quote(node.idx)
+                and node.pos_ in ("VERB", "AUX")
+                and node.dep_ not in ("ccomp", "xcomp", "conj")
+                and any(c.dep_ in ("nsubj", "nsubjpass") for c in node.children)
+            ):
+                break  # a clause of its own ("to which O'Malley interjected: “...”") is not reported speech
             node = node.head
     return None
 
 
-def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool) -> Token | None:
-    """A verb of saying in the attribution clause next to the quote, in its paragraph."""
+def _open_end(ctx: _Context, seg: tuple[int, int]) -> bool:
+    """Whether the quote ends on a comma, question or exclamation: its attribution follows."""
+    e = seg[1]
+    return ctx.text[max(0, e - 1) : e + 1].rstrip("”\"'’ ").endswith((",", "?", "!", "—", "-"))
+
+
+def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool, lead_from: int = 0) -> Token | None:
+    """A verb of saying in the attribution clause next to the quote, in its paragraph.
+
+    The clause before the quote is read from ``lead_from`` on (the words before it
+    attribute an earlier quote).
+    """
     s, e = seg
     lo, hi = ctx.paragraph_of(s)
     before = [q for q in ctx.quoted if lo <= q[1] <= s - 1]
@@ -124,25 +141,93 @@ def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool) -> Tok
     m = _SENT_END.search(trail, 2)
     if m is not None:
         trail_end = e + m.end()
-    lead_start = max([q[1] + 1 for q in before] + [lo])
+    if ctx.text[max(0, e - 1)] == "." and not ctx.text[e:trail_end].lstrip("”\"'’ ")[:1].islower():
+        trail_end = e  # '“...” Greene added that ...': a new sentence after a closed quote
+    lead_start = max([q[1] + 1 for q in before] + [lo, lead_from])
     if not before:
         lead = ctx.text[lead_start:s]
         ends = [m.end() for m in _SENT_END.finditer(lead)]
         if ends:
             lead_start += ends[-1]
     trailing = [t for t in ctx.tokens(e, trail_end) if t.idx >= e + 1 and not ctx.inside_quote(t.idx)]
-    leading = [t for t in ctx.tokens(lead_start, s) if t.idx < s - 1 and not ctx.inside_quote(t.idx)]
+    lead_toks = [t for t in ctx.tokens(lead_start, s) if t.idx < s - 1 and not ctx.inside_quote(t.idx)]
     # right after '“...,”' or right before ', “...' / ': “...' any verb with a subject attributes
-    open_trail = ctx.text[max(0, e - 1) : e + 1].rstrip("”\"'’ ").endswith((",", "?", "!", "—", "-"))
+    open_trail = _open_end(ctx, seg)
     lead_text = ctx.text[lead_start : s - 1].rstrip()
     open_lead = lead_text.endswith((",", ":"))
     trailing_first = trailing_first or open_trail
-    frames = [(trailing, open_trail), (list(reversed(leading)), open_lead)]
+    frames = [(trailing, open_trail), (list(reversed(lead_toks)), open_lead)]
     for toks, any_verb in frames if trailing_first else reversed(frames):
         for tok in toks:
             if (_is_cue(tok) or (any_verb and tok.pos_ == "VERB")) and _has_speaker(ctx, tok):
                 return tok
     return None
+
+
+_SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "i", "we"})
+
+
+def _verb_over_quote(ctx: _Context, seg: tuple[int, int]) -> Token | None:
+    """The verb whose object is a quotation inside the sentence, when a person or group does it.
+
+    'Hollande condemned the “attack whose terrorist nature cannot be denied.”'; quoted
+    titles ("watched “The Lord of the Rings”") are left alone.
+    """
+    s, e = seg
+    if _title_case(ctx.text[s:e]) or ctx.text[e - 1 : e] not in (".", "!", "?"):
+        return None  # a title, or a quotation that does not finish its sentence
+    for tok in ctx.tokens(s, e):
+        if s <= tok.head.idx < e or tok.is_punct:
+            continue
+        node = tok.head
+        for _ in range(3):
+            if (
+                ctx.inside_quote(node.idx)
+                or ctx.resolver.sent_start[node.i] != ctx.resolver.sent_start[tok.i]
+            ):
+                break
+            if node.pos_ == "VERB":
+                if node.dep_ != "ROOT":
+                    break
+                head = _speaker_head(ctx, node)
+                if (
+                    head is not None
+                    and _has_speaker(ctx, node)
+                    and (
+                        head.lower_ in _SPEAKER_PRONOUNS or head.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")
+                    )
+                ):
+                    return node
+                break
+            if node.head is node:
+                break
+            node = node.head
+    return None
+
+
+_NAMING = frozenset({"titled", "entitled", "named", "dubbed", "headlined"})
+_NAME_DEPS = frozenset({"pobj", "appos", "compound", "poss", "nmod", "npadvmod", "attr", "conj"})
+
+
+def _is_name(ctx: _Context, passage: QuotedPassage) -> bool:
+    """A quoted title or name: Title Case words hanging on a noun or preposition, or no words at all."""
+    if len(passage.segments) > 1:
+        return False
+    s, e = passage.segments[0]
+    if not any(ch.isalpha() for ch in ctx.text[s:e]):
+        return True  # 'timestamp="1449075600"'
+    if not _title_case(ctx.text[s:e]) or _opens_sentence(ctx, (s, e)):
+        return False
+    before = [t for t in ctx.tokens(max(0, s - 40), s - 1) if not t.is_space and t.idx + len(t.text) <= s - 1]
+    if before and (before[-1].tag_ == "POS" or before[-1].pos_ == "ADP" or before[-1].lower_ in _NAMING):
+        return True  # 'on NBC’s “Meet the Press”', 'a book titled “Crippled America”'
+    roots = [t for t in ctx.tokens(s, e) if not t.is_punct and not s <= t.head.idx < e]
+    return bool(roots) and all(t.dep_ in _NAME_DEPS or t.head.pos_ in ("ADP", "NOUN", "PROPN") for t in roots)
+
+
+def _title_case(text: str) -> bool:
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.67 * len(words)
 
 
 def _colon_speaker(ctx: _Context, seg: tuple[int, int]) -> Speaker | None:
@@ -248,6 +333,13 @@ def _quote(
     )
 
 
+def _same_speaker(quote: Quote, earlier: Quote) -> None:
+    quote.speaker_mention = earlier.speaker_mention
+    quote.speaker_span = earlier.speaker_span
+    quote.speaker_id = earlier.speaker_id
+    quote.speaker_name = earlier.speaker_name
+
+
 def _is_fragment(ctx: _Context, passage: QuotedPassage) -> bool:
     """A short quoted phrase inside a sentence rather than a quoted sentence."""
     if len(passage.segments) > 1:
@@ -264,34 +356,71 @@ def _embedded(ctx: _Context, seg: tuple[int, int]) -> bool:
     return bool(before) and not before.endswith((":", ",", ".", "!", "?", "”", '"', "…"))
 
 
+def _opens_sentence(ctx: _Context, seg: tuple[int, int]) -> bool:
+    """Whether the quote stands at the start of its paragraph or sentence (not after a comma)."""
+    lo, _hi = ctx.paragraph_of(seg[0])
+    before = ctx.text[lo : seg[0] - 1].rstrip()
+    return not before or before.endswith((":", ".", "!", "?", "”", '"', "…"))
+
+
 def _direct_quotes(ctx: _Context) -> list[Quote]:
     quotes: list[Quote] = []
     last_by_paragraph: dict[int, Quote] = {}
+    cue_at: dict[int, Token] = {}  # quote start -> its cue
     for passage in ctx.passages:
         first = passage.segments[0]
         lo, _hi = ctx.paragraph_of(first[0])
         at_start = first[0] - 1 <= lo + 1
+        earlier = None if at_start else last_by_paragraph.get(lo)
+        # "“...,” Trump told reporters, referring to ... . “...”": the words between attribute the first quote
+        earlier_cue = cue_at.get(earlier.start) if earlier is not None else None
+        after_attribution = (
+            earlier is not None
+            and earlier_cue is not None
+            and earlier.end < earlier_cue.idx < first[0]
+            and _opens_sentence(ctx, first)
+        )
+        lead_from = 0
+        if after_attribution and earlier_cue is not None:
+            lead_from = min(earlier_cue.sent.end_char, first[0] - 1)
+        if _is_name(ctx, passage):
+            continue  # a title: 'said on NBC's “Meet the Press”', 'the movie, “13 Hours: The Secret Soldiers”'
         cue = _governing_cue(ctx, first)
         if cue is None and _is_fragment(ctx, passage):
-            continue  # scare quotes or a title
+            if not _opens_sentence(ctx, first) or not _open_end(ctx, first):
+                continue  # scare quotes or a title
+            # a short quotation of its own: "“Safety,” said Grimm."
+            cue = _frame_cue(ctx, first, trailing_first=True)
+            if cue is None:
+                continue
         if cue is None:
-            cue = _frame_cue(ctx, first, trailing_first=at_start)
+            cue = _frame_cue(ctx, first, trailing_first=at_start, lead_from=lead_from)
+        if cue is None and after_attribution and earlier is not None:
+            cue = earlier_cue  # the same speaker goes on
         if cue is None and len(passage.segments) > 1:
             cue = _frame_cue(ctx, passage.segments[-1], trailing_first=True)
         if cue is None:
             cue = _intro_cue(ctx, first)
+        if cue is None and _embedded(ctx, first) and not _is_fragment(ctx, passage):
+            cue = _verb_over_quote(ctx, first)
         speaker = _speaker(ctx, cue) if cue is not None else None
         if cue is None and not _embedded(ctx, first):
             speaker = _colon_speaker(ctx, first)
         quote = _quote(ctx, passage.start, passage.end, speaker, cue, indirect=False)
+        if (
+            cue is None
+            and speaker is None
+            and earlier is not None
+            and earlier.speaker_span is not None
+            and not _embedded(ctx, first)
+        ):
+            # "“...,” he said. “...”": a quote that opens a sentence after another in its paragraph
+            _same_speaker(quote, earlier)
         if cue is None and speaker is None and at_start:
             prev = [p for p in ctx.paragraphs if p[1] < lo]
             earlier = last_by_paragraph.get(prev[-1][0]) if prev else None
             if earlier is not None:
-                quote.speaker_mention = earlier.speaker_mention
-                quote.speaker_span = earlier.speaker_span
-                quote.speaker_id = earlier.speaker_id
-                quote.speaker_name = earlier.speaker_name
+                _same_speaker(quote, earlier)
             else:
                 speaker = _previous_subject(ctx, first)
                 if speaker is not None:
@@ -299,13 +428,16 @@ def _direct_quotes(ctx: _Context) -> list[Quote]:
         if cue is None and quote.speaker_span is None and _embedded(ctx, first):
             continue  # quoted words inside an unattributed sentence: a title or scare quotes
         quotes.append(quote)
+        if cue is not None:
+            cue_at[quote.start] = cue
         for seg in passage.segments:
             last_by_paragraph[ctx.paragraph_of(seg[0])[0]] = quote
     return quotes
 
 
-def _clause_span(ctx: _Context, clause: Token) -> tuple[int, int] | None:
-    toks = [t for t in clause.subtree]
+def _clause_span(ctx: _Context, toks: list[Token], lo: int, hi: int) -> tuple[int, int] | None:
+    """The character span of the clause ``toks`` within the paragraph ``lo:hi``, or None."""
+    toks = [t for t in toks if lo <= t.idx < hi]
     while toks and (toks[0].dep_ in ("mark", "punct") or toks[0].is_space):
         toks = toks[1:]
     while toks and (toks[-1].is_punct or toks[-1].is_space):
@@ -317,6 +449,27 @@ def _clause_span(ctx: _Context, clause: Token) -> tuple[int, int] | None:
     if inside >= 0.8 * (end - start):
         return None  # a direct quote already
     return start, end
+
+
+def _reported_span(ctx: _Context, verb: Token) -> tuple[int, int] | None:
+    """The clause a verb of saying reports: its complement clause nearest after it, else before it.
+
+    "Trump said he was suited"; "The question, she said, is not so simple" and "As
+    Clyburn noted, those voters will ..." (the parser hangs the verb on the reported
+    clause).
+    """
+    lo, hi = ctx.paragraph_of(verb.idx)
+    clauses = [c for c in verb.children if c.dep_ == "ccomp" and lo <= c.idx < hi]
+    clauses.sort(key=lambda c: (c.i < verb.i, abs(c.i - verb.i)))
+    for clause in clauses:
+        span = _clause_span(ctx, list(clause.subtree), lo, hi)
+        if span is not None:
+            return span
+    as_clause = verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children)
+    if not clauses and (verb.dep_ == "parataxis" or as_clause) and verb.head.pos_ in ("VERB", "AUX"):
+        own = {t.i for t in verb.subtree}
+        return _clause_span(ctx, [t for t in verb.head.subtree if t.i not in own], lo, hi)
+    return None
 
 
 def _according_span(ctx: _Context, according: Token) -> tuple[int, int] | None:
@@ -344,9 +497,7 @@ def _indirect_quotes(ctx: _Context) -> list[Quote]:
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             span = _according_span(ctx, tok)
         elif tok.pos_ == "VERB" and tok.lemma_.lower() in CLAUSE_VERBS:
-            clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-            if clause is not None:
-                span = _clause_span(ctx, clause)
+            span = _reported_span(ctx, tok)
         if span is None:
             continue
         speaker = _speaker(ctx, tok)
