@@ -107,3 +107,55 @@ def test_a_first_name_in_a_headline_stays() -> None:
     text = "Keir Starmer Meets Zelensky In London\nMr Starmer said the talks went well. Starmer left at noon."
     entities = _entities(text)
     assert _person(entities, "Keir Starmer").mentions[0] == (0, len("Keir Starmer"))
+
+
+def _tagged(text: str, *spans: tuple[str, str]) -> list[Entity]:
+    """Entities of ``text`` when the tagger found exactly ``spans`` ((surface, label) pairs)."""
+    doc = load_nlp()(text)
+    ents = []
+    for surface, label in spans:
+        start = text.index(surface)
+        span = doc.char_span(start, start + len(surface), label=label)
+        assert span is not None, surface
+        ents.append(span)
+    doc.ents = ents
+    return find_entities(doc)
+
+
+def test_tagged_spans_are_cut_at_lower_case_words_separators_and_time_zones() -> None:
+    text = "Colts beat Chiefs on Sunday. The game ended at 11:00 GMT Wladimir Klitschko arrived."
+    entities = _tagged(text, ("Colts beat Chiefs", "ORG"), ("GMT Wladimir Klitschko", "FAC"))
+    names = {e.name for e in entities}
+    assert {"Colts", "Chiefs", "Wladimir Klitschko"} <= names
+    assert not any("beat" in n or "GMT" in n for n in names)
+
+
+def test_a_headline_span_is_split_into_the_names_it_holds() -> None:
+    text = (
+        "Obama To Nominate Regina Benjamin As Surgeon General\n"
+        "President Barack Obama will nominate Regina Benjamin, a family doctor from Alabama."
+    )
+    entities = _tagged(
+        text,
+        ("Obama To Nominate Regina Benjamin", "ORG"),
+        ("Barack Obama", "PERSON"),
+        ("Regina Benjamin, a", "PERSON"),
+        ("Alabama", "GPE"),
+    )
+    assert _owner(text, entities, "Obama") == "Barack Obama"
+    assert _owner(text, entities, "Regina Benjamin") == "Regina Benjamin"
+
+
+def test_a_nationality_glued_to_a_person_is_cut_off() -> None:
+    text = "Hasim Rahman lost in 2008. American Hasim Rahman was stopped in seven rounds."
+    entities = _tagged(text, ("Hasim Rahman", "PERSON"), ("American Hasim Rahman", "ORG"))
+    rahman = _person(entities, "Hasim Rahman")
+    assert len(rahman.mentions) == 2
+    assert all(e.type == "PERSON" for e in entities if "Rahman" in e.name)
+
+
+def test_forms_of_address_of_the_other_gender_keep_people_apart() -> None:
+    text = "Mrs Jenkin was found at the house. Police later charged Mr Jenkin with murder."
+    entities = _entities(text)
+    holders = [e for e in entities if any(text[s:e_] in {"Mrs Jenkin", "Mr Jenkin"} for s, e_ in e.mentions)]
+    assert len(holders) == 2

@@ -136,3 +136,28 @@ def test_role_and_affiliation_are_kept() -> None:
     cid = registry.resolve(macron)
     row = next(r for r in registry.to_rows() if r["id"] == cid)
     assert (row["role"], row["affiliation"]) == ("President", "France")
+
+
+def test_a_surname_tagged_as_a_place_is_the_person_with_that_surname() -> None:
+    registry = EntityRegistry()
+    tony = registry.resolve(_entity("Tony Thompson"), {"Wladimir Klitschko", "Bern"})
+    registry.resolve(_entity("Emma Thompson"), {"BBC", "London"})
+    assert registry.resolve(_entity("Thompson", "GPE"), {"Wladimir Klitschko"}) == tony
+    paris = registry.resolve(_entity("Paris", "GPE"))
+    registry.resolve(_entity("Harry Paris"), {"Nicole Richie"})
+    assert registry.resolve(_entity("Paris", "GPE"), {"Nicole Richie"}) == paris  # a known place
+
+
+def test_one_word_organisations_by_their_last_word() -> None:
+    registry = EntityRegistry()
+    sox = registry.resolve(_entity("Red Sox", "ORG"), {"Mark Teixeira"})
+    assert registry.resolve(_entity("Sox", "ORG"), {"Mark Teixeira"}) == sox
+
+
+def test_a_shared_role_breaks_a_tie_between_namesakes() -> None:
+    registry = EntityRegistry()
+    deputy = Entity(id="e1", name="Jerry Ortiz", type="PERSON", role="Deputy")
+    jerry = registry.resolve(deputy, {"Hawaiian Gardens", "Jose Luis Orozco"})
+    registry.resolve(_entity("Rosa Ortiz"), {"Hawaiian Gardens", "Bellflower"})
+    again = Entity(id="e1", name="Ortiz", type="PERSON", role="Deputy")
+    assert registry.resolve(again, {"Hawaiian Gardens"}) == jerry

@@ -28,6 +28,33 @@ NAME_PARTICLES = frozenset(
 )
 CONNECTORS = NAME_PARTICLES | {"of", "the", "and", "for", "on", "upon", "y", "&", "at", "e"}
 SEPARATORS = frozenset({"-", "–", "—", "|", ":", "/", "•", "--"})
+# time stamps glued to names in headlines ("11:00 GMT Wladimir Klitschko")
+TIME_ZONES = frozenset(
+    {
+        "GMT",
+        "UTC",
+        "BST",
+        "CET",
+        "CEST",
+        "EET",
+        "IST",
+        "EST",
+        "EDT",
+        "CST",
+        "CDT",
+        "MST",
+        "MDT",
+        "PST",
+        "PDT",
+        "ET",
+        "PT",
+        "AM",
+        "PM",
+        "AEST",
+        "AEDT",
+        "JST",
+    }
+)
 SPEECH_VERBS = frozenset(
     {"say", "tell", "add", "argue", "claim", "insist", "warn", "write", "ask", "think", "believe"}
 )
@@ -277,12 +304,12 @@ def _missed(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
 def _segments(doc: Doc, start: int, end: int, label: str) -> list[tuple[int, int]]:
     """A tagged span cut at words no name holds: lower-case words other than particles
     ("Colts beat Chiefs", "Thompson in"), separators standing alone ("Red Sox - Teixeira"),
-    and "and" between people ("Lopez and Carrasquillo")."""
+    time zones ("GMT Wladimir Klitschko") and "and" between people ("Lopez and Carrasquillo")."""
     cuts = []
     for i in range(start, end):
         tok = doc[i]
         spaced = bool(tok.whitespace_) or (i > 0 and bool(doc[i - 1].whitespace_))
-        separator = tok.text in SEPARATORS and spaced
+        separator = (tok.text in SEPARATORS and spaced) or tok.text in TIME_ZONES
         lower = tok.is_alpha and tok.text.islower() and tok.lower_ not in CONNECTORS
         if separator or lower or (label == "PERSON" and tok.lower_ in {"and", "&"}):
             cuts.append(i)

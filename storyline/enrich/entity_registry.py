@@ -7,30 +7,35 @@ organisation; acronym), never a scan of all entities, so the registry stays
 fast with hundreds of thousands of articles.
 
 A link is *strong* when the names are the same ("Keir Starmer" = "Sir Keir
-Starmer": forms of address are not part of names) and *partial* otherwise.  A
-partial link is only made when the context does not disagree: the context is
-the names of the article's other entities (and the entity's affiliation), and
-it disagrees when both the article and the known entity have context and share
-none of it.  Partial links:
+Starmer": forms of address are not part of names) and *partial* otherwise.  The
+context is the names of the article's other entities (with the entity's
+affiliation and role); it breaks ties between candidates, a shared role counting
+like a shared name.  It *disagrees* with a known entity when both have names in
+their context and share none (roles aside: two presidents called George Bush share
+a role, not a context).  Partial links between people are only made where the
+context does not disagree:
 
 * a name without middle names and one with them ("George Bush" -> "George W.
   Bush"); different middle names ("George H. W." and "George W.") never link;
-* a surname alone and the full name ("Lohan" -> "Lindsay Lohan"); with several
-  people of that surname, the context must point to one, else the surname stays
-  on its own (and is never taken over later);
 * a full name for an entity known so far by its surname alone (it takes the
   entity over), a compound surname ("Lo Presti"), a leading initial ("W. Mark
-  Felt"), and a short first name ("Fred" for "Frederick") when the context
-  shares at least one name;
-* an organisation or place under a shorter form: without a leading place or
-  nationality ("Saints" for "New Orleans Saints"), a one-word name for the one
-  organisation whose name starts with it ("Promises" -> "Promises Treatment
-  Center"), an acronym ("THR" for "The Hollywood Reporter") and any other name
-  the article gave the entity ("Microsoft" beside "Microsoft Corp.");
-* across the tagger's labels: a person tagged as an organisation, place or
-  group in one article ("Klitschko" as NORP, "Bettie Page" as ORG) links to the
-  person, unless the name is a known place or nationality.  The label the entity
-  gets most often wins.
+  Felt"), a name the entity was linked by before, and a short first name ("Fred"
+  for "Frederick") when the context shares at least one name.
+
+A surname alone ("Lohan" -> "Lindsay Lohan") links to the one person of that
+surname, or to the one the context points to; with several and no clear context it
+stays on its own (and is never taken over later).  Organisations and places link
+
+* without a leading place or nationality ("Saints" for "New Orleans Saints"), by
+  first word ("Promises" -> "Promises Treatment Center"), last word ("Sox" for
+  "Red Sox"), acronym ("THR" for "The Hollywood Reporter", "NYPD"), joined initials
+  ("U. S." = "U.S." = "US") and any other name the article gave the entity
+  ("Microsoft" beside "Microsoft Corp."), which does not rename it;
+* across the tagger's labels: a person tagged as an organisation, place or group
+  in one article ("Klitschko" as NORP, "Bettie Page" as ORG) links to the person,
+  and a "place" no gazetteer knows that is a known surname is that person; known
+  places and nationalities never become people.  The label the entity gets most
+  often wins.
 
 Names that are not proper names (no capital: "the actress", "she") are never
 linked: each gets its own id.  The registry exports plain rows
@@ -47,34 +52,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.article import Entity
-from storyline.enrich.entity_lexicon import fold, load_lexicon
+from storyline.enrich.entity_lexicon import fold
 from storyline.enrich.entity_mentions import name_words
+from storyline.enrich.entity_names import (
+    acronym,
+    acronyms,
+    ends_with,
+    is_acronym,
+    is_place,
+    join_initials,
+    key_words,
+    looks_like_name,
+    middles_agree,
+    short_first_name,
+    without_place,
+)
 
 MAX_CONTEXT = 96
+ROLE = "role:"  # context terms for roles ("role:deputy")
 MAX_ALIASES = 64
-MIN_ACRONYM = 3  # letters; two-letter acronyms are too ambiguous to link on their own
-NOT_NAMES = frozenset(
-    {
-        "i",
-        "me",
-        "we",
-        "us",
-        "you",
-        "he",
-        "him",
-        "she",
-        "her",
-        "it",
-        "they",
-        "them",
-        "his",
-        "hers",
-        "its",
-        "their",
-    }
-)
-ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "&", "a", "an", "in", "on"})
-
 Key = tuple[str, tuple[str, ...]]
 Found = tuple["CanonicalEntity", bool]  # the entity and whether the link is partial
 
@@ -87,7 +83,7 @@ def family(entity_type: str, name: str = "") -> str:
     """
     if entity_type == "PERSON":
         return "PERSON"
-    if entity_type == "NORP" and (not name or _is_place(name_words(name))):
+    if entity_type == "NORP" and (not name or is_place(name_words(name))):
         return "NORP"
     return "NAME"
 
@@ -108,88 +104,6 @@ class CanonicalEntity:
     @property
     def words(self) -> tuple[str, ...]:
         return name_words(self.name)
-
-
-def _middles_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    mid_a, mid_b = a[1:-1], b[1:-1]
-    if not mid_a or not mid_b:
-        return True
-    return len(mid_a) == len(mid_b) and all(x[0] == y[0] for x, y in zip(mid_a, mid_b, strict=True))
-
-
-def _short_first_name(a: str, b: str) -> bool:
-    """ "Fred" and "Frederick": one first name starts the other (three letters at least)."""
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 3 and short != long and long.startswith(short)
-
-
-def _is_place(words: tuple[str, ...]) -> bool:
-    lex = load_lexicon()
-    text = " ".join(words)
-    return text in lex.places or text in lex.demonyms or text in lex.canonical_names
-
-
-def _without_place(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The name without a leading place or nationality: "Boston Red Sox" -> red, sox; else ()."""
-    for size in range(min(3, len(words) - 1), 0, -1):
-        if _is_place(words[:size]):
-            return words[size:]
-    return ()
-
-
-def _ends_with(words: tuple[str, ...], tail: tuple[str, ...]) -> bool:
-    return len(words) > len(tail) and words[-len(tail) :] == tail
-
-
-def _join_initials(words: tuple[str, ...]) -> tuple[str, ...]:
-    """ "U. S. Surgeon General" and "U.S. Surgeon General" -> us, surgeon, general."""
-    out: list[str] = []
-    run = ""
-    for word in words:
-        bare = word.replace(".", "")
-        if len(bare) == 1 and bare.isalpha():
-            run += bare
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(bare or word)
-    if run:
-        out.append(run)
-    return tuple(out)
-
-
-def _key_words(fam: str, name: str) -> tuple[str, ...]:
-    """The words a name is indexed by: people keep their initials, other names join them."""
-    words = name_words(name)
-    if words[:1] == ("the",):
-        words = words[1:]
-    return words if fam == "PERSON" else _join_initials(words)
-
-
-def _acronym(words: tuple[str, ...]) -> str:
-    """Initials without small words: "Academy of Motion Picture Arts and Sciences" -> ampas."""
-    letters = [w[0] for w in words if w not in ACRONYM_SKIP and w[:1].isalpha()]
-    return "".join(letters) if len(words) > 1 and len(letters) >= MIN_ACRONYM else ""
-
-
-def _acronyms(name: str) -> set[str]:
-    """The acronyms a name may go by: without small words, and with every word ("The Hollywood Reporter" -> thr)."""
-    words = name_words(name)
-    every = "".join(w[0] for w in words if w[:1].isalpha())
-    found = {_acronym(words), every if len(words) > 1 and len(every) >= MIN_ACRONYM else ""}
-    return found - {""}
-
-
-def _is_acronym(name: str) -> bool:
-    letters = [ch for ch in name if ch.isalpha()]
-    return len(letters) >= MIN_ACRONYM and all(ch.isupper() for ch in letters) and " " not in name.strip()
-
-
-def looks_like_name(name: str) -> bool:
-    letters = [ch for ch in name if ch.isalpha()]
-    words = name_words(name)
-    return bool(letters) and letters[0].isupper() and bool(words) and words[0].split("'")[0] not in NOT_NAMES
 
 
 class EntityRegistry:
@@ -222,11 +136,16 @@ class EntityRegistry:
         terms = {fold(term) for term in context or set()}
         if entity.affiliation:
             terms.add(fold(entity.affiliation))
+        if entity.role:
+            terms.add(ROLE + fold(entity.role))  # breaks ties, never agrees on its own
         fam = family(entity.type, entity.name)
-        words = _key_words(fam, entity.name)
+        words = key_words(fam, entity.name)
         if not words or not looks_like_name(entity.name):
             return self._new(entity, fam, words, terms, indexed=False).id
-        found = self._find_person(words, terms) if fam == "PERSON" else self._find_other(fam, words, terms)
+        if fam == "PERSON":
+            found = self._find_person(words, terms)
+        else:
+            found = self._find_other(fam, words, terms, entity.type)
         if found is None and fam != "PERSON":
             found = self._find_by_alias(entity, fam, words, terms)
         if found is None:
@@ -241,10 +160,14 @@ class EntityRegistry:
     # ---- lookups -------------------------------------------------------------------
 
     def _agrees(self, record: CanonicalEntity, terms: set[str], strict: bool = False) -> bool:
-        """Does the context allow a partial link?  ``strict``: it must share a name."""
-        if not terms or not record.context:
+        """Does the context allow a partial link?  ``strict``: it must share a name.
+
+        Roles do not count: two presidents called George Bush share a role, not a context.
+        """
+        names = {t for t in terms if not t.startswith(ROLE)}
+        if not names or not any(not t.startswith(ROLE) for t in record.context):
             return not strict
-        return any(record.context[t] > 0 for t in terms)
+        return any(record.context[t] > 0 for t in names)
 
     def _pick(self, ids: Iterable[str], terms: set[str], partial: bool = True) -> CanonicalEntity | None:
         """The one candidate, or the one the context favours over all others.
@@ -267,7 +190,7 @@ class EntityRegistry:
     def _named(self, fam: str, words: tuple[str, ...], terms: set[str]) -> Found | None:
         """The entity known by exactly this name; a name it was only linked by before is a partial link."""
         ids = self._by_name.get((fam, words), set())
-        own = {i for i in ids if _key_words(fam, self._records[i].name) == words}
+        own = {i for i in ids if key_words(fam, self._records[i].name) == words}
         if own:
             picked = self._pick(own, terms, partial=False)
             return picked or max((self._records[i] for i in own), key=lambda r: r.count), False
@@ -284,9 +207,9 @@ class EntityRegistry:
         if exact is not None:
             return exact
         found = self._person_partial(words, terms)
-        if found is None and not _is_place(words):
+        if found is None and not is_place(words):
             # a name the tagger took for an organisation or a place elsewhere ("Bettie Page", "Seacom")
-            found = self._exact("NAME", _join_initials(words), terms)
+            found = self._exact("NAME", join_initials(words), terms)
             if found is not None and not self._agrees(found, terms):
                 found = None
         return (found, True) if found is not None else None
@@ -296,7 +219,7 @@ class EntityRegistry:
         if len(words) == 1:  # the one person of that surname, or the one the context points to
             return self._pick(self._by_last.get((fam, words), set()), terms, partial=False)
         pair = self._by_first_last.get((fam, (words[0], words[-1])), set())
-        compatible = {i for i in pair if _middles_agree(words, self._records[i].words)}
+        compatible = {i for i in pair if middles_agree(words, self._records[i].words)}
         if compatible:
             return self._pick(compatible, terms)
         for size in range(len(words) - 1, 0, -1):  # a surname-only entity: "Zelensky", "von der Leyen"
@@ -310,7 +233,7 @@ class EntityRegistry:
             if len(alone) == 1:
                 return self._records[next(iter(alone))]
         same_last = self._by_last.get((fam, words[-1:]), set())
-        longer = {i for i in same_last if _ends_with(self._records[i].words, words)}
+        longer = {i for i in same_last if ends_with(self._records[i].words, words)}
         if longer:  # a compound surname alone: "Lo Presti" for "Gaetano Lo Presti"
             return self._pick(longer, terms)
         if len(words[0]) == 1 and len(words) > 2:  # a leading initial: "W. Mark Felt" for "Mark Felt"
@@ -319,13 +242,18 @@ class EntityRegistry:
             i
             for i in same_last
             if len(self._records[i].words) > 1
-            and _short_first_name(words[0], self._records[i].words[0])
-            and _middles_agree(words, self._records[i].words)
+            and short_first_name(words[0], self._records[i].words[0])
+            and middles_agree(words, self._records[i].words)
             and self._agrees(self._records[i], terms, strict=True)
         }
         return self._pick(nicknames, terms) if nicknames else None
 
-    def _find_other(self, fam: str, words: tuple[str, ...], terms: set[str]) -> Found | None:
+    def _find_other(self, fam: str, words: tuple[str, ...], terms: set[str], kind: str = "") -> Found | None:
+        if kind in {"GPE", "LOC", "NORP"} and len(words) == 1 and not is_place(words):
+            # a "place" no gazetteer knows that is a known surname ("Bush", "Palin") is the person
+            person = self._pick(self._by_last.get(("PERSON", words), set()), terms, partial=False)
+            if person is not None:
+                return person, True
         exact = self._named(fam, words, terms)
         if exact is not None:
             return exact
@@ -336,17 +264,17 @@ class EntityRegistry:
         if fam != "NAME":
             return None
         if len(words) > 1:
-            rest = _without_place(words)
+            rest = without_place(words)
             if rest:  # "New Orleans Saints" -> "Saints", "Indian Navy" -> "Navy"
                 found = self._pick(self._by_name.get((fam, rest), set()), terms)
                 if found is not None:
                     return found
-            acronym = _acronym(words)
-            if acronym:  # "New York Police Department" for a known "NYPD"
+            initials = acronym(words)
+            if initials:  # "New York Police Department" for a known "NYPD"
                 ids = {
                     i
-                    for i in self._by_name.get((fam, (acronym,)), set())
-                    if _is_acronym(self._records[i].name)
+                    for i in self._by_name.get((fam, (initials,)), set())
+                    if is_acronym(self._records[i].name)
                 }
                 found = self._pick(ids, terms)
                 if found is not None:
@@ -355,11 +283,11 @@ class EntityRegistry:
             found = self._pick(self._by_first_word.get((fam, words), set()), terms)
             if found is None:
                 found = self._pick(self._by_acronym.get((fam, words), set()), terms)
-            if found is None and not _is_place(words):  # "Sox" for "Red Sox"
+            if found is None and not is_place(words):  # "Sox" for "Red Sox"
                 found = self._pick(self._by_last_word.get((fam, words), set()), terms)
             if found is not None:
                 return found
-        if _is_place(words):
+        if is_place(words):
             return None
         # a person the tagger took for an organisation, a place or a group ("Klitschko's", "Hugh Jackman")
         found = self._exact("PERSON", words, terms)
@@ -375,7 +303,7 @@ class EntityRegistry:
         """An organisation or place found under another name its article gave it ("Microsoft")."""
         seen = {words}
         for alias in sorted(entity.aliases, key=len, reverse=True):
-            alias_words = _key_words(fam, alias)
+            alias_words = key_words(fam, alias)
             if alias_words in seen or not alias_words or not looks_like_name(alias):
                 continue
             seen.add(alias_words)
@@ -420,10 +348,10 @@ class EntityRegistry:
             record.name = entity.name  # the fullest name seen
         if index:
             self._index(record, fam, words)
-            self._index(record, fam, _key_words(fam, record.name))
+            self._index(record, fam, key_words(fam, record.name))
             if fam != "PERSON":
                 for alias in entity.aliases:
-                    alias_words = _key_words(fam, alias)
+                    alias_words = key_words(fam, alias)
                     if alias_words and looks_like_name(alias):
                         self._index(record, fam, alias_words)
 
@@ -433,13 +361,13 @@ class EntityRegistry:
             self._by_first_last.setdefault((fam, (words[0], words[-1])), set()).add(record.id)
             self._by_last.setdefault((fam, (words[-1],)), set()).add(record.id)
         if fam == "NAME" and len(words) > 1 and record.type in {"ORG", "FAC"}:
-            rest = _without_place(words)
+            rest = without_place(words)
             if rest:
                 self._by_name.setdefault((fam, rest), set()).add(record.id)
             self._by_first_word.setdefault((fam, words[:1]), set()).add(record.id)
             self._by_last_word.setdefault((fam, words[-1:]), set()).add(record.id)
-            for acronym in _acronyms(" ".join(words)) | _acronyms(record.name):
-                self._by_acronym.setdefault((fam, (acronym,)), set()).add(record.id)
+            for short in acronyms(" ".join(words)) | acronyms(record.name):
+                self._by_acronym.setdefault((fam, (short,)), set()).add(record.id)
 
     # ---- plain data ----------------------------------------------------------------
 
@@ -481,9 +409,9 @@ class EntityRegistry:
             registry._records[record.id] = record
             if looks_like_name(record.name):
                 for fam in {family(t, record.name) for t in record.types}:
-                    registry._index(record, fam, _key_words(fam, record.name))
+                    registry._index(record, fam, key_words(fam, record.name))
                     for alias in record.aliases:
-                        alias_words = _key_words(fam, alias)
+                        alias_words = key_words(fam, alias)
                         if fam != "PERSON" and alias_words and looks_like_name(alias):
                             registry._index(record, fam, alias_words)
             number = row["id"].removeprefix(prefix)
