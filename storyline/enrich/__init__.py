@@ -72,7 +72,6 @@ class Enricher:
             entity.canonical_id = self.registry.resolve(entity, names - {entity.name})
 
     def persist(self, store: Store, conn: Connection, article: Article) -> None:
-        wanted = {e.canonical_id for e in article.entities if e.canonical_id}
-        rows = [row for row in self.registry.to_rows() if row["id"] in wanted]
-        store.save_canonical_entities(conn, rows)
+        wanted = sorted({e.canonical_id for e in article.entities if e.canonical_id})
+        store.save_canonical_entities(conn, self.registry.to_rows(wanted))
         store.save_enrichment(conn, article, now())

@@ -371,8 +371,9 @@ class EntityRegistry:
 
     # ---- plain data ----------------------------------------------------------------
 
-    def to_rows(self) -> list[dict[str, Any]]:
-        """One plain dict per canonical entity, for the store's tables."""
+    def to_rows(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """One plain dict per canonical entity (those of ``ids`` only, when given), for the store's tables."""
+        records = self._records.values() if ids is None else (self._records[i] for i in ids if i in self._records)
         return [
             {
                 "id": r.id,
@@ -386,7 +387,7 @@ class EntityRegistry:
                 "role": r.role,
                 "affiliation": r.affiliation,
             }
-            for r in self._records.values()
+            for r in records
         ]
 
     @classmethod
