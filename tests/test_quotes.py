@@ -364,6 +364,62 @@ def test_quotation_a_speaker_does_something_with() -> None:
     assert quote.speaker_mention is not None and "Hollande" in quote.speaker_mention
 
 
+def test_relative_pronoun_is_the_mention_and_its_antecedent_the_speaker() -> None:
+    text = (
+        "Loretta Lynch, who said, “That matter is being handled by career prosecutors,” declined to comment."
+    )
+    lynch = _entity("e1", "Loretta Lynch", "PERSON", text, "Loretta Lynch")
+    quote = _one(_quotes(text, [lynch]), "career prosecutors", indirect=False)
+    assert (quote.speaker_mention, quote.speaker_id) == ("who", "e1")
+
+
+def test_quote_paragraphs_introduced_by_a_sentence_ending_in_a_colon() -> None:
+    text = (
+        "Blackwell wrote to members of the group on Monday.\n\n"
+        "He then listed the qualities necessary in a successful nominee:\n\n"
+        '"Has the candidate a record of leadership for conservative principles?\n\n'
+        '"Is the candidate surrounded by people notable for their firm commitment?"'
+    )
+    quotes = [q for q in _quotes(text) if not q.indirect]
+    assert quotes and all(q.speaker_mention == "He" for q in quotes)
+
+
+def test_quote_after_a_sentence_of_reported_speech() -> None:
+    text = (
+        "In response, she said she and Obama had made progress in the face of opposition. "
+        "“I really believe that the president has done an incredible job.”"
+    )
+    assert _one(_quotes(text), "incredible job", indirect=False).speaker_mention == "she"
+
+
+def test_quote_signed_on_the_next_line() -> None:
+    text = (
+        "Here are some claims from the debate.\n\n"
+        '"The idea that I would dismantle health care in America is absurd."\n\n'
+        "- Bernie Sanders.\n\nThe senator is relying on an outdated statistic."
+    )
+    quote = _one(_quotes(text), "dismantle health care", indirect=False)
+    assert quote.speaker_mention is not None and "Sanders" in quote.speaker_mention
+
+
+def test_second_verb_of_saying_goes_with_the_first() -> None:
+    text = (
+        "In the interview, Lazar said he welcomed extradition and added, “I will plead guilty, no problem.”"
+    )
+    assert _one(_quotes(text), "plead guilty", indirect=False).speaker_mention == "Lazar"
+
+
+def test_verbs_after_a_quote_that_do_or_do_not_attribute_it() -> None:
+    quotes = _quotes(
+        "The judge turned to the defendant. “Do you have anything to say?” I had prepared a short statement.\n\n"
+        "“If they were serious about this, they would have gone to the bipartisan bill,” Toomey fumed on Tuesday.\n\n"
+        "Reid said both men are “non-entities,” but he gave the Texan a compliment: “You never have to guess.”"
+    )
+    assert _one(quotes, "anything to say").speaker_mention is None
+    assert _one(quotes, "bipartisan bill", indirect=False).speaker_mention == "Toomey"
+    assert _one(quotes, "never have to guess", indirect=False).speaker_mention == "he"
+
+
 # --- media ------------------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from storyline.article import Entity
-from storyline.enrich.quote_cues import INSTITUTION_ALIASES, SPOKES_NOUNS
+from storyline.enrich.quote_cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
 
 MALE = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "he", "him", "his"})
 FEMALE = frozenset({"ms", "ms.", "mrs", "mrs.", "miss", "dame", "lady", "queen", "princess", "she", "her"})
@@ -90,24 +90,40 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             key=lambda c: abs(c.i - here),
         )
         if subjects:
-            if subjects[0].tag_ in ("WP", "WDT") and node.dep_ == "relcl":
-                return node.head  # "Mr Ulyanov, who said ..."
-            return subjects[0]
+            return subjects[0]  # "who" in "Mr Ulyanov, who said ...": resolved to its antecedent
         agent = next((c for c in node.children if c.dep_ == "agent"), None)
         if agent is not None:
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 return pobj
-        if node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
+        if (
+            node.dep_ == "conj"
+            and node.head.dep_ == "ccomp"
+            and node.head.head.lemma_.lower() in SPEECH_VERBS
+            and node.lemma_.lower() in SPEECH_VERBS
+        ):
+            # "Lazar said he welcomed extradition and added, ...": the parser puts "added" in the
+            # reported clause; a second verb of saying goes with the first
+            node = node.head.head
+        elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
             node = node.head
         else:
             return _person_before_verb(verb) or _name_after_verb(verb)
     return None
 
 
+def relative_antecedent(tok: Token) -> Token | None:
+    """What "who", "which" or "that" stands for when it opens a relative clause ("Mr Ulyanov, who said")."""
+    if tok.tag_ not in ("WP", "WDT") or tok.head.dep_ != "relcl" or tok.head.head is tok.head:
+        return None
+    return tok.head.head
+
+
 def _person_before_verb(verb: Token) -> Token | None:
     """For a verb the parser left without subject: the closest person named before it in its clause."""
     for tok in reversed(verb.doc[verb.sent.start : verb.i]):
+        if tok.pos_ == "VERB" and tok.dep_ == "relcl":
+            continue  # "Nate Silver, the polling guru who founded fivethirtyeight.com, tweeted"
         if tok.pos_ == "VERB" or tok.text in (":", ";") or "\n" in tok.text or tok.text in ("“", '"', "”"):
             return None
         if tok.ent_type_ == "PERSON" and tok.ent_iob_ in ("B", "I"):
@@ -289,6 +305,10 @@ class SpeakerResolver:
         mention = span.text
         char_span = (span.start_char, span.end_char)
         low = head.lower_
+        antecedent = relative_antecedent(head)
+        if antecedent is not None:
+            meant = self.resolve(antecedent)
+            return Speaker(mention, char_span, meant.id, meant.name)
         if head.pos_ == "PRON" or low in PERSON_PRONOUNS or low in PLURAL_PRONOUNS:
             if low in PERSON_PRONOUNS:
                 found = self.person_before(head, "m" if low == "he" else "f")

@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Token
 from storyline.article import Entity, Quote
 from storyline.enrich.quote_cues import CLAUSE_VERBS, SPEECH_VERBS, find_medium
 from storyline.enrich.quote_marks import QuotedPassage, find_quoted
-from storyline.enrich.quote_speakers import Speaker, SpeakerResolver, subject_of
+from storyline.enrich.quote_speakers import Speaker, SpeakerResolver, relative_antecedent, subject_of
 
 __all__ = ["find_quotes"]
 
@@ -58,6 +58,8 @@ class _Context:
         for tok in doc:
             if _is_cue(tok) and tok.dep_ not in ("ccomp", "xcomp") and not self.inside_quote(tok.idx):
                 head = _speaker_head(self, tok)
+                if head is not None:
+                    head = relative_antecedent(head) or head
                 if head is not None and head.pos_ != "PRON" and not self.inside_quote(head.idx):
                     self.resolver.remember(self.resolver.resolve(head), head)
 
@@ -112,10 +114,15 @@ def _governing_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
             if (
                 not ctx.inside_quote(node.idx)
                 and node.pos_ in ("VERB", "AUX")
-                and node.dep_ not in ("ccomp", "xcomp", "conj")
+                and (
+                    node.dep_ not in ("ccomp", "xcomp", "conj")
+                    or (node.dep_ == "conj" and _is_cue(node.head))
+                )
                 and any(c.dep_ in ("nsubj", "nsubjpass") for c in node.children)
             ):
-                break  # a clause of its own ("to which O'Malley interjected: “...”") is not reported speech
+                # a clause of its own ("to which O'Malley interjected: “...”", "Reid said ..., but he
+                # gave the Texan a compliment: “...”") is not reported speech
+                break
             node = node.head
     return None
 
@@ -144,24 +151,46 @@ def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool, lead_f
     if ctx.text[max(0, e - 1)] == "." and not ctx.text[e:trail_end].lstrip("”\"'’ ")[:1].islower():
         trail_end = e  # '“...” Greene added that ...': a new sentence after a closed quote
     lead_start = max([q[1] + 1 for q in before] + [lo, lead_from])
+    previous_sentence = False
     if not before:
         lead = ctx.text[lead_start:s]
-        ends = [m.end() for m in _SENT_END.finditer(lead)]
-        if ends:
+        ends = [0] + [m.end() for m in _SENT_END.finditer(lead)]
+        if lead_from == 0 and len(ends) > 1 and not lead[ends[-1] :].strip(" “\"'‘"):
+            # the quote opens a sentence: "She said she and Obama had made progress. “I really believe ...”"
+            lead_start += ends[-2]
+            previous_sentence = True
+        else:
             lead_start += ends[-1]
     trailing = [t for t in ctx.tokens(e, trail_end) if t.idx >= e + 1 and not ctx.inside_quote(t.idx)]
     lead_toks = [t for t in ctx.tokens(lead_start, s) if t.idx < s - 1 and not ctx.inside_quote(t.idx)]
     # right after '“...,”' or right before ', “...' / ': “...' any verb with a subject attributes
     open_trail = _open_end(ctx, seg)
     lead_text = ctx.text[lead_start : s - 1].rstrip()
-    open_lead = lead_text.endswith((",", ":"))
+    open_lead = lead_text.endswith((",", ":")) and not previous_sentence
     trailing_first = trailing_first or open_trail
-    frames = [(trailing, open_trail), (list(reversed(lead_toks)), open_lead)]
-    for toks, any_verb in frames if trailing_first else reversed(frames):
-        for tok in toks:
-            if (_is_cue(tok) or (any_verb and tok.pos_ == "VERB")) and _has_speaker(ctx, tok):
+    frames = [(trailing, open_trail, True), (list(reversed(lead_toks)), open_lead, False)]
+    for toks, any_verb, is_trailing in frames if trailing_first else reversed(frames):
+        for n, tok in enumerate(toks):
+            attributes = _is_cue(tok) or (
+                any_verb and tok.pos_ == "VERB" and (not is_trailing or _attribution_verb(ctx, tok, n))
+            )
+            if attributes and _has_speaker(ctx, tok):
                 return tok
     return None
+
+
+def _attribution_verb(ctx: _Context, verb: Token, position: int) -> bool:
+    """A verb right after a quotation that can attribute it: near and without an object of its own.
+
+    '“Why?” she laughed.' attributes; '“Mr. D’Souza?” I had prepared a statement' does not.
+    """
+    if position == 0:
+        return True  # '“...,” opined the Plain Dealer': the parser takes the inverted subject for an object
+    return position <= 8 and not any(
+        (c.dep_ == "ccomp" or (c.dep_ == "dobj" and c.pos_ not in ("PROPN", "PRON")))
+        and not ctx.inside_quote(c.idx)
+        for c in verb.children
+    )  # "Trump assured Jones" keeps its addressee
 
 
 _SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "i", "we"})
@@ -258,10 +287,36 @@ def _previous_subject(ctx: _Context, seg: tuple[int, int]) -> Speaker | None:
     if not roots:
         return None
     subj = next((c for c in roots[-1].children if c.dep_ == "nsubj"), None)
-    if subj is None or subj.ent_type_ != "PERSON" or subj.pos_ != "PROPN":
+    if subj is None or subj.pos_ != "PROPN":
+        return None
+    ent = ctx.resolver.entity_at(subj.idx, subj.idx + len(subj.text))
+    if subj.ent_type_ != "PERSON" and (ent is None or ent.type != "PERSON"):
         return None
     speaker = ctx.resolver.resolve(subj)
     ctx.resolver.remember(speaker, subj)
+    return speaker
+
+
+_DASHES = ("-", "—", "–", "―")
+
+
+def _signature(ctx: _Context, passage: QuotedPassage) -> Speaker | None:
+    """A quote signed on the line after it: '“...”' then '- Bernie Sanders.' or '—President Obama, tweeting'."""
+    _lo, hi = ctx.paragraph_of(passage.end)
+    nxt = [p for p in ctx.paragraphs if p[0] > hi]
+    if not nxt or not ctx.text[nxt[0][0] : nxt[0][1]].lstrip().startswith(_DASHES):
+        return None
+    toks = [t for t in ctx.tokens(*nxt[0]) if not t.is_space and not t.is_punct]
+    name = [t for t in toks[:6] if t.pos_ == "PROPN"]
+    if not name or toks[0].pos_ not in ("PROPN", "DET", "ADJ", "NOUN"):
+        return None
+    head = name[-1]
+    for tok in toks[toks.index(name[0]) :]:
+        if tok.pos_ != "PROPN":
+            break
+        head = tok
+    speaker = ctx.resolver.resolve(head)
+    ctx.resolver.remember(speaker, head)
     return speaker
 
 
@@ -280,7 +335,23 @@ def _intro_cue(ctx: _Context, seg: tuple[int, int]) -> Token | None:
     for tok in reversed(toks):
         if _is_cue(tok) and _has_speaker(ctx, tok):
             return tok
+    # "He then listed the qualities a nominee needs:" — any verb whose subject can speak
+    for tok in reversed(toks):
+        main = tok.dep_ == "ROOT" or not plo <= tok.head.idx < phi  # the parse may run across paragraphs
+        if tok.pos_ == "VERB" and main and _has_speaker(ctx, tok):
+            head = _speaker_head(ctx, tok)
+            if head is not None and _can_speak(head):
+                return tok
     return None
+
+
+def _can_speak(head: Token) -> bool:
+    """A subject that can be a speaker: a name, a person pronoun, a person or an organisation."""
+    return (
+        head.pos_ == "PROPN"
+        or head.lower_ in _SPEAKER_PRONOUNS
+        or head.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")
+    )
 
 
 def _medium(ctx: _Context, cue: Token) -> str | None:
@@ -416,6 +487,10 @@ def _direct_quotes(ctx: _Context) -> list[Quote]:
         ):
             # "“...,” he said. “...”": a quote that opens a sentence after another in its paragraph
             _same_speaker(quote, earlier)
+        if cue is None and speaker is None and at_start:
+            speaker = _signature(ctx, passage)
+            if speaker is not None:
+                quote = _quote(ctx, passage.start, passage.end, speaker, None, indirect=False)
         if cue is None and speaker is None and at_start:
             prev = [p for p in ctx.paragraphs if p[1] < lo]
             earlier = last_by_paragraph.get(prev[-1][0]) if prev else None
