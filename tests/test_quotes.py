@@ -402,6 +402,17 @@ def test_quote_signed_on_the_next_line() -> None:
     assert quote.speaker_mention is not None and "Sanders" in quote.speaker_mention
 
 
+def test_quotes_signed_after_a_dash_on_their_line() -> None:
+    text = (
+        "Readers sent us their views.\n\n"
+        "“He represents our greatest shame.” ― Sonya Herridge\n"
+        "“He makes simple blanket statements about people he knows nothing about.”― Pamela Padilla\n"
+    )
+    quotes = _quotes(text)
+    assert _one(quotes, "greatest shame").speaker_mention == "Sonya Herridge"
+    assert _one(quotes, "blanket statements").speaker_mention == "Pamela Padilla"
+
+
 def test_second_verb_of_saying_goes_with_the_first() -> None:
     text = (
         "In the interview, Lazar said he welcomed extradition and added, “I will plead guilty, no problem.”"

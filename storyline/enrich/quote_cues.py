@@ -136,6 +136,22 @@ SPEECH_VERBS = frozenset(
         "show",
         "conclude",
         "continue",
+        "interject",
+        "yell",
+        "holler",
+        "bark",
+        "assure",
+        "quote",
+        "elaborate",
+        "confess",
+        "repeat",
+        "recount",
+        "mock",
+        "opine",
+        "exhort",
+        "demur",
+        "gush",
+        "mouth",
     ]
 )
 
@@ -212,6 +228,9 @@ CLAUSE_VERBS = frozenset(
         "rule",
         "find",
         "show",
+        "assure",
+        "confess",
+        "elaborate",
     ]
 )
 

@@ -96,14 +96,19 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 return pobj
+        if node is verb:
+            inverted = _name_after_verb(verb)
+            if inverted is not None:
+                return inverted  # "“...?” asked Dunn, now a partner at ..."
         if (
-            node.dep_ == "conj"
+            node.dep_ in ("conj", "advcl")
             and node.head.dep_ == "ccomp"
             and node.head.head.lemma_.lower() in SPEECH_VERBS
             and node.lemma_.lower() in SPEECH_VERBS
         ):
-            # "Lazar said he welcomed extradition and added, ...": the parser puts "added" in the
-            # reported clause; a second verb of saying goes with the first
+            # "Lazar said he welcomed extradition and added, ...", "Trump argued that a database
+            # would keep people out, saying ...": the parser puts the second verb of saying in the
+            # reported clause; it goes with the first
             node = node.head.head
         elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
             node = node.head
@@ -133,17 +138,21 @@ def _person_before_verb(verb: Token) -> Token | None:
     return None
 
 
-_INVERSION_AFTER = frozenset({",", "”", '"', "’", "'", "?", "!", "—", "–", "-"})
+_INVERSION_AFTER = frozenset({"”", '"', "’", "'", "''"})
 _NAME_POS = frozenset({"DET", "ADJ", "PROPN", "NOUN", "NUM", "PART", "VERB"})
 
 
 def _name_after_verb(verb: Token) -> Token | None:
     """'“...,” said Oversight ranking Democrat Elijah Cummings': an inverted subject the parser missed.
 
-    Only right after a quotation or a comma; the head is the end of a person's name
-    in the words that follow, else the last noun before a preposition or punctuation.
+    Only right after a closing quotation mark, and not when the words that follow are the
+    subject of a clause of their own ("Witkoff, the envoy, said Mr Putin had agreed"); the
+    head is the end of a person's name in those words, else the last noun before a
+    preposition or punctuation.
     """
     doc = verb.doc
+    if verb.lemma_.lower() not in SPEECH_VERBS or verb.tag_ not in ("VBD", "VBZ", "VBP", "VB"):
+        return None  # not "..., telling reporters"
     prev = verb.i - 1
     while prev >= 0 and doc[prev].is_space:
         prev -= 1
@@ -154,6 +163,8 @@ def _name_after_verb(verb: Token) -> Token | None:
         if tok.ent_type_ in ("DATE", "TIME") and not run:
             return None
         if tok.is_punct or tok.is_space or (tok.pos_ not in _NAME_POS and tok.ent_type_ != "PERSON"):
+            if tok.pos_ == "AUX":
+                return None
             break
         if tok.pos_ == "VERB" and not run:
             return None

@@ -174,9 +174,14 @@ def _frame_cue(ctx: _Context, seg: tuple[int, int], trailing_first: bool, lead_f
             attributes = _is_cue(tok) or (
                 any_verb and tok.pos_ == "VERB" and (not is_trailing or _attribution_verb(ctx, tok, n))
             )
-            if attributes and _has_speaker(ctx, tok):
+            if attributes and _has_speaker(ctx, tok) and (_is_cue(tok) or _can_speak_head(ctx, tok)):
                 return tok
     return None
+
+
+def _can_speak_head(ctx: _Context, verb: Token) -> bool:
+    head = _speaker_head(ctx, verb)
+    return head is not None and head.lower_ not in _NOT_SPEAKERS
 
 
 def _attribution_verb(ctx: _Context, verb: Token, position: int) -> bool:
@@ -194,6 +199,8 @@ def _attribution_verb(ctx: _Context, verb: Token, position: int) -> bool:
 
 
 _SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "i", "we"})
+# subjects that do not speak: "apologized for what happened: “...”"
+_NOT_SPEAKERS = frozenset({"what", "it", "this", "that", "there", "which", "whatever"})
 
 
 def _verb_over_quote(ctx: _Context, seg: tuple[int, int]) -> Token | None:
@@ -301,12 +308,23 @@ _DASHES = ("-", "—", "–", "―")
 
 
 def _signature(ctx: _Context, passage: QuotedPassage) -> Speaker | None:
-    """A quote signed on the line after it: '“...”' then '- Bernie Sanders.' or '—President Obama, tweeting'."""
+    """A quote signed after a dash, on its line or the next: '“...” ― Pamela Padilla', '- Bernie Sanders.'."""
     _lo, hi = ctx.paragraph_of(passage.end)
-    nxt = [p for p in ctx.paragraphs if p[0] > hi]
-    if not nxt or not ctx.text[nxt[0][0] : nxt[0][1]].lstrip().startswith(_DASHES):
-        return None
-    toks = [t for t in ctx.tokens(*nxt[0]) if not t.is_space and not t.is_punct]
+    tail = ctx.text[passage.end : hi]
+    after_mark = tail.lstrip("”\"'’.,!? ")
+    if after_mark.startswith(_DASHES):
+        start = hi - len(after_mark)
+        line = (start, hi)
+    else:
+        nxt = [p for p in ctx.paragraphs if p[0] > hi]
+        if (
+            tail.strip("”\"'’.,!? ")
+            or not nxt
+            or not ctx.text[nxt[0][0] : nxt[0][1]].lstrip().startswith(_DASHES)
+        ):
+            return None
+        line = nxt[0]
+    toks = [t for t in ctx.tokens(*line) if not t.is_space and not t.is_punct and not ctx.inside_quote(t.idx)]
     name = [t for t in toks[:6] if t.pos_ == "PROPN"]
     if not name or toks[0].pos_ not in ("PROPN", "DET", "ADJ", "NOUN"):
         return None
