@@ -1,5 +1,5 @@
 """The ray engine on a local Ray cluster: the same store as the local engine on the same archives,
-and a run that fails or is killed part way resumes without losing or repeating an article.
+and a run that is killed part way resumes without losing or repeating an article.
 
 One Ray session for the module (starting Ray takes seconds).  The archives are a WARC and a
 JSONL built from the bundled examples and the HTML test pages (``benchmarks/engines.py``):
@@ -23,7 +23,12 @@ from support import REPO, load_benchmark
 from typer.testing import CliRunner
 
 from storyline.cli import app
-from storyline.pipeline import Pipeline
+from storyline.engines.archives import Archive, read_archive
+from storyline.engines.resume import ResumePoint
+from storyline.engines.work import prepare_items
+from storyline.export import article_record
+from storyline.ingest import IngestOptions
+from storyline.pipeline import Item, Pipeline
 from storyline.store import Store
 
 ray = pytest.importorskip("ray", reason="the ray engine needs the ray extra: pip install -e '.[ray]'")
@@ -115,38 +120,6 @@ def test_ray_engine_leaves_the_store_the_local_engine_leaves(
     assert resume_points(db) == [None]  # cleared when the run finished
 
 
-def test_failed_run_resumes_without_losing_or_repeating_articles(
-    ray_cluster: str, archives: list[str], local_run: tuple[dict[str, Any], Any], tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    db = str(tmp_path / "ray.db")
-    write = Pipeline.write_article
-    written = 0
-
-    def write_then_fail(self: Pipeline, *args: Any) -> Any:
-        nonlocal written
-        written += 1
-        if written == KILL_AFTER:
-            raise RuntimeError("disk on fire")
-        return write(self, *args)
-
-    monkeypatch.setattr(Pipeline, "write_article", write_then_fail)
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        ingest(db, archives, "--engine", "ray")
-    monkeypatch.undo()
-    stored = Store(db).count_articles()
-    assert 0 < stored < KILL_AFTER - 1  # the first batch, and nothing of the failed one
-    [point] = resume_points(db)
-    assert point["items"] == 32 and point["unit"] == 2  # the second batch starts in the briefs
-
-    _, summary, output = ingest(db, archives, "--engine", "ray")
-    assert "resuming an interrupted run: 32 items were done before" in output
-    assert summary["new"] + summary["duplicates"] == len(local_run[1]["articles"]) - stored
-    assert summary["unchanged"] == 0  # nothing read twice
-    assert exported(db) == local_run[1]
-    assert resume_points(db) == [None]  # the same command again reads everything and finds it unchanged
-
-
 def test_killed_run_resumes_without_losing_or_repeating_articles(
     ray_cluster: str, archives: list[str], local_run: tuple[dict[str, Any], Any], tmp_path: Path
 ) -> None:
@@ -173,10 +146,67 @@ def test_killed_run_resumes_without_losing_or_repeating_articles(
     stored = Store(db).count_articles()
     assert 0 < stored < KILL_AFTER - 1
     [point] = resume_points(db)
-    assert point["items"] == 32
+    assert point["items"] == 32 and point["unit"] == 2  # the second batch starts in the briefs
 
     _, summary, output = ingest(db, archives, "--engine", "ray")
-    assert "resuming an interrupted run" in output
+    assert "resuming an interrupted run: 32 items were done before" in output
     assert summary["new"] + summary["duplicates"] == len(local_run[1]["articles"]) - stored
-    assert summary["unchanged"] == 0
+    assert summary["unchanged"] == 0  # nothing read twice
     assert exported(db) == local_run[1]
+    assert resume_points(db) == [None]  # the same command again reads everything and finds it unchanged
+
+
+def test_a_run_failing_in_any_batch_resumes_to_the_same_store(
+    archives: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver alone (what Ray tasks and actors compute is computed here, without enrichment),
+    batches of 4: a run that fails while writing article N, then the same run again."""
+    from storyline.engines import distributed
+
+    def rows_here(archives: list[tuple[int, Archive]], resume: ResumePoint, options: IngestOptions,
+                  enrich: bool) -> Any:
+        for number, unit in archives:
+            start = resume.index if number == resume.unit else 0
+            for index, item in enumerate(read_archive(unit.path, options, start), start):
+                results: list[Item] = prepare_items([item], None)
+                yield number, index, results[0]
+
+    monkeypatch.setattr(distributed, "_rows", rows_here)
+    monkeypatch.setattr(distributed, "_connect", lambda: False)
+    write = Pipeline.write_article
+
+    def run(db: str, fail_at: int | None = None) -> list[str]:
+        written = 0
+
+        def write_or_fail(self: Pipeline, *args: Any) -> Any:
+            nonlocal written
+            written += 1
+            if written == fail_at:
+                raise RuntimeError("disk on fire")
+            return write(self, *args)
+
+        monkeypatch.setattr(Pipeline, "write_article", write_or_fail)
+        pipeline = Pipeline(Store(db), IngestOptions(), batch_size=4)
+        return [outcome.status for outcome in distributed.run(pipeline, archives, notice=lambda _: None)]
+
+    def stored(db: str) -> list[dict[str, Any]]:
+        return sorted((article_record(a) for a in Store(db).iter_articles()), key=lambda r: r["id"])
+
+    def written(statuses: list[str]) -> int:
+        return sum(status in ("new", "duplicate") for status in statuses)
+
+    whole = run(str(tmp_path / "whole.db"))  # one outcome per item, so batch b is whole[4b:4b+4]
+    expected = stored(str(tmp_path / "whole.db"))
+    assert len(expected) == written(whole) > 30
+    for fail_at in (1, 6, 19, len(expected)):
+        db = str(tmp_path / f"fail-{fail_at}.db")
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            run(db, fail_at)
+        points = resume_points(db)  # none when the first batch failed
+        done = points[0]["items"] if points else 0
+        assert done % 4 == 0  # whole batches only: the failed one was rolled back
+        assert Store(db).count_articles() == written(whole[:done]) < fail_at
+        again = run(db)
+        assert again == whole[done:]  # nothing lost, nothing read twice
+        assert stored(db) == expected
+        assert resume_points(db) == [None]
