@@ -236,6 +236,47 @@ def test_indirect_quote_takes_the_clause_next_to_its_verb() -> None:
     assert quote.text == "he was ideally suited for the presidency"
 
 
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        (
+            "Sanders vowed to continue the fight until the convention.",
+            "to continue the fight until the convention",
+            "Sanders",
+        ),
+        ("Mr Obama urged Congress to pass the bill.", "Congress to pass the bill", "Mr Obama"),
+        ("Mr Rubin asked whether they were always so serious.", "they were always so serious", "Mr Rubin"),
+        (
+            "Clinton announced a $275 billion infrastructure plan on Monday.",
+            "a $275 billion infrastructure plan",
+            "Clinton",
+        ),
+        ("The senator called for tighter gun controls.", "tighter gun controls", "The senator"),
+        (
+            "Clinton called the agreement an historic step forward.",
+            "the agreement an historic step forward",
+            "Clinton",
+        ),
+        (
+            "Hollande warned of the global implications a Trump presidency would have.",
+            "the global implications a Trump presidency would have",
+            "Hollande",
+        ),
+    ],
+)
+def test_indirect_quotes_that_are_not_clauses(text: str, content: str, speaker: str) -> None:
+    quote = _one(_quotes(text), content, indirect=True)
+    assert (quote.text, quote.speaker_mention) == (content, speaker)
+
+
+def test_two_apostrophes_are_one_double_mark() -> None:
+    text = (
+        "''It refreshes the brand,'' said Robert Reich. He called it ''a mess.'' Rock 'n' roll in the '90s."
+    )
+    assert [text[p.start : p.end] for p in find_quoted(text)] == ["It refreshes the brand,", "a mess."]
+    assert _one(_quotes(text), "refreshes", indirect=False).speaker_mention == "Robert Reich"
+
+
 # --- speakers ---------------------------------------------------------------------------------
 
 

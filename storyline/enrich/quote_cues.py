@@ -234,6 +234,52 @@ CLAUSE_VERBS = frozenset(
     ]
 )
 
+# verbs of saying whose content is an infinitive: "vowed to continue the fight",
+# "urged Congress to act", "asked the group to donate the profits"
+INFINITIVE_VERBS = frozenset(
+    [
+        "promise",
+        "pledge",
+        "vow",
+        "urge",
+        "ask",
+        "tell",
+        "call",
+        "warn",
+        "threaten",
+        "agree",
+        "demand",
+        "plead",
+        "beg",
+        "encourage",
+        "advise",
+        "offer",
+        "propose",
+        "challenge",
+    ]
+)
+
+# verbs of saying whose content is their object: "announced a $275 billion plan",
+# "denied the allegations"; with a preposition: "called for tighter controls",
+# "warned of the implications", "asked about her vote"
+OBJECT_VERBS = frozenset(
+    ["announce", "deny", "confirm", "propose", "unveil", "predict", "demand", "promise", "pledge"]
+)
+# verbs that name or judge something in words: "called the deal “a disaster”",
+# "described his leadership skills as a work in progress"
+NAMING_VERBS = frozenset(["call", "describe", "label", "brand", "dub", "characterize", "characterise"])
+PREPOSITION_CONTENT = {
+    "call": ("for",),
+    "warn": ("of", "about", "against"),
+    "ask": ("about",),
+    "talk": ("about",),
+    "speak": ("about",),
+    "complain": ("about", "of"),
+    "argue": ("for", "against"),
+    "testify": ("about",),
+    "write": ("about",),
+}
+
 # nouns that stand for the institution or person they speak for
 SPOKES_NOUNS = frozenset(
     [

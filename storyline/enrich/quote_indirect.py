@@ -10,8 +10,14 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from storyline.article import Quote
-from storyline.enrich.quote_context import QuoteContext, make_quote, speaker_of
-from storyline.enrich.quote_cues import CLAUSE_VERBS
+from storyline.enrich.quote_context import QuoteContext, make_quote, speaker_head, speaker_of
+from storyline.enrich.quote_cues import (
+    CLAUSE_VERBS,
+    INFINITIVE_VERBS,
+    NAMING_VERBS,
+    OBJECT_VERBS,
+    PREPOSITION_CONTENT,
+)
 
 __all__ = ["indirect_quotes"]
 
@@ -39,18 +45,82 @@ def _reported_span(ctx: QuoteContext, verb: Token) -> tuple[int, int] | None:
     Clyburn noted, those voters will ..." (the parser hangs the verb on the reported
     clause).
     """
-    lo, hi = ctx.paragraph_of(verb.idx)
+    lo, hi = _bounds(ctx, verb)
     clauses = [c for c in verb.children if c.dep_ == "ccomp" and lo <= c.idx < hi]
     clauses.sort(key=lambda c: (c.i < verb.i, abs(c.i - verb.i)))
+    who = speaker_head(ctx, verb)
     for clause in clauses:
         span = _clause_span(ctx, list(clause.subtree), lo, hi)
-        if span is not None:
-            return span
+        if span is not None and not (who is not None and span[0] <= who.idx < span[1]):
+            return span  # (a "clause" holding the speaker is a misparse: "said Robert Reich, who ...")
     as_clause = verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children)
     if not clauses and (verb.dep_ == "parataxis" or as_clause) and verb.head.pos_ in ("VERB", "AUX"):
         own = {t.i for t in verb.subtree}
         return _clause_span(ctx, [t for t in verb.head.subtree if t.i not in own], lo, hi)
     return None
+
+
+def _bounds(ctx: QuoteContext, verb: Token) -> tuple[int, int]:
+    """The characters a reported clause may take: the verb's sentence, within its paragraph."""
+    lo, hi = ctx.paragraph_of(verb.idx)
+    start = ctx.resolver.sent_start[verb.i]
+    end = verb.i
+    while end < len(ctx.doc) and ctx.resolver.sent_start[end] == start:
+        end += 1
+    last = ctx.doc[end - 1]
+    return max(lo, ctx.doc[start].idx), min(hi, last.idx + len(last.text))
+
+
+def _content_span(ctx: QuoteContext, verb: Token) -> tuple[int, int] | None:
+    """What a verb of saying reports when it is not a clause.
+
+    An infinitive ("vowed to continue the fight", "urged Congress to act"), a
+    question ("asked whether it had been hard"), an object ("announced a $275 billion
+    plan") or a preposition's object ("called for tighter controls").
+    """
+    lemma = verb.lemma_.lower()
+    if verb.dep_ == "amod":
+        return None  # "pledged delegates"
+    lo, hi = _bounds(ctx, verb)
+    after = [c for c in verb.children if c.i > verb.i and lo <= c.idx < hi]
+    if lemma in INFINITIVE_VERBS or lemma == "ask":
+        comp = next((c for c in after if c.dep_ in ("xcomp", "ccomp") and _infinitive_or_question(c)), None)
+        if comp is not None:
+            toks = list(comp.subtree)
+            obj = next((c for c in after if c.dep_ in ("dobj", "dative") and c.i < comp.i), None)
+            if obj is not None:
+                toks = list(obj.subtree) + toks
+            return _clause_span(ctx, sorted(toks, key=lambda t: t.i), lo, hi)
+    if lemma in NAMING_VERBS:
+        obj = next((c for c in after if c.dep_ == "dobj"), None)
+        name = next((c for c in after if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")), None)
+        if obj is not None and name is not None and obj.i < name.i:
+            return _clause_span(ctx, list(obj.subtree) + list(name.subtree), lo, hi)
+    if lemma in OBJECT_VERBS:
+        obj = next((c for c in after if c.dep_ == "dobj"), None)
+        if obj is not None and obj.pos_ in ("NOUN", "PROPN"):
+            return _clause_span(ctx, list(obj.subtree), lo, hi)
+    for prep in PREPOSITION_CONTENT.get(lemma, ()):
+        pp = next((c for c in after if c.dep_ == "prep" and c.lower_ == prep), None)
+        pobj = next((c for c in pp.children if c.dep_ in ("pobj", "pcomp")), None) if pp is not None else None
+        if pobj is not None:
+            return _clause_span(ctx, list(pobj.subtree), lo, hi)
+    return None
+
+
+def _infinitive_or_question(comp: Token) -> bool:
+    """'to act' or 'whether / if / how ...'."""
+    first = comp.doc[comp.left_edge.i]
+    return (
+        any(c.dep_ == "aux" and c.lower_ == "to" for c in comp.children)
+        or first.tag_
+        in (
+            "WDT",
+            "WP",
+            "WRB",
+        )
+        or first.lower_ in ("whether", "if")
+    )
 
 
 def _according_span(ctx: QuoteContext, according: Token) -> tuple[int, int] | None:
@@ -78,8 +148,11 @@ def indirect_quotes(ctx: QuoteContext) -> list[Quote]:
         span: tuple[int, int] | None = None
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             span = _according_span(ctx, tok)
-        elif tok.pos_ == "VERB" and tok.lemma_.lower() in CLAUSE_VERBS:
-            span = _reported_span(ctx, tok)
+        elif tok.pos_ == "VERB":
+            if tok.lemma_.lower() in CLAUSE_VERBS:
+                span = _reported_span(ctx, tok)
+            if span is None:
+                span = _content_span(ctx, tok)
         if span is None:
             continue
         speaker = speaker_of(ctx, tok)

@@ -4,6 +4,7 @@ Works on the plain text alone (no parse), paragraph by paragraph:
 
 * double marks of every kind (``" “ ” „ « » ‟``) pair up inside a paragraph; a
   straight ``"`` opens or closes according to the characters around it;
+* two apostrophes (``''``, a typewriter double mark) count as one double mark;
 * single marks (``' ‘ ’ ‹ ›``) quote only where they stand at a word edge and
   pair up in the same paragraph; between letters or digits (``don’t``,
   ``Zelensky’s``, ``100’s``) they are apostrophes;
@@ -157,8 +158,26 @@ def _trim(text: str, span: Span) -> Span:
     return s, e
 
 
+_TWO_APOSTROPHES = re.compile(r"''(?!')")
+
+
+def _as_double_marks(text: str) -> str:
+    """``text`` with each pair of apostrophes used as a double mark (''like this'') as one mark.
+
+    The pair becomes a space and a straight double mark, in the order that keeps the
+    mark next to the quoted words, so offsets into ``text`` stay valid.
+    """
+
+    def mark(m: re.Match[str]) -> str:
+        after = text[m.end() : m.end() + 1]
+        return ' "' if after and not after.isspace() and after not in ".,;:!?)]}" else '" '
+
+    return _TWO_APOSTROPHES.sub(mark, text)
+
+
 def find_quoted(text: str) -> list[QuotedPassage]:
     """All quotations in ``text``, in order of appearance."""
+    text = _as_double_marks(text)
     paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text) if m.group().strip()]
     passages: list[QuotedPassage] = []
     carry: QuotedPassage | None = None  # a quotation running on into the next paragraph
