@@ -454,6 +454,17 @@ def test_quotes_signed_after_a_dash_on_their_line() -> None:
     assert _one(quotes, "blanket statements").speaker_mention == "Pamela Padilla"
 
 
+def test_verbs_of_saying_the_tagger_misreads() -> None:
+    quotes = _quotes(
+        "“If she wants to be the next president, Clinton should come to Louisiana,” the editorial read.\n\n"
+        "“The eruption of war is a reminder,” Will wrote.\n\n"
+        '"Look at the statement Mr. Trump put out after the shootings," Conway notes.'
+    )
+    assert _one(quotes, "come to Louisiana", indirect=False).speaker_mention == "editorial"
+    assert _one(quotes, "eruption of war", indirect=False).speaker_mention == "Will"
+    assert _one(quotes, "Look at the statement", indirect=False).speaker_mention == "Conway"
+
+
 def test_second_verb_of_saying_goes_with_the_first() -> None:
     text = (
         "In the interview, Lazar said he welcomed extradition and added, “I will plead guilty, no problem.”"

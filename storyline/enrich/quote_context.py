@@ -13,7 +13,7 @@ import re
 from spacy.tokens import Doc, Token
 
 from storyline.article import Entity, Quote
-from storyline.enrich.quote_cues import SPEECH_VERBS, find_medium
+from storyline.enrich.quote_cues import SPEECH_FORMS, SPEECH_VERBS, find_medium
 from storyline.enrich.quote_marks import find_quoted
 from storyline.enrich.quote_speakers import Speaker, SpeakerResolver, relative_antecedent, subject_of
 
@@ -62,7 +62,19 @@ def is_cue(tok: Token) -> bool:
     return (tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_VERBS) or tok.lower_ == "according"
 
 
+def mistagged_cue(tok: Token) -> bool:
+    """A verb of saying that the tagger took for a noun after its subject: '“...,” the editorial read.'"""
+    return (
+        tok.pos_ in ("NOUN", "PROPN", "ADJ")
+        and tok.lower_ in SPEECH_FORMS
+        and tok.i > 0
+        and tok.doc[tok.i - 1].pos_ in ("NOUN", "PROPN", "ADJ", "PRON")
+    )
+
+
 def speaker_head(ctx: QuoteContext, cue: Token) -> Token | None:
+    if mistagged_cue(cue):
+        return cue.doc[cue.i - 1]
     if cue.lower_ == "according":
         to = next((c for c in cue.children if c.lower_ == "to"), None)
         if to is None:

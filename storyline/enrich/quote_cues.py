@@ -155,6 +155,32 @@ SPEECH_VERBS = frozenset(
     ]
 )
 
+_IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote",), "read": ("read",), "sing": ("sang",)}
+
+
+def _forms(lemma: str) -> set[str]:
+    """The third-person and past forms of a regular verb, and the irregular past where listed."""
+    third = (
+        lemma + "es"
+        if lemma.endswith(("s", "sh", "ch", "x", "z"))
+        else lemma[:-1] + "ies"
+        if lemma.endswith("y") and lemma[-2] not in "aeiou"
+        else lemma + "s"
+    )
+    past = (
+        lemma + "d"
+        if lemma.endswith("e")
+        else lemma[:-1] + "ied"
+        if lemma.endswith("y") and lemma[-2] not in "aeiou"
+        else lemma + "ed"
+    )
+    return {third, past, *_IRREGULAR.get(lemma, ())}
+
+
+# finite forms of the verbs of saying, for a tagger that takes "the editorial read" or
+# "Conway notes" for nouns
+SPEECH_FORMS = frozenset(form for lemma in SPEECH_VERBS for form in _forms(lemma))
+
 # verbs that introduce an indirect quote through a clause ("X said that ...")
 CLAUSE_VERBS = frozenset(
     [

@@ -30,6 +30,7 @@ from storyline.enrich.quote_context import (
     has_speaker,
     is_cue,
     make_quote,
+    mistagged_cue,
     speaker_head,
     speaker_of,
 )
@@ -203,8 +204,10 @@ def _frame_cue(
     frames = [(trailing, open_trail, True), (list(reversed(lead_toks)), open_lead, False)]
     for toks, any_verb, is_trailing in frames if trailing_first else reversed(frames):
         for n, tok in enumerate(toks):
-            attributes = is_cue(tok) or (
-                any_verb and tok.pos_ == "VERB" and (not is_trailing or _attribution_verb(ctx, tok, n))
+            attributes = (
+                is_cue(tok)
+                or (is_trailing and any_verb and n <= 6 and mistagged_cue(tok))
+                or (any_verb and tok.pos_ == "VERB" and (not is_trailing or _attribution_verb(ctx, tok, n)))
             )
             if attributes and has_speaker(ctx, tok) and (is_cue(tok) or _can_speak_head(ctx, tok)):
                 return tok

@@ -63,6 +63,9 @@ _KEEP = frozenset(
     {"det", "amod", "compound", "poss", "nmod", "nummod", "flat", "case", "quantmod", "npadvmod"}
 )
 _INSTITUTION_TYPES = frozenset({"ORG", "GPE", "NORP", "FAC", "LOC"})
+# what stands right before an inverted subject ('“...,” said X') or a subject after a quote
+_INVERSION_AFTER = frozenset({"”", '"', "’", "'", "''"})
+_AFTER_QUOTE = _INVERSION_AFTER | {","}
 
 
 @dataclass(slots=True)
@@ -126,6 +129,10 @@ def relative_antecedent(tok: Token) -> Token | None:
 
 def _person_before_verb(verb: Token) -> Token | None:
     """For a verb the parser left without subject: the closest person named before it in its clause."""
+    if verb.i > 1:
+        prev, mark = verb.doc[verb.i - 1], verb.doc[verb.i - 2]
+        if prev.text[:1].isupper() and prev.pos_ in ("PROPN", "AUX", "NOUN") and mark.text in _AFTER_QUOTE:
+            return prev  # "“...,” Will wrote": a name the tagger took for a modal
     for tok in reversed(verb.doc[verb.sent.start : verb.i]):
         if tok.pos_ == "VERB" and tok.dep_ == "relcl":
             continue  # "Nate Silver, the polling guru who founded fivethirtyeight.com, tweeted"
@@ -138,7 +145,6 @@ def _person_before_verb(verb: Token) -> Token | None:
     return None
 
 
-_INVERSION_AFTER = frozenset({"”", '"', "’", "'", "''"})
 _NAME_POS = frozenset({"DET", "ADJ", "PROPN", "NOUN", "NUM", "PART", "VERB"})
 
 
