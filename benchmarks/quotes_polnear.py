@@ -1,7 +1,7 @@
 """Quotation extraction on PolNeAR dev: storyline's find_quotes beside textacy 0.13.
 
 Usage:
-    .venv/bin/python benchmarks/quotes_polnear.py [--split dev] [--limit N] [--no-peer]
+    .venv/bin/python benchmarks/quotes_polnear.py [--split dev] [--limit N] [--no-peer] [--errors PATH]
 
 Data: ../shared/data/quotes/polnear.<split>.jsonl (spans into ``text``).
 
@@ -146,7 +146,10 @@ def tokens(text: str, start: int, end: int) -> set[int]:
     return {m.start() for m in _TOKEN.finditer(text, start, end)}
 
 
-def score_doc(row: dict[str, Any], preds: list[Prediction], acc: Scores) -> None:
+def score_doc(
+    row: dict[str, Any], preds: list[Prediction], acc: Scores, errors: list[dict[str, Any]] | None = None
+) -> None:
+    """Add one article to ``acc``; with ``errors``, also list its mistakes there (see ``--errors``)."""
     text: str = row["text"]
     atts = first_annotator(row)
     gold_direct: list[tuple[Span, list[Span]]] = []
@@ -185,15 +188,25 @@ def score_doc(row: dict[str, Any], preds: list[Prediction], acc: Scores) -> None
         if sources:
             acc.speaker_n += 1
             sp = pred_direct[pi][1].speaker
-            acc.speaker_ok += sp is not None and any(overlap(sp, tuple(s)) > 0 for s in sources)  # type: ignore[arg-type]
+            right = sp is not None and any(overlap(sp, tuple(s)) > 0 for s in sources)  # type: ignore[arg-type]
+            acc.speaker_ok += right
+            if errors is not None and not right:
+                errors.append(_error(row, "speaker", g, gold=sources, predicted=sp))
     acc.gold += len(gold_direct)
     acc.pred += len(pred_direct)
-    for pi, (piece, _p) in enumerate(pred_direct):
+    for pi, (piece, pred) in enumerate(pred_direct):
         if pi in used_p:
             acc.pred_lenient += 1
             continue
         inside = any(overlap(piece, c) >= 0.8 * (piece[1] - piece[0]) for c in other_content)
         acc.pred_lenient += not inside
+        if errors is not None:
+            kind = "false positive inside non-direct content" if inside else "false positive"
+            errors.append(_error(row, kind, piece, predicted=pred.speaker))
+    if errors is not None:
+        for gi, (piece, sources) in enumerate(gold_direct):
+            if gi not in used_g:
+                errors.append(_error(row, "missed", piece, gold=sources))
     # soft overlap over all attributions
     gold_sets: list[set[int]] = []
     for att in atts:
@@ -207,6 +220,26 @@ def score_doc(row: dict[str, Any], preds: list[Prediction], acc: Scores) -> None
         acc.ov_p.append(max((len(ps & gs) / len(ps) for gs in gold_sets), default=0.0))
     for gs in gold_sets:
         acc.ov_r.append(max((len(ps & gs) / len(gs) for ps in pred_sets), default=0.0))
+
+
+def _error(
+    row: dict[str, Any],
+    kind: str,
+    span: Span,
+    gold: list[Span] | None = None,
+    predicted: Span | None = None,
+) -> dict[str, Any]:
+    """One mistake, for reading: the quote in its context and the speakers as text."""
+    text: str = row["text"]
+    s, e = span
+    return {
+        "id": row["id"],
+        "kind": kind,
+        "quote": text[s:e],
+        "gold speaker": [text[a:b] for a, b in gold] if gold is not None else None,
+        "predicted speaker": text[predicted[0] : predicted[1]] if predicted is not None else None,
+        "context": text[max(0, s - 300) : s] + "[[" + text[s:e] + "]]" + text[e : e + 200],
+    }
 
 
 def storyline_predict(doc: Any) -> list[Prediction]:
@@ -245,8 +278,11 @@ def textacy_predict(doc: Any) -> list[Prediction]:
 
 
 def run(
-    rows: Iterable[dict[str, Any]], systems: dict[str, Callable[[Any], list[Prediction]]]
+    rows: Iterable[dict[str, Any]],
+    systems: dict[str, Callable[[Any], list[Prediction]]],
+    errors: dict[str, list[dict[str, Any]]] | None = None,
 ) -> tuple[dict[str, Scores], float, int]:
+    """Score every system on ``rows``; a system named in ``errors`` gets its mistakes listed there."""
     from storyline.nlp import load_nlp
 
     nlp = load_nlp()
@@ -263,7 +299,7 @@ def run(
             preds = predict(doc)
             results[name].seconds += time.perf_counter() - t0
             results[name].docs += 1
-            score_doc(row, preds, results[name])
+            score_doc(row, preds, results[name], errors.get(name) if errors is not None else None)
     return results, parse_seconds, n
 
 
@@ -298,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="dev")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument(
+        "--errors",
+        metavar="PATH",
+        help="write storyline's mistakes (missed quotes, false positives, wrong speakers) as JSON lines",
+    )
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"PolNeAR data not found at {DATA}", file=sys.stderr)
@@ -306,7 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_peer:
         systems["textacy 0.13 direct_quotations"] = textacy_predict
     rows = load(args.split, args.limit)
-    results, parse_seconds, n = run(rows, systems)
+    errors: dict[str, list[dict[str, Any]]] = {"storyline": []}
+    results, parse_seconds, n = run(rows, systems, errors if args.errors else None)
+    if args.errors:
+        with open(args.errors, "w", encoding="utf-8") as fh:
+            for record in errors["storyline"]:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     cols = [
         "P",
         "R",
