@@ -562,10 +562,12 @@ def test_polnear_dev_floor() -> None:
     bench = load_benchmark("quotes_polnear")
     results, parse_seconds, _n = bench.run(bench.load("dev"), {"storyline": bench.storyline_predict})
     figures = bench.summary(results["storyline"], parse_seconds)
+    assert figures["P"] >= FLOOR["P"]
     assert figures["lenient F1"] >= FLOOR["lenient F1"]
     assert figures["R"] >= FLOOR["R"]
     assert figures["speaker"] >= FLOOR["speaker"]
     assert figures["overlap F1"] >= FLOOR["overlap F1"]
 
 
-FLOOR = {"lenient F1": 0.90, "R": 0.90, "speaker": 0.85, "overlap F1": 0.55}
+# measured on dev: P 0.632, R 0.965, lenient F1 0.955, speaker 0.949, overlap F1 0.650
+FLOOR = {"P": 0.62, "lenient F1": 0.94, "R": 0.95, "speaker": 0.93, "overlap F1": 0.63}
