@@ -6,9 +6,14 @@ No model is ever downloaded at run time.
 
 One component is added before the parser: ``sentence_guard`` lets a sentence
 start only after sentence-final punctuation (possibly followed by closing
-quotes or brackets) or a line break.  The small parser otherwise splits long
-news sentences inside lists of names ("..., German Chancellor | Friedrich Merz
-met at No 10"), which breaks evidence spans and quote attribution.
+quotes or brackets) or a line break, and always starts one after a paragraph
+break.  The small parser otherwise splits long news sentences inside lists of
+names ("..., German Chancellor | Friedrich Merz met at No 10"), which breaks
+evidence spans and quote attribution, and runs sentences across paragraphs.
+
+The tokenizer also splits typographic quotation marks glued to a word, as
+scraped text often has them ("paranoia,”Clinton said"), so that the speaker
+is a token of its own.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ def sentence_guard(doc: Doc) -> Doc:
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if previous.is_space and "\n" in previous.text:
+            if previous.text.count("\n") >= 2 and not token.is_space:
+                token.is_sent_start = True  # a paragraph break always ends a sentence
             continue
         if token.is_space:
             continue
@@ -49,6 +56,17 @@ def sentence_guard(doc: Doc) -> Doc:
     return doc
 
 
+# Inside a token: punctuation before a glued mark ("paranoia,”Clinton"), and the mark itself.
+GLUED_QUOTES = (r"(?<=\w)[,.!?;:](?=[”“])", r"(?<=[\w,.!?;:])[”“](?=\w)")
+
+
+def _split_glued_quotes(nlp: Language) -> None:
+    from spacy.util import compile_infix_regex
+
+    infixes = [*nlp.Defaults.infixes, *GLUED_QUOTES]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
 @lru_cache(maxsize=1)
 def load_nlp() -> Language:
     import spacy
@@ -59,6 +77,7 @@ def load_nlp() -> Language:
         except OSError:
             continue
         nlp.max_length = MAX_LENGTH
+        _split_glued_quotes(nlp)
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("sentence_guard", before="parser")
         return nlp

@@ -1,0 +1,29 @@
+"""The shared spaCy pipeline: tokens and sentences as quote attribution and evidence need them."""
+
+from __future__ import annotations
+
+from storyline.nlp import load_nlp
+
+
+def test_a_quotation_mark_glued_to_the_next_word_is_split_off() -> None:
+    doc = load_nlp()("It was “paranoia,”Clinton said, and “fine.”He left.")
+    words = [token.text for token in doc]
+    assert words[:8] == ["It", "was", "“", "paranoia", ",", "”", "Clinton", "said"]
+    assert "He" in words and "”He" not in words
+
+
+def test_numbers_abbreviations_and_hyphens_keep_their_tokens() -> None:
+    words = [t.text for t in load_nlp()("It is 5.5 per cent of 10,000 in the U.S. by e-mail.")]
+    assert {"5.5", "10,000", "U.S."} <= set(words)
+
+
+def test_a_paragraph_break_always_ends_a_sentence() -> None:
+    doc = load_nlp()("A heading without a full stop\n\nThe article starts here. It goes on.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "A heading without a full stop", "The article starts here.", "It goes on."]
+
+
+def test_a_list_of_names_is_not_split_into_sentences() -> None:
+    text = ("Prime Minister Sir Keir Starmer, French President Emmanuel Macron and German Chancellor "
+            "Friedrich Merz met at No 10 on Monday.")
+    assert len(list(load_nlp()(text).sents)) == 1
