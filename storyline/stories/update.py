@@ -5,10 +5,16 @@ stream.  Articles not yet in a story are fed to the online clusterer in time
 order; a duplicate follows its canonical article.  The clusterer's and the
 linker's state are saved in the same transaction as each batch of
 assignments, so an interrupted run resumes where it stopped.
+
+One run at a time: a run holds the store's "story clustering" lock from
+before it reads the state until its views are rebuilt, so a second run (another
+``storyline ingest``, the server's background refresher) waits and then
+continues from the first one's result: two runs at once end as one run would.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +27,7 @@ from storyline.stories.view import build_story, build_storyline
 
 CLUSTER_STATE = "story_clusterer"
 LINKER_STATE = "storyline_linker"
+CLUSTERING_LOCK = "story clustering"
 BATCH = 500
 
 
@@ -42,8 +49,19 @@ def _load(store: Store) -> tuple[StoryClusterer, StorylineLinker]:
     return clusterer, linker
 
 
-def update_stories(store: Store, *, rebuild: bool = False) -> StoryUpdate:
-    """Cluster every article not yet in a story; with ``rebuild``, start from scratch."""
+def update_stories(
+    store: Store, *, rebuild: bool = False, on_wait: Callable[[], None] | None = None
+) -> StoryUpdate:
+    """Cluster every article not yet in a story; with ``rebuild``, start from scratch.
+
+    While another run is in progress this one waits for it (``on_wait`` is called
+    once if it has to), then goes on from its result.
+    """
+    with store.exclusive(CLUSTERING_LOCK, on_wait=on_wait):
+        return _update(store, rebuild)
+
+
+def _update(store: Store, rebuild: bool) -> StoryUpdate:
     if rebuild:
         with store.transaction("clear stories for a rebuild") as conn:
             store.clear_stories(conn)

@@ -1,0 +1,242 @@
+"""Several writers on one database, beyond the articles themselves, on each backend.
+
+Story clustering runs, the learned boilerplate model, canonical entities, feed
+subscriptions and the web app's secret are all shared by every worker: ``storyline
+ingest`` processes, the server's background refresher and its API.  Each test makes two
+or more of them do the same thing at once (slowing one down where the race would
+otherwise be left to chance) and checks that the store ends as one worker doing all of
+it would have left it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from storyline.article import Article
+from storyline.dedup import content_hash
+from storyline.pipeline import Pipeline
+from storyline.store import Store, StoreError
+from storyline.stories import update as story_update
+from storyline.stories.update import CLUSTER_STATE, LINKER_STATE, update_stories
+
+
+def _together(workers: int, work: Callable[[int], Any]) -> list[Any]:
+    """``work(i)`` in ``workers`` threads released at the same moment; re-raise any error."""
+    start = threading.Barrier(workers)
+    results: list[Any] = [None] * workers
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = work(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+@contextmanager
+def _stores(location: str, count: int) -> Iterator[list[Store]]:
+    """``count`` stores on one database, as separate workers would open it."""
+    stores = [Store(location) for _ in range(count)]
+    try:
+        yield stores
+    finally:
+        for store in stores:
+            store.close()
+
+
+# -- the exclusive lock -------------------------------------------------------------------
+
+_HOLDER = """
+import sys, time
+from storyline.store import Store
+store = Store(sys.argv[1])
+with store.exclusive("story clustering"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_an_exclusive_lock_excludes_other_processes_and_dies_with_its_holder(store: Store) -> None:
+    waits: list[str] = []
+    with subprocess.Popen([sys.executable, "-c", _HOLDER, store.location], stdout=subprocess.PIPE,
+                          text=True) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            with (pytest.raises(StoreError, match="story clustering"),
+                  store.exclusive("story clustering", timeout=0.3, on_wait=lambda: waits.append("waiting"))):
+                pass
+            assert waits == ["waiting"] and time.monotonic() - started >= 0.3
+            with store.exclusive("another name", timeout=0.3):  # names are independent
+                pass
+        finally:
+            holder.kill()
+    with store.exclusive("story clustering", timeout=20):  # a killed holder's lock is gone
+        pass
+
+
+def test_an_exclusive_lock_excludes_other_threads_until_the_block_ends(db_location: str) -> None:
+    held = threading.Event()
+    inside: list[str] = []
+
+    def work(i: int) -> None:
+        if i == 1:
+            assert held.wait(timeout=60)
+        with _stores(db_location, 1) as [store], store.exclusive("refresh"):
+            held.set()
+            inside.append(f"enter {i}")
+            time.sleep(0.3)
+            inside.append(f"leave {i}")
+
+    _together(2, work)
+    assert inside == ["enter 0", "leave 0", "enter 1", "leave 1"]
+
+
+# -- story clustering ---------------------------------------------------------------------
+
+STARTS = {"quake": date(2026, 1, 5), "strike": date(2026, 3, 2), "dam": date(2026, 5, 4)}  # months apart
+_TOPICS = {
+    "quake": [
+        ("Earthquake shakes Valdoria coast",
+         "A magnitude 6.8 earthquake struck the Valdoria coast near Port Elsin, collapsing buildings and "
+         "cutting power. Governor Mara Quill said rescue teams were searching the rubble for survivors."),
+        ("Valdoria earthquake death toll rises",
+         "Rescuers in Port Elsin pulled more survivors from collapsed buildings as the death toll from the "
+         "Valdoria earthquake rose to 112. Governor Mara Quill asked for tents and water."),
+        ("Aftershocks hit Port Elsin after earthquake",
+         "Strong aftershocks rattled Port Elsin, slowing rescue work after the earthquake. Mara Quill said "
+         "hospitals on the Valdoria coast were overwhelmed with injured survivors."),
+        ("Aid arrives in quake-hit Valdoria",
+         "Aid flights landed near Port Elsin with tents, water and medicine for earthquake survivors. "
+         "Governor Quill thanked rescue teams working in the rubble on the Valdoria coast."),
+    ],
+    "strike": [
+        ("Rail workers strike in Norvik",
+         "Train drivers walked out across Norvik in a strike over pay, halting commuter services. Union "
+         "leader Piet Haarsma said the rail strike would last three days."),
+        ("Norvik rail strike strands commuters",
+         "Commuters in Norvik queued for buses as the rail strike entered its second day. Piet Haarsma of "
+         "the drivers' union said the pay offer from Norvik Rail was too low."),
+        ("Talks to end Norvik rail strike",
+         "Norvik Rail and the drivers' union met for pay talks to end the strike. Piet Haarsma said train "
+         "services could resume if the offer improved."),
+        ("Norvik trains run again as strike ends",
+         "Trains ran again in Norvik after union drivers accepted a new pay offer, ending the rail strike. "
+         "Haarsma called the deal fair for train drivers."),
+    ],
+    "dam": [
+        ("Floodgates opened at Lake Orrin dam",
+         "Engineers opened the floodgates of the Lake Orrin dam after days of rain raised the reservoir. "
+         "Water minister Ilse Varga said villages below the dam were safe."),
+        ("Villages below Lake Orrin dam evacuated",
+         "Families left villages below the Lake Orrin dam as the reservoir kept rising. Ilse Varga said "
+         "engineers were watching cracks in the dam wall."),
+        ("Lake Orrin dam wall holds",
+         "The Lake Orrin dam wall held overnight and the reservoir began to fall. Minister Ilse Varga "
+         "praised the engineers at the dam."),
+    ],
+}
+
+
+def _topic_articles(days: range) -> list[Article]:
+    """Articles of the three topics, the ``days``-th of each (when it has one), two days apart."""
+    articles = []
+    for day in days:
+        for topic, items in _TOPICS.items():
+            if day < len(items):
+                title, body = items[day]
+                articles.append(Article(
+                    id=f"{topic}-{day}", source=f"test:{topic}-{day}", title=title, body=body,
+                    published=(STARTS[topic] + timedelta(days=2 * day)).isoformat(), content_hash=content_hash(body),
+                ))
+    return articles
+
+
+def _store_all(store: Store, articles: list[Article]) -> None:
+    pipeline = Pipeline(store)
+    for article in articles:
+        assert pipeline.store_article(article).status == "new"
+
+
+def _stories(store: Store) -> dict[str, Any]:
+    """What clustering left: each story's members and storyline, and the saved clusterer and linker."""
+    with store.transaction("read story membership") as conn:
+        rows = conn.execute(text("SELECT article_id, story_id FROM story_articles ORDER BY article_id")).fetchall()
+    return {
+        "members": {row[0]: row[1] for row in rows},
+        "storylines": {s["id"]: s.get("storyline_id") for s in store.list_stories(limit=1000)},
+        "state": [store.get_state(CLUSTER_STATE), store.get_state(LINKER_STATE)],
+    }
+
+
+@pytest.fixture
+def slow_clustering(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Clustering takes a while per article; the event is set when the first run starts adding."""
+    started = threading.Event()
+    add = story_update.StoryClusterer.add
+
+    def slow_add(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started.set()
+        time.sleep(0.05)
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(story_update.StoryClusterer, "add", slow_add)
+    return started
+
+
+def test_story_runs_at_once_take_turns_and_end_as_one_run(db_location: str, slow_clustering: threading.Event) -> None:
+    """The second run starts while the first is assigning articles and more have arrived: it
+    waits, then assigns only what the first did not, from the first one's state."""
+    articles = _topic_articles(range(4))
+    first = [a for a in articles if not a.id.startswith("dam")]
+    later = [a for a in articles if a.id.startswith("dam")]  # published after the others
+    with _stores(db_location, 2) as (one, two):
+        _store_all(one, first)
+        updates: list[Any] = [None, None]
+
+        def run(i: int) -> None:
+            if i == 1:
+                assert slow_clustering.wait(timeout=60)  # the first run has read what is pending
+                _store_all(two, later)
+            updates[i] = update_stories([one, two][i])
+
+        _together(2, run)
+        assert [u.articles for u in updates] == [len(first), len(later)]
+        concurrent = _stories(one)
+        assert sorted(concurrent["members"]) == sorted(a.id for a in first + later)
+        update_stories(one, rebuild=True)  # one run over the same articles
+        assert _stories(one) == concurrent
+    assert {frozenset(a for a, s in concurrent["members"].items() if s == story)
+            for story in set(concurrent["members"].values())} == {
+        frozenset(a.id for a in first + later if a.id.startswith(topic)) for topic in _TOPICS}
+
+
+def test_story_runs_started_together_assign_each_article_once(db_location: str,
+                                                              slow_clustering: threading.Event) -> None:
+    articles = _topic_articles(range(0, 4))
+    with _stores(db_location, 3) as stores:
+        _store_all(stores[0], articles)
+        updates = _together(3, lambda i: update_stories(stores[i]))
+        assert sorted(u.articles for u in updates) == [0, 0, len(articles)]
+        concurrent = _stories(stores[0])
+        update_stories(stores[0], rebuild=True)
+        assert _stories(stores[0]) == concurrent
