@@ -28,6 +28,8 @@ from storyline.pipeline import Pipeline
 from storyline.store import Store, StoreError
 from storyline.stories import update as story_update
 from storyline.stories.update import CLUSTER_STATE, LINKER_STATE, update_stories
+from storyline.web import auth as web_auth
+from storyline.web.auth import SECRET_STATE, Auth
 
 
 def _together(workers: int, work: Callable[[int], Any]) -> list[Any]:
@@ -240,3 +242,29 @@ def test_story_runs_started_together_assign_each_article_once(db_location: str,
         concurrent = _stories(stores[0])
         update_stories(stores[0], rebuild=True)
         assert _stories(stores[0]) == concurrent
+
+
+# -- feeds and the web secret -------------------------------------------------------------
+
+def test_adding_one_feed_at_once_subscribes_once(db_location: str) -> None:
+    with _stores(db_location, 6) as stores:
+        for round_ in range(5):
+            url = f"https://example.org/feed-{round_}.xml"
+            added = _together(6, lambda i, url=url: stores[i].add_feed(url))
+            assert sorted(added) == [False] * 5 + [True]
+        assert len(stores[0].list_feeds()) == 5
+
+
+def test_servers_starting_at_once_share_one_secret(db_location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    token_hex = web_auth.secrets.token_hex
+
+    def slow_token_hex(size: int) -> str:  # every server has looked for a secret before any stores one
+        time.sleep(0.2)
+        return token_hex(size)
+
+    monkeypatch.setattr(web_auth.secrets, "token_hex", slow_token_hex)
+    with _stores(db_location, 4) as stores:
+        servers = _together(4, lambda i: Auth(stores[i], multi_user=True))
+        stored = bytes.fromhex(stores[0].get_state(SECRET_STATE))
+        assert all(server._secret == stored for server in servers)
+        assert Auth(stores[0], multi_user=True)._secret == stored  # and a restart keeps it

@@ -280,10 +280,26 @@ class Store(EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQuer
 
     # -- small persistent state (learned models, cursors) ----------------
 
-    def get_state(self, name: str) -> Any:
-        with self.transaction(f"read state {name}") as conn:
-            value = conn.execute(text("SELECT value FROM state WHERE name = :n"), {"n": name}).scalar()
+    def get_state(self, name: str, conn: Connection | None = None) -> Any:
+        """A value of the state table, None when absent (in ``conn``'s transaction if given)."""
+        if conn is None:
+            with self.transaction(f"read state {name}") as own:
+                return self.get_state(name, own)
+        value = conn.execute(text("SELECT value FROM state WHERE name = :n"), {"n": name}).scalar()
         return json.loads(value) if value is not None else None
+
+    def state_default(self, name: str, value: Any) -> Any:
+        """The stored value of ``name``; ``value`` is stored first when there is none.
+
+        Idempotent under concurrency: of several writers storing a first value at the
+        same moment one wins, and all of them get its value.
+        """
+        with self.transaction(f"store the first value of {name}") as conn:
+            conn.execute(
+                text("INSERT INTO state (name, value) VALUES (:n, :v) ON CONFLICT (name) DO NOTHING"),
+                {"n": name, "v": json.dumps(value, ensure_ascii=False)},
+            )
+            return self.get_state(name, conn)
 
     def set_state(self, conn: Connection, name: str, value: Any) -> None:
         conn.execute(

@@ -30,16 +30,15 @@ class FeedQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
     def add_feed(self, url: str, title: str | None = None, site_url: str | None = None) -> bool:
-        """Subscribe to a feed; False if it was already there."""
+        """Subscribe to a feed; False if it was already there (also when another writer
+        added it at the same moment: one statement, no check before)."""
         with self.transaction(f"add feed {url}") as conn:
-            exists = conn.execute(text("SELECT 1 FROM feeds WHERE url = :u"), {"u": url}).first()
-            if exists:
-                return False
-            conn.execute(
-                text("INSERT INTO feeds (url, title, site_url, added_at) VALUES (:u, :t, :s, :a)"),
+            result = conn.execute(
+                text("INSERT INTO feeds (url, title, site_url, added_at) VALUES (:u, :t, :s, :a)"
+                     " ON CONFLICT (url) DO NOTHING"),
                 {"u": url, "t": title, "s": site_url, "a": now()},
             )
-        return True
+        return bool(result.rowcount)
 
     def remove_feed(self, url: str) -> bool:
         with self.transaction(f"remove feed {url}") as conn:

@@ -102,10 +102,8 @@ class Auth:
         self.session_days = session_days
         self.allow_signup = allow_signup
         secret = store.get_state(SECRET_STATE)
-        if not secret:
-            secret = secrets.token_hex(32)
-            with store.transaction("save the web secret") as conn:
-                store.set_state(conn, SECRET_STATE, secret)
+        if not secret:  # the first start; of servers starting at once, all keep the secret stored first
+            secret = store.state_default(SECRET_STATE, secrets.token_hex(32))
         self._secret = bytes.fromhex(str(secret))
         if not multi_user:
             store.ensure_user(LOCAL_USER_ID, "local reader", is_admin=True)
