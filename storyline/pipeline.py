@@ -31,6 +31,8 @@ from storyline.ingest import IngestOptions, read_inputs
 from storyline.store import Store
 
 BOILERPLATE_STATE = "boilerplate_model"
+BOILERPLATE_SAVES = "boilerplate_model_saves"  # bumped with every save: has another worker saved since?
+BOILERPLATE_LOCK = "boilerplate model"
 
 class Enricher(Protocol):
     """A stage that annotates a batch of articles and writes what it found.
@@ -127,8 +129,11 @@ class Pipeline:
         self.options = options or IngestOptions.from_settings()
         self.enricher = enricher
         self.batch_size = batch_size
+        # the counter first: a save between the two reads makes this model look old, never new
+        self._boilerplate_saves = int(store.get_state(BOILERPLATE_SAVES) or 0)
         state = store.get_state(BOILERPLATE_STATE)
         self.boilerplate = BoilerplateModel.from_state(state) if state else BoilerplateModel()
+        self._unsaved: list[tuple[str, str]] = []  # observed here since the last save: (source key, text)
 
     def run(self, inputs: Iterable[str]) -> Iterator[Outcome]:
         """Ingest paths, globs and URLs; yields one outcome per article or failure."""
@@ -177,20 +182,52 @@ class Pipeline:
         return outcomes, articles
 
     def learn_boilerplate(self, documents: list[RawDocument]) -> None:
-        """Let the boilerplate model see this batch's text dumps before they are cleaned."""
-        if self.observe_boilerplate(documents):
-            with self.store.transaction("save the boilerplate model") as conn:
-                self.save_boilerplate(conn)
+        """Let the boilerplate model see this batch's text dumps before they are cleaned.
+
+        Read, count and save form one step under the model's lock: the model is first
+        brought up to what other workers saved, so their observations and this batch's
+        all stay in it.
+        """
+        if not any(doc.kind == "text" and doc.text for doc in documents):
+            return
+        with self.store.transaction("save the boilerplate model", locks=[BOILERPLATE_LOCK]) as conn:
+            self._catch_up_boilerplate(conn)
+            self.observe_boilerplate(documents)
+            self.save_boilerplate(conn)
 
     def observe_boilerplate(self, documents: list[RawDocument]) -> bool:
-        """Count the text dumps among ``documents`` in the model; False when there were none."""
+        """Count the text dumps among ``documents`` in the model; False when there were none.
+
+        They are kept until :meth:`save_boilerplate` stores them with the model.
+        """
         texts = [doc for doc in documents if doc.kind == "text" and doc.text]
         for doc in texts:
-            self.boilerplate.observe(source_key(doc.text or "", doc.collection), doc.text or "")
+            key = source_key(doc.text or "", doc.collection)
+            self.boilerplate.observe(key, doc.text or "")
+            self._unsaved.append((key, doc.text or ""))
         return bool(texts)
 
     def save_boilerplate(self, conn: Connection) -> None:
+        """Store the model in the caller's transaction, with what other workers stored meanwhile."""
+        self.store.lock(conn, [BOILERPLATE_LOCK])
+        self._catch_up_boilerplate(conn)
+        self._boilerplate_saves += 1
         self.store.set_state(conn, BOILERPLATE_STATE, self.boilerplate.to_state())
+        self.store.set_state(conn, BOILERPLATE_SAVES, self._boilerplate_saves)
+        self._unsaved.clear()
+
+    def _catch_up_boilerplate(self, conn: Connection) -> None:
+        """Under the model's lock: when another worker saved the model since this one last
+        read or saved it, continue from the stored model plus what was observed here since."""
+        saves = int(self.store.get_state(BOILERPLATE_SAVES, conn) or 0)
+        if saves == self._boilerplate_saves:
+            return
+        state = self.store.get_state(BOILERPLATE_STATE, conn)
+        model = BoilerplateModel.from_state(state) if state else BoilerplateModel()
+        for key, text in self._unsaved:
+            model.observe(key, text)
+        self.boilerplate = model
+        self._boilerplate_saves = saves
 
     def store_article(self, article: Article) -> Outcome:
         """Link duplicates and write one article in one transaction."""

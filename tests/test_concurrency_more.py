@@ -22,9 +22,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from storyline.article import Article
+from storyline.article import Article, RawDocument
+from storyline.clean import BoilerplateModel, source_key
 from storyline.dedup import content_hash
-from storyline.pipeline import Pipeline
+from storyline.pipeline import BOILERPLATE_STATE, Pipeline
 from storyline.store import Store, StoreError
 from storyline.stories import update as story_update
 from storyline.stories.update import CLUSTER_STATE, LINKER_STATE, update_stories
@@ -268,3 +269,53 @@ def test_servers_starting_at_once_share_one_secret(db_location: str, monkeypatch
         stored = bytes.fromhex(stores[0].get_state(SECRET_STATE))
         assert all(server._secret == stored for server in servers)
         assert Auth(stores[0], multi_user=True)._secret == stored  # and a restart keeps it
+
+
+# -- the boilerplate model ----------------------------------------------------------------
+
+APPEAL = "Every week our crew of eleven walks the docks so that nothing happens here unseen."
+
+
+def _dump(topic: str, n: int) -> RawDocument:
+    title, body = _TOPICS[topic][n % len(_TOPICS[topic])]
+    body = f"{title}\n\n{body} The {topic} report number {n} ends here."
+    return RawDocument(source=f"test:{topic}-{n}", kind="text", text=f"{APPEAL}\n\n{body}",
+                       collection="harbour")
+
+
+def _stored_model(store: Store) -> BoilerplateModel:
+    return BoilerplateModel.from_state(store.get_state(BOILERPLATE_STATE))
+
+
+def test_workers_learning_boilerplate_keep_each_others_observations(db_location: str) -> None:
+    with _stores(db_location, 3) as (one, two, three):
+        workers = [Pipeline(one), Pipeline(two), Pipeline(three)]  # each starts from the empty model
+        key = source_key(_dump("quake", 0).text or "", "harbour")
+        workers[0].learn_boilerplate([_dump("quake", 0)])
+        workers[1].learn_boilerplate([_dump("strike", 0)])
+        assert _stored_model(one).documents(key) == 2
+        assert workers[1].boilerplate.documents(key) == 2  # and the batch was cleaned with both
+        # the distributed engine's way: observe first, save with the batch's articles
+        assert workers[2].observe_boilerplate([_dump("dam", 0)])
+        with three.transaction("save a batch") as conn:
+            workers[2].save_boilerplate(conn)
+        assert _stored_model(one).documents(key) == 3
+        workers[0].learn_boilerplate([_dump("quake", 1)])
+        assert _stored_model(one).documents(key) == 4
+
+        fresh = [("quake", 2), ("quake", 3), ("strike", 1), ("strike", 2), ("dam", 1), ("dam", 2)]
+        batches = [[_dump(topic, n)] for topic, n in fresh]
+        _together(3, lambda i: [workers[i].learn_boilerplate(batch) for batch in batches[i::3]])
+        assert _stored_model(one).documents(key) == 4 + len(batches)
+
+
+def test_one_worker_learns_boilerplate_as_before(store: Store) -> None:
+    """Alone, a worker never reads the model back: what it saves is its own model, as it was."""
+    batches = [[_dump(topic, n), _dump(topic, n + 1)] for topic in ("quake", "strike", "dam") for n in (0, 2)]
+    pipeline = Pipeline(store)
+    expected = BoilerplateModel()
+    for batch in batches:
+        pipeline.learn_boilerplate(batch)
+        for doc in batch:
+            expected.observe(source_key(doc.text or "", doc.collection), doc.text or "")
+    assert pipeline.boilerplate.to_state() == expected.to_state() == store.get_state(BOILERPLATE_STATE)
