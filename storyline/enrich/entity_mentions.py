@@ -279,17 +279,20 @@ def _missed(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         for i in range(span.start, span.end) if span is not None else ():
             busy[i] = True
+    # a capitalised word where no entity stands; ``run[i]``: how many such words start at i
+    free = [not busy[t.i] and t.is_alpha and t.text[:1].isupper() for t in doc]
+    run = [0] * (len(doc) + 1)
+    for i in range(len(doc) - 1, -1, -1):
+        run[i] = run[i + 1] + 1 if free[i] else 0
+    folded: dict[int, str] = {}
     found = []
     i = 0
     while i < len(doc):
         hit = None
-        for size in range(min(longest, len(doc) - i), 0, -1):
-            toks = doc[i : i + size]
-            if any(busy[t.i] or not t.text[:1].isupper() or not t.is_alpha for t in toks):
-                continue
-            words = tuple(fold(t.text) for t in toks)
+        for size in range(min(longest, run[i]), 0, -1):
+            words = tuple(folded.setdefault(j, fold(doc[j].text)) for j in range(i, i + size))
             if words in keys:
-                hit = (toks, keys[words])
+                hit = (doc[i : i + size], keys[words])
                 break
         if hit is None:
             i += 1

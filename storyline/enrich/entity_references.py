@@ -33,6 +33,7 @@ from spacy.tokens import Doc, Token
 
 from storyline.enrich.entity_lexicon import Lexicon
 from storyline.enrich.entity_mentions import SPEECH_VERBS
+from storyline.nlp import sentences
 
 WINDOW = 2  # sentences a pronoun looks back
 PRONOUNS = {
@@ -79,8 +80,8 @@ class _Article:
         self.owner = [-1] * len(doc)
         self.positions: list[list[int]] = [[] for _ in people]
         self.sentence = [0] * len(doc)
-        self.sentences = [(sent.start, sent.end) for sent in doc.sents]
-        for number, sent in enumerate(doc.sents):
+        self.sentences = [(sent.start, sent.end) for sent in sentences(doc)]
+        for number, sent in enumerate(sentences(doc)):
             for i in range(sent.start, sent.end):
                 self.sentence[i] = number
         self.quoted = _quoted(doc)

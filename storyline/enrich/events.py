@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from storyline.article import Entity, Event, TimeExpression
+from storyline.nlp import sentences
 
 # trigger lemma -> event type.  Nouns and verbs; the checks below drop uses
 # that are not events ("calls for", "called on", "meets the criteria").
@@ -266,7 +267,7 @@ def _describe(kind: str, participants: list[Entity], place_words: str | None) ->
 def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression]) -> list[Event]:
     """Events in an article, one evidence sentence each, in text order."""
     events: list[Event] = []
-    for sentence in doc.sents:
+    for sentence in sentences(doc):
         mentions = _mentions_in(sentence, entities)
         if not mentions:
             continue

@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span, Token
 
 from storyline.article import Entity
 from storyline.enrich.quote_cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
+from storyline.nlp import sentences
 
 MALE = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "he", "him", "his"})
 FEMALE = frozenset({"ms", "ms.", "mrs", "mrs.", "miss", "dame", "lady", "queen", "princess", "she", "her"})
@@ -225,7 +226,7 @@ class SpeakerResolver:
         self.person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
         # index of the first token of each token's sentence
         self.sent_start = [0] * len(doc)
-        for sent in doc.sents:
+        for sent in sentences(doc):
             for i in range(sent.start, sent.end):
                 self.sent_start[i] = sent.start
         self._by_char: list[tuple[int, int, Entity]] = sorted(
