@@ -10,6 +10,7 @@ it would have left it.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ from storyline.clean import BoilerplateModel, source_key
 from storyline.dedup import content_hash
 from storyline.pipeline import BOILERPLATE_STATE, Pipeline
 from storyline.store import Store, StoreError
+from storyline.store.database import _write_ahead_log
 from storyline.stories import update as story_update
 from storyline.stories.update import CLUSTER_STATE, LINKER_STATE, update_stories
 from storyline.web import auth as web_auth
@@ -64,6 +66,37 @@ def _stores(location: str, count: int) -> Iterator[list[Store]]:
     finally:
         for store in stores:
             store.close()
+
+
+# -- opening a new database ---------------------------------------------------------------
+
+class _BusyCursor:
+    """A cursor whose switch to WAL meets a lock the first ``busy`` times."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy = busy
+        self.statements: list[str] = []
+
+    def execute(self, statement: str) -> None:
+        self.statements.append(statement)
+        if self.busy:
+            self.busy -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+
+def test_opening_a_database_tries_the_switch_to_wal_again_while_it_is_locked() -> None:
+    """SQLite refuses the switch at once, without waiting out the busy timeout, while another
+    connection is switching a new database too; the next try succeeds."""
+    cursor = _BusyCursor(busy=3)
+    _write_ahead_log(cursor)
+    assert cursor.statements == ["PRAGMA journal_mode=WAL"] * 4
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _write_ahead_log(_FailingCursor())
+
+
+class _FailingCursor:
+    def execute(self, statement: str) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
 
 
 # -- the exclusive lock -------------------------------------------------------------------

@@ -8,6 +8,8 @@ article is one transaction: nothing is half-written.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,13 +41,32 @@ def _engine_for(location: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may wait for a writer
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait for a writer
+        _write_ahead_log(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     return engine
+
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _write_ahead_log(cursor: Any) -> None:
+    """Switch the database to WAL.  While another connection is creating or recovering the
+    log of a database, SQLite may answer "database is locked" at once instead of waiting
+    out the busy timeout (several processes opening a new database together): try again
+    until the busy timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _shown(location: str) -> str:
