@@ -37,13 +37,13 @@ BOILERPLATE_LOCK = "boilerplate model"
 class Enricher(Protocol):
     """A stage that annotates a batch of articles and writes what it found.
 
-    ``annotate`` is per article and may run in any process; ``canonicalise`` links an
-    article's entities across articles and runs here, in ingest order.
+    ``annotate`` is per article and may run in any process; ``persist`` links an
+    article's entities across articles (canonical entities, shared with the other
+    workers through the store) and writes them in the article's write transaction,
+    here, in ingest order.
     """
 
     def annotate(self, articles: list[Article]) -> list[Article]: ...
-
-    def canonicalise(self, article: Article) -> None: ...
 
     def persist(self, store: Store, conn: Connection, article: Article) -> None: ...
 
@@ -151,7 +151,8 @@ class Pipeline:
         """Everything before writing, once the batch's boilerplate is learned.
 
         Returns the outcomes decided already (skipped, unchanged) and the articles to
-        write, cleaned and enriched, in input order.
+        write, cleaned and annotated, in input order (canonical entities are given as
+        each is written).
         """
         outcomes = [Outcome(item.source, "skipped", reason=item.reason) for item in batch if isinstance(item, Failure)]
         articles: list[Article] = []
@@ -177,8 +178,6 @@ class Pipeline:
                 articles.append(article)
         if self.enricher is not None and articles:
             self.enricher.annotate([article for article in articles if id(article) in cleaned_here])
-            for article in articles:
-                self.enricher.canonicalise(article)
         return outcomes, articles
 
     def learn_boilerplate(self, documents: list[RawDocument]) -> None:

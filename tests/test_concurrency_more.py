@@ -5,11 +5,13 @@ subscriptions and the web app's secret are all shared by every worker: ``storyli
 ingest`` processes, the server's background refresher and its API.  Each test makes two
 or more of them do the same thing at once (slowing one down where the race would
 otherwise be left to chance) and checks that the store ends as one worker doing all of
-it would have left it.
+it would have left it; the last one runs two enriching ``storyline ingest`` processes
+on overlapping inputs and compares with one sequential run.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -18,15 +20,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from support import EXAMPLES, database
 
-from storyline.article import Article, RawDocument
+from storyline.article import Article, Entity, RawDocument
 from storyline.clean import BoilerplateModel, source_key
 from storyline.dedup import content_hash
-from storyline.pipeline import BOILERPLATE_STATE, Pipeline
+from storyline.enrich import Enricher
+from storyline.pipeline import BOILERPLATE_STATE, Pipeline, Prepared
 from storyline.store import Store, StoreError
 from storyline.store.database import _write_ahead_log
 from storyline.stories import update as story_update
@@ -352,3 +357,157 @@ def test_one_worker_learns_boilerplate_as_before(store: Store) -> None:
         for doc in batch:
             expected.observe(source_key(doc.text or "", doc.collection), doc.text or "")
     assert pipeline.boilerplate.to_state() == expected.to_state() == store.get_state(BOILERPLATE_STATE)
+
+
+# -- canonical entities -------------------------------------------------------------------
+
+def _named(article_id: str, *names: str) -> Prepared:
+    """An annotated article naming ``names`` (people), as another process would hand it over."""
+    body = f"{' and '.join(names)} met in Port Elsin for talks about article {article_id}."
+    entities = [Entity(id=f"e{i}", name=name, type="PERSON", mentions=[(0, len(name))])
+                for i, name in enumerate(names)]
+    article = Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                      entities=entities)
+    return Prepared(article.source, article)
+
+
+def _canonical_people(store: Store) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Canonical id -> name, and each name an article gave a person -> the canonical ids it got."""
+    ids = {row["id"]: row["name"] for row in store.load_canonical_entities()}
+    given: dict[str, set[str]] = {}
+    with store.transaction("read article entities") as conn:
+        for name, entity_id in conn.execute(text("SELECT name, entity_id FROM article_entities"
+                                                 " WHERE type = 'PERSON'")):
+            given.setdefault(name, set()).add(entity_id)
+    return ids, given
+
+
+def test_workers_give_a_new_person_one_canonical_id(db_location: str) -> None:
+    with _stores(db_location, 2) as (one, two):
+        first, second = Pipeline(one, enricher=Enricher.for_store(one)), Pipeline(two, enricher=Enricher.for_store(two))
+        list(first.process([_named("a1", "Olena Kovalenko")]))
+        list(second.process([_named("a2", "Taras Melnyk", "Olena Kovalenko")]))  # its registry was empty
+        list(first.process([_named("a3", "Taras Melnyk")]))
+        ids, given = _canonical_people(one)
+        assert sorted(ids.values()) == ["Olena Kovalenko", "Taras Melnyk"]
+        assert all(len(found) == 1 and ids[next(iter(found))] == name for name, found in given.items()), given
+
+
+def test_workers_canonicalising_at_once_agree(db_location: str) -> None:
+    people = ["Olena Kovalenko", "Taras Melnyk", "Ivan Petrenko", "Marta Shevchuk", "Bohdan Lysenko"]
+    with _stores(db_location, 4) as stores:
+        pipelines = [Pipeline(store, enricher=Enricher.for_store(store)) for store in stores]
+
+        def work(i: int) -> None:
+            for n in range(6):
+                names = [people[(i + n + k) % len(people)] for k in range(3)]
+                list(pipelines[i].process([_named(f"w{i}-{n}", *names)]))
+
+        _together(4, work)
+        ids, given = _canonical_people(stores[0])
+        assert sorted(ids.values()) == sorted(people)
+        assert all(len(found) == 1 and ids[next(iter(found))] == name for name, found in given.items()), given
+        assert len(stores[0].load_canonical_entities()) == len(people)
+
+
+def test_a_worker_whose_write_failed_reads_the_registry_afresh(db_location: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a rolled-back write canonicalised is not in the store: its ids may go to other people."""
+    with _stores(db_location, 2) as (one, two):
+        first, second = Pipeline(one, enricher=Enricher.for_store(one)), Pipeline(two, enricher=Enricher.for_store(two))
+        save = one.save_enrichment
+
+        def fail(*args: Any) -> None:
+            raise StoreError("store: unable to save article a1: the disk is full")
+
+        monkeypatch.setattr(one, "save_enrichment", fail)
+        with pytest.raises(StoreError):
+            list(first.process([_named("a1", "Olena Kovalenko")]))
+        monkeypatch.setattr(one, "save_enrichment", save)
+        list(second.process([_named("a2", "Taras Melnyk")]))
+        list(first.process([_named("a1", "Olena Kovalenko")]))
+        ids, given = _canonical_people(one)
+        assert sorted(ids.values()) == ["Olena Kovalenko", "Taras Melnyk"]
+        assert all(len(found) == 1 and ids[next(iter(found))] == name for name, found in given.items()), given
+
+
+# -- two enriching ingest processes ---------------------------------------------------------
+
+def _write_dumps(folder: Path, topics: list[tuple[str, int]]) -> list[str]:
+    """Text dumps (a dated header line, then the article), one file per (topic, number)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for topic, n in topics:
+        title, body = _TOPICS[topic][n]
+        day = (STARTS[topic] + timedelta(days=2 * n)).isoformat()
+        path = folder / f"{topic}-{n}.txt"
+        path.write_text(f" date {day}\n\n{title}\n\n{body}\n", encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def _ingest(inputs: list[str], location: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", "from storyline.cli import app; app()", "ingest", *inputs,
+                             "--db", location, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _outcome(location: str) -> dict[str, Any]:
+    """Articles by source file, stories and storylines as groups of files, and the canonical people."""
+    store = Store(location)
+    try:
+        names = {a.id: Path(a.source).name for a in store.iter_articles()}
+        ids, given = _canonical_people(store)
+        with store.transaction("read people") as conn:
+            people = [row[0] for row in conn.execute(text("SELECT name FROM entities WHERE type = 'PERSON'"))]
+        stories = store.list_stories(limit=1000)
+        storylines = {s["storyline_id"] for s in stories}
+        return {
+            "articles": sorted(names.values()),
+            "stories": sorted(sorted(names[a] for a in s["articles"]) for s in stories),
+            "storylines": sorted(sorted(names[a] for s in stories if s["storyline_id"] == line
+                                        for a in s["articles"]) for line in storylines),
+            "in_stories": sorted(names[a] for s in stories for a in s["articles"]),
+            "people": people,
+            "canonical": ids,
+            "given": given,
+        }
+    finally:
+        store.close()
+
+
+def test_enriching_ingest_processes_at_once_end_as_one_sequential_run(db_location: str, tmp_path: Path) -> None:
+    own = _write_dumps(tmp_path / "one", [("quake", 0), ("quake", 1), ("strike", 0), ("dam", 0)])
+    other = _write_dumps(tmp_path / "two", [("strike", 1), ("quake", 2), ("dam", 1)])
+    shared = _write_dumps(tmp_path / "shared", [("quake", 3), ("strike", 2), ("dam", 2)])
+    # the same examples and shared files, in different orders, after different first articles
+    workers = [_ingest([*own, str(EXAMPLES), *shared], db_location),
+               _ingest([*other, *reversed(shared), str(EXAMPLES)], db_location)]
+    summaries = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err[-3000:]
+        assert "locked" not in err and "deadlock" not in err, err[-3000:]
+        summaries.append(json.loads(out))
+    files = len(own) + len(other) + len(shared) + len(list(EXAMPLES.iterdir()))
+    assert sum(s["new"] + s["duplicates"] for s in summaries) == files  # each article written once
+    concurrent = _outcome(db_location)
+    assert len(concurrent["articles"]) == len(set(concurrent["articles"])) == files
+    assert concurrent["in_stories"] == concurrent["articles"]  # every article in exactly one story
+    assert len(concurrent["people"]) == len(set(concurrent["people"])), concurrent["people"]
+    given = concurrent["given"]
+    assert all(len(found) == 1 for found in given.values()), {n: f for n, f in given.items() if len(f) > 1}
+
+    backend = "postgres" if "://" in db_location else "sqlite"
+    with database(backend, tmp_path / "sequential", "sequential") as location:
+        store = Store(location)
+        try:
+            pipeline = Pipeline(store, enricher=Enricher.for_store(store))
+            assert all(o.status in ("new", "duplicate") for o in pipeline.run([*own, *other, str(EXAMPLES), *shared]))
+            update_stories(store)
+        finally:
+            store.close()
+        sequential = _outcome(location)
+    for part in ("articles", "stories", "storylines", "in_stories"):
+        assert concurrent[part] == sequential[part], part
+    assert sorted(concurrent["people"]) == sorted(sequential["people"])
+    assert set(concurrent["given"]) == set(sequential["given"])

@@ -9,8 +9,10 @@ character offsets into the article body.
 
 from __future__ import annotations
 
+from typing import Any
+
 from spacy.language import Language
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from storyline.article import Article
 from storyline.enrich.entities import find_entities
@@ -25,12 +27,22 @@ from storyline.stories.features import story_doc_from_spacy
 
 
 class Enricher:
-    """A pipeline stage: ``enricher(articles)`` fills in the annotations;
-    ``enricher.persist(store, conn, article)`` writes them with the article."""
+    """A pipeline stage: ``enricher.annotate(articles)`` fills in the annotations;
+    ``enricher.persist(store, conn, article)`` gives the article's entities their canonical
+    ids and writes everything with the article.  ``enricher(articles)`` annotates and
+    canonicalises in memory, without a store.
 
-    def __init__(self, registry: EntityRegistry | None = None, batch_size: int = 16) -> None:
+    Several workers may share one store: each keeps a registry in memory and brings it up
+    to date with what the others wrote, under the store's entities lock, before it
+    canonicalises an article, so one person gets one canonical id whoever saw them first.
+    """
+
+    def __init__(self, registry: EntityRegistry | None = None, batch_size: int = 16, *,
+                 seen: int | None = None) -> None:
         self.registry = registry or EntityRegistry()
         self.batch_size = batch_size
+        # the store's entity version the registry holds everything up to; None: not read from a store yet
+        self.seen = seen
 
     @property
     def nlp(self) -> Language:
@@ -40,7 +52,8 @@ class Enricher:
     @classmethod
     def for_store(cls, store: Store) -> Enricher:
         """An enricher that continues the store's canonical entities."""
-        return cls(EntityRegistry.from_rows(store.load_canonical_entities()))
+        rows = store.load_canonical_entities()
+        return cls(EntityRegistry.from_rows(rows), seen=max((int(row["version"]) for row in rows), default=0))
 
     def __call__(self, articles: list[Article]) -> list[Article]:
         self.annotate(articles)
@@ -72,6 +85,35 @@ class Enricher:
             entity.canonical_id = self.registry.resolve(entity, names - {entity.name})
 
     def persist(self, store: Store, conn: Connection, article: Article) -> None:
-        wanted = sorted({e.canonical_id for e in article.entities if e.canonical_id})
-        store.save_canonical_entities(conn, self.registry.to_rows(wanted))
+        """Canonicalise the article's entities and write them and its annotations, in the
+        article's write transaction (call it in ingest order).
+
+        Under the entities lock the registry first takes in the rows other workers wrote
+        since it last looked (by version, through an index: never the whole table); the
+        rows written here get the next version.  Should the transaction roll back, the
+        registry is read afresh before the next article, since it holds what was not kept.
+        """
+        if article.entities:
+            store.lock_entities(conn)
+            self.catch_up(store, conn)
+            event.listen(conn, "rollback", self._forget, once=True)
+            self.canonicalise(article)
+            wanted = sorted({e.canonical_id for e in article.entities if e.canonical_id})
+            version = store.save_canonical_entities(conn, self.registry.to_rows(wanted))
+            if version is not None:
+                self.seen = version
         store.save_enrichment(conn, article, now())
+
+    def catch_up(self, store: Store, conn: Connection) -> None:
+        """Take in the canonical entities written since :attr:`seen` (all of them the first time);
+        ``conn`` holds the entities lock."""
+        rows = store.canonical_entities_since(conn, -1 if self.seen is None else self.seen)
+        if rows:
+            self.registry.merge_rows(rows)
+            self.seen = max(int(row["version"]) for row in rows)
+        elif self.seen is None:
+            self.seen = 0
+
+    def _forget(self, _conn: Any) -> None:
+        self.registry = EntityRegistry(prefix=self.registry.prefix)
+        self.seen = None

@@ -393,6 +393,16 @@ class EntityRegistry:
     @classmethod
     def from_rows(cls, rows: list[dict[str, Any]], prefix: str = "c") -> EntityRegistry:
         registry = cls(prefix=prefix)
+        registry.merge_rows(rows)
+        return registry
+
+    def merge_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Take in rows of :meth:`to_rows`, such as another worker wrote to the store since.
+
+        A row replaces the record of its id (the writer had taken in this registry's rows
+        first, so it knows more) or adds one; index keys are only ever added, as resolving
+        does; new ids continue after the highest seen.
+        """
         for row in rows:
             types = Counter({str(k): int(v) for k, v in (row.get("types") or {}).items()})
             record = CanonicalEntity(
@@ -407,18 +417,17 @@ class EntityRegistry:
                 role=row.get("role"),
                 affiliation=row.get("affiliation"),
             )
-            registry._records[record.id] = record
+            self._records[record.id] = record
             if looks_like_name(record.name):
                 for fam in {family(t, record.name) for t in record.types}:
-                    registry._index(record, fam, key_words(fam, record.name))
+                    self._index(record, fam, key_words(fam, record.name))
                     for alias in record.aliases:
                         alias_words = key_words(fam, alias)
                         if fam != "PERSON" and alias_words and looks_like_name(alias):
-                            registry._index(record, fam, alias_words)
-            number = row["id"].removeprefix(prefix)
+                            self._index(record, fam, alias_words)
+            number = row["id"].removeprefix(self.prefix)
             if number.isdigit():
-                registry._next = max(registry._next, int(number) + 1)
-        return registry
+                self._next = max(self._next, int(number) + 1)
 
 
 __all__ = ["CanonicalEntity", "EntityRegistry", "family", "looks_like_name"]

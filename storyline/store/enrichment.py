@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -102,37 +103,60 @@ class EnrichmentQueries(StoreBase):
             article.lemmas = [lemma for lemma, n in json.loads(counts).items() for _ in range(int(n))]
         return article
 
-    def save_canonical_entities(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Upsert canonical entities: {id, name, type, aliases, ...}; other keys go to ``data``."""
+    def lock_entities(self, conn: Connection) -> None:
+        """Hold the canonical entities until ``conn``'s transaction ends (after "article writes", if
+        the transaction takes both): read what other workers wrote, resolve, write, without a race."""
+        self.lock(conn, ["entities"])
+
+    def save_canonical_entities(self, conn: Connection, rows: list[dict[str, Any]]) -> int | None:
+        """Upsert canonical entities: {id, name, type, aliases, ...}; other keys go to ``data``.
+
+        The rows are stamped with a new version, one more than any stored (the entities
+        lock is taken for it), which is returned; None when there was nothing to write.
+        """
         if not rows:
-            return
-        columns = {"id", "name", "type", "aliases", "role", "affiliation"}
+            return None
+        self.lock_entities(conn)
+        version = int(conn.execute(text("SELECT COALESCE(MAX(version), 0) + 1 FROM entities")).scalar() or 1)
+        columns = {"id", "name", "type", "aliases", "role", "affiliation", "version"}
         conn.execute(
-            text("INSERT INTO entities (id, name, type, aliases, role, affiliation, article_count, data)"
-                 " VALUES (:id, :name, :type, :aliases, :role, :affiliation, :count, :data)"
+            text("INSERT INTO entities (id, name, type, aliases, role, affiliation, article_count, data, version)"
+                 " VALUES (:id, :name, :type, :aliases, :role, :affiliation, :count, :data, :version)"
                  " ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type,"
                  " aliases = excluded.aliases, article_count = excluded.article_count, data = excluded.data,"
                  " role = COALESCE(excluded.role, entities.role),"
-                 " affiliation = COALESCE(excluded.affiliation, entities.affiliation)"),
+                 " affiliation = COALESCE(excluded.affiliation, entities.affiliation),"
+                 " version = excluded.version"),
             [storable({"id": row["id"], "name": row["name"], "type": row["type"],
                        "aliases": _dumps(row.get("aliases", [])), "role": row.get("role"),
                        "affiliation": row.get("affiliation"), "count": int(row.get("count", 0)),
-                       "data": _dumps({k: v for k, v in row.items() if k not in columns})})
+                       "data": _dumps({k: v for k, v in row.items() if k not in columns}), "version": version})
              for row in sorted(rows, key=lambda row: str(row["id"]))],  # one order: no deadlock between writers
         )
+        return version
 
     def load_canonical_entities(self) -> list[dict[str, Any]]:
-        """Every canonical entity as a plain row (``data`` unpacked)."""
+        """Every canonical entity as a plain row (``data`` unpacked), with its ``version``."""
         with self.transaction("load canonical entities") as conn:
-            rows = conn.execute(text("SELECT * FROM entities ORDER BY id")).fetchall()
-        result = []
-        for row in rows:
-            record = dict(row._mapping)
-            extra = json.loads(record.pop("data") or "{}")
-            record["aliases"] = json.loads(record["aliases"] or "[]")
-            record.pop("article_count", None)
-            result.append({**extra, **record})
-        return result
+            return _entity_rows(conn.execute(text("SELECT * FROM entities ORDER BY id")))
+
+    def canonical_entities_since(self, conn: Connection, version: int) -> list[dict[str, Any]]:
+        """The canonical entities written after ``version`` (see :meth:`save_canonical_entities`),
+        by version then id; under the entities lock, that is everything other workers wrote since."""
+        return _entity_rows(conn.execute(
+            text("SELECT * FROM entities WHERE version > :v ORDER BY version, id"), {"v": version}
+        ))
+
+
+def _entity_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    result = []
+    for row in rows:
+        record = dict(row._mapping)
+        extra = json.loads(record.pop("data") or "{}")
+        record["aliases"] = json.loads(record["aliases"] or "[]")
+        record.pop("article_count", None)
+        result.append({**extra, **record})
+    return result
 
 
 def _canonical(article: Article, local_id: str | None) -> str | None:

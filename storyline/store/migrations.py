@@ -444,6 +444,23 @@ def m012_reader_state(conn: Connection, dialect: str) -> None:
     )
 
 
+def m013_entity_versions(conn: Connection, dialect: str) -> None:
+    """A version on every canonical entity row, for workers sharing the registry.
+
+    Each write of canonical entities (under the "entities" lock) stamps its rows
+    with one more than the highest version stored, so a worker finds what others
+    wrote since it last looked with ``version > seen`` through the index, without
+    reading the whole table.  Rows written before are version 0.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE entities ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+        CREATE INDEX entities_version ON entities (version)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -457,4 +474,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (10, "search words like SQLite", m010_search_words_like_sqlite),
     (11, "arrival order", m011_arrival_order),
     (12, "reader state", m012_reader_state),
+    (13, "entity versions", m013_entity_versions),
 ]
