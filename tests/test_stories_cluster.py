@@ -191,3 +191,37 @@ def test_while_stories_are_few_every_story_naming_the_same_entities_is_a_candida
     assert not clusterer.index.query(query_keys(weighted))
     scored = clusterer.score(weighted)
     assert [story.id for story, _ in scored] == [story_id_for("tour")]
+
+
+def test_stories_left_behind_are_retired_from_memory_and_still_resolve() -> None:
+    clusterer = StoryClusterer()
+    old = clusterer.add(quake(0)).story_id
+    clusterer.add(strike(1))
+    window = clusterer.params.window_days
+    later = strike(2)
+    later.published = DAY + timedelta(days=2 * window + 2)
+    clusterer.add(later)
+    assert old not in {story.id for story in clusterer.stories.values()}
+    assert clusterer.resolve(old) == old
+    # a late article about the quake starts a new story, as it would have without retiring
+    late_quake = quake(1)
+    late_quake.published = later.published
+    assert clusterer.add(late_quake).created
+    restored = StoryClusterer.from_state(json.loads(json.dumps(clusterer.to_state())))
+    assert restored.retired == clusterer.retired and restored.latest == clusterer.latest
+
+
+def test_retiring_changes_no_assignment_of_an_ordered_stream() -> None:
+    stream = []
+    for month in range(6):  # six months of news, each month two fresh developments
+        for i in range(4):
+            for make in (quake, strike):
+                doc = make(i)
+                doc.id = f"{doc.id}-{month}"
+                doc.published = DAY + timedelta(days=35 * month + i)
+                stream.append(doc)
+    retiring = StoryClusterer()
+    keeping = StoryClusterer()
+    keeping._advance = lambda when: None  # type: ignore[method-assign]
+    assert [retiring.add(d).story_id for d in stream] == [keeping.add(d).story_id for d in stream]
+    assert len(retiring.stories) < len(keeping.stories)

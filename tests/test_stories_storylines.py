@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from storyline.stories.cluster import StoryClusterer
+from storyline.stories.cluster import StoryClusterer, story_id_for
 from storyline.stories.features import StoryDoc
 from storyline.stories.storylines import StorylineLinker, storyline_id_for
 
@@ -130,3 +130,22 @@ def test_linker_is_deterministic_and_round_trips() -> None:
     linker = StorylineLinker.from_state(json.loads(json.dumps(linker.to_state())))
     got += [linker.add(doc, clusterer.add(doc)).storyline_id for doc in docs[4:]]
     assert got == expected
+
+
+def test_storylines_left_behind_are_retired_and_still_named() -> None:
+    docs = stream()
+    clusterer = StoryClusterer()
+    linker = StorylineLinker()
+    placed = {doc.id: linker.add(doc, clusterer.add(doc)).storyline_id for doc in docs}
+    chess = StoryDoc(id="chess-later", title="Lena Vik wins again in Oslo",
+                     body="Lena Vik beat Tomas Brandt in Oslo to win the chess title again.",
+                     published=date(2023, 3, 2) + timedelta(days=2 * linker.params.window_days + 200),
+                     entities=CHESS)
+    story = clusterer.add(chess)
+    later = linker.add(chess, story)
+    # the old storylines left memory; what they were called is still known
+    assert not set(placed.values()) & {line.id for line in linker.lines.values()}
+    assert linker.storyline_of(clusterer.resolve(story_id_for("flood-0"))) == placed["flood-0"]
+    assert later.created  # too late to continue the old chess storyline
+    restored = StorylineLinker.from_state(json.loads(json.dumps(linker.to_state())))
+    assert restored.retired == linker.retired and restored.latest == linker.latest

@@ -11,6 +11,10 @@ cosine to each candidate's centroid per sub-vector, with the story's size, feeds
 logistic regression; the article joins the most probable story when that
 probability passes the learned threshold, else it starts a story.
 
+Stories the stream has left behind (their newest article more than twice the window older
+than the newest article seen) are retired from memory: no article could join them any more,
+and memory and the saved state stay bounded by what is recent.
+
 When the article is also very probable (``merge_threshold``) for other candidates,
 it bridges them: those stories merge into the oldest, whose id survives, and the
 :class:`Assignment` reports ``merged_into`` so callers can redirect.
@@ -91,6 +95,9 @@ class StoryClusterer:
         self.index = InvertedIndex(self.params.posting_cap)
         self.stories: dict[int, Centroid] = {}
         self.ids: dict[str, int] = {}
+        self.retired: dict[int, str] = {}  # seq -> id of stories no longer held in memory
+        self.latest: date | None = None  # the newest stream date seen
+        self._swept: date | None = None
         self._next_seq = 0
 
     # -- the stream ---------------------------------------------------------------
@@ -103,6 +110,7 @@ class StoryClusterer:
         bags = terms if terms is not None else doc_terms(doc)
         self.stats.add(bags)
         weighted = weigh(bags, self.stats, stream_date(doc))
+        self._advance(weighted.published)
         scored = self.score(weighted)
         join = self.params.join
         if not scored or scored[0][1] < join.threshold:
@@ -137,6 +145,7 @@ class StoryClusterer:
         bags = terms if terms is not None else doc_terms(doc)
         self.stats.add(bags)
         weighted = weigh(bags, self.stats, stream_date(doc))
+        self._advance(weighted.published)
         seen = [(story.id, self.features(weighted, story)) for story in self.candidates(weighted)]
         seq = self.ids.get(story_id) if story_id is not None else None
         story = self.stories[seq] if seq is not None and seq in self.stories else self._create(doc.id)
@@ -154,7 +163,7 @@ class StoryClusterer:
         need not share.
         """
         scores = self.index.query(query_keys(doc))
-        if len(self.stories) <= self.params.candidates:
+        if self._next_seq <= self.params.candidates:  # stories ever made: the corpus is small
             for seq, story in self.stories.items():
                 if seq not in scores and story.similarity(doc, "entities") > 0:
                     scores[seq] = 0.0
@@ -178,6 +187,20 @@ class StoryClusterer:
         return scored
 
     # -- state changes ------------------------------------------------------------
+
+    def _advance(self, when: date | None) -> None:
+        """Note the stream's newest date; once a day has passed, retire stories left behind."""
+        if when is None or (self.latest is not None and when <= self.latest):
+            return
+        self.latest = when
+        if self._swept is not None and (when - self._swept).days < 1:
+            return
+        self._swept = when
+        horizon = 2 * self.params.window_days
+        for story in [s for s in self.stories.values() if s.last is not None and (when - s.last).days > horizon]:
+            self.index.replace(story.seq, story.keys, [])
+            del self.stories[story.seq]
+            self.retired[story.seq] = story.id
 
     def _create(self, doc_id: str) -> Centroid:
         story_id = story_id_for(doc_id)
@@ -210,7 +233,11 @@ class StoryClusterer:
     def resolve(self, story_id: str) -> str:
         """The current id of a story, following merges."""
         seq = self.ids.get(story_id)
-        return self.stories[seq].id if seq is not None and seq in self.stories else story_id
+        if seq is None:
+            return story_id
+        if seq in self.stories:
+            return self.stories[seq].id
+        return self.retired.get(seq, story_id)
 
     # -- persistence --------------------------------------------------------------
 
@@ -224,6 +251,8 @@ class StoryClusterer:
             "index": self.index.to_state(),
             "stories": [story.to_state() for story in self.stories.values()],
             "ids": self.ids,
+            "retired": [[seq, story_id] for seq, story_id in self.retired.items()],
+            "latest": self.latest.isoformat() if self.latest else None,
             "next_seq": self._next_seq,
         }
 
@@ -237,5 +266,8 @@ class StoryClusterer:
         stories = [Centroid.from_state(item) for item in state["stories"]]
         clusterer.stories = {story.seq: story for story in stories}
         clusterer.ids = {key: int(seq) for key, seq in state["ids"].items()}
+        clusterer.retired = {int(seq): str(story_id) for seq, story_id in state.get("retired", [])}
+        clusterer.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
+        clusterer._swept = clusterer.latest
         clusterer._next_seq = int(state["next_seq"])
         return clusterer

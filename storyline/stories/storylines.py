@@ -9,7 +9,9 @@ storyline.  Later articles of the story follow it into its storyline and grow th
 storyline's centroid.  When two stories merge and sit in different storylines, the
 storylines merge too; the older storyline's id survives.
 
-Storyline ids derive from the first story's id and never change.
+Storyline ids derive from the first story's id and never change.  Storylines whose newest
+article is more than twice the window older than the newest article seen are retired from
+memory, as stories are.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ class StorylineLinker:
         self.ids: dict[str, int] = {}  # storyline id -> seq, merged ids included
         self.story_line: dict[str, int] = {}  # story id -> storyline seq (follow ``redirect``)
         self.redirect: dict[int, int] = {}  # merged storyline seq -> the one it merged into
+        self.retired: dict[int, str] = {}  # seq -> id of storylines no longer held in memory
+        self.latest: date | None = None
+        self._swept: date | None = None
         self._next_seq = 0
 
     def add(self, doc: StoryDoc, assignment: Assignment, terms: Bags | None = None) -> StorylineAssignment:
@@ -76,6 +81,7 @@ class StorylineLinker:
         bags = self._bags(doc, terms)
         self.stats.add(bags)
         weighted = weigh(bags, self.stats, doc.published)
+        self._advance(doc.published)
         merged = self._follow_merges(assignment)
         seq = self._line_seq(assignment.story_id)
         if seq is not None:
@@ -101,6 +107,7 @@ class StorylineLinker:
         bags = self._bags(doc, terms)
         self.stats.add(bags)
         weighted = weigh(bags, self.stats, doc.published)
+        self._advance(doc.published)
         self._follow_merges(assignment)
         story_id = assignment.story_id
         seq = self._line_seq(story_id)
@@ -115,16 +122,35 @@ class StorylineLinker:
         return line.id, seen
 
     def storyline_of(self, story_id: str) -> str | None:
-        seq = self._line_seq(story_id)
-        return self.lines[seq].id if seq is not None else None
-
-    def _line_seq(self, story_id: str) -> int | None:
         seq = self.story_line.get(story_id)
         if seq is None:
             return None
         while seq in self.redirect:
             seq = self.redirect[seq]
-        return seq
+        return self.lines[seq].id if seq in self.lines else self.retired.get(seq)
+
+    def _line_seq(self, story_id: str) -> int | None:
+        """The seq of the story's storyline while it is held in memory."""
+        seq = self.story_line.get(story_id)
+        if seq is None:
+            return None
+        while seq in self.redirect:
+            seq = self.redirect[seq]
+        return seq if seq in self.lines else None
+
+    def _advance(self, when: date | None) -> None:
+        """Note the stream's newest date; once a day has passed, retire storylines left behind."""
+        if when is None or (self.latest is not None and when <= self.latest):
+            return
+        self.latest = when
+        if self._swept is not None and (when - self._swept).days < 1:
+            return
+        self._swept = when
+        horizon = 2 * self.params.window_days
+        for line in [x for x in self.lines.values() if x.last is not None and (when - x.last).days > horizon]:
+            self.index.replace(line.seq, line.keys, [])
+            del self.lines[line.seq]
+            self.retired[line.seq] = line.id
 
     # -- scoring ------------------------------------------------------------------
 
@@ -216,6 +242,8 @@ class StorylineLinker:
             "ids": self.ids,
             "story_line": self.story_line,
             "redirect": [[seq, into] for seq, into in self.redirect.items()],
+            "retired": [[seq, line_id] for seq, line_id in self.retired.items()],
+            "latest": self.latest.isoformat() if self.latest else None,
             "next_seq": self._next_seq,
         }
 
@@ -231,5 +259,8 @@ class StorylineLinker:
         linker.ids = {key: int(seq) for key, seq in state["ids"].items()}
         linker.story_line = {key: int(seq) for key, seq in state["story_line"].items()}
         linker.redirect = {int(seq): int(into) for seq, into in state["redirect"]}
+        linker.retired = {int(seq): str(line_id) for seq, line_id in state.get("retired", [])}
+        linker.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
+        linker._swept = linker.latest
         linker._next_seq = int(state["next_seq"])
         return linker
