@@ -146,22 +146,23 @@ def build_timeline(
 ) -> list[dict[str, Any]]:
     """The timeline of a group of articles: dated entries in order, then undated ones."""
     entries: list[Entry] = []
-    date_texts: dict[tuple[str, int, int], str] = {}
+    by_date: dict[str | None, list[Entry]] = {}  # entries only ever match on the same date
     for article in articles:
-        for time in article.times:
-            date_texts[(article.id, time.start, time.end)] = time.text
         for candidate in candidates(article):
-            match = next((e for e in entries if _same(e, candidate)), None)
+            same_day = by_date.setdefault(candidate.date, [])
+            match = next((e for e in same_day if _same(e, candidate)), None)
             if match is None:
                 match = Entry(candidate.date, None, candidate.text, candidate.kind,
                               candidate.participants, set(candidate.words))
                 entries.append(match)
+                same_day.append(match)
             else:
                 match.participants = match.participants | candidate.participants
                 match.words |= candidate.words
             match.evidence.append((candidate.article, candidate.start, candidate.end))
+    by_id = {a.id: a for a in articles}
     for entry in entries:
-        entry.date_text = _date_text(entry, articles)
+        entry.date_text = _date_text(entry, by_id)
     dated = sorted((e for e in entries if e.date), key=lambda e: -e.score())
     kept: list[Entry] = []
     per: dict[str, int] = {}
@@ -175,11 +176,10 @@ def build_timeline(
     return [e.record() for e in kept + loose[:undated]]
 
 
-def _date_text(entry: Entry, articles: Sequence[Article]) -> str | None:
+def _date_text(entry: Entry, by_id: dict[str, Article]) -> str | None:
     """The words the first cited sentence used for the date ("on Monday")."""
     if entry.date is None:
         return None
-    by_id = {a.id: a for a in articles}
     for article_id, start, end in entry.evidence:
         article = by_id.get(article_id)
         if article is None:

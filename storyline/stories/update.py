@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from storyline.article import Article
@@ -140,14 +141,38 @@ def rebuild_views(store: Store, clusterer: StoryClusterer, linker: StorylineLink
         if storyline_id:
             storylines.setdefault(storyline_id, [])
     for storyline_id in sorted(storylines):
-        stories = store.list_stories(limit=10_000, storyline_id=storyline_id)
-        for story in stories:
-            story["related"] = [{"id": s["id"], "title": s["title"]} for s in stories if s["id"] != story["id"]]
-        with store.transaction(f"read storyline {storyline_id}") as conn:
-            members = [m for s in stories for m in store.story_members(conn, s["id"])]
-            ingested = store.ingest_dates(conn, members)
-        articles = [a for a in (store.get_article(m) for m in members) if a is not None]
+        stories = store.list_stories(limit=100_000, storyline_id=storyline_id)
+        changed = _relate(stories)
         with store.transaction(f"save storyline {storyline_id}") as conn:
-            for story in stories:
+            for story in changed:
                 store.save_story(conn, story)
-            store.save_storyline(conn, build_storyline(storyline_id, stories, articles, ingested))
+            store.save_storyline(conn, build_storyline(storyline_id, stories))
+
+
+RELATED = 8
+
+
+def _relate(stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each story the other stories of its storyline nearest to it in time; return those
+    whose list changed.  Stories are sorted once, so neighbours are found in linear time."""
+    far = 1 << 30
+
+    def day(story: dict[str, Any]) -> int:
+        first = story.get("first_seen")
+        return _day_number(first) if first else far
+
+    ordered = sorted(stories, key=lambda s: (day(s), s["id"]))
+    changed = []
+    for i, story in enumerate(ordered):
+        here = day(story)
+        around = ordered[max(0, i - RELATED) : i] + ordered[i + 1 : i + 1 + RELATED]
+        nearest = sorted(around, key=lambda s: (abs(day(s) - here), s["id"]))[:RELATED]
+        related = [{"id": s["id"], "title": s["title"]} for s in nearest]
+        if story.get("related") != related:
+            story["related"] = related
+            changed.append(story)
+    return changed
+
+
+def _day_number(day: str) -> int:
+    return date.fromisoformat(day[:10]).toordinal()

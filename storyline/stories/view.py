@@ -129,20 +129,50 @@ def build_story(
     }
 
 
-def build_storyline(
-    storyline_id: str, stories: Sequence[dict[str, Any]], articles: Sequence[Article], ingested: dict[str, str]
-) -> dict[str, Any]:
-    canonical = [a for a in articles if a.duplicate_of is None] or list(articles)
+def build_storyline(storyline_id: str, stories: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The stored form of a storyline, composed from its stories' stored forms.
+
+    Reading the stories, not their articles, keeps the cost of an update to the number of
+    stories however long the storyline runs.  The title is the headline of its largest
+    story (the most recent among equals); the timeline keeps the best-attested entries of
+    the stories' timelines, two a day at most.
+    """
     ordered = sorted(stories, key=lambda s: (s.get("first_seen") or "9999", s["id"]))
-    first, last = span_of(articles, ingested)
+    main = max(stories, key=lambda s: (len(s.get("articles", [])), s.get("last_updated") or "", s["id"]))
+    firsts = [s["first_seen"] for s in stories if s.get("first_seen")]
+    lasts = [s["last_updated"] for s in stories if s.get("last_updated")]
     return {
         "id": storyline_id,
-        "title": headline(canonical),
-        "first_seen": first,
-        "last_updated": last,
-        "dated": any(a.published for a in articles),
+        "title": main["title"],
+        "first_seen": min(firsts) if firsts else None,
+        "last_updated": max(lasts) if lasts else None,
+        "dated": any(s.get("dated", True) for s in stories),
         "stories": [s["id"] for s in ordered],
-        "articles": [a.id for a in articles],
-        **key_entities(canonical),
-        "timeline": build_timeline(canonical, limit=60, per_date=2),
+        "articles": [a for s in ordered for a in s.get("articles", [])],
+        **{kind: _merged_entities(stories, kind) for kind in ENTITY_KINDS},
+        "timeline": _merged_timeline(stories, limit=60, per_date=2),
     }
+
+
+def _merged_entities(stories: Sequence[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for story in stories:
+        for entity in story.get(kind, []):
+            counts[entity["id"]] += int(entity.get("count", 1))
+            names.setdefault(entity["id"], entity["name"])
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))[:TOP_ENTITIES]
+    return [{"id": key, "name": names[key], "count": n} for key, n in ranked]
+
+
+def _merged_timeline(stories: Sequence[dict[str, Any]], *, limit: int, per_date: int) -> list[dict[str, Any]]:
+    entries = [entry for story in stories for entry in story.get("timeline", []) if entry.get("date")]
+    entries.sort(key=lambda e: (-len(e.get("articles", [])), -len(e.get("evidence", [])), e["date"], e["text"]))
+    kept: list[dict[str, Any]] = []
+    per: Counter[str] = Counter()
+    for entry in entries:
+        if per[entry["date"]] < per_date and len(kept) < limit:
+            kept.append(entry)
+            per[entry["date"]] += 1
+    kept.sort(key=lambda e: (e["date"], -len(e.get("articles", []))))
+    return kept
