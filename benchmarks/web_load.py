@@ -82,12 +82,13 @@ def _millis(value: str) -> float:
 
 
 def run_wrk(url: str, connections: int, threads: int, duration: int) -> dict[str, str | float | int]:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", url]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
-    errors = 0
+    errors = timeouts = 0
     if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
-        errors += sum(int(g) for g in match.groups())
+        errors += sum(int(g) for g in match.groups()[:3])
+        timeouts = int(match.group(4))
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
@@ -95,7 +96,7 @@ def run_wrk(url: str, connections: int, threads: int, duration: int) -> dict[str
         "command": " ".join(command),
         "p50": _millis(percentiles["50"]), "p90": _millis(percentiles["90"]), "p99": _millis(percentiles["99"]),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        "requests": requests, "errors": errors,
+        "requests": requests, "errors": errors, "timeouts": timeouts,
     }
 
 
@@ -136,7 +137,8 @@ def main() -> None:
                 result = run_wrk(base + path, args.connections, args.threads, args.duration)
                 rows.append((label, path, result))
                 print(f"{label:12} p50 {result['p50']:.1f} ms  p90 {result['p90']:.1f} ms  "
-                      f"p99 {result['p99']:.1f} ms  {result['rps']:.0f} req/s  errors {result['errors']}")
+                      f"p99 {result['p99']:.1f} ms  {result['rps']:.0f} req/s  errors {result['errors']}  "
+                      f"timeouts {result['timeouts']}")
         finally:
             server.terminate()
             server.wait(10)
@@ -148,16 +150,19 @@ def main() -> None:
         f"- Data: {note}",
         "- Server: `storyline.web.serve` (one uvicorn worker, local mode, SQLite in WAL mode);"
         " each story view also records a read for the local reader",
-        f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency URL`, one page at a time",
+        f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s --latency URL`,"
+        " one page at a time; errors are failed connections, reads and writes and non-2xx/3xx answers;"
+        " timeouts are requests unanswered after 30 s",
+        f"- Load average of the machine before the run: {os.getloadavg()[0]:.2f} (other jobs share its CPUs)",
         f"- Command: `python benchmarks/web_load.py --duration {args.duration} --connections {args.connections}"
         f" --stories {args.stories}`",
         "",
-        "| page | path | p50 ms | p90 ms | p99 ms | requests/s | requests | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| page | path | p50 ms | p90 ms | p99 ms | requests/s | requests | errors | timeouts |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, path, r in rows:
         lines.append(f"| {label} | `{path}` | {r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} |"
-                     f" {r['requests']} | {r['errors']} |")
+                     f" {r['requests']} | {r['errors']} | {r['timeouts']} |")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")

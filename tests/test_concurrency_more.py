@@ -433,14 +433,14 @@ def test_a_worker_whose_write_failed_reads_the_registry_afresh(db_location: str,
 
 # -- two enriching ingest processes ---------------------------------------------------------
 
-def _write_dumps(folder: Path, topics: list[tuple[str, int]]) -> list[str]:
+def _write_dumps(folder: Path, topics: list[tuple[str, int]], suffix: str = "") -> list[str]:
     """Text dumps (a dated header line, then the article), one file per (topic, number)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for topic, n in topics:
         title, body = _TOPICS[topic][n]
         day = (STARTS[topic] + timedelta(days=2 * n)).isoformat()
-        path = folder / f"{topic}-{n}.txt"
+        path = folder / f"{topic}-{n}{suffix}.txt"
         path.write_text(f" date {day}\n\n{title}\n\n{body}\n", encoding="utf-8")
         paths.append(str(path))
     return paths
@@ -476,10 +476,14 @@ def _outcome(location: str) -> dict[str, Any]:
 
 
 def test_enriching_ingest_processes_at_once_end_as_one_sequential_run(db_location: str, tmp_path: Path) -> None:
-    own = _write_dumps(tmp_path / "one", [("quake", 0), ("quake", 1), ("strike", 0), ("dam", 0)])
-    other = _write_dumps(tmp_path / "two", [("strike", 1), ("quake", 2), ("dam", 1)])
-    shared = _write_dumps(tmp_path / "shared", [("quake", 3), ("strike", 2), ("dam", 2)])
-    # the same examples and shared files, in different orders, after different first articles
+    """Both processes read the examples and ten dumps, in different orders, after two copies of
+    their own of shared dumps (as a syndicated copy would come).  Whichever process clusters
+    first has every original stored by then, and a copy follows its original's story, so the
+    stories are one run's whatever the timing; online clustering of originals split between
+    two runs would depend on which process finished first."""
+    shared = _write_dumps(tmp_path / "shared", [(topic, n) for topic in _TOPICS for n in range(len(_TOPICS[topic]))])
+    own = _write_dumps(tmp_path / "one", [("quake", 1), ("strike", 0)], "-syndicated")
+    other = _write_dumps(tmp_path / "two", [("strike", 1), ("dam", 2)], "-syndicated")
     workers = [_ingest([*own, str(EXAMPLES), *shared], db_location),
                _ingest([*other, *reversed(shared), str(EXAMPLES)], db_location)]
     summaries = []
