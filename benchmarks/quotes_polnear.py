@@ -14,7 +14,7 @@ Measures (all spans are character offsets):
    Gold units: every content span of every attribution, split at paragraph breaks
    (a "piece"). A piece is a *direct* quote when at least 80% of its non-space
    characters lie inside quotation marks, counted inside the piece itself by
-   walking it and toggling on double marks (“ opens, ” closes, " toggles), so a
+   walking it and toggling on double marks (“ opens, ” closes, " and '' toggle), so a
    paragraph of a multi-paragraph quote with no closing mark counts as direct.
    Predicted units: each non-indirect quote, split at paragraph breaks.
    Both sides are trimmed of quotation marks, spaces and edge punctuation.
@@ -122,7 +122,9 @@ def pieces(text: str, start: int, end: int) -> list[tuple[Span, Span]]:
 def is_direct(text: str, start: int, end: int) -> bool:
     inside = False
     counted = quoted = 0
-    for ch in text[start:end]:
+    # a doubled apostrophe is a double quotation mark (the New York Times' texts in PolNeAR
+    # write ''quote''); it toggles as " does
+    for ch in text[start:end].replace("''", '"'):
         if ch in _OPENERS:
             inside = True
             continue
