@@ -9,12 +9,14 @@ date order.  One run grows to the largest size; figures are read at each checkpo
 
 Reported per checkpoint: wall and CPU ms per article over the last 2,000 articles
 (doc_terms, story assignment and storyline linking, all included; CPU time is steadier on
-a shared machine), stories and storylines so far, mean stories
+a shared machine), stories and storylines made so far and still held in memory (those left
+behind by the stream, newest article older than twice the window, are retired), mean stories
 scored in full per article, and the process's peak resident memory (ru_maxrss, includes the
 source corpus held in memory).
 
     .venv/bin/python benchmarks/cluster_scale.py                 # 10k, 30k, 100k
     .venv/bin/python benchmarks/cluster_scale.py --sizes 2000 5000
+    .venv/bin/python benchmarks/cluster_scale.py --compress 30  # a denser stream
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def base_corpus() -> list[StoryDoc]:
     return docs
 
 
-def perturb(doc: StoryDoc, replica: int, rng: random.Random, span_days: int) -> StoryDoc:
+def perturb(doc: StoryDoc, replica: int, rng: random.Random, span_days: int, first: date, compress: int) -> StoryDoc:
     sentences = _SENTENCE.split(doc.body)
     rng.shuffle(sentences)
     words = [w for w in " ".join(sentences).split() if rng.random() >= DROP]
@@ -64,13 +66,13 @@ def perturb(doc: StoryDoc, replica: int, rng: random.Random, span_days: int) -> 
         id=f"{doc.id}#{replica}",
         title=doc.title,
         body=" ".join(words),
-        published=doc.published + timedelta(days=replica * span_days),
+        published=first + timedelta(days=((doc.published - first).days + replica * span_days) // compress),
         entities=entities,
         lemmas=lemmas or None,
     )
 
 
-def stream(base: Sequence[StoryDoc], size: int) -> Iterator[StoryDoc]:
+def stream(base: Sequence[StoryDoc], size: int, compress: int = 1) -> Iterator[StoryDoc]:
     rng = random.Random(17)
     ordered = sorted(base, key=lambda d: (d.published or date.min, d.id))
     first = ordered[0].published or date.min
@@ -82,7 +84,7 @@ def stream(base: Sequence[StoryDoc], size: int) -> Iterator[StoryDoc]:
         for doc in ordered:
             if produced == size:
                 return
-            yield perturb(doc, replica, rng, span)
+            yield perturb(doc, replica, rng, span, first, compress)
             produced += 1
         replica += 1
 
@@ -96,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
+    parser.add_argument("--compress", type=int, default=1, metavar="K",
+                        help="divide the stream's time axis by K: K times as many articles a day, so more "
+                             "stories are open at once (default 1: about 3 articles a day)")
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
     base = base_corpus()
@@ -107,12 +112,16 @@ def main(argv: list[str] | None = None) -> None:
     cpu: list[float] = []
     candidates: list[int] = []
     started = time.time()
-    for n, doc in enumerate(stream(base, sizes[-1]), start=1):
+    stream_first: date | None = None
+    stream_last: date | None = None
+    for n, doc in enumerate(stream(base, sizes[-1], args.compress), start=1):
         t0, c0 = time.perf_counter(), time.process_time()
         terms = doc_terms(doc)
         assignment = clusterer.add(doc, terms)
         linker.add(doc, assignment, terms)
         times.append(time.perf_counter() - t0)
+        stream_first = stream_first or doc.published
+        stream_last = doc.published
         cpu.append(time.process_time() - c0)
         candidates.append(assignment.candidates)
         if n in sizes:
@@ -123,7 +132,9 @@ def main(argv: list[str] | None = None) -> None:
                     1000 * sum(recent) / len(recent),
                     1000 * sum(cpu[-WINDOW:]) / len(recent),
                     1000 * sum(times) / len(times),
+                    clusterer._next_seq,
                     len(clusterer.stories),
+                    linker._next_seq,
                     len(linker.lines),
                     sum(candidates[-WINDOW:]) / len(candidates[-WINDOW:]),
                     max(candidates),
@@ -134,15 +145,19 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"machine: {platform.machine()}, python {platform.python_version()}, 2 shared cores")
     print(f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}")
+    assert stream_first is not None and stream_last is not None
+    days = (stream_last - stream_first).days + 1
+    print(f"stream: {sizes[-1]:,} articles over {days:,} days ({sizes[-1] / days:.1f} a day; --compress {args.compress})")
     print()
     print(
         "| articles | wall ms/article (last 2k) | CPU ms/article (last 2k) | wall ms/article (mean) "
-        "| stories | storylines | stories scored/article (last 2k) | max scored | peak RSS MB |"
+        "| stories made / held | storylines made / held | stories scored/article (last 2k) | max scored "
+        "| peak RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    for n, recent_ms, cpu_ms, mean_ms, stories, lines, cand, cmax, mem in rows:
+    for n, recent_ms, cpu_ms, mean_ms, made, held, lines_made, lines, cand, cmax, mem in rows:
         print(
-            f"| {n:,} | {recent_ms:.2f} | {cpu_ms:.2f} | {mean_ms:.2f} | {stories:,} | {lines:,} "
+            f"| {n:,} | {recent_ms:.2f} | {cpu_ms:.2f} | {mean_ms:.2f} | {made:,} / {held:,} | {lines_made:,} / {lines:,} "
             f"| {cand:.1f} | {cmax} | {mem:.0f} |"
         )
 
