@@ -1,10 +1,10 @@
-"""Load test of the web reader with wrk: top stories, a story page and search.
+"""Load test of the web reader with wrk: top stories, story, storyline, article, person and search pages.
 
     python benchmarks/web_load.py [--duration 20] [--connections 50] [--stories 300]
 
-Builds a database (the bundled examples through the real ingest pipeline, plus a
-synthetic corpus of stories from ``storyline.web.sample`` when the store has too
-few stories), starts ``storyline.web.serve`` on 127.0.0.1 in a separate process
+Builds a database (the bundled examples through the real ingest pipeline with
+enrichment and stories, as ``storyline ingest`` runs it, plus a synthetic corpus of
+stories from ``storyline.web.sample`` when the store has too few stories), starts ``storyline.web.serve`` on 127.0.0.1 in a separate process
 (one uvicorn worker), runs ``wrk`` against each page for a bounded time and
 writes latency percentiles (p50/p90/p99), requests/s and errors to
 ``benchmarks/results/web.md``.
@@ -36,14 +36,28 @@ EXAMPLES = REPO / "storyline" / "data" / "examples"
 RESULTS = REPO / "benchmarks" / "results" / "web.md"
 
 
-def build_database(path: str, stories: int) -> str:
-    """Fill the store; returns a sentence saying what is in it."""
+def build_database(path: str, stories: int) -> tuple[str, list[tuple[str, str]]]:
+    """Fill the store; returns a sentence saying what is in it and the pages to load."""
+    from storyline.enrich import Enricher
     from storyline.pipeline import Pipeline
     from storyline.store import Store
+    from storyline.stories.update import update_stories
     from storyline.web.sample import build_sample
 
     store = Store(path)
-    outcomes = list(Pipeline(store).run([str(EXAMPLES)]))
+    outcomes = list(Pipeline(store, enricher=Enricher.for_store(store)).run([str(EXAMPLES)]))
+    update_stories(store)
+    built = sorted(store.list_stories(limit=100000), key=lambda st: -len(st.get("articles", [])))
+    pages = [("top stories", "/")]
+    if built:  # the examples' largest story, its storyline, an article of it and its first person
+        story = built[0]
+        pages.append(("story", f"/stories/{story['id']}"))
+        if story.get("storyline_id"):
+            pages.append(("storyline", f"/storylines/{story['storyline_id']}"))
+        pages.append(("article", f"/articles/{story['articles'][0]}"))
+        if story.get("people"):
+            pages.append(("person", f"/entities/{story['people'][0]['id']}"))
+    pages.append(("search", "/search?q=talks"))
     ingested = sum(o.status in ("new", "updated", "duplicate") for o in outcomes)
     real = len(store.list_stories(limit=100000))
     note = f"{ingested} bundled example articles ingested through the pipeline ({real} stories built from them)"
@@ -53,7 +67,7 @@ def build_database(path: str, stories: int) -> str:
     note += (f"; {store.count_articles()} articles, {len(store.list_stories(limit=100000))} stories,"
              f" {len(store.list_storylines(limit=100000))} storylines in total")
     store.close()
-    return note
+    return note, pages
 
 
 def free_port() -> int:
@@ -124,14 +138,16 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "bench.db")
-        note = build_database(db, args.stories)
+        note, pages = build_database(db, args.stories)
         port = free_port()
         server = start_server(db, port)
         base = f"http://127.0.0.1:{port}"
         try:
             top = httpx.get(f"{base}/index.json").json()["stories"]
-            story_id = top[len(top) // 2]["id"]
-            pages = [("top stories", "/"), ("story", f"/stories/{story_id}"), ("search", "/search?q=talks")]
+            pages.insert(2, ("synthetic story", f"/stories/{top[len(top) // 2]['id']}"))
+            for _label, path in pages:
+                if (status := httpx.get(base + path, timeout=30).status_code) != 200:
+                    raise SystemExit(f"{path} answered {status} before the load")
             rows = []
             for label, path in pages:
                 result = run_wrk(base + path, args.connections, args.threads, args.duration)
