@@ -34,7 +34,16 @@ from datetime import date
 from typing import Any
 
 from storyline.stories.features import SUBVECTORS, StoryDoc, doc_terms
-from storyline.stories.index import Bags, Centroid, InvertedIndex, TermStats, WeightedDoc, unit, weigh
+from storyline.stories.index import (
+    Bags,
+    Centroid,
+    InvertedIndex,
+    TermStats,
+    WeightedDoc,
+    retire_left_behind,
+    unit,
+    weigh,
+)
 from storyline.stories.model import StoryParams, story_params
 
 STORY_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size")
@@ -97,7 +106,6 @@ class StoryClusterer:
         self.ids: dict[str, int] = {}
         self.retired: dict[int, str] = {}  # seq -> id of stories no longer held in memory
         self.latest: date | None = None  # the newest stream date seen
-        self._swept: date | None = None
         self._next_seq = 0
 
     # -- the stream ---------------------------------------------------------------
@@ -189,18 +197,11 @@ class StoryClusterer:
     # -- state changes ------------------------------------------------------------
 
     def _advance(self, when: date | None) -> None:
-        """Note the stream's newest date; once a day has passed, retire stories left behind."""
+        """Note the stream's newest date; on a later day, retire the stories it has left behind."""
         if when is None or (self.latest is not None and when <= self.latest):
             return
         self.latest = when
-        if self._swept is not None and (when - self._swept).days < 1:
-            return
-        self._swept = when
-        horizon = 2 * self.params.window_days
-        for story in [s for s in self.stories.values() if s.last is not None and (when - s.last).days > horizon]:
-            self.index.replace(story.seq, story.keys, [])
-            del self.stories[story.seq]
-            self.retired[story.seq] = story.id
+        retire_left_behind(self.stories, self.index, self.retired, when, 2 * self.params.window_days)
 
     def _create(self, doc_id: str) -> Centroid:
         story_id = story_id_for(doc_id)
@@ -268,6 +269,5 @@ class StoryClusterer:
         clusterer.ids = {key: int(seq) for key, seq in state["ids"].items()}
         clusterer.retired = {int(seq): str(story_id) for seq, story_id in state.get("retired", [])}
         clusterer.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
-        clusterer._swept = clusterer.latest
         clusterer._next_seq = int(state["next_seq"])
         return clusterer

@@ -208,3 +208,17 @@ class InvertedIndex:
         index = cls(int(state["cap"]))
         index.postings = {key: dict.fromkeys(seqs) for key, seqs in state["postings"].items()}
         return index
+
+
+def retire_left_behind(
+    held: dict[int, Centroid], index: InvertedIndex, retired: dict[int, str], when: date, horizon_days: int
+) -> None:
+    """Retire the clusters whose newest article is more than ``horizon_days`` before ``when``.
+
+    They leave ``held`` and the index (no article could join them any more); their ids stay
+    in ``retired`` (seq -> id) so that what pointed at them still resolves.
+    """
+    for centroid in [c for c in held.values() if c.last is not None and (when - c.last).days > horizon_days]:
+        index.replace(centroid.seq, centroid.keys, [])
+        del held[centroid.seq]
+        retired[centroid.seq] = centroid.id

@@ -24,7 +24,16 @@ from typing import Any
 
 from storyline.stories.cluster import Assignment, query_keys
 from storyline.stories.features import StoryDoc, doc_terms
-from storyline.stories.index import Bags, Centroid, InvertedIndex, TermStats, WeightedDoc, unit, weigh
+from storyline.stories.index import (
+    Bags,
+    Centroid,
+    InvertedIndex,
+    TermStats,
+    WeightedDoc,
+    retire_left_behind,
+    unit,
+    weigh,
+)
 from storyline.stories.model import StorylineParams, storyline_params
 
 LINK_SUBVECTORS: tuple[str, ...] = ("entities", "lemmas", "head_tokens")
@@ -72,8 +81,7 @@ class StorylineLinker:
         self.story_line: dict[str, int] = {}  # story id -> storyline seq (follow ``redirect``)
         self.redirect: dict[int, int] = {}  # merged storyline seq -> the one it merged into
         self.retired: dict[int, str] = {}  # seq -> id of storylines no longer held in memory
-        self.latest: date | None = None
-        self._swept: date | None = None
+        self.latest: date | None = None  # the newest stream date seen
         self._next_seq = 0
 
     def add(self, doc: StoryDoc, assignment: Assignment, terms: Bags | None = None) -> StorylineAssignment:
@@ -139,18 +147,11 @@ class StorylineLinker:
         return seq if seq in self.lines else None
 
     def _advance(self, when: date | None) -> None:
-        """Note the stream's newest date; once a day has passed, retire storylines left behind."""
+        """Note the stream's newest date; on a later day, retire the storylines it has left behind."""
         if when is None or (self.latest is not None and when <= self.latest):
             return
         self.latest = when
-        if self._swept is not None and (when - self._swept).days < 1:
-            return
-        self._swept = when
-        horizon = 2 * self.params.window_days
-        for line in [x for x in self.lines.values() if x.last is not None and (when - x.last).days > horizon]:
-            self.index.replace(line.seq, line.keys, [])
-            del self.lines[line.seq]
-            self.retired[line.seq] = line.id
+        retire_left_behind(self.lines, self.index, self.retired, when, 2 * self.params.window_days)
 
     # -- scoring ------------------------------------------------------------------
 
@@ -261,6 +262,5 @@ class StorylineLinker:
         linker.redirect = {int(seq): int(into) for seq, into in state["redirect"]}
         linker.retired = {int(seq): str(line_id) for seq, line_id in state.get("retired", [])}
         linker.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
-        linker._swept = linker.latest
         linker._next_seq = int(state["next_seq"])
         return linker
