@@ -6,12 +6,13 @@ import importlib.util
 import os
 import re
 import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -104,3 +105,28 @@ def stored_text(location: str) -> str:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
         return "\n".join(str(row[0]) for table in tables
                          for row in conn.execute(f'SELECT CAST(t AS text) FROM "{table}" t'))
+
+
+T = TypeVar("T")
+
+
+def together(workers: int, work: Callable[[int], T]) -> list[T]:
+    """``work(i)`` in ``workers`` threads released at the same moment; re-raise any error."""
+    start = threading.Barrier(workers)
+    results: list[Any] = [None] * workers
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = work(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results

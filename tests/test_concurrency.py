@@ -14,15 +14,14 @@ import json
 import random
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, text
 from starlette.testclient import TestClient
+from support import together
 
 from storyline.article import Article, Entity
 from storyline.dedup import content_hash
@@ -70,27 +69,6 @@ def _people(seed: int) -> list[Entity]:
     return people
 
 
-def _race(workers: int, work: Callable[[int], Outcome]) -> list[Outcome]:
-    """Run ``work(i)`` in ``workers`` threads released at the same moment; re-raise any error."""
-    start = threading.Barrier(workers)
-    results: list[Outcome | None] = [None] * workers
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            results[i] = work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return [r for r in results if r is not None]
-
 
 def _canonical_groups(store: Store) -> dict[str, list[str]]:
     """Canonical id → ids of the articles linked to it (itself included)."""
@@ -111,7 +89,7 @@ def test_writers_storing_one_article_at_once_leave_one_row(store: Store) -> None
                               content_hash=content_hash(body))
             return pipeline.store_article(article)
 
-        outcomes = _race(6, same)
+        outcomes = together(6, same)
         assert Counter(o.status for o in outcomes) == {"new": 1, "unchanged": 5}
     assert store.count_articles() == 4
 
@@ -128,7 +106,7 @@ def test_writers_storing_copies_at_once_link_them_to_one_original(store: Store) 
                               content_hash=content_hash(text), entities=_people(i))
             return pipeline.store_article(article)
 
-        outcomes = _race(6, copy)
+        outcomes = together(6, copy)
         statuses = Counter(o.status for o in outcomes)
         assert statuses == {"new": 1, "duplicate": 5}, (kind, statuses)
         original = next(o.article_id for o in outcomes if o.status == "new")
@@ -141,7 +119,7 @@ def test_writers_storing_copies_at_once_link_them_to_one_original(store: Store) 
 
 def test_opening_a_new_database_from_many_threads_migrates_it_once(db_location: str) -> None:
     stores: list[Store] = []
-    _race(5, lambda _: stores.append(Store(db_location)) or Outcome("open", "new"))  # type: ignore[func-returns-value]
+    together(5, lambda _: stores.append(Store(db_location)) or Outcome("open", "new"))  # type: ignore[func-returns-value]
     with stores[0].transaction("count migrations") as conn:
         versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))]
     assert len(versions) == len(set(versions))

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from support import EXAMPLES, database
+from support import EXAMPLES, database, together
 
 from storyline.article import Article, Entity, RawDocument
 from storyline.clean import BoilerplateModel, source_key
@@ -38,28 +38,6 @@ from storyline.stories import update as story_update
 from storyline.stories.update import CLUSTER_STATE, LINKER_STATE, update_stories
 from storyline.web import auth as web_auth
 from storyline.web.auth import SECRET_STATE, Auth
-
-
-def _together(workers: int, work: Callable[[int], Any]) -> list[Any]:
-    """``work(i)`` in ``workers`` threads released at the same moment; re-raise any error."""
-    start = threading.Barrier(workers)
-    results: list[Any] = [None] * workers
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            results[i] = work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
 
 
 @contextmanager
@@ -148,7 +126,7 @@ def test_an_exclusive_lock_excludes_other_threads_until_the_block_ends(db_locati
             time.sleep(0.3)
             inside.append(f"leave {i}")
 
-    _together(2, work)
+    together(2, work)
     assert inside == ["enter 0", "leave 0", "enter 1", "leave 1"]
 
 
@@ -260,7 +238,7 @@ def test_story_runs_at_once_take_turns_and_end_as_one_run(db_location: str, slow
                 _store_all(two, later)
             updates[i] = update_stories([one, two][i])
 
-        _together(2, run)
+        together(2, run)
         assert [u.articles for u in updates] == [len(first), len(later)]
         concurrent = _stories(one)
         assert sorted(concurrent["members"]) == sorted(a.id for a in first + later)
@@ -276,7 +254,7 @@ def test_story_runs_started_together_assign_each_article_once(db_location: str,
     articles = _topic_articles(range(0, 4))
     with _stores(db_location, 3) as stores:
         _store_all(stores[0], articles)
-        updates = _together(3, lambda i: update_stories(stores[i]))
+        updates = together(3, lambda i: update_stories(stores[i]))
         assert sorted(u.articles for u in updates) == [0, 0, len(articles)]
         concurrent = _stories(stores[0])
         update_stories(stores[0], rebuild=True)
@@ -289,7 +267,7 @@ def test_adding_one_feed_at_once_subscribes_once(db_location: str) -> None:
     with _stores(db_location, 6) as stores:
         for round_ in range(5):
             url = f"https://example.org/feed-{round_}.xml"
-            added = _together(6, lambda i, url=url: stores[i].add_feed(url))
+            added = together(6, lambda i, url=url: stores[i].add_feed(url))
             assert sorted(added) == [False] * 5 + [True]
         assert len(stores[0].list_feeds()) == 5
 
@@ -303,7 +281,7 @@ def test_servers_starting_at_once_share_one_secret(db_location: str, monkeypatch
 
     monkeypatch.setattr(web_auth.secrets, "token_hex", slow_token_hex)
     with _stores(db_location, 4) as stores:
-        servers = _together(4, lambda i: Auth(stores[i], multi_user=True))
+        servers = together(4, lambda i: Auth(stores[i], multi_user=True))
         stored = bytes.fromhex(stores[0].get_state(SECRET_STATE))
         assert all(server._secret == stored for server in servers)
         assert Auth(stores[0], multi_user=True)._secret == stored  # and a restart keeps it
@@ -343,7 +321,7 @@ def test_workers_learning_boilerplate_keep_each_others_observations(db_location:
 
         fresh = [("quake", 2), ("quake", 3), ("strike", 1), ("strike", 2), ("dam", 1), ("dam", 2)]
         batches = [[_dump(topic, n)] for topic, n in fresh]
-        _together(3, lambda i: [workers[i].learn_boilerplate(batch) for batch in batches[i::3]])
+        together(3, lambda i: [workers[i].learn_boilerplate(batch) for batch in batches[i::3]])
         assert _stored_model(one).documents(key) == 4 + len(batches)
 
 
@@ -403,7 +381,7 @@ def test_workers_canonicalising_at_once_agree(db_location: str) -> None:
                 names = [people[(i + n + k) % len(people)] for k in range(3)]
                 list(pipelines[i].process([_named(f"w{i}-{n}", *names)]))
 
-        _together(4, work)
+        together(4, work)
         ids, given = _canonical_people(stores[0])
         assert sorted(ids.values()) == sorted(people)
         assert all(len(found) == 1 and ids[next(iter(found))] == name for name, found in given.items()), given
