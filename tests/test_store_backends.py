@@ -122,6 +122,33 @@ def test_enrichment_and_canonical_entities_round_trip(store: Store) -> None:
     assert store.entities_of_articles(["a"]) == {"p-berg": 1}
 
 
+def test_stories_version_changes_with_every_later_write(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The front page is reused while the version stands: a rewrite of a story or storyline
+    that changes no count must change it too."""
+    import storyline.store.stories as stories
+
+    def saved_at(stamp: str) -> None:
+        monkeypatch.setattr(stories, "now", lambda: stamp)
+
+    saved_at("2025-12-08T10:00:00+00:00")
+    with store.transaction("save") as conn:
+        store.save_story(conn, {"id": "s1", "title": "One", "last_updated": "2025-12-08", "articles": []})
+        store.save_storyline(conn, {"id": "l1", "title": "Line", "stories": ["s1"]})
+    versions = [store.stories_version()]
+    saved_at("2025-12-08T10:00:01+00:00")
+    with store.transaction("retitle the story") as conn:
+        store.save_story(conn, {"id": "s1", "title": "One, retitled", "last_updated": "2025-12-08", "articles": []})
+    versions.append(store.stories_version())
+    saved_at("2025-12-08T10:00:02+00:00")
+    with store.transaction("retitle the storyline") as conn:
+        store.save_storyline(conn, {"id": "l1", "title": "Line, retitled", "stories": ["s1"]})
+    versions.append(store.stories_version())
+    with store.transaction("delete the story") as conn:
+        store.delete_story(conn, "s1")
+    versions.append(store.stories_version())
+    assert len(set(versions)) == 4, versions
+
+
 def test_stories_order_redirects_membership_and_cards(store: Store) -> None:
     _save(store, _article("a", "One.", published="2025-12-08", publisher="Ledger"),
           _article("b", "Two.", published=None, publisher="Post"),

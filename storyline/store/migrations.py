@@ -461,6 +461,22 @@ def m013_entity_versions(conn: Connection, dialect: str) -> None:
     )
 
 
+def m014_stories_version(conn: Connection, dialect: str) -> None:
+    """Indexes on when stories and storylines were last written.
+
+    The front page is reused while no story or storyline has been written since; the check
+    runs on every request and reads the newest write time of each table through these
+    indexes instead of scanning the tables (see ``Store.stories_version``).
+    """
+    _run(
+        conn,
+        """
+        CREATE INDEX stories_updated_at ON stories (updated_at);
+        CREATE INDEX storylines_updated_at ON storylines (updated_at)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -475,4 +491,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (11, "arrival order", m011_arrival_order),
     (12, "reader state", m012_reader_state),
     (13, "entity versions", m013_entity_versions),
+    (14, "stories version", m014_stories_version),
 ]
