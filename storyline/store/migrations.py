@@ -477,6 +477,28 @@ def m014_stories_version(conn: Connection, dialect: str) -> None:
     )
 
 
+def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> None:
+    """Lookups by content hash, external id and original carry the arrival order.
+
+    Each asks for the earliest-arrived match (``WHERE content_hash = :h ORDER BY arrival,
+    id``).  With one-column indexes PostgreSQL's planner, whose row estimates lag behind a
+    fast-growing table, may walk the arrival index instead and filter the whole table for a
+    hash that is not there: a cost per article that grows with the store.  An index on
+    (key, arrival, id) answers both the match and the order, on either database.
+    """
+    _run(
+        conn,
+        """
+        DROP INDEX articles_content_hash;
+        CREATE INDEX articles_content_hash ON articles (content_hash, arrival, id);
+        DROP INDEX articles_external_id;
+        CREATE INDEX articles_external_id ON articles (external_id, arrival, id);
+        DROP INDEX articles_duplicate_of;
+        CREATE INDEX articles_duplicate_of ON articles (duplicate_of, arrival, id)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -492,4 +514,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (12, "reader state", m012_reader_state),
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
+    (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
 ]
