@@ -95,7 +95,7 @@ class WebQueries(StoreBase):
         """A cheap fingerprint that changes when stories or storylines are written or deleted.
 
         Every write stamps ``updated_at``, so the newest stamp (read through its index) and the
-        counts (an index scan, no row is read) change with each write; two writes within one
+        row counts change with each write, and no story document is read; two writes within one
         second of each other and of the last look may go unseen until the page cache's age
         limit passes.
         """
