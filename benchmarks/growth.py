@@ -544,13 +544,14 @@ def report(rows: list[dict[str, Any]], command: str = "") -> str:
                        f"| {r['db_mb']:.0f} |")
         out += ["", "Stories on those stores (`storyline cluster`; headline and body tokens only, no entities "
                 "or lemmas without enrichment):", "",
-                "| db | articles | stories | storylines | wall s | ms/article | CPU s | peak RSS MB | db MB after "
+                "| db | ingest engine | articles | stories | storylines | wall s | ms/article | CPU s | peak RSS MB "
+                "| db MB after "
                 f"| +{INCREMENT}: ingest s | +{INCREMENT}: stories s | +{INCREMENT}: peak RSS MB |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for row in clean:
             s = row["stories"]
             per = 1000 * s["wall"] / max(1, s["articles"])
-            out.append(f"| {row['db']} | {s['articles']:,} | {s['stories']:,} | {s['storylines']:,} "
+            out.append(f"| {row['db']} | {row['engine']} | {s['articles']:,} | {s['stories']:,} | {s['storylines']:,} "
                        f"| {s['wall']:.0f} | {per:.1f} | {s['cpu']:.0f} | {s['rss_mb']:.0f} | {s['db_mb']:.0f} "
                        f"| {_increment(row)} |")
     if full:
@@ -571,7 +572,7 @@ def report(rows: list[dict[str, Any]], command: str = "") -> str:
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in rows:
         r = row["read"]
-        label = "clean + cluster" if row["part"] == "clean" else f"full, {row['engine']}"
+        label = f"clean ({row['engine']}) + cluster" if row["part"] == "clean" else f"full, {row['engine']}"
         out.append(f"| {label} | {row['db']} | {row['ingest']['stored']:,} | {r['stories']:,} "
                    f"| {r['largest_story'] or 0} | {_ms(r, 'search')} | {_ms(r, 'top')} | {_ms(r, 'story')} "
                    f"| {_ms(r, 'article')} | {r.get('server_mb', float('nan')):.0f} | {r['errors']} "
