@@ -123,8 +123,8 @@ def test_enrichment_and_canonical_entities_round_trip(store: Store) -> None:
 
 
 def test_stories_version_changes_with_every_later_write(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The front page is reused while the version stands: a rewrite of a story or storyline
-    that changes no count must change it too."""
+    """The front page is reused while the version stands: every later write, a merge and a
+    rebuild change it."""
     import storyline.store.stories as stories
 
     def saved_at(stamp: str) -> None:
@@ -143,10 +143,19 @@ def test_stories_version_changes_with_every_later_write(store: Store, monkeypatc
     with store.transaction("retitle the storyline") as conn:
         store.save_storyline(conn, {"id": "l1", "title": "Line, retitled", "stories": ["s1"]})
     versions.append(store.stories_version())
-    with store.transaction("delete the story") as conn:
-        store.delete_story(conn, "s1")
+    saved_at("2025-12-08T10:00:03+00:00")
+    with store.transaction("a second story") as conn:
+        store.save_story(conn, {"id": "s2", "title": "Two", "last_updated": "2025-12-08", "articles": []})
     versions.append(store.stories_version())
-    assert len(set(versions)) == 4, versions
+    saved_at("2025-12-08T10:00:04+00:00")
+    with store.transaction("merge, as a story run does: the survivor is rewritten") as conn:
+        store.merge_story(conn, "s2", "s1")
+        store.save_story(conn, {"id": "s1", "title": "One and two", "last_updated": "2025-12-08", "articles": []})
+    versions.append(store.stories_version())
+    with store.transaction("rebuild") as conn:
+        store.clear_stories(conn)
+    versions.append(store.stories_version())
+    assert len(set(versions)) == 6, versions
 
 
 def test_stories_order_redirects_membership_and_cards(store: Store) -> None:
