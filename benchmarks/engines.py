@@ -207,13 +207,12 @@ def worker(engine: str, archives: list[str], db: str, cpus: int | None) -> dict[
 
             ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
         from storyline.engines import ingest
-        from storyline.enrich import Enricher
-        from storyline.pipeline import Pipeline, Summary
+        from storyline.pipeline import Summary, make_pipeline
         from storyline.store import Store
         from storyline.stories.update import update_stories
 
         store = Store(db)
-        pipeline = Pipeline(store, enricher=Enricher.for_store(store))
+        pipeline = make_pipeline(store)
         summary = Summary()
         for outcome in ingest(engine, pipeline, archives, notice=lambda _: None):
             summary.add(outcome)

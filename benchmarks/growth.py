@@ -302,16 +302,11 @@ def ingest_step(engine: str, archive: str, db: str, enrich: bool, stories: bool)
     with Usage() as usage:
         t0 = time.perf_counter()
         from storyline.engines import ingest
-        from storyline.pipeline import Pipeline, Summary
+        from storyline.pipeline import Summary, make_pipeline
         from storyline.store import Store
 
         store = Store(db)
-        enricher = None
-        if enrich:
-            from storyline.enrich import Enricher
-
-            enricher = Enricher.for_store(store)
-        pipeline = Pipeline(store, enricher=enricher)
+        pipeline = make_pipeline(store, enrich=enrich)
         summary = Summary()
         for number, outcome in enumerate(ingest(engine, pipeline, [archive], notice=lambda _: None), 1):
             summary.add(outcome)

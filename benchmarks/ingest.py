@@ -80,16 +80,11 @@ def write_pages(folder: Path, count: int) -> int:
 def worker(folder: str, db: str, enrich: bool, stories: bool) -> dict[str, Any]:
     """One configuration, in this (fresh) process."""
     t0 = time.perf_counter()
-    from storyline.pipeline import Pipeline, Summary
+    from storyline.pipeline import Summary, make_pipeline
     from storyline.store import Store
 
     store = Store(db)
-    enricher = None
-    if enrich:
-        from storyline.enrich import Enricher
-
-        enricher = Enricher.for_store(store)
-    pipeline = Pipeline(store, enricher=enricher)
+    pipeline = make_pipeline(store, enrich=enrich)
     setup = time.perf_counter() - t0
     c0, t1 = time.process_time(), time.perf_counter()
     summary = Summary()

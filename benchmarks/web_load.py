@@ -38,14 +38,13 @@ RESULTS = REPO / "benchmarks" / "results" / "web.md"
 
 def build_database(path: str, stories: int) -> tuple[str, list[tuple[str, str]]]:
     """Fill the store; returns a sentence saying what is in it and the pages to load."""
-    from storyline.enrich import Enricher
-    from storyline.pipeline import Pipeline
+    from storyline.pipeline import make_pipeline
     from storyline.store import Store
     from storyline.stories.update import update_stories
     from storyline.web.sample import build_sample
 
     store = Store(path)
-    outcomes = list(Pipeline(store, enricher=Enricher.for_store(store)).run([str(EXAMPLES)]))
+    outcomes = list(make_pipeline(store).run([str(EXAMPLES)]))
     update_stories(store)
     built = sorted(store.list_stories(limit=100000), key=lambda st: -len(st.get("articles", [])))
     pages = [("top stories", "/")]

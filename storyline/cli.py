@@ -21,7 +21,7 @@ from storyline.engines import ingest as run_engine
 from storyline.export import article_record, jsonl_lines, story_record, storyline_record
 from storyline.ingest import IngestOptions
 from storyline.ingest.options import parse_allow_list
-from storyline.pipeline import Enricher, Outcome, Pipeline, Summary
+from storyline.pipeline import Outcome, Summary, make_pipeline
 from storyline.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -67,12 +67,6 @@ def ingest_options(allow: list[str] | None) -> IngestOptions:
 @contextmanager
 def _quiet() -> Iterator[None]:
     yield
-
-
-def make_enricher(store: Store) -> Enricher:
-    from storyline.enrich import Enricher
-
-    return Enricher.for_store(store)
 
 
 def print_json(data: Any) -> None:
@@ -126,7 +120,7 @@ def ingest(
     Exits with status 1 when any input was skipped (each with its reason).
     """
     store = open_store(db)
-    pipeline = Pipeline(store, ingest_options(allow_private), enricher=make_enricher(store) if enrich else None)
+    pipeline = make_pipeline(store, ingest_options(allow_private), enrich=enrich)
     try:
         outcomes = run_engine(engine, pipeline, inputs, notice=console.print)
     except EngineError as exc:
@@ -419,7 +413,7 @@ def refresh(
 
     store = open_store(db)
     options = ingest_options(allow_private)
-    pipeline = Pipeline(store, options, enricher=make_enricher(store) if enrich else None)
+    pipeline = make_pipeline(store, options, enrich=enrich)
     summary = run_with_progress(refresh_feeds(store, options, pipeline=pipeline, due_only=due),
                                 "refreshing feeds", as_json)
     if stories and enrich:
@@ -442,7 +436,7 @@ def demo(
     """Ingest the bundled example corpus, group it into stories, and open the reader."""
     store = open_store(db)
     console.print(f"database: {store.location}")
-    pipeline = Pipeline(store, IngestOptions.from_settings(), enricher=make_enricher(store))
+    pipeline = make_pipeline(store, IngestOptions.from_settings())
     summary = run_with_progress(pipeline.run([str(EXAMPLES)]), "ingesting the example corpus", False)
     cluster_stories(store)
     report_line = summary.to_dict()

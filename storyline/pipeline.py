@@ -264,3 +264,14 @@ class Pipeline:
 def documents_of(batch: Iterable[Item]) -> list[RawDocument]:
     """The raw documents of a batch (what the boilerplate model learns from)."""
     return [item for item in batch if isinstance(item, RawDocument)]
+
+
+def make_pipeline(store: Store, options: IngestOptions | None = None, *, enrich: bool = True) -> Pipeline:
+    """The pipeline ``storyline ingest`` runs: with enrichment (spaCy and the store's canonical
+    entities, loaded once here) unless told otherwise."""
+    enricher = None
+    if enrich:
+        from storyline.enrich import Enricher as SpacyEnricher
+
+        enricher = SpacyEnricher.for_store(store)
+    return Pipeline(store, options, enricher=enricher)

@@ -34,7 +34,7 @@ from storyline import settings
 from storyline.ingest import Fetcher, IngestOptions
 from storyline.ingest.feeds import FeedPoll
 from storyline.ingest.robots import Cancelled, Politeness
-from storyline.pipeline import Pipeline
+from storyline.pipeline import Pipeline, make_pipeline
 from storyline.refresh import STORED, ingest_poll, poll, record_poll
 from storyline.scheduler import Clock, SchedulePolicy, iso, utcnow
 from storyline.store import Store, StoreError
@@ -42,16 +42,6 @@ from storyline.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 PipelineFactory = Callable[[Store, IngestOptions], Pipeline]
-
-
-def make_pipeline(store: Store, options: IngestOptions, *, enrich: bool = True) -> Pipeline:
-    """The pipeline ``storyline ingest`` runs: with enrichment unless told otherwise."""
-    enricher = None
-    if enrich:
-        from storyline.enrich import Enricher
-
-        enricher = Enricher.for_store(store)
-    return Pipeline(store, options, enricher=enricher)
 
 
 def _enriching(store: Store, options: IngestOptions) -> Pipeline:
