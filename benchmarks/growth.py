@@ -67,7 +67,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,7 +77,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engines import _descendants, _pss_kb
+from engines import Usage
 from web_load import free_port, machine, start_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -252,48 +251,6 @@ class Database:
 
 
 # --- one step, in its own process --------------------------------------------------------------
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class Usage:
-    """Peak PSS sum and CPU seconds of this process and its descendants, sampled in a thread.
-
-    Once a second: reading ``smaps_rollup`` of a large process costs the kernel some
-    milliseconds, and more often showed up in profiles of the measured work."""
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval, self.peak_kb = interval, 0
-        self.cpu: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        me = os.getpid()
-        while not self._stop.is_set():
-            pids = [me, *_descendants(me)]
-            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in pids))
-            for pid in pids:
-                self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> Usage:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.cpu[os.getpid()] = time.process_time()
-
-    def total_cpu(self) -> float:
-        return sum(self.cpu.values())
 
 
 def ingest_step(engine: str, archive: str, db: str, enrich: bool, stories: bool) -> dict[str, Any]:
