@@ -9,10 +9,16 @@ feed or that entry, recorded and shown like any other.
 ``storyline refresh`` runs :func:`refresh_feeds`; ``storyline serve`` polls in the
 background with :class:`storyline.poller.Poller`, which calls the same
 :func:`poll` and :func:`ingest_poll` on worker threads.
+
+One feed never stops the others: whatever goes wrong while a feed is polled or
+its entries ingested is recorded on that feed (its ``last_error``, counted
+towards backing off, as Miniflux does) and reported as one skipped outcome; only
+a broken store (:class:`~storyline.store.StoreError`) ends the run.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +27,17 @@ from storyline.ingest.feeds import FeedPoll, poll_feed
 from storyline.ingest.robots import Politeness
 from storyline.pipeline import Outcome, Pipeline
 from storyline.scheduler import Clock, PollOutcome, SchedulePolicy, iso, next_poll, server_hint, utcnow
-from storyline.store import Store
+from storyline.store import Store, StoreError
 from storyline.store.feeds import FeedSchedule
 
+log = logging.getLogger(__name__)
+
 STORED = frozenset({"new", "updated", "duplicate"})
+
+
+def unexpected(exc: Exception) -> str:
+    """The error recorded on a feed whose poll failed in a way nothing else caught."""
+    return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
 def feed_health(feed: dict[str, Any], policy: SchedulePolicy | None = None) -> dict[str, Any]:
@@ -133,6 +146,28 @@ def refresh_feed(
     yield from ingest_poll(store, pipeline, feed, result, policy=policy, clock=clock)
 
 
+def contained(
+    store: Store,
+    feed: dict[str, Any],
+    outcomes: Iterator[Outcome],
+    *,
+    policy: SchedulePolicy | None = None,
+    clock: Clock = utcnow,
+) -> Iterator[Outcome]:
+    """``outcomes`` of one feed's refresh; if it fails unexpectedly, the error is recorded on the
+    feed and becomes one skipped outcome, and the caller goes on to the next feed."""
+    url = str(feed["url"])
+    try:
+        yield from outcomes
+    except StoreError:
+        raise
+    except Exception as exc:
+        log.exception("refresh of feed %s failed", url)
+        reason = unexpected(exc)
+        record_poll(store, feed, FeedPoll(status=0), reason, 0, policy=policy, clock=clock)
+        yield Outcome(url, "skipped", reason=f"feed not refreshed: {reason}")
+
+
 def refresh_feeds(
     store: Store,
     options: IngestOptions,
@@ -149,6 +184,9 @@ def refresh_feeds(
     try:
         with polite_fetcher(options, politeness) as fetcher:
             for feed in feeds:
-                yield from refresh_feed(store, pipeline, feed, fetcher=fetcher, policy=policy, clock=clock)
+                yield from contained(
+                    store, feed, refresh_feed(store, pipeline, feed, fetcher=fetcher, policy=policy, clock=clock),
+                    policy=policy, clock=clock,
+                )
     finally:
         politeness.close()

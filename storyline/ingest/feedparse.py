@@ -3,6 +3,12 @@
 XML is checked with defusedxml before feedparser sees it: a DOCTYPE that
 declares entities (entity expansion, "billion laughs") or refers to external
 ones (XXE) is refused with a :class:`HostileFeed` error.
+
+A feed in an encoding the XML parsers cannot take (a declared label no codec
+knows, UTF-16 or UTF-32 without a BOM) is decoded the way any document is
+(:func:`storyline.ingest.decode.decode`: the evidence that can be trusted, then
+detection) and handed on as UTF-8 with its declaration saying so; the check and
+feedparser then read the very same bytes.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import feedparser
 
-from storyline.ingest.decode import decode
+from storyline.ingest.decode import charset_from_content_type, declared_charset, decode, known_charset, unmarked_utf
 
 _FEED_MEDIA = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
@@ -29,6 +35,7 @@ _XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf)[\s>]", re.I)
 _HTML_ROOT = re.compile(r"<html[\s>]", re.I)
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _JSON_FEED = "https://jsonfeed.org/version/"
+_XML_DECLARED = re.compile(r"""^(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])([^"']*)(["'])""", re.I)
 
 
 class FeedError(Exception):
@@ -87,6 +94,17 @@ def is_feed(content: bytes, content_type: str | None = None) -> bool:
     return _media(content_type) in _FEED_MEDIA and page is None and stripped.startswith("<")
 
 
+def readable_xml(content: bytes, content_type: str | None = None) -> tuple[bytes, str | None]:
+    """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is."""
+    transport = charset_from_content_type(content_type)
+    if unmarked_utf(content) is None and known_charset(declared_charset(content)) and known_charset(transport):
+        return content, content_type
+    text = decode(content, transport if known_charset(transport) else None).lstrip("\ufeff")
+    text = _XML_DECLARED.sub(lambda m: f"{m.group(1)}utf-8{m.group(3)}", text, count=1)
+    media = _media(content_type) or None
+    return text.encode("utf-8"), media
+
+
 def check_xml(content: bytes) -> None:
     """Raise :class:`HostileFeed` if ``content`` declares or references entities."""
     try:
@@ -105,8 +123,8 @@ def check_xml(content: bytes) -> None:
         raise HostileFeed(f"refused hostile XML: external reference {exc.sysid!r} (XXE)") from None
     except defusedxml.DefusedXmlException as exc:
         raise HostileFeed(f"refused hostile XML: {exc}") from None
-    except (ParseError, ValueError):
-        # Malformed XML goes to feedparser's lenient parser, but never with entity declarations.
+    except (ParseError, ValueError, LookupError):
+        # Malformed XML (or an encoding expat cannot take) goes to feedparser's lenient parser, but never with entity declarations.
         if _ENTITY_DECL.search(decode(content)):
             raise HostileFeed("refused hostile XML: malformed document declaring entities") from None
 
@@ -188,6 +206,7 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
             site_url=_text(data.get("home_page_url")),
             entries=[_json_entry(item) for item in items if isinstance(item, dict)],
         )
+    content, content_type = readable_xml(content, content_type)
     check_xml(content)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     # A file object, never bytes or str: feedparser treats strings as URLs or file names.

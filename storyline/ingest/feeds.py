@@ -135,9 +135,16 @@ def feed_documents(
     except FeedError as exc:
         poll.failures.append(Failure(feed_url, str(exc)))
         return poll
+    except Exception as exc:  # the XML or feed parser failing on odd input: this feed only
+        poll.failures.append(Failure(feed_url, f"unreadable feed: {type(exc).__name__}: {exc}"))
+        return poll
     poll.title, poll.site_url, poll.ttl = feed.title, feed.site_url, feed.ttl
     for index, entry in enumerate(feed.entries):
-        item = entry_document(entry, feed, feed_url, index, fetcher)
+        try:
+            item = entry_document(entry, feed, feed_url, index, fetcher)
+        except Exception as exc:  # a library failing on one odd entry: that entry only
+            item = Failure(entry.link or f"{feed_url}#{entry.id or index}",
+                           f"unexpected error while reading the entry: {type(exc).__name__}: {exc}")
         if isinstance(item, Failure):
             poll.failures.append(item)
         else:
