@@ -26,7 +26,13 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import feedparser
 
-from storyline.ingest.decode import charset_from_content_type, declared_charset, decode, known_charset, unmarked_utf
+from storyline.ingest.decode import (
+    charset_from_content_type,
+    declared_charset,
+    decode,
+    known_charset,
+    unmarked_utf,
+)
 
 _FEED_MEDIA = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
