@@ -35,7 +35,7 @@ from storyline.ingest import Fetcher, IngestOptions
 from storyline.ingest.feeds import FeedPoll
 from storyline.ingest.robots import Cancelled, Politeness
 from storyline.pipeline import Pipeline, make_pipeline
-from storyline.refresh import STORED, ingest_poll, poll, record_poll, unexpected
+from storyline.refresh import STORED, fetch_retries, ingest_poll, poll, record_poll, unexpected
 from storyline.scheduler import Clock, SchedulePolicy, iso, utcnow
 from storyline.store import Store, StoreError
 
@@ -216,6 +216,7 @@ class Poller:
         url = str(feed["url"])
         try:
             result = poll(feed, self.config.options, self._fetcher)
+            result.retries = fetch_retries(self.store, feed, self._fetcher, clock=self.config.clock)
             stored = 0
             with self._ingest:
                 if self._stop.is_set():

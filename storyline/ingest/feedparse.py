@@ -141,8 +141,17 @@ def _iso_date(parsed: time.struct_time | None) -> str | None:
     return f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}"
 
 
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
+
+
 def _as_html(value: str, media: str) -> str:
-    return value if "html" in media else "<p>" + html.escape(value).replace("\n\n", "</p><p>") + "</p>"
+    """HTML for an entry's text; text without any markup is plain text, whatever the feed calls it
+    (RSS descriptions are declared HTML, and are often plain text with entities)."""
+    if "html" in media and _MARKUP.search(value):
+        return value
+    plain = html.unescape(value) if "html" in media else value
+    paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", plain)]
+    return "".join(f"<p>{html.escape(part)}</p>" for part in paragraphs if part)
 
 
 def _text(value: Any) -> str | None:
@@ -157,7 +166,7 @@ def _feedparser_entry(entry: Any) -> FeedEntry:
             content = _as_html(value, part.get("type", "text/html"))
     summary = entry.get("summary") or None
     if summary:
-        summary = _as_html(summary, (entry.get("summary_detail") or {}).get("type", "text/html"))
+        summary = _as_html(summary, (entry.get("summary_detail") or {}).get("type", "text/html")) or None
     authors = [a.get("name", "").strip() for a in entry.get("authors") or [] if a.get("name", "").strip()]
     if not authors and _text(entry.get("author")):
         authors = [entry["author"].strip()]

@@ -499,6 +499,32 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m024_summary_only_entries(conn: Connection, dialect: str) -> None:
+    """Feed entries stored with the feed's summary because their page could not be fetched.
+
+    One row per such article: the feed, the page to fetch again, the entry's metadata
+    (JSON, to rebuild the document), why the page failed, how many retries failed and
+    when the next is due (NULL once the retries gave up).  The row goes when the full
+    page is stored.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE summary_only_entries (
+            article_id TEXT PRIMARY KEY,
+            feed_url TEXT NOT NULL,
+            page_url TEXT,
+            given TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try TEXT,
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX summary_only_entries_due ON summary_only_entries (feed_url, next_try)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -515,4 +541,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (24, "summary-only feed entries", m024_summary_only_entries),
 ]
