@@ -216,7 +216,7 @@ class Poller:
         url = str(feed["url"])
         try:
             result = poll(feed, self.config.options, self._fetcher)
-            result.retries = fetch_retries(self.store, feed, self._fetcher, clock=self.config.clock)
+            result.retries = fetch_retries(self.store, feed, self._fetcher, clock=self.config.clock, polled=result)
             stored = 0
             with self._ingest:
                 if self._stop.is_set():

@@ -172,12 +172,26 @@ def _mark(store: Store, feed_url: str, outcome: Outcome, summary: RawDocument | 
 
 
 def fetch_retries(
-    store: Store, feed: dict[str, Any], fetcher: Fetcher, *, clock: Clock = utcnow, limit: int = RETRIES_PER_POLL
+    store: Store,
+    feed: dict[str, Any],
+    fetcher: Fetcher,
+    *,
+    clock: Clock = utcnow,
+    polled: FeedPoll | None = None,
+    limit: int = RETRIES_PER_POLL,
 ) -> list[PageRetry]:
-    """Fetch again the pages of this feed's summary-only entries that are due (outside any lock)."""
+    """Fetch again the pages of this feed's summary-only entries that are due (outside any lock).
+
+    Pages the poll ``polled`` just tried for entries still in the feed are not fetched twice.
+    """
+    tried: set[str] = set()
+    if polled is not None:
+        tried = {doc.source for doc in polled.documents} | {failure.source for failure in polled.failures}
     retries: list[PageRetry] = []
     for entry in store.summary_only_due(str(feed["url"]), iso(clock()), limit):
         assert entry.page_url is not None
+        if entry.page_url in tried:
+            continue
         retry = PageRetry(entry.article_id, entry.attempts)
         try:
             page = fetcher.fetch(entry.page_url)
@@ -260,7 +274,7 @@ def refresh_feed(
             politeness.close()
         return
     result = poll(feed, pipeline.options, fetcher)
-    result.retries = fetch_retries(store, feed, fetcher, clock=clock)
+    result.retries = fetch_retries(store, feed, fetcher, clock=clock, polled=result)
     yield from ingest_poll(store, pipeline, feed, result, policy=policy, clock=clock)
 
 
