@@ -85,3 +85,29 @@ def test_api_ingest_takes_uploaded_bodies(db_location: str) -> None:
     store = Store(db_location)
     assert store.count_articles() == 2
     store.close()
+
+
+def test_no_json_answer_hands_out_the_csrf_token(db_location: str) -> None:
+    client = local_client(db_location)
+    me = client.get("/api/me")
+    assert set(me.json()) == {"user", "via"} and "csrf" not in me.text.lower()
+    page = client.get("/sources")
+    token = _api_csrf(client)
+    seed = page.headers.get("set-cookie", "")
+    assert "sl_seed=" in seed and "samesite=strict" in seed.lower() and "httponly" in seed.lower()
+    for path in ("/index.json", "/sources.json", "/account.json", "/for-you.json", "/api/openapi.json"):
+        assert token not in client.get(path).text, path
+
+
+def test_cross_site_writes_are_refused_even_with_the_token(db_location: str) -> None:
+    client = local_client(db_location)
+    token = _api_csrf(client)
+    form = {"csrf": token, "url": "https://feeds.example/rss"}
+    for site in ("cross-site", "same-site"):
+        refused = client.post("/sources/add", data=form, headers={"Sec-Fetch-Site": site})
+        assert refused.status_code == 403, site
+    assert client.post("/api/feeds", json={"url": "https://feeds.example/rss"},
+                       headers={"X-CSRF-Token": token, "Sec-Fetch-Site": "cross-site"}).status_code == 403
+    ok = client.post("/sources/add", data=form, headers={"Sec-Fetch-Site": "same-origin",
+                                                         "Origin": "http://127.0.0.1:8000"}, follow_redirects=False)
+    assert ok.status_code == 303

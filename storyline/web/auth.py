@@ -8,8 +8,12 @@
 Session and API tokens are random (``secrets``) and stored as SHA-256 hashes.
 Every write made with ambient credentials (a cookie, or being on loopback) must
 carry a CSRF token: an HMAC of the session token — or, before signing in, of a
-random per-browser seed cookie — under a server secret kept in the store.
-Bearer-token requests carry no ambient credentials and need no CSRF token.
+random per-browser seed cookie (HttpOnly, SameSite=Strict) — under a server
+secret kept in the store.  The token is only ever written into the HTML forms
+the server renders (never in a JSON answer), and a write whose ``Origin`` is
+another site, or whose ``Sec-Fetch-Site`` says cross-site, is refused even with
+a token.  Bearer-token requests carry no ambient credentials and need no CSRF
+token.
 """
 
 from __future__ import annotations
@@ -136,15 +140,18 @@ class Auth:
 
     def remember_seed(self, viewer: Viewer, request: Request, response: Response) -> None:
         if viewer.new_seed:
-            response.set_cookie(SEED_COOKIE, viewer.new_seed, httponly=True, samesite="lax",
+            response.set_cookie(SEED_COOKIE, viewer.new_seed, httponly=True, samesite="strict",
                                 secure=request.url.scheme == "https", path="/")
 
     # -- writing ------------------------------------------------------------
 
     def check_origin(self, request: Request) -> None:
+        """403 for a write a browser says comes from another site (``Origin``, ``Sec-Fetch-Site``)."""
         origin = request.headers.get("origin")
         if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
             raise HTTPException(403, "cross-origin write refused")
+        if request.headers.get("sec-fetch-site", "same-origin").lower() not in ("same-origin", "none"):
+            raise HTTPException(403, "cross-site write refused")
 
     def check_csrf(self, request: Request, viewer: Viewer, form: FormData | None) -> None:
         """403 unless the form field or ``X-CSRF-Token`` header carries this browser's token."""
