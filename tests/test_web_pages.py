@@ -198,7 +198,7 @@ def test_saved_search_page_and_feed(site: tuple[Corpus, TestClient]) -> None:
     html, twin = _twin(client, location)
     assert twin["saved"]["name"] == "Progress"
     assert [a["id"] for g in twin["groups"] for a in g["articles"]] == ["a2"]
-    assert f'href="{location}/feed.atom"' in html
+    assert f'href="{location}/feed.atom?key=local.' in html  # a feed reader's key, see test_security
     assert client.get(location + "/feed.json").json()["items"][0]["url"].endswith("/articles/a2")
 
 

@@ -499,6 +499,23 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m028_invites(conn: Connection, dialect: str) -> None:
+    """Invite codes for signing up when the sign-up policy is ``invite`` (stored by hash; each is used once)."""
+    _run(
+        conn,
+        """
+        CREATE TABLE invites (
+            code_hash TEXT PRIMARY KEY,
+            created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            used_at TEXT
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -515,4 +532,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (28, "invites", m028_invites),
 ]
