@@ -502,15 +502,18 @@ def serve_command(
 def start_server(location: str, host: str, port: int, *, multi_user: bool = False,
                  refresh: RefreshConfig | None = None, require_login: bool = False) -> None:
     try:
+        from storyline.web.app import new_local_key
         from storyline.web.app import serve as run_server
     except ImportError as exc:
         console.print(f"[yellow]the web reader needs the web extra:[/yellow] pip install 'storyline[web]' ({exc})")
         raise typer.Exit(1) from exc
-    console.print(f"reader: http://{host}:{port}/  (Ctrl-C to stop)")
+    local_key = None if multi_user else new_local_key()  # other users and processes here cannot write without it
+    console.print(f"reader: http://{host}:{port}/" + (f"?token={local_key}" if local_key else "") + "  (Ctrl-C to stop)")
     if refresh is not None:
         console.print(f"refreshing feeds in the background: {refresh.workers} at a time,"
                       f" at most {refresh.per_host} requests per host (--no-refresh to turn off)")
-    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh, require_login=require_login)
+    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh, require_login=require_login,
+               local_key=local_key)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -256,3 +256,30 @@ def test_reader_api_links_use_the_base_url(db_location: str) -> None:
                           params={"output": "json"}, headers=headers)
     assert contents.status_code == 200 and "evil.example" not in contents.text
     assert "https://news.example.org" in contents.text
+
+
+def test_with_a_local_key_being_on_loopback_is_not_enough_to_write(db_location: str) -> None:
+    data = corpus(db_location)
+    app = create_app(db_location, local_key="the-printed-key")
+    other_process = TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50001))
+    assert other_process.get("/api/me").json() == {"user": None, "via": None}
+    assert "/sources/add" not in other_process.get("/sources").text  # no admin forms
+    scraped = re.search(r'name="csrf" value="([0-9a-f]+)"', other_process.get("/login").text)
+    token = scraped.group(1) if scraped else ""
+    refused = other_process.post("/follow", data={"csrf": token, "kind": "story", "id": data.story})
+    assert refused.status_code in (401, 403)
+    assert other_process.get("/?token=a-wrong-key", follow_redirects=False).status_code == 200  # no cookie
+    remote = TestClient(app, base_url="http://127.0.0.1:8000", client=("203.0.113.9", 1))
+    assert remote.get("/?token=the-printed-key", follow_redirects=False).status_code == 200  # loopback only
+
+    browser = TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50002))
+    opened = browser.get(f"/stories/{data.story}?token=the-printed-key&x=1", follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == f"/stories/{data.story}?x=1"
+    cookie = opened.headers["set-cookie"]
+    assert "sl_local=" in cookie and "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    assert browser.get("/api/me").json()["via"] == "local"
+    assert browser.post("/follow", data={"csrf": page_csrf(browser), "kind": "story", "id": data.story},
+                        follow_redirects=False).status_code == 303
+    restarted = TestClient(create_app(db_location, local_key="another-run"), base_url="http://127.0.0.1:8000",
+                           client=("127.0.0.1", 50002), cookies=dict(browser.cookies))
+    assert restarted.get("/api/me").json()["via"] == "local"  # the cookie outlives a restart

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +23,7 @@ from storyline.accounts import signup_policy
 from storyline.pipeline import Pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
-from storyline.web.auth import FEED_SUFFIXES, Auth, LoginRequired
+from storyline.web.auth import FEED_SUFFIXES, LOCAL_TOKEN_PARAM, Auth, LoginRequired
 from storyline.web.greader import greader_routes
 from storyline.web.routes_api import api_routes
 from storyline.web.routes_feeds import feed_routes
@@ -64,6 +65,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def new_local_key() -> str:
+    """A key for one run of the local-mode server (see :mod:`storyline.web.auth`)."""
+    return secrets.token_urlsafe(24)
+
+
 def _swagger_assets() -> Path | None:
     try:
         from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
@@ -93,6 +99,7 @@ def create_app(
     pipeline_factory: Callable[[Store], Pipeline] | None = None,
     site_title: str = "storyline",
     refresh: RefreshConfig | None = None,
+    local_key: str | None = None,
 ) -> FastAPI:
     """The storyline web reader, REST API and feeds over the store at ``store_location``.
 
@@ -108,11 +115,14 @@ def create_app(
     ``POST /api/ingest`` runs (default: ``Pipeline(store)``).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
+    With ``local_key`` (local mode), a loopback browser writes only after opening
+    an address with ``?token=<local_key>`` once (see :mod:`storyline.web.auth`).
     """
     store = Store(store_location)
     policy = "open" if allow_signup else (signup or signup_policy())
     throttle = Throttle(settings.get_int("STORYLINE_LOGIN_FAILURES"), settings.get_float("STORYLINE_LOGIN_WINDOW"))
-    auth = Auth(store, multi_user=multi_user, signup=policy, require_login=require_login, throttle=throttle)
+    auth = Auth(store, multi_user=multi_user, signup=policy, require_login=require_login, throttle=throttle,
+                local_key=local_key)
     hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))
     site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title,
                 base_url=(base_url if base_url is not None else settings.get("STORYLINE_BASE_URL")).rstrip("/"),
@@ -138,6 +148,16 @@ def create_app(
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
+
+    @app.middleware("http")
+    async def local_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """``GET …?token=<local key>`` from loopback: set the local reader's cookie, drop the token from the URL."""
+        if request.method == "GET" and auth.local_key_matches(request):
+            query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != LOCAL_TOKEN_PARAM])
+            response = redirect(local_path(request.url.path + (f"?{query}" if query else "")))
+            auth.remember_local_reader(request, response)
+            return response
+        return await call_next(request)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -197,8 +217,13 @@ def serve(
     allowed_hosts: Iterable[str] | None = None,
     log_level: str = "info",
     refresh: RefreshConfig | None = None,
+    local_key: str | None = None,
 ) -> None:
-    """Run the web reader with uvicorn until interrupted; with ``refresh``, poll feeds in the background."""
+    """Run the web reader with uvicorn until interrupted; with ``refresh``, poll feeds in the background.
+
+    In local mode, writing needs the ``local_key`` (see :func:`create_app`; pass one to print
+    the address with it yourself, else one is made and logged).
+    """
     import uvicorn
 
     if not multi_user and host not in ("127.0.0.1", "localhost", "::1"):
@@ -206,6 +231,9 @@ def serve(
     if multi_user and not settings.get("STORYLINE_BASE_URL") and not allowed_hosts:
         log.warning("multi-user mode without STORYLINE_BASE_URL: links in feeds and the Reader API are relative;"
                     " set it to the address readers use (e.g. https://news.example.org)")
+    if not multi_user and local_key is None:
+        local_key = new_local_key()
+        log.warning("to read and write as the local reader, open http://%s:%d/?token=%s", host, port, local_key)
     app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, require_login=require_login,
-                     allowed_hosts=allowed_hosts, refresh=refresh)
+                     allowed_hosts=allowed_hosts, refresh=refresh, local_key=local_key)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

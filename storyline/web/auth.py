@@ -1,7 +1,11 @@
 """Who is asking, and may they write?
 
 * **Local mode** (the default): a browser on the loopback interface is the
-  local reader, with every right; anyone else may only read.
+  local reader, with every right; anyone else may only read.  With a
+  ``local_key`` (``storyline serve`` makes one at each start and prints the
+  address with ``?token=``), being on loopback is not enough: the browser must
+  also hold the HttpOnly SameSite=Strict cookie that opening that address sets,
+  so other processes and users of the machine cannot write (Jupyter's model).
 * **Multi-user mode**: accounts with scrypt-hashed passwords, sessions in an
   HttpOnly SameSite=Lax cookie, API tokens sent as ``Authorization: Bearer``.
 
@@ -39,6 +43,8 @@ __all__ = ["Auth", "Throttled", "Viewer", "hash_password", "new_token", "token_h
 LOCAL_USER_ID = "local"
 SESSION_COOKIE = "sl_session"
 SEED_COOKIE = "sl_seed"
+LOCAL_COOKIE = "sl_local"
+LOCAL_TOKEN_PARAM = "token"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 SECRET_STATE = "web_secret"
@@ -102,9 +108,10 @@ class Auth:
     """
 
     def __init__(self, store: Store, *, multi_user: bool, session_days: int = 30, signup: str = "closed",
-                 require_login: bool = False, throttle: Throttle | None = None) -> None:
+                 require_login: bool = False, throttle: Throttle | None = None, local_key: str | None = None) -> None:
         self.store = store
         self.multi_user = multi_user
+        self.local_key = None if multi_user else local_key
         self.session_days = session_days
         self.signup = signup
         self.require_login = multi_user and require_login
@@ -154,9 +161,31 @@ class Auth:
         if not seed or len(seed) > 100:
             seed = new_seed = new_token()
         csrf = self._csrf_for("seed:" + seed)
-        if not self.multi_user and is_loopback(request):
+        if not self.multi_user and is_loopback(request) and self._holds_local_cookie(request):
             return Viewer(self._local_user, "local", csrf, new_seed)
         return Viewer(None, None, csrf, new_seed)
+
+    # -- the local reader's key ------------------------------------------------
+
+    def _local_cookie_value(self) -> str:
+        return hmac.new(self._secret, b"local reader", hashlib.sha256).hexdigest()
+
+    def _holds_local_cookie(self, request: Request) -> bool:
+        if self.local_key is None:
+            return True  # no key: the loopback interface is trusted as it is
+        sent = request.cookies.get(LOCAL_COOKIE, "")
+        return bool(sent) and hmac.compare_digest(sent, self._local_cookie_value())
+
+    def local_key_matches(self, request: Request) -> bool:
+        """Whether this loopback request carries the key ``storyline serve`` printed (``?token=``)."""
+        sent = request.query_params.get(LOCAL_TOKEN_PARAM, "")
+        return (self.local_key is not None and bool(sent) and is_loopback(request)
+                and hmac.compare_digest(sent.encode("utf-8"), self.local_key.encode("utf-8")))
+
+    def remember_local_reader(self, request: Request, response: Response) -> None:
+        """The cookie that makes this browser the local reader; it outlives restarts (the secret is stored)."""
+        response.set_cookie(LOCAL_COOKIE, self._local_cookie_value(), httponly=True, samesite="strict", path="/",
+                            secure=request.url.scheme == "https", max_age=400 * 86400)
 
     def remember_seed(self, viewer: Viewer, request: Request, response: Response) -> None:
         if viewer.new_seed:
