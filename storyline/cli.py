@@ -16,6 +16,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from storyline import settings
+from storyline.accounts import signup_policy
+from storyline.cli_users import users_app
 from storyline.engines import Engine, EngineError
 from storyline.engines import ingest as run_engine
 from storyline.export import article_record, jsonl_lines, story_record, storyline_record
@@ -32,6 +34,7 @@ feeds_app = typer.Typer(no_args_is_help=True, help="Subscribed feeds: add, list,
 export_app = typer.Typer(no_args_is_help=True, help="Write articles, stories or storylines as JSON Lines.")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(export_app, name="export")
+app.add_typer(users_app, name="users")
 
 console = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -463,6 +466,7 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     multi_user: Annotated[bool, typer.Option(help="Accounts, sign-in and API tokens instead of local mode.")] = False,
+    require_login: Annotated[bool, typer.Option(help="Multi-user mode: reading needs an account too.")] = False,
     background: Annotated[bool, typer.Option(
         "--refresh/--no-refresh",
         help="Poll subscribed feeds in the background (limits: the STORYLINE_REFRESH_* settings).")] = True,
@@ -483,21 +487,33 @@ def serve_command(
         except ValueError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
-    start_server(store.location, host, port, multi_user=multi_user, refresh=refresh_config)
+    if require_login and not multi_user:
+        console.print("[red]error:[/red] --require-login needs --multi-user (local mode has no accounts)")
+        raise typer.Exit(2)
+    try:
+        signup_policy()
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    start_server(store.location, host, port, multi_user=multi_user, refresh=refresh_config,
+                 require_login=require_login)
 
 
 def start_server(location: str, host: str, port: int, *, multi_user: bool = False,
-                 refresh: RefreshConfig | None = None) -> None:
+                 refresh: RefreshConfig | None = None, require_login: bool = False) -> None:
     try:
+        from storyline.web.app import new_local_key
         from storyline.web.app import serve as run_server
     except ImportError as exc:
         console.print(f"[yellow]the web reader needs the web extra:[/yellow] pip install 'storyline[web]' ({exc})")
         raise typer.Exit(1) from exc
-    console.print(f"reader: http://{host}:{port}/  (Ctrl-C to stop)")
+    local_key = None if multi_user else new_local_key()  # other users and processes here cannot write without it
+    console.print(f"reader: http://{host}:{port}/" + (f"?token={local_key}" if local_key else "") + "  (Ctrl-C to stop)")
     if refresh is not None:
         console.print(f"refreshing feeds in the background: {refresh.workers} at a time,"
                       f" at most {refresh.per_host} requests per host (--no-refresh to turn off)")
-    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh)
+    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh, require_login=require_login,
+               local_key=local_key)
 
 
 def main() -> None:  # pragma: no cover - console entry point

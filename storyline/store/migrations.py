@@ -521,6 +521,19 @@ def m024_summary_only_entries(conn: Connection, dialect: str) -> None:
             added_at TEXT NOT NULL
         );
         CREATE INDEX summary_only_entries_due ON summary_only_entries (feed_url, next_try)
+def m028_invites(conn: Connection, dialect: str) -> None:
+    """Invite codes for signing up when the sign-up policy is ``invite`` (stored by hash; each is used once)."""
+    _run(
+        conn,
+        """
+        CREATE TABLE invites (
+            code_hash TEXT PRIMARY KEY,
+            created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            used_at TEXT
+        )
         """,
     )
 
@@ -542,4 +555,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (24, "summary-only feed entries", m024_summary_only_entries),
+    (28, "invites", m028_invites),
 ]

@@ -56,9 +56,17 @@ class Site:
     site_title: str = "storyline"
     extra: dict[str, Any] = field(default_factory=dict)
     poller: Poller | None = None  # the background refresher, while it runs
+    base_url: str = ""  # STORYLINE_BASE_URL, without a trailing slash
+    host_checked: bool = False  # the app refuses Host headers it does not know
 
     def viewer(self, request: Request) -> Viewer:
         return self.auth.viewer(request)
+
+    def base(self, request: Request) -> str:
+        """The start of absolute links: the configured base URL; the request's only where its Host is checked."""
+        if self.base_url:
+            return self.base_url
+        return str(request.base_url).rstrip("/") if self.host_checked else ""
 
     def page(
         self,
