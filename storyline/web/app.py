@@ -61,11 +61,13 @@ class SecurityHeaders:
 
 
 def _swagger_assets() -> Path | None:
+    """Swagger UI 5 (reads OpenAPI 3.1) as shipped, without a CDN, by the ``fastapi-offline`` package."""
     try:
-        from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+        import fastapi_offline
     except ImportError:
         return None
-    return Path(swagger_ui_path)
+    folder = Path(fastapi_offline.__file__).parent / "static"
+    return folder if (folder / "swagger-ui-bundle.js").exists() else None
 
 
 def _docs_page() -> str:
@@ -150,7 +152,7 @@ def create_app(
     else:
         @app.get("/api/docs", include_in_schema=False)
         def docs_missing() -> HTMLResponse:
-            return HTMLResponse('<p>Interactive docs need <code>pip install swagger-ui-bundle</code>; the schema is at'
+            return HTMLResponse('<p>Interactive docs need <code>pip install fastapi-offline</code>; the schema is at'
                                 ' <a href="/api/openapi.json">/api/openapi.json</a>.</p>')
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
