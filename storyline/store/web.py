@@ -125,6 +125,10 @@ class WebQueries(StoreBase):
                 "SELECT id, title, story_count, article_count, first_seen, last_updated FROM storylines"
                 " ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"), {"n": limit}))
 
+    def count_storylines(self) -> int:
+        with self.transaction("count storylines") as conn:
+            return int(conn.execute(text("SELECT count(*) FROM storylines")).scalar_one())
+
     def storyline_title(self, storyline_id: str) -> dict[str, str] | None:
         with self.transaction(f"fetch the title of storyline {storyline_id}") as conn:
             row = conn.execute(text("SELECT id, title FROM storylines WHERE id = :id"), {"id": storyline_id}).first()
