@@ -87,7 +87,7 @@ def _shown(location: str) -> str:
 
 _ARTICLE_COLUMNS = (
     "id", "source", "external_id", "url", "publisher", "via", "title", "authors",
-    "published", "language", "body", "content_hash", "duplicate_of", "collection",
+    "published", "language", "image", "body", "content_hash", "duplicate_of", "collection",
     "extracted_by", "raw", "raw_kind",
 )
 

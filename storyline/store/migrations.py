@@ -499,6 +499,11 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m032_article_image(conn: Connection, dialect: str) -> None:
+    """The lead image's address (og:image of the page, or the feed's media:content/enclosure)."""
+    _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -515,4 +520,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (32, "article image", m032_article_image),
 ]

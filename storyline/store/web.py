@@ -125,6 +125,16 @@ class WebQueries(StoreBase):
                 "SELECT id, title, story_count, article_count, first_seen, last_updated FROM storylines"
                 " ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"), {"n": limit}))
 
+    def story_images(self, story_ids: list[str]) -> dict[str, str]:
+        """A lead image per story: that of its earliest-arrived article that has one (duplicates left out)."""
+        if not story_ids:
+            return {}
+        stmt = text("SELECT sa.story_id, a.image FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+                    " WHERE sa.story_id IN :ids AND a.image IS NOT NULL AND a.duplicate_of IS NULL"
+                    " ORDER BY a.arrival DESC").bindparams(bindparam("ids", expanding=True))
+        with self.transaction("fetch story images") as conn:
+            return {row.story_id: row.image for row in conn.execute(stmt, {"ids": story_ids})}
+
     def count_storylines(self) -> int:
         with self.transaction("count storylines") as conn:
             return int(conn.execute(text("SELECT count(*) FROM storylines")).scalar_one())

@@ -16,6 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from storyline import settings
 from storyline.pipeline import Pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
@@ -32,13 +33,16 @@ STATIC = Path(__file__).parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none';"
        " base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# with lead images on, pictures (only) may come from the outlets' servers
+CSP_WITH_IMAGES = CSP.replace("img-src 'self' data:;", "img-src 'self' data: https: http:;")
 
 
 class SecurityHeaders:
     """Adds a strict Content-Security-Policy and friends to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
         self.app = app
+        self.csp = csp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,7 +53,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", self.csp.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
@@ -88,6 +92,7 @@ def create_app(
     pipeline_factory: Callable[[Store], Pipeline] | None = None,
     site_title: str = "storyline",
     refresh: RefreshConfig | None = None,
+    images: bool | None = None,
 ) -> FastAPI:
     """The storyline web reader, REST API and feeds over the store at ``store_location``.
 
@@ -99,10 +104,13 @@ def create_app(
     ``POST /api/ingest`` runs (default: ``Pipeline(store)``).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
+    ``images`` shows lead images (default: the ``STORYLINE_IMAGES`` setting).
     """
     store = Store(store_location)
     auth = Auth(store, multi_user=multi_user, allow_signup=allow_signup)
     site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title)
+    site.images = settings.get("STORYLINE_IMAGES").strip().lower() not in ("off", "0", "no", "false") \
+        if images is None else images
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -124,7 +132,7 @@ def create_app(
     hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, csp=CSP_WITH_IMAGES if site.images else CSP)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -154,6 +162,11 @@ def create_app(
         def docs_missing() -> HTMLResponse:
             return HTMLResponse('<p>Interactive docs need <code>pip install fastapi-offline</code>; the schema is at'
                                 ' <a href="/api/openapi.json">/api/openapi.json</a>.</p>')
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response((STATIC / "favicon.svg").read_bytes(), media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_routes(site))

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from storyline.search import SearchQuery
 from storyline.web import views
+from storyline.web.article_page import entity_groups, with_images
 from storyline.web.paging import iso_day
 from storyline.web.site import FeedLink, Site, redirect, with_suffix
 
@@ -55,6 +56,8 @@ def page_routes(site: Site) -> APIRouter:
         offset = _offset(request)
         ranked = views.top_stories(store, limit=views.CANDIDATES)
         shown = ranked["stories"][offset:offset + PAGE_SIZE]
+        if site.images:
+            shown = with_images(shown, store.story_images([str(s["id"]) for s in shown]))
         data = {"stories": shown, "storylines": ranked["storylines"], "total": len(ranked["stories"]),
                 "offset": offset, "next": more_link(request, offset, len(shown), len(ranked["stories"]))}
         return site.page(request, site.viewer(request), "index.html", data,
@@ -76,8 +79,9 @@ def page_routes(site: Site) -> APIRouter:
             following = store.is_following(viewer.user_id, "story", story_id)
             if not request.url.path.endswith(".json"):
                 store.record_read(viewer.user_id, "story", story_id)
+        image = store.story_images([story_id]).get(story_id) if site.images else None
         return site.page(request, viewer, "story.html", data, title=found["title"],
-                         extra={"chart": views.story_chart(found), "following": following},
+                         extra={"chart": views.story_chart(found), "following": following, "image": image},
                          feeds=_feeds(f"/stories/{story_id}", f"Story: {found['title']}"))
 
     @router.get("/storylines/{storyline_id}")
@@ -119,7 +123,8 @@ def page_routes(site: Site) -> APIRouter:
             store.record_read(viewer.user_id, "article", found.id)
         data, body = views.article_view(store, found)
         return site.page(request, viewer, "article.html", data, title=found.title or "Article",
-                         extra={"body_html": body})
+                         extra={"body_html": body, "entity_groups": entity_groups(data["entities"]),
+                                "image": found.image if site.images else None})
 
     @router.get("/search")
     @router.get("/search.json")
