@@ -101,6 +101,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     published: str | None = None  # ISO date, None when unknown
     language: str | None = None
+    image: str | None = None  # the lead image's http(s) address, when the source gives one
     duplicate_of: str | None = None
     content_hash: str | None = None
     collection: str | None = None
@@ -136,6 +137,7 @@ class Extraction:
     via: str | None = None
     language: str | None = None
     url: str | None = None
+    image: str | None = None
     extracted_by: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)  # boilerplate taken out, for inspection
 

@@ -59,6 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
             "more are refused with 429 and Retry-After (web form and Reader API)."),
     Setting("STORYLINE_LOGIN_WINDOW", "900",
             "Seconds over which failed sign-ins are counted."),
+    Setting("STORYLINE_IMAGES", "on",
+            "Show lead images in the reader (loaded from the outlets' servers, lazily, with no referrer); off for text only."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -87,7 +87,7 @@ def test_api_writes_need_csrf_or_a_bearer_token(data: Corpus) -> None:
     assert me == {"via": "local", "user": {"id": "local", "name": "local reader", "admin": True}}  # no CSRF token
     response = client.post("/api/follows", json=body, headers={"X-CSRF-Token": page_csrf(client)})
     assert response.status_code == 201 and response.json()["added"] is True
-    assert client.get("/api/follows").json()[0]["target_id"] == data.person
+    assert client.get("/api/follows").json()["follows"][0]["id"] == data.person
     assert client.post("/api/follows", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
@@ -105,7 +105,7 @@ def test_api_tokens_are_shown_once_stored_hashed_and_work_from_anywhere(data: Co
     remote = TestClient(create_app(data.path), base_url="http://127.0.0.1:8000", client=("203.0.113.9", 1))
     auth = {"Authorization": f"Bearer {secret}"}
     assert remote.post("/api/feeds", json={"url": "https://n.example/rss"}, headers=auth).status_code == 201
-    assert "https://n.example/rss" in [f["url"] for f in remote.get("/api/feeds").json()]
+    assert "https://n.example/rss" in [f["url"] for f in remote.get("/api/feeds").json()["feeds"]]
     assert remote.request("DELETE", "/api/feeds", params={"url": "https://n.example/rss"}, headers=auth).json() == {
         "url": "https://n.example/rss", "removed": True}
     token_id = client.get("/account.json").json()["tokens"][0]["id"]

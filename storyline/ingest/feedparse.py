@@ -61,6 +61,7 @@ class FeedEntry:
     published: str | None = None  # ISO date
     content: str | None = None  # HTML of the full content, when the feed has it
     summary: str | None = None  # HTML of the summary or description
+    image: str | None = None  # media:content, media:thumbnail, an image enclosure or JSON Feed's image
 
 
 @dataclass(slots=True)
@@ -178,7 +179,23 @@ def _feedparser_entry(entry: Any) -> FeedEntry:
         published=_iso_date(entry.get("published_parsed") or entry.get("updated_parsed")),
         content=content,
         summary=summary,
+        image=_entry_image(entry),
     )
+
+
+def _entry_image(entry: Any) -> str | None:
+    """The entry's picture: media:content (an image), media:thumbnail, then an image enclosure."""
+    for media in entry.get("media_content") or []:
+        kind = str(media.get("medium") or media.get("type") or "image")
+        if _text(media.get("url")) and (kind == "image" or kind.startswith("image/")):
+            return _text(media.get("url"))
+    for thumbnail in entry.get("media_thumbnail") or []:
+        if _text(thumbnail.get("url")):
+            return _text(thumbnail.get("url"))
+    for link in [*(entry.get("enclosures") or []), *(entry.get("links") or [])]:
+        if str(link.get("type") or "").startswith("image/") and _text(link.get("href") or link.get("url")):
+            return _text(link.get("href") or link.get("url"))
+    return None
 
 
 def _json_date(value: Any) -> str | None:
@@ -206,6 +223,7 @@ def _json_entry(item: dict[str, Any]) -> FeedEntry:
         published=_json_date(item.get("date_published") or item.get("date_modified")),
         content=content,
         summary=_as_html(summary, "text/plain") if summary else None,
+        image=_text(item.get("image")) or _text(item.get("banner_image")),
     )
 
 

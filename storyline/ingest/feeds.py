@@ -103,6 +103,7 @@ def _given(entry: FeedEntry, feed: FeedData) -> dict[str, Any]:
         "url": entry.link,
         "id": entry.id,
         "publisher": feed.title,
+        "image": entry.image,
     }
     return {k: v for k, v in given.items() if v}
 

@@ -70,6 +70,12 @@ def _write_ahead_log(cursor: Any) -> None:
             time.sleep(0.01)
 
 
+def _reason(exc: Exception) -> str:
+    """The driver's own words on one line, without SQLAlchemy's wrapper and background link."""
+    original = getattr(exc, "orig", None)
+    return " ".join(str(original if original is not None else exc).split())
+
+
 def _shown(location: str) -> str:
     """The location as messages show it: a URL without its password."""
     if "://" not in location:
@@ -82,7 +88,7 @@ def _shown(location: str) -> str:
 
 _ARTICLE_COLUMNS = (
     "id", "source", "external_id", "url", "publisher", "via", "title", "authors",
-    "published", "language", "body", "content_hash", "duplicate_of", "collection",
+    "published", "language", "image", "body", "content_hash", "duplicate_of", "collection",
     "extracted_by", "raw", "raw_kind",
 )
 
@@ -116,7 +122,7 @@ class Store(AccountQueries, EnrichmentQueries, FeedQueries, ReaderQueries, Story
             raise StoreError(f"store: unable to open database {_shown(location)}: {exc}"
                              " (PostgreSQL needs the extra: pip install 'storyline[postgres]')") from exc
         except (SQLAlchemyError, ValueError) as exc:
-            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}") from exc
+            raise StoreError(f"store: unable to open database {_shown(location)}: {_reason(exc)}") from exc
         self.dialect = self.engine.dialect.name
         # a store dropped without close() still hands its connections back
         self._release = weakref.finalize(self, self.engine.dispose)
@@ -124,7 +130,7 @@ class Store(AccountQueries, EnrichmentQueries, FeedQueries, ReaderQueries, Story
             self.migrate()
         except SQLAlchemyError as exc:
             self.close()
-            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}") from exc
+            raise StoreError(f"store: unable to open database {_shown(location)}: {_reason(exc)}") from exc
 
     # -- plumbing ---------------------------------------------------------
 

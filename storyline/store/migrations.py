@@ -521,6 +521,10 @@ def m024_summary_only_entries(conn: Connection, dialect: str) -> None:
             added_at TEXT NOT NULL
         );
         CREATE INDEX summary_only_entries_due ON summary_only_entries (feed_url, next_try)
+        """,
+    )
+
+
 def m028_invites(conn: Connection, dialect: str) -> None:
     """Invite codes for signing up when the sign-up policy is ``invite`` (stored by hash; each is used once)."""
     _run(
@@ -536,6 +540,11 @@ def m028_invites(conn: Connection, dialect: str) -> None:
         )
         """,
     )
+
+
+def m032_article_image(conn: Connection, dialect: str) -> None:
+    """The lead image's address (og:image of the page, or the feed's media:content/enclosure)."""
+    _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
 
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -556,4 +565,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
+    (32, "article image", m032_article_image),
 ]

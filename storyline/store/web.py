@@ -29,20 +29,34 @@ class WebQueries(StoreBase):
     # -- search -----------------------------------------------------------
 
     def search_articles(self, query: SearchQuery) -> list[Hit]:
-        """Articles (not duplicates) matching the words and filters, best first."""
+        """Articles (not duplicates) matching the words and filters, best first (``query.offset`` on)."""
+        sql, order, params = self._search_sql(query, snippets=True)
+        params |= {"limit": query.limit, "offset": query.offset}
+        with self.transaction(f"search articles for {query.q!r}") as conn:
+            rows = conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"), params).fetchall()
+        return [Hit(r.id, r.title, r.publisher, r.published, r.story_id, r.snippet or "") for r in rows]
+
+    def count_search(self, query: SearchQuery) -> int:
+        """How many articles match the words and filters in all (not just one page)."""
+        sql, _order, params = self._search_sql(query, snippets=False)
+        with self.transaction(f"count articles for {query.q!r}") as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM ({sql}) matched"), params).scalar_one())
+
+    def _search_sql(self, query: SearchQuery, *, snippets: bool) -> tuple[str, str, dict[str, Any]]:
         terms = query.terms()
-        params: dict[str, Any] = {"limit": query.limit}
+        params: dict[str, Any] = {}
         select = ("SELECT a.id, a.title, a.publisher, a.published, sa.story_id,"
                   " {snippet} AS snippet FROM articles a {join}"
                   " LEFT JOIN story_articles sa ON sa.article_id = a.id"
                   " WHERE a.duplicate_of IS NULL")
         if terms:
             dialect = DIALECTS.get(self.dialect, DIALECTS["sqlite"])
-            sql = select.format(snippet=dialect.snippet, join=dialect.join) + f" AND {dialect.where}"
+            sql = select.format(snippet=dialect.snippet if snippets else "''", join=dialect.join)
+            sql += f" AND {dialect.where}"
             params["match"] = match_expression(terms, self.dialect)
             order = f" ORDER BY {dialect.rank}, a.published IS NULL, a.published DESC, a.id"
         else:
-            sql = select.format(snippet="substr(a.body, 1, 240)", join="")
+            sql = select.format(snippet="substr(a.body, 1, 240)" if snippets else "''", join="")
             order = " ORDER BY a.published IS NULL, a.published DESC, a.id"
         if query.person:
             sql += " AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = :person)"
@@ -59,9 +73,7 @@ class WebQueries(StoreBase):
         if query.date_to:
             sql += " AND substr(a.published, 1, 10) <= :date_to"
             params["date_to"] = query.date_to[:10]
-        with self.transaction(f"search articles for {query.q!r}") as conn:
-            rows = conn.execute(text(sql + order + " LIMIT :limit"), params).fetchall()
-        return [Hit(r.id, r.title, r.publisher, r.published, r.story_id, r.snippet or "") for r in rows]
+        return sql, order, params
 
     def story_titles(self, story_ids: list[str]) -> dict[str, str]:
         if not story_ids:
@@ -112,6 +124,20 @@ class WebQueries(StoreBase):
             return _rows(conn.execute(text(
                 "SELECT id, title, story_count, article_count, first_seen, last_updated FROM storylines"
                 " ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"), {"n": limit}))
+
+    def story_images(self, story_ids: list[str]) -> dict[str, str]:
+        """A lead image per story: that of its earliest-arrived article that has one (duplicates left out)."""
+        if not story_ids:
+            return {}
+        stmt = text("SELECT sa.story_id, a.image FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+                    " WHERE sa.story_id IN :ids AND a.image IS NOT NULL AND a.duplicate_of IS NULL"
+                    " ORDER BY a.arrival DESC").bindparams(bindparam("ids", expanding=True))
+        with self.transaction("fetch story images") as conn:
+            return {row.story_id: row.image for row in conn.execute(stmt, {"ids": story_ids})}
+
+    def count_storylines(self) -> int:
+        with self.transaction("count storylines") as conn:
+            return int(conn.execute(text("SELECT count(*) FROM storylines")).scalar_one())
 
     def storyline_title(self, storyline_id: str) -> dict[str, str] | None:
         with self.transaction(f"fetch the title of storyline {storyline_id}") as conn:

@@ -37,13 +37,16 @@ STATIC = Path(__file__).parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none';"
        " base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# with lead images on, pictures (only) may come from the outlets' servers
+CSP_WITH_IMAGES = CSP.replace("img-src 'self' data:;", "img-src 'self' data: https: http:;")
 
 
 class SecurityHeaders:
     """Adds a strict Content-Security-Policy and friends to every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
         self.app = app
+        self.csp = csp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +57,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", self.csp.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
@@ -71,11 +74,13 @@ def new_local_key() -> str:
 
 
 def _swagger_assets() -> Path | None:
+    """Swagger UI 5 (reads OpenAPI 3.1) as shipped, without a CDN, by the ``fastapi-offline`` package."""
     try:
-        from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+        import fastapi_offline
     except ImportError:
         return None
-    return Path(swagger_ui_path)
+    folder = Path(fastapi_offline.__file__).parent / "static"
+    return folder if (folder / "swagger-ui-bundle.js").exists() else None
 
 
 def _docs_page() -> str:
@@ -100,6 +105,7 @@ def create_app(
     site_title: str = "storyline",
     refresh: RefreshConfig | None = None,
     local_key: str | None = None,
+    images: bool | None = None,
 ) -> FastAPI:
     """The storyline web reader, REST API and feeds over the store at ``store_location``.
 
@@ -117,6 +123,7 @@ def create_app(
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
     With ``local_key`` (local mode), a loopback browser writes only after opening
     an address with ``?token=<local_key>`` once (see :mod:`storyline.web.auth`).
+    ``images`` shows lead images (default: the ``STORYLINE_IMAGES`` setting).
     """
     store = Store(store_location)
     policy = "open" if allow_signup else (signup or signup_policy())
@@ -127,6 +134,8 @@ def create_app(
     site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title,
                 base_url=(base_url if base_url is not None else settings.get("STORYLINE_BASE_URL")).rstrip("/"),
                 host_checked=bool(hosts) and "*" not in (hosts or []))
+    site.images = settings.get("STORYLINE_IMAGES").strip().lower() not in ("off", "0", "no", "false") \
+        if images is None else images
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,7 +156,7 @@ def create_app(
     app.state.site = site
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, csp=CSP_WITH_IMAGES if site.images else CSP)
 
     @app.middleware("http")
     async def local_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -193,8 +202,13 @@ def create_app(
     else:
         @app.get("/api/docs", include_in_schema=False)
         def docs_missing() -> HTMLResponse:
-            return HTMLResponse('<p>Interactive docs need <code>pip install swagger-ui-bundle</code>; the schema is at'
+            return HTMLResponse('<p>Interactive docs need <code>pip install fastapi-offline</code>; the schema is at'
                                 ' <a href="/api/openapi.json">/api/openapi.json</a>.</p>')
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response((STATIC / "favicon.svg").read_bytes(), media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     readers = [Depends(auth.reader)]  # under require_login, reading needs an account (the Reader API has its own)

@@ -216,13 +216,13 @@ class Auth:
     def writer(self, request: Request, form: FormData | None = None, *, admin: bool = False) -> Viewer:
         """The viewer, if they may write; else 403 (bad or missing CSRF token) or 401."""
         viewer = self.viewer(request)
+        if viewer.user is None:  # no one to write as: say so before asking for a CSRF token
+            raise HTTPException(401, "sign in (or send an API token) to do this",
+                                headers={"WWW-Authenticate": "Bearer"})
         bearer = request.headers.get("authorization", "")[:7].lower() == "bearer "
         if not bearer:
             self.check_origin(request)
             self.check_csrf(request, viewer, form)
-        if viewer.user is None:
-            raise HTTPException(401, "sign in (or send an API token) to do this",
-                                headers={"WWW-Authenticate": "Bearer"})
         if admin and not viewer.is_admin:
             raise HTTPException(403, "only an administrator may do this")
         return viewer

@@ -20,6 +20,7 @@ from storyline.pipeline import Summary
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web import views
+from storyline.web.paging import OffsetQuery, iso_day, page, window
 from storyline.web.site import Site
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
@@ -117,8 +118,11 @@ def api_routes(site: Site) -> APIRouter:
         return {"user": viewer.public(), "via": viewer.via}
 
     @router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")
-    def stories(limit: int = Query(30, ge=1, le=200)) -> dict[str, Any]:
-        return views.top_stories(store, limit=limit)
+    def stories(request: Request, limit: int = Query(30, ge=1, le=200), offset: int = OffsetQuery) -> dict[str, Any]:
+        ranked = views.top_stories(store, limit=views.CANDIDATES)
+        listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
+                      offset=offset, limit=limit)
+        return listed | {"storylines": ranked["storylines"]}
 
     @router.get("/stories/{story_id}", tags=["read"], summary="One story (merged ids resolve to the survivor)")
     def story(story_id: str) -> dict[str, Any]:
@@ -128,8 +132,33 @@ def api_routes(site: Site) -> APIRouter:
         return views.story_view(store, found)
 
     @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
-    def storylines(limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-        return store.list_storylines(limit=limit)
+    def storylines(request: Request, limit: int = Query(50, ge=1, le=500),
+                   offset: int = OffsetQuery) -> dict[str, Any]:
+        found = window(store.list_storylines(limit=offset + limit), offset, limit)
+        return page(request, "storylines", found, total=store.count_storylines(), offset=offset, limit=limit)
+
+    @router.get("/articles", tags=["read"], summary="Articles, newest first, with filters",
+                description="Duplicates are left out (each article once). Filter by outlet (`source`), "
+                            "publication day (`from`, `to`, inclusive), a person or organisation (`person`, an "
+                            "entity id) or a story (`story`).")
+    def articles(
+        request: Request,
+        source: str | None = Query(None, max_length=300, description="Outlet (publisher) name, any case"),
+        person: str | None = Query(None, max_length=200, description="Entity id of a person or organisation"),
+        story: str | None = Query(None, max_length=200, description="Story id"),
+        date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
+        date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = OffsetQuery,
+    ) -> dict[str, Any]:
+        query = SearchQuery(outlet=source, person=person, story=story, date_from=iso_day(date_from, "from"),
+                            date_to=iso_day(date_to, "to"), limit=limit, offset=offset)
+        hits = store.search_articles(query)
+        items = [{"id": h.article_id, "title": h.title, "publisher": h.publisher, "published": h.published,
+                  "story_id": h.story_id, "excerpt": h.snippet, "href": f"/api/articles/{h.article_id}"}
+                 for h in hits]
+        total = offset + len(items) if 0 < len(items) < limit else store.count_search(query)
+        return page(request, "articles", items, total=total, offset=offset, limit=limit)
 
     @router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
     def storyline(storyline_id: str) -> dict[str, Any]:
@@ -153,20 +182,33 @@ def api_routes(site: Site) -> APIRouter:
             raise HTTPException(404, f"no entity {entity_id!r}")
         return views.entity_view(store, found)
 
-    @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story")
-    def search(q: str = "", person: str | None = None, outlet: str | None = None, story: str | None = None,
-               date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-               limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
-        query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story, date_from=date_from,
-                            date_to=date_to, limit=limit)
-        return views.search_view(store, query)
+    @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story",
+                description="`total` counts every matching article; `next` links to the following page.")
+    def search(request: Request, q: str = "", person: str | None = None, outlet: str | None = None,
+               story: str | None = None,
+               date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
+               date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
+               limit: int = Query(100, ge=1, le=500), offset: int = OffsetQuery) -> dict[str, Any]:
+        query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story,
+                            date_from=iso_day(date_from, "from"), date_to=iso_day(date_to, "to"), limit=limit,
+                            offset=offset)
+        data = views.search_view(store, query)
+        shown = sum(len(group["articles"]) for group in data["groups"])
+        paged = page(request, "groups", data["groups"], total=data["total"], offset=offset, limit=limit)
+        paged["next"] = paged["next"] if offset + shown < data["total"] else None
+        return data | paged
 
-    @router.get("/follows", tags=["follows"], summary="What the caller follows")
-    def follows(request: Request) -> list[dict[str, Any]]:
+    @router.get("/follows", tags=["follows"], summary="What the caller follows",
+                description="Each item has the `kind` and `id` that `POST /api/follows` takes, and a name.")
+    def follows(request: Request, limit: int = Query(100, ge=1, le=1000),
+                offset: int = OffsetQuery) -> dict[str, Any]:
         viewer = site.viewer(request)
         if viewer.user_id is None:
             raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        return store.list_follows(viewer.user_id)
+        listed = [{"kind": f["kind"], "id": f["id"], "name": f["name"], "href": f["href"], "label": f["label"]}
+                  for f in views.profile_of(store, viewer.user_id)[1]]
+        return page(request, "follows", window(listed, offset, limit), total=len(listed), offset=offset,
+                    limit=limit)
 
     @router.post("/follows", tags=["follows"], status_code=201, summary="Follow an entity, story or storyline")
     def follow(request: Request, item: FollowIn) -> dict[str, Any]:
@@ -184,15 +226,19 @@ def api_routes(site: Site) -> APIRouter:
         return {"kind": kind, "id": target_id, "removed": True}
 
     @router.get("/for-you", tags=["follows"], summary="Stories ranked for the caller")
-    def for_you(request: Request, limit: int = Query(30, ge=1, le=200)) -> dict[str, Any]:
+    def for_you(request: Request, limit: int = Query(30, ge=1, le=200), offset: int = OffsetQuery) -> dict[str, Any]:
         viewer = site.viewer(request)
         if viewer.user_id is None:
             raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        return views.for_you(store, viewer.user_id, limit=limit)
+        ranked = views.for_you(store, viewer.user_id, limit=views.CANDIDATES)
+        listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
+                      offset=offset, limit=limit)
+        return listed | {"follows": ranked["follows"]}
 
     @router.get("/feeds", tags=["feeds"], summary="Subscribed feeds and their health")
-    def feeds() -> list[dict[str, Any]]:
-        return list(views.sources(store)["feeds"])
+    def feeds(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OffsetQuery) -> dict[str, Any]:
+        listed = list(views.sources(store)["feeds"])
+        return page(request, "feeds", window(listed, offset, limit), total=len(listed), offset=offset, limit=limit)
 
     @router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
     def add_feed(request: Request, feed: FeedIn) -> dict[str, Any]:

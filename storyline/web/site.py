@@ -29,6 +29,16 @@ class JSONResponse(Response):
         return json.dumps(content, ensure_ascii=False, default=str).encode("utf-8")
 
 
+def plural(count: Any, singular: str, many: str | None = None) -> str:
+    """``1 story``, ``2 stories``, ``0 outlets``: the count with the right form of the noun."""
+    number = int(count or 0)
+    if number == 1:
+        return f"1 {singular}"
+    if many is None:
+        many = singular[:-1] + "ies" if singular.endswith("y") and singular[-2:-1] not in "aeiou" else singular + "s"
+    return f"{number} {many}"
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg", "xml"]),
                       trim_blocks=True, lstrip_blocks=True)
@@ -36,6 +46,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["month_label"] = month_label
     env.filters["human_time"] = human_time
     env.filters["human_interval"] = human_interval
+    env.filters["plural"] = plural
     return Jinja2Templates(env=env)
 
 
@@ -58,6 +69,7 @@ class Site:
     poller: Poller | None = None  # the background refresher, while it runs
     base_url: str = ""  # STORYLINE_BASE_URL, without a trailing slash
     host_checked: bool = False  # the app refuses Host headers it does not know
+    images: bool = True  # show lead images (the STORYLINE_IMAGES setting)
 
     def viewer(self, request: Request) -> Viewer:
         return self.auth.viewer(request)
