@@ -197,6 +197,11 @@ def test_require_login_hides_everything_but_the_sign_in_form(db_location: str) -
     assert _login(client, "alice", "a long passphrase") == 303
     assert client.get("/index.json").status_code == 200
     assert client.get("/api/stories").status_code == 200
+    link = re.search(r'type="application/atom\+xml" href="(/feed\.atom\?key=[^"]+)"', client.get("/").text)
+    assert link is not None  # pages hand a feed reader the signed-in user's key
+    feed_reader = _multi(db_location, require_login=True)
+    assert feed_reader.get(link.group(1).replace("&amp;", "&")).status_code == 200
+    assert feed_reader.get("/feed.atom?key=alice.0000").status_code == 401
     open_server = _multi(db_location)  # without require_login, reading stays open
     assert open_server.get("/index.json").status_code == 200
 

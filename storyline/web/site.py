@@ -96,6 +96,9 @@ class Site:
         if request.url.path.endswith(".json"):
             return JSONResponse(data, status_code=status)
         path = request.url.path
+        if feeds and self.auth.require_login and viewer.user_id:  # feed readers cannot sign in: give them the key
+            key = f"?key={self.auth.feed_key(viewer.user_id)}"
+            feeds = [f if "?key=" in f.atom else FeedLink(f.title, f.atom + key, f.json + key) for f in feeds]
         context = {
             **data, **(extra or {}), "viewer": viewer, "csrf": viewer.csrf, "alt_feeds": feeds or [],
             "title": title, "site_title": self.site_title, "multi_user": self.multi_user,
