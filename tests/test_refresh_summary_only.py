@@ -200,3 +200,14 @@ def test_utf16_without_bom_and_unknown_encoding_feed_files(tmp_path: Path) -> No
         (doc,) = read(path)
         assert isinstance(doc, RawDocument), doc
         assert doc.text == SUMMARY and doc.given["title"] == "Pier vote tonight"
+
+
+def test_cdf_channel_items_are_entries_and_an_itemless_channel_says_so(tmp_path: Path) -> None:
+    with_item = tmp_path / "cdf.xml"
+    with_item.write_bytes(b"<CHANNEL><TITLE>Harbour</TITLE><ITEM><TITLE>Pier vote tonight</TITLE>"
+                          b"<ABSTRACT>The board votes tonight.</ABSTRACT></ITEM></CHANNEL>")
+    (doc,) = read(with_item)
+    assert isinstance(doc, RawDocument) and doc.text == "The board votes tonight."
+    bare = tmp_path / "bare-cdf.xml"
+    bare.write_bytes(b"<CHANNEL><TITLE>Harbour</TITLE></CHANNEL>")
+    assert read(bare) == [Failure(str(bare.absolute()), "the feed has no entries")]
