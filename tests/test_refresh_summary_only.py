@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_ingest_http import Reply, Route, serve
-from test_refresh_poller import LOCAL, RSS, FakeClock, article_text, feed
+from test_refresh_poller import LOCAL, RSS, FakeClock, article_text, config, feed
 
 from storyline.article import Failure, RawDocument
 from storyline.ingest import IngestOptions, read_inputs
 from storyline.pipeline import Outcome, Pipeline
+from storyline.poller import Poller
 from storyline.refresh import FIRST_RETRY, KEPT_FULL, MAX_RETRIES, refresh_feeds
 from storyline.store import Store
 
@@ -92,6 +93,35 @@ def test_the_next_poll_stores_the_page_once_it_answers(store: Store) -> None:
 def refresh_once(store: Store, url: str, clock: FakeClock) -> list[Outcome]:
     store.add_feed(url)
     return refresh(store, clock)
+
+
+def test_the_background_poller_retries_summary_only_pages_too(store: Store) -> None:
+    clock = FakeClock()
+    routes: dict[str, Route] = {}
+    poller = Poller(store, config(clock, stories=False))
+    try:
+        with serve(routes) as server:
+            routes["/feed"] = Reply(200, feed_xml(item("pier-6", server.base + "/pier")), RSS)
+            store.add_feed(server.base + "/feed")
+            assert poller.run_once() == 1
+            (row,) = [store.summary_only(a) for a in _article_ids(store)]
+            assert row is not None and row.reason == "HTTP 404 Not Found"
+            routes["/feed"] = Reply(200, feed_xml(""), RSS)
+            routes["/pier"] = Reply(200, page("poller"), HTML)
+            clock.advance(FIRST_RETRY + 1)  # the feed and the retry are both due
+            assert poller.run_once() == 1
+        assert store.summary_only(row.article_id) is None
+        full = store.get_article(row.article_id, enrichment=False)
+        assert full is not None and article_text("poller0")[:60] in full.body
+    finally:
+        poller.stop(timeout=5)
+
+
+def _article_ids(store: Store) -> list[str]:
+    from sqlalchemy import text
+
+    with store.transaction("list article ids") as conn:
+        return [row[0] for row in conn.execute(text("SELECT id FROM articles")).fetchall()]
 
 
 def test_a_summary_is_never_stored_over_the_full_article(store: Store) -> None:
