@@ -61,6 +61,7 @@ def test_entry_whose_page_is_missing_is_kept_then_completed_when_the_page_appear
         assert stored is not None and stored.body == SUMMARY and stored.title == "Pier vote tonight"
         mark = store.summary_only(first.article_id)
         assert mark is not None and mark.reason == "HTTP 404 Not Found" and mark.page_url == server.base + "/pier"
+        assert first.reason == "summary only: HTTP 404 Not Found"
         assert store.summary_only_count(server.base + "/feed") == 1
 
         routes["/feed"] = Reply(200, feed_xml(""), RSS)  # the entry has left the feed
