@@ -63,6 +63,7 @@ def test_entry_whose_page_is_missing_is_kept_then_completed_when_the_page_appear
         assert mark is not None and mark.reason == "HTTP 404 Not Found" and mark.page_url == server.base + "/pier"
         assert first.reason == "summary only: HTTP 404 Not Found"
         assert store.summary_only_count(server.base + "/feed") == 1
+        assert [row["summary_only"] for row in store.list_feeds()] == [1]
 
         routes["/feed"] = Reply(200, feed_xml(""), RSS)  # the entry has left the feed
         routes["/pier"] = Reply(200, page("pier"), HTML)
