@@ -150,7 +150,10 @@ def _entries(
             if outcome.status == "skipped" and fallback is not None:  # the fallback's outcome stands for it
                 fallbacks.append(fallback)
                 continue
-            _mark(store, str(feed["url"]), outcome, summaries.get(outcome.source), clock)
+            summary = summaries.get(outcome.source)
+            _mark(store, str(feed["url"]), outcome, summary, clock)
+            if summary is not None and outcome.status in STORED and outcome.reason is None:
+                outcome.reason = f"summary only: {summary.given[SUMMARY_ONLY]}"
             yield outcome
 
     yield from run([*admit(result.documents), *result.failures], True)

@@ -105,3 +105,21 @@ def test_a_fast_answer_is_read_whole_and_the_next_fetch_gets_a_new_deadline() ->
             assert fetcher.fetch(url).content == body
             time.sleep(0.6)  # past the first fetch's deadline: the second has its own
             assert fetcher.fetch(url).content == body
+
+
+def test_a_resolver_that_hangs_stops_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+    release = threading.Event()
+
+    def hanging(host: str, *args: object, **kwargs: object) -> object:
+        if host == "slow-dns.example":
+            release.wait(10)  # a resolver that does not answer (released when the test ends)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        elapsed, error = _timed_fetch("http://slow-dns.example/", 0.5)
+    finally:
+        release.set()
+    assert error.reason == "timed out after 0.5 s"
+    assert elapsed < 1.5, f"a 0.5 s timeout held {elapsed:.1f} s"

@@ -11,7 +11,7 @@ from test_ingest_http import Reply, Route, serve
 from test_refresh_poller import LOCAL, POLICY, RSS, FakeClock, LiveFeed, article_text, feed
 
 from storyline.ingest.decode import binary_kind, decode, unmarked_utf
-from storyline.ingest.feedparse import is_feed, parse
+from storyline.ingest.feedparse import HostileFeed, is_feed, parse
 from storyline.pipeline import Pipeline
 from storyline.refresh import refresh_feeds
 from storyline.scheduler import SchedulePolicy
@@ -38,6 +38,13 @@ def test_feeds_the_xml_parsers_cannot_take_are_read(encoding: str, declared: str
     parsed = parse(data, "https://port.example/feed", "application/rss+xml")
     assert parsed.title == "Le Café du Port"
     assert [entry.title for entry in parsed.entries] == ["Été au café"]
+
+
+def test_an_unknown_charset_from_the_server_falls_back_to_detection() -> None:
+    for encoding in ("utf-8", "latin-1"):
+        data = _feed_in(encoding, None)
+        parsed = parse(data, "https://port.example/feed", "application/rss+xml; charset=x-bogus")
+        assert parsed.title == "Le Café du Port" and [e.title for e in parsed.entries] == ["Été au café"]
 
 
 def test_text_in_utf16_without_bom_is_text_not_binary() -> None:
@@ -92,3 +99,14 @@ def test_a_feed_that_fails_unexpectedly_is_recorded_and_the_others_refresh(
     assert exploded["error_count"] == 1 and exploded["next_due"]
     for path in ("/good", "/also"):
         assert feed(store, server.base + path)["article_count"] == 1
+
+
+@pytest.mark.parametrize(("encoding", "declared"), [("utf-16-le", "utf-16"), ("utf-32-be", None), ("utf-8", "x-klingon")])
+def test_hostile_xml_is_refused_in_any_encoding(encoding: str, declared: str | None) -> None:
+    declaration = f'<?xml version="1.0" encoding="{declared}"?>' if declared else '<?xml version="1.0"?>'
+    for doctype in ('<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>',
+                    '<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>'):
+        data = (f'{declaration}{doctype}<rss version="2.0"><channel><title>t</title>'
+                "<item><title>&b;</title><description>&x;</description></item></channel></rss>").encode(encoding)
+        with pytest.raises(HostileFeed):
+            parse(data, "https://port.example/feed", "application/rss+xml")

@@ -336,7 +336,8 @@ def test_robots_txt_decides_what_refresh_fetches(store: Store) -> None:
     assert all(headers["User-Agent"] == LOCAL.user_agent and headers["User-Agent"].startswith("storyline/")
                for _, headers in server.hits)
     assert sorted((o.status, o.reason or "") for o in outcomes) == [
-        ("new", ""), ("new", ""), ("skipped", f"disallowed by {server.base}/robots.txt for storyline")]
+        ("new", ""), ("new", f"summary only: disallowed by {server.base}/robots.txt for storyline"),
+        ("skipped", f"disallowed by {server.base}/robots.txt for storyline")]
     public, private = result.documents
     assert "summary_only" not in public.given and public.url == server.base + "/public/page"
     assert private.kind == "body"  # kept with the feed's summary, marked summary-only, with why

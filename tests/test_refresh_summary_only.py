@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_ingest_http import Reply, Route, serve
-from test_refresh_poller import LOCAL, RSS, FakeClock, article_text, feed
+from test_refresh_poller import LOCAL, RSS, FakeClock, article_text, config, feed
 
 from storyline.article import Failure, RawDocument
 from storyline.ingest import IngestOptions, read_inputs
 from storyline.pipeline import Outcome, Pipeline
+from storyline.poller import Poller
 from storyline.refresh import FIRST_RETRY, KEPT_FULL, MAX_RETRIES, refresh_feeds
 from storyline.store import Store
 
@@ -60,7 +61,9 @@ def test_entry_whose_page_is_missing_is_kept_then_completed_when_the_page_appear
         assert stored is not None and stored.body == SUMMARY and stored.title == "Pier vote tonight"
         mark = store.summary_only(first.article_id)
         assert mark is not None and mark.reason == "HTTP 404 Not Found" and mark.page_url == server.base + "/pier"
+        assert first.reason == "summary only: HTTP 404 Not Found"
         assert store.summary_only_count(server.base + "/feed") == 1
+        assert [row["summary_only"] for row in store.list_feeds()] == [1]
 
         routes["/feed"] = Reply(200, feed_xml(""), RSS)  # the entry has left the feed
         routes["/pier"] = Reply(200, page("pier"), HTML)
@@ -92,6 +95,35 @@ def test_the_next_poll_stores_the_page_once_it_answers(store: Store) -> None:
 def refresh_once(store: Store, url: str, clock: FakeClock) -> list[Outcome]:
     store.add_feed(url)
     return refresh(store, clock)
+
+
+def test_the_background_poller_retries_summary_only_pages_too(store: Store) -> None:
+    clock = FakeClock()
+    routes: dict[str, Route] = {}
+    poller = Poller(store, config(clock, stories=False))
+    try:
+        with serve(routes) as server:
+            routes["/feed"] = Reply(200, feed_xml(item("pier-6", server.base + "/pier")), RSS)
+            store.add_feed(server.base + "/feed")
+            assert poller.run_once() == 1
+            (row,) = [store.summary_only(a) for a in _article_ids(store)]
+            assert row is not None and row.reason == "HTTP 404 Not Found"
+            routes["/feed"] = Reply(200, feed_xml(""), RSS)
+            routes["/pier"] = Reply(200, page("poller"), HTML)
+            clock.advance(FIRST_RETRY + 1)  # the feed and the retry are both due
+            assert poller.run_once() == 1
+        assert store.summary_only(row.article_id) is None
+        full = store.get_article(row.article_id, enrichment=False)
+        assert full is not None and article_text("poller0")[:60] in full.body
+    finally:
+        poller.stop(timeout=5)
+
+
+def _article_ids(store: Store) -> list[str]:
+    from sqlalchemy import text
+
+    with store.transaction("list article ids") as conn:
+        return [row[0] for row in conn.execute(text("SELECT id FROM articles")).fetchall()]
 
 
 def test_a_summary_is_never_stored_over_the_full_article(store: Store) -> None:
@@ -200,3 +232,14 @@ def test_utf16_without_bom_and_unknown_encoding_feed_files(tmp_path: Path) -> No
         (doc,) = read(path)
         assert isinstance(doc, RawDocument), doc
         assert doc.text == SUMMARY and doc.given["title"] == "Pier vote tonight"
+
+
+def test_cdf_channel_items_are_entries_and_an_itemless_channel_says_so(tmp_path: Path) -> None:
+    with_item = tmp_path / "cdf.xml"
+    with_item.write_bytes(b"<CHANNEL><TITLE>Harbour</TITLE><ITEM><TITLE>Pier vote tonight</TITLE>"
+                          b"<ABSTRACT>The board votes tonight.</ABSTRACT></ITEM></CHANNEL>")
+    (doc,) = read(with_item)
+    assert isinstance(doc, RawDocument) and doc.text == "The board votes tonight."
+    bare = tmp_path / "bare-cdf.xml"
+    bare.write_bytes(b"<CHANNEL><TITLE>Harbour</TITLE></CHANNEL>")
+    assert read(bare) == [Failure(str(bare.absolute()), "the feed has no entries")]

@@ -37,7 +37,7 @@ from storyline.ingest.decode import (
 _FEED_MEDIA = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
 })
-_XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf)[\s>]", re.I)
+_XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf|channel)[\s>]", re.I)  # channel: CDF
 _HTML_ROOT = re.compile(r"<html[\s>]", re.I)
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _JSON_FEED = "https://jsonfeed.org/version/"
@@ -244,7 +244,7 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     # A file object, never bytes or str: feedparser treats strings as URLs or file names.
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
-    if not parsed.get("version") and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries and not parsed.feed:
         reason = parsed.get("bozo_exception") or "no RSS, Atom or RDF content"
         raise FeedError(f"not a valid feed: {reason}")
     ttl = str(parsed.feed.get("ttl") or "").strip()

@@ -8,8 +8,8 @@ address.  Redirects are followed here, one hop at a time, so every hop gets the
 same checks, and every hop passes the fetcher's :class:`Gate` when it has one
 (robots.txt, per-host limits: see :mod:`storyline.ingest.robots`).
 
-The timeout is a wall-clock deadline over the whole fetch (connect, TLS, the
-request, the headers, the body and every redirect hop), counted from the moment
+The timeout is a wall-clock deadline over the whole fetch (name resolution,
+connect, TLS, the request, the headers, the body and every redirect hop), counted from the moment
 the first request goes out (a wait for the gate's turn is not counted).  httpx's
 own timeouts are per read, so a server that sends one byte a second would hold
 them for ever; here every socket operation gets at most the time left, and none
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpcore
 import httpx
@@ -133,7 +133,7 @@ class AddressGuard:
         """The addresses of ``host`` that may be connected to; refuses when there are none."""
         name = host.strip("[]").lower().rstrip(".")
         try:
-            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+            infos = _getaddrinfo(name, port)
         except (socket.gaierror, UnicodeError) as exc:
             raise httpcore.ConnectError(f"cannot resolve host {host!r}: {exc}") from exc
         addresses: list[str] = []
@@ -170,6 +170,30 @@ def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
     if left <= 0:
         raise error("the fetch deadline has passed")
     return left if timeout is None else min(timeout, left)
+
+
+def _getaddrinfo(name: str, port: int) -> list[Any]:
+    """``socket.getaddrinfo``, given up when the fetch's deadline passes (a resolver can hang)."""
+    left = _time_left(None, httpcore.ConnectTimeout)
+    if left is None:
+        return socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    answer: list[Any] = []
+    failure: list[BaseException] = []
+
+    def resolve() -> None:
+        try:
+            answer.extend(socket.getaddrinfo(name, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=resolve, name="storyline-resolve", daemon=True)
+    worker.start()
+    worker.join(left)
+    if worker.is_alive():
+        raise httpcore.ConnectTimeout(f"resolving {name} took longer than the time left")
+    if failure:
+        raise failure[0]
+    return answer
 
 
 class _DeadlineStream(httpcore.NetworkStream):

@@ -74,8 +74,11 @@ class FeedQueries(StoreBase):
         return bool(result.rowcount)
 
     def list_feeds(self) -> list[dict[str, Any]]:
+        """Every feed, with ``summary_only``: how many of its entries are stored with their summary only."""
         with self.transaction("list feeds") as conn:
-            rows = conn.execute(text("SELECT * FROM feeds ORDER BY added_at, url")).fetchall()
+            rows = conn.execute(text(
+                "SELECT feeds.*, (SELECT COUNT(*) FROM summary_only_entries s WHERE s.feed_url = feeds.url)"
+                " AS summary_only FROM feeds ORDER BY added_at, url")).fetchall()
         return [dict(row._mapping) for row in rows]
 
     def get_feed(self, url: str) -> dict[str, Any] | None:
