@@ -9,6 +9,7 @@ character offsets into the article body.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from spacy.language import Language
@@ -24,6 +25,15 @@ from storyline.nlp import MAX_LENGTH, load_nlp
 from storyline.store import Store
 from storyline.store.base import now
 from storyline.stories.features import story_doc_from_spacy
+
+# Lone surrogates cannot be encoded (spaCy hashes every string as UTF-8) and NUL ends strings in
+# C code and databases; each becomes one harmless character so offsets into the body still hold.
+_UNSAFE = re.compile("[\ud800-\udfff\x00]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with lone surrogates as U+FFFD and NUL as a space, of the same length."""
+    return _UNSAFE.sub(lambda m: " " if m.group(0) == "\x00" else "\ufffd", text)
 
 
 class Enricher:
@@ -67,7 +77,7 @@ class Enricher:
         It reads nothing but each article, so any process may run it in any order; the
         canonical ids (:meth:`canonicalise`) are left for the process that holds the registry.
         """
-        texts = [article.body[:MAX_LENGTH] for article in articles]
+        texts = [safe_text(article.body[:MAX_LENGTH]) for article in articles]
         for article, doc in zip(articles, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
             article.entities = find_entities(doc)
             article.quotes = find_quotes(doc, article.entities)

@@ -153,7 +153,7 @@ def _described_person(article: _Article, tok: Token) -> int:
     """The person a description is given with, or -1."""
     head = tok.head
     modifies = tok.dep_ in {"compound", "amod"} and tok.i < head.i
-    if (modifies or tok.dep_ == "appos") and head is not tok and article.person_of(head) >= 0:
+    if (modifies or tok.dep_ == "appos") and head.i != tok.i and article.person_of(head) >= 0:
         return article.person_of(head)
     for child in tok.children:
         if child.dep_ == "appos" and article.person_of(child) >= 0:

@@ -141,7 +141,7 @@ def _governing_cue(ctx: QuoteContext, seg: tuple[int, int]) -> Token | None:
                 break
             if not ctx.inside_quote(node.idx) and is_cue(node) and has_speaker(ctx, node):
                 return node
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             if (
                 not ctx.inside_quote(node.idx)
@@ -265,7 +265,7 @@ def _verb_over_quote(ctx: QuoteContext, seg: tuple[int, int]) -> Token | None:
                 ):
                     return node
                 break
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
     return None

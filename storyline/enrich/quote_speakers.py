@@ -100,7 +100,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 return pobj
-        if node is verb:
+        if node.i == verb.i:
             inverted = _name_after_verb(verb)
             if inverted is not None:
                 return inverted  # "“...?” asked Dunn, now a partner at ..."
@@ -114,7 +114,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             # would keep people out, saying ...": the parser puts the second verb of saying in the
             # reported clause; it goes with the first
             node = node.head.head
-        elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
+        elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head.i != node.i:
             node = node.head
         else:
             return _person_before_verb(verb) or _name_after_verb(verb)
@@ -123,7 +123,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
 
 def relative_antecedent(tok: Token) -> Token | None:
     """What "who", "which" or "that" stands for when it opens a relative clause ("Mr Ulyanov, who said")."""
-    if tok.tag_ not in ("WP", "WDT") or tok.head.dep_ != "relcl" or tok.head.head is tok.head:
+    if tok.tag_ not in ("WP", "WDT") or tok.head.dep_ != "relcl" or tok.head.head.i == tok.head.i:
         return None
     return tok.head.head
 
@@ -317,7 +317,7 @@ class SpeakerResolver:
         return best if head is None else None
 
     def resolve(self, head: Token) -> Speaker:
-        if head.dep_ == "case" and head.head is not head:
+        if head.dep_ == "case" and head.head.i != head.i:
             head = head.head  # "Mr Trump’s": the parser made the possessive mark the subject
         span = mention_tokens(head)
         mention = span.text
