@@ -9,7 +9,7 @@ import pytest
 from storyline.article import Event
 from storyline.enrich.entities import find_entities
 from storyline.enrich.events import find_events
-from storyline.enrich.times import find_times
+from storyline.enrich.time import find_times
 from storyline.nlp import load_nlp
 
 FRIDAY = date(2025, 12, 12)
@@ -61,3 +61,15 @@ def test_an_undated_article_keeps_its_events_undated() -> None:
 @pytest.mark.parametrize("text", ["", "The weather was mild and nothing happened."])
 def test_no_people_no_events(text: str) -> None:
     assert events(text) == []
+
+
+def test_components_run_in_an_order_that_gives_what_each_reads() -> None:
+    from storyline.enrich import COMPONENTS, Enricher
+    from storyline.enrich.component import check_order
+
+    check_order(COMPONENTS)
+    names = [part.name for part in COMPONENTS]
+    assert names.index("entities") < names.index("quotes") < names.index("events")
+    reordered = tuple(part for part in COMPONENTS if part.name != "times")
+    with pytest.raises(ValueError, match="events"):
+        Enricher(components=reordered)  # events read times, which nobody adds

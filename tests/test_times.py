@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from storyline.article import Article, TimeExpression
-from storyline.enrich.times import add_times, find_times, parse_dct
+from storyline.enrich.time import add_times, find_times, parse_dct
 
 FRIDAY = dt.date(2025, 12, 12)
 MONDAY = dt.date(2025, 12, 8)
@@ -268,7 +268,7 @@ def test_te3_floor() -> None:
 def test_an_infinitive_at_the_root_does_not_recurse(nlp: Language) -> None:
     """spaCy's root is its own head, but a new ``Token`` object each time: the tense of a root
     infinitive ("To meet on Monday.") once recursed until RecursionError."""
-    from storyline.enrich.time_tense import direction_from_doc
+    from storyline.enrich.time.tense import direction_from_doc
 
     text = "To meet on Monday."
     doc = nlp(text)
@@ -278,7 +278,7 @@ def test_an_infinitive_at_the_root_does_not_recurse(nlp: Language) -> None:
 
 def test_a_long_chain_of_infinitives_is_followed_boundedly(nlp: Language) -> None:
     """A head chain far longer than any real sentence: each infinitive hangs from the one before."""
-    from storyline.enrich.time_tense import direction_from_doc
+    from storyline.enrich.time.tense import direction_from_doc
 
     text = "They wanted " + " ".join(["to try"] * 400) + " to meet on Monday."
     doc = nlp(text)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from storyline.article import Entity, Event, TimeExpression
+from storyline.article import Article, Entity, Event, TimeExpression
+from storyline.enrich.component import component
 from storyline.nlp import sentences
 
 # trigger lemma -> event type.  Nouns and verbs; the checks below drop uses
@@ -306,3 +307,9 @@ def _repeats(events: list[Event], new: Event) -> bool:
         if (same_telling or same_event) and set(new.participants) <= set(old.participants):
             return True
     return False
+
+
+@component("events", reads=("doc", "entities", "times"), adds=("events",))
+def events_component(doc: Doc, article: Article) -> None:
+    """The pipeline component: ``article.events`` from the entities and times found before."""
+    article.events = find_events(doc, article.entities, article.times)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from storyline.article import Quote
-from storyline.enrich.quote_context import QuoteContext, make_quote, speaker_head, speaker_of
-from storyline.enrich.quote_cues import (
+from storyline.enrich.quotes.context import QuoteContext, make_quote, speaker_head, speaker_of
+from storyline.enrich.quotes.cues import (
     CLAUSE_VERBS,
     INFINITIVE_VERBS,
     NAMING_VERBS,

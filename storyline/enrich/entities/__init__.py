@@ -4,7 +4,7 @@
 :class:`~storyline.article.Entity` objects whose ``mentions`` are exact
 character spans into ``doc.text``.  The steps:
 
-1. name mentions, repaired (:mod:`storyline.enrich.entity_mentions`), and spans
+1. name mentions, repaired (:mod:`storyline.enrich.entities.mentions`), and spans
    glued to other words cut down to the names the article uses elsewhere (in
    title-cased headlines: "Obama Overturns" -> "Obama");
 2. people: every mention of one person joins one entity: longer names first,
@@ -20,7 +20,7 @@ character spans into ``doc.text``.  The steps:
    an office nobody holds yet goes to the article's leading person without a
    role, when that person is clear;
 5. descriptions ("the actress"), "who" and he/she pronouns
-   (:mod:`storyline.enrich.entity_references`): added to the person's mentions,
+   (:mod:`storyline.enrich.entities.references`): added to the person's mentions,
    never to its aliases.
 """
 
@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-from storyline.article import Entity
-from storyline.enrich.entity_lexicon import Lexicon, fold, load_lexicon
-from storyline.enrich.entity_mentions import PLACE_LABELS, Mention, find_mentions
-from storyline.enrich.entity_references import Referent, resolve_references
-from storyline.enrich.entity_roles import RoleSpan, affiliation_keys, role_mentions
-from storyline.enrich.entity_spans import common_words, headlines, trim_to_known
+from storyline.article import Article, Entity
+from storyline.enrich.component import component
+from storyline.enrich.entities.lexicon import Lexicon, fold, load_lexicon
+from storyline.enrich.entities.mentions import PLACE_LABELS, Mention, find_mentions
+from storyline.enrich.entities.references import Referent, resolve_references
+from storyline.enrich.entities.roles import RoleSpan, affiliation_keys, role_mentions
+from storyline.enrich.entities.spans import common_words, headlines, trim_to_known
 from storyline.nlp import sentences
 
 RECENT_SENTENCES = 2
@@ -322,3 +323,9 @@ def find_entities(doc: Doc) -> list[Entity]:
     """
     lex = load_lexicon()
     return entities_from_mentions(doc, find_mentions(doc, lex), lex)
+
+
+@component("entities", reads=("doc",), adds=("entities",))
+def entities_component(doc: Doc, article: Article) -> None:
+    """The pipeline component: ``article.entities`` from the parsed body."""
+    article.entities = find_entities(doc)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from storyline.article import Entity
-from storyline.enrich.quote_cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
+from storyline.enrich.quotes.cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
 from storyline.nlp import sentences
 
 MALE = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "he", "him", "his"})

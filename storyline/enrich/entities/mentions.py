@@ -18,8 +18,8 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from storyline.enrich.entity_lexicon import Lexicon, fold
-from storyline.enrich.entity_roles import POSSESSIVE, role_before
+from storyline.enrich.entities.lexicon import Lexicon, fold
+from storyline.enrich.entities.roles import POSSESSIVE, role_before
 
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})

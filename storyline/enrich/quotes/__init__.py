@@ -3,8 +3,8 @@
 ``find_quotes(doc, entities)`` reads a parsed article body and returns one
 :class:`~storyline.article.Quote` per quotation:
 
-1. **Direct quotes** (:mod:`storyline.enrich.quote_direct`) are the passages inside quotation marks
-   (:mod:`storyline.enrich.quote_marks`), including quotes that run over several
+1. **Direct quotes** (:mod:`storyline.enrich.quotes.direct`) are the passages inside quotation marks
+   (:mod:`storyline.enrich.quotes.marks`), including quotes that run over several
    paragraphs and fragments inside a sentence. Short quoted phrases that no verb of
    saying governs ("the “coalition of the willing”") are scare quotes, not quotes.
 2. The **attribution** of a direct quote is looked for, in order: a verb of saying
@@ -13,11 +13,11 @@
    the sentence ending in a colon that introduces a quote paragraph; and, for a
    quote paragraph with no attribution of its own, the speaker of the quote in
    the paragraph just before it (the news convention for a continued quote).
-3. **Indirect quotes** (:mod:`storyline.enrich.quote_indirect`) are clauses reported by a verb of saying
+3. **Indirect quotes** (:mod:`storyline.enrich.quotes.indirect`) are clauses reported by a verb of saying
    ("Mr Trump said Moscow would accept ...") and sentences attributed with
    "according to X"; the content span is the reported clause.
 4. The **speaker** is the subject of the cue verb, resolved by
-   :class:`~storyline.enrich.quote_speakers.SpeakerResolver`; when none is found,
+   :class:`~storyline.enrich.quotes.speakers.SpeakerResolver`; when none is found,
    the speaker fields stay None.
 """
 
@@ -27,12 +27,13 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc
 
-from storyline.article import Entity, Quote
-from storyline.enrich.quote_context import QuoteContext
-from storyline.enrich.quote_direct import direct_quotes
-from storyline.enrich.quote_indirect import indirect_quotes
+from storyline.article import Article, Entity, Quote
+from storyline.enrich.component import component
+from storyline.enrich.quotes.context import QuoteContext
+from storyline.enrich.quotes.direct import direct_quotes
+from storyline.enrich.quotes.indirect import indirect_quotes
 
-__all__ = ["find_quotes", "quotes_in"]
+__all__ = ["find_quotes", "quotes_component", "quotes_in"]
 
 
 def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
@@ -47,3 +48,9 @@ def quotes_in(docs: Iterable[tuple[Doc, list[Entity]]]) -> Iterable[list[Quote]]
     """Stream :func:`find_quotes` over ``(doc, entities)`` pairs."""
     for doc, entities in docs:
         yield find_quotes(doc, entities)
+
+
+@component("quotes", reads=("doc", "entities"), adds=("quotes",))
+def quotes_component(doc: Doc, article: Article) -> None:
+    """The pipeline component: ``article.quotes``, speakers linked to ``article.entities``."""
+    article.quotes = find_quotes(doc, article.entities)

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from storyline.enrich.entity_lexicon import Lexicon
-from storyline.enrich.entity_mentions import SPEECH_VERBS
+from storyline.enrich.entities.lexicon import Lexicon
+from storyline.enrich.entities.mentions import SPEECH_VERBS
 from storyline.nlp import sentences
 
 WINDOW = 2  # sentences a pronoun looks back
