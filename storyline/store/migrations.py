@@ -499,6 +499,12 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m036_event_status(conn: Connection, dialect: str) -> None:
+    """An event happened, is planned, or is only reported (told with a hedge); rows written
+    before this migration were all read as told, so they keep 'happened'."""
+    _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -515,4 +521,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (36, "event status", m036_event_status),
 ]

@@ -26,6 +26,7 @@ character spans into ``doc.text``.  The steps:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -260,13 +261,18 @@ def _attach_references(
 ) -> None:
     referents = [
         Referent(
-            [(m.start, m.end) for m in g.mentions] + [(s, e) for s, e, _ in g.role_spans], _gender(g, lex)
+            [(m.start, m.end) for m in g.mentions] + [(s, e) for s, e, _ in g.role_spans], _gender(g, lex),
+            role=g.role, affiliation=g.affiliation,
         )
         for g in people
     ]
     resolve_references(doc, referents, [(m.start, m.end) for g in others for m in g.mentions], lex, headlines)
     for group, referent in zip(people, referents, strict=True):
         group.references = referent.found
+    found = {span for referent in referents for span in referent.found}
+    for other in others:  # "the Ukrainian" who spoke is a person, not the nationality
+        other.mentions = [m for m in other.mentions if (m.start, m.end) not in found]
+    others[:] = [other for other in others if other.mentions]
 
 
 def _to_entity(group: _Group, text: str) -> Entity:
@@ -310,10 +316,23 @@ def entities_from_mentions(doc: Doc, mentions: Iterable[Mention], lex: Lexicon |
     _attach_references(doc, people, others, lex, titles)
     text = doc.text
     entities = [_to_entity(g, text) for g in people + others]
+    for entity in entities:
+        if entity.type == "ORG" and entity.name in BUILDINGS and all(_is_a_place_here(text, s) for s, _ in entity.mentions):
+            entity.type = "FAC"  # "met at the White House", never "the White House said"
     entities.sort(key=lambda e: e.mentions[0])
     for number, entity in enumerate(entities, start=1):
         entity.id = f"e{number}"
     return entities
+
+
+# Institutions named after their building: the building when every mention is a place
+# ("arrived at the White House"), the institution otherwise ("the White House said").
+BUILDINGS = frozenset({"White House", "Downing Street", "Kremlin", "Elysee Palace", "Pentagon"})
+_PLACE_WORDS = re.compile(r"\b(?:at|in|into|inside|outside|to|from|near|outside of|on the lawn of)\s+(?:the\s+)?$", re.I)
+
+
+def _is_a_place_here(text: str, start: int) -> bool:
+    return _PLACE_WORDS.search(text[max(0, start - 24) : start]) is not None
 
 
 def find_entities(doc: Doc) -> list[Entity]:

@@ -109,7 +109,7 @@ def direction_from_text(text: str, start: int, end: int) -> int:
     return best[1] if best is not None else 0
 
 
-def _is_root(token: Token) -> bool:
+def is_root(token: Token) -> bool:
     """spaCy makes a new ``Token`` object on every access, so a root is found by index, never by ``is``."""
     return token.head.i == token.i
 
@@ -119,7 +119,7 @@ def _has_had(token: Token) -> bool:
     for _ in range(3):
         if any(child.lower_ == "had" and child.dep_ in ("aux", "auxpass") for child in token.children):
             return True
-        if token.lower_ == "had" or _is_root(token):
+        if token.lower_ == "had" or is_root(token):
             return token.lower_ == "had"
         token = token.head
     return False
@@ -130,7 +130,7 @@ def _has_had(token: Token) -> bool:
 _MAX_CHAIN = 12
 
 
-def _verb_direction(verb: Token) -> int:
+def verb_direction(verb: Token) -> int:
     """The direction of ``verb``; an infinitive takes its direction from the word it hangs from,
     followed up the tree step by step (never by recursion) for at most :data:`_MAX_CHAIN` steps."""
     for _ in range(_MAX_CHAIN):
@@ -149,7 +149,7 @@ def _verb_direction(verb: Token) -> int:
                 return -1
         if verb.tag_ == "VBG" and words & {"was", "were"}:
             return -1
-        if verb.tag_ == "VB" and "to" in words and not _is_root(verb):
+        if verb.tag_ == "VB" and "to" in words and not is_root(verb):
             head = verb.head
             if _has_had(head):
                 return -1  # "had been due to expire": a plan seen from the past
@@ -181,9 +181,9 @@ def direction_from_doc(doc: Doc, start: int, end: int) -> int:
     for _ in range(8):
         if token.pos_ in ("VERB", "AUX") and token.dep_ not in ("aux", "auxpass"):
             break
-        if _is_root(token):
+        if is_root(token):
             break
         token = token.head
     if token.pos_ not in ("VERB", "AUX"):
         return 0
-    return _verb_direction(token)
+    return verb_direction(token)
