@@ -39,9 +39,38 @@ __all__ = ["find_quotes", "quotes_component", "quotes_in"]
 def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     """Direct and indirect quotes in ``doc`` (a parsed article body), in text order."""
     ctx = QuoteContext(doc, entities)
-    quotes = direct_quotes(ctx) + indirect_quotes(ctx)
+    quotes = _fold_fragments(direct_quotes(ctx) + indirect_quotes(ctx))
     quotes.sort(key=lambda q: (q.start, q.indirect))
     return quotes
+
+
+FRAGMENT_WORDS = 3
+
+
+def _fold_fragments(quotes: list[Quote]) -> list[Quote]:
+    """A few quoted words inside a reported sentence of the same speaker ("any ceasefire must be
+    'just' and 'lasting'") are shown in that sentence, not alone: the fragment goes."""
+    reported = [q for q in quotes if q.indirect]
+    for quote in quotes:
+        if quote.indirect or quote.speaker_span is None:
+            continue
+        for r in reported:
+            if r.start <= quote.start and quote.end <= r.end and r.start <= quote.speaker_span[0] < r.end:
+                # the "speaker" found stands inside the reported clause ("Leavitt said Witkoff is
+                # continuing talks but that it was 'still up in the air'"): the reporter said it
+                quote.speaker_mention, quote.speaker_span = r.speaker_mention, r.speaker_span
+                quote.speaker_id, quote.speaker_name, quote.cue = r.speaker_id, r.speaker_name, r.cue
+                break
+    kept = []
+    for quote in quotes:
+        if not quote.indirect and len(quote.text.split()) <= FRAGMENT_WORDS and any(
+            r.start <= quote.start and quote.end <= r.end
+            and (r.speaker_name or r.speaker_mention) == (quote.speaker_name or quote.speaker_mention)
+            for r in reported
+        ):
+            continue
+        kept.append(quote)
+    return kept
 
 
 def quotes_in(docs: Iterable[tuple[Doc, list[Entity]]]) -> Iterable[list[Quote]]:
