@@ -547,6 +547,12 @@ def m032_article_image(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
 
 
+def m036_event_status(conn: Connection, dialect: str) -> None:
+    """An event happened, is planned, or is only reported (told with a hedge); rows written
+    before this migration were all read as told, so they keep 'happened'."""
+    _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -566,4 +572,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
     (32, "article image", m032_article_image),
+    (36, "event status", m036_event_status),
 ]

@@ -229,7 +229,7 @@ class WebQueries(StoreBase):
         """Events whose participants include the entity (by local id, name or alias)."""
         with self.transaction(f"fetch events of {entity_id}") as conn:
             rows = _rows(conn.execute(text(
-                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants,"
+                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants, e.status,"
                 " e.evidence_start AS start, e.evidence_end AS \"end\", ae.local_id, ae.name, ae.aliases,"
                 " a.published FROM events e JOIN article_entities ae ON ae.article_id = e.article_id"
                 " JOIN articles a ON a.id = e.article_id"
