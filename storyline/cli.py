@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,11 +17,11 @@ from rich.table import Table
 
 from storyline import settings
 from storyline.engines import Engine, EngineError
-from storyline.engines import ingest as run_engine
 from storyline.export import article_record, jsonl_lines, story_record, storyline_record
 from storyline.ingest import IngestOptions
 from storyline.ingest.options import parse_allow_list
-from storyline.pipeline import Outcome, Summary, make_pipeline
+from storyline.pipeline import Outcome, Summary, enrich_stored, group, make_pipeline
+from storyline.pipeline import ingest as run_pipeline
 from storyline.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -73,33 +73,57 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def run_with_progress(outcomes: Iterable[Outcome], label: str, quiet: bool) -> Summary:
-    """Drain a pipeline run, showing a progress bar, and return its summary."""
-    summary = Summary()
+@contextmanager
+def progress_bar(label: str, quiet: bool) -> Iterator[Callable[[Outcome], None]]:
+    """A progress bar while the block runs; the block calls what it yields once per outcome."""
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} items"),
         TimeElapsedColumn(), console=console, disable=quiet or not console.is_terminal, transient=True,
     ) as progress:
         task = progress.add_task(label, total=None)
+        yield lambda _outcome: progress.advance(task)
+
+
+def run_with_progress(outcomes: Iterable[Outcome], label: str, quiet: bool) -> Summary:
+    """Drain a pipeline run, showing a progress bar, and return its summary."""
+    summary = Summary()
+    with progress_bar(label, quiet) as advance:
         for outcome in outcomes:
             summary.add(outcome)
-            progress.advance(task)
+            advance(outcome)
     return summary
 
 
 def report(summary: Summary, as_json: bool) -> None:
+    """Print the summary with every reason; exit 1 when anything was skipped, stored incomplete
+    or failed for the whole run."""
     data = summary.to_dict()
     if as_json:
         print_json(data)
     else:
+        enriched = f", enriched {data['enriched']}" if data["enriched"] else ""
         console.print(
             f"ingested {data['ingested']} (new {data['new']}, updated {data['updated']}, "
-            f"duplicates {data['duplicates']}), unchanged {data['unchanged']}, skipped {len(data['skipped'])}"
+            f"duplicates {data['duplicates']}), unchanged {data['unchanged']}{enriched}, "
+            f"skipped {len(data['skipped'])}"
         )
         for item in data["skipped"]:
-            console.print(f"  [yellow]skipped[/yellow] {item['source']}: {item['reason']}")
+            console.print(f"  [yellow]skipped[/yellow] {escape(item['source'])}: {escape(str(item['reason']))}")
+        for item in data["incomplete"]:
+            console.print(f"  [yellow]stored without enrichment[/yellow] {escape(item['source'])}: "
+                          f"{escape(str(item['reason']))} (marked for retry)")
+        for error in data["errors"]:
+            console.print(f"  [red]error:[/red] {escape(error)}")
+        if data.get("awaiting_enrichment"):
+            console.print(f"{data['awaiting_enrichment']} stored articles await enrichment (storyline enrich)")
     if summary.failed:
         raise typer.Exit(1)
+
+
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=0,
+    help="Processes for cleaning and enrichment (0: one per CPU core; default: $STORYLINE_WORKERS or 0). "
+         "Results are the same for any number.")]
 
 
 @app.command()
@@ -114,21 +138,50 @@ def ingest(
         help="Where per-article work runs: local (this process) or ray (WARC/JSONL archives on a Ray "
              "cluster, resumable; needs the ray extra; RAY_ADDRESS names a cluster, else one is started).",
     )] = Engine.local,
+    workers: WorkersOption = None,
 ) -> None:
     """Read articles from any kind of input, clean them, link duplicates and store them.
 
-    Exits with status 1 when any input was skipped (each with its reason).
+    Exits with status 1 when any input was skipped or stored without its enrichment (each
+    with its reason); those are marked, and `storyline enrich` catches them up.
     """
     store = open_store(db)
-    pipeline = make_pipeline(store, ingest_options(allow_private), enrich=enrich)
     try:
-        outcomes = run_engine(engine, pipeline, inputs, notice=console.print)
+        with progress_bar("ingesting", as_json) as advance:
+            summary = run_pipeline(store, inputs, engine=engine, enrich=enrich, stories=stories,
+                                   options=ingest_options(allow_private), workers=settings.worker_count(workers),
+                                   notice=console.print, on_outcome=advance)
     except EngineError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
-    summary = run_with_progress(outcomes, "ingesting", as_json)
-    if stories and enrich:
-        cluster_stories(store, quiet=as_json)
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    report(summary, as_json)
+
+
+@app.command("enrich")
+def enrich_command(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    stories: Annotated[bool, typer.Option(help="Group the enriched articles into stories and storylines.")] = True,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Also articles whose enrichment already failed 3 times.")] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many articles.", min=1)] = None,
+) -> None:
+    """Annotate and group stored articles that lack enrichment.
+
+    Those are articles ingested with --no-enrich, and those whose enrichment failed
+    (marked for retry).  Exits with status 1 when any failed again.
+    """
+    store = open_store(db)
+    try:
+        with progress_bar("enriching", as_json) as advance:
+            summary = enrich_stored(store, stories=stories, retry_failed=retry_failed, limit=limit,
+                                    on_outcome=advance)
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
     report(summary, as_json)
 
 
@@ -417,7 +470,8 @@ def refresh(
     summary = run_with_progress(refresh_feeds(store, options, pipeline=pipeline, due_only=due),
                                 "refreshing feeds", as_json)
     if stories and enrich:
-        cluster_stories(store, quiet=as_json)
+        group(store, summary)
+    summary.awaiting_enrichment = store.count_awaiting_enrichment()
     stopped = [feed["url"] for feed in store.list_feeds() if feed["stopped_at"]]
     if stopped and not as_json:
         console.print(f"{len(stopped)} stopped feeds not polled (storyline feeds list; storyline feeds resume URL)")
@@ -436,9 +490,8 @@ def demo(
     """Ingest the bundled example corpus, group it into stories, and open the reader."""
     store = open_store(db)
     console.print(f"database: {store.location}")
-    pipeline = make_pipeline(store, IngestOptions.from_settings())
-    summary = run_with_progress(pipeline.run([str(EXAMPLES)]), "ingesting the example corpus", False)
-    cluster_stories(store)
+    with progress_bar("ingesting the example corpus", False) as advance:
+        summary = run_pipeline(store, [str(EXAMPLES)], options=IngestOptions.from_settings(), on_outcome=advance)
     report_line = summary.to_dict()
     console.print(f"examples: {report_line['new']} new, {report_line['unchanged']} already there, "
                   f"{report_line['duplicates']} duplicates, {len(report_line['skipped'])} skipped")

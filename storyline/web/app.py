@@ -16,7 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storyline.pipeline import Pipeline
+from storyline.pipeline import Pipeline, make_pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
 from storyline.web.auth import Auth
@@ -94,13 +94,14 @@ def create_app(
     ``allowed_hosts`` to serve other names.  ``multi_user`` turns on accounts;
     the first account to sign up becomes the administrator, and later sign-ups
     need ``allow_signup``.  ``pipeline_factory`` builds the pipeline that
-    ``POST /api/ingest`` runs (default: ``Pipeline(store)``).  With ``refresh``,
+    ``POST /api/ingest`` runs (default: the one ``storyline ingest`` runs, with enrichment;
+    it groups what it stores into stories).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
     """
     store = Store(store_location)
     auth = Auth(store, multi_user=multi_user, allow_signup=allow_signup)
-    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title)
+    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or make_pipeline, site_title)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
