@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             "although they are private or loopback addresses."),
     Setting("STORYLINE_USER_AGENT", "storyline/0.1 (+https://github.com/storyline-news/storyline)",
             "User-Agent sent with every request."),
+    Setting("STORYLINE_WORKERS", "0",
+            "Processes for the per-article work of `storyline ingest` (cleaning, parsing, annotating); "
+            "0: one per CPU core. `--workers` overrides it."),
     Setting("STORYLINE_REFRESH_WORKERS", "4",
             "Feeds that `storyline serve` polls at the same time."),
     Setting("STORYLINE_REFRESH_PER_HOST", "1",
@@ -83,3 +86,14 @@ def get_int(name: str) -> int:
 
 def get_float(name: str) -> float:
     return float(get(name))
+
+
+def worker_count(value: int | None = None) -> int:
+    """How many ingest worker processes: ``value``, else ``STORYLINE_WORKERS``; 0 means one per core."""
+    count = get_int("STORYLINE_WORKERS") if value is None else value
+    if count > 0:
+        return count
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

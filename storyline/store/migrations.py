@@ -553,6 +553,25 @@ def m036_event_status(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
 
 
+def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
+    """Articles stored without their annotations, marked to be enriched later.
+
+    ``enriched_at`` is NULL for an article ingested without enrichment or whose
+    enrichment failed; ``enrich_error`` holds why it failed last and
+    ``enrich_attempts`` how often it did (``storyline enrich`` retries up to a limit).
+    The partial index finds the articles awaiting enrichment, in arrival order,
+    without reading the others.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN enrich_error TEXT;
+        ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX articles_awaiting_enrichment ON articles (arrival, id) WHERE enriched_at IS NULL
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -569,6 +588,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (16, "awaiting enrichment", m016_awaiting_enrichment),
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
     (32, "article image", m032_article_image),

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import settings
 from storyline.accounts import signup_policy
-from storyline.pipeline import Pipeline
+from storyline.pipeline import Pipeline, make_pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
 from storyline.web.auth import FEED_SUFFIXES, LOCAL_TOKEN_PARAM, Auth, LoginRequired
@@ -118,7 +118,8 @@ def create_app(
     account too.  Absolute links in feeds and the Reader API start with
     ``base_url`` (default ``$STORYLINE_BASE_URL``), never with the request's
     Host header unless the app checks it.  ``pipeline_factory`` builds the pipeline that
-    ``POST /api/ingest`` runs (default: ``Pipeline(store)``).  With ``refresh``,
+    ``POST /api/ingest`` runs (default: the one ``storyline ingest`` runs, with enrichment;
+    it groups what it stores into stories).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
     With ``local_key`` (local mode), a loopback browser writes only after opening
@@ -131,7 +132,7 @@ def create_app(
     auth = Auth(store, multi_user=multi_user, signup=policy, require_login=require_login, throttle=throttle,
                 local_key=local_key)
     hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))
-    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or Pipeline, site_title,
+    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or make_pipeline, site_title,
                 base_url=(base_url if base_url is not None else settings.get("STORYLINE_BASE_URL")).rstrip("/"),
                 host_checked=bool(hosts) and "*" not in (hosts or []))
     site.images = settings.get("STORYLINE_IMAGES").strip().lower() not in ("off", "0", "no", "false") \

@@ -7,6 +7,7 @@ or local browser, the ``X-CSRF-Token`` header.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -16,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from storyline.article import Failure, RawDocument
 from storyline.ingest.jsonl import parse_line
-from storyline.pipeline import Summary
+from storyline.pipeline import Pipeline
+from storyline.pipeline import ingest as ingest_items
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web import views
@@ -252,13 +254,16 @@ def api_routes(site: Site) -> APIRouter:
             raise HTTPException(404, f"not subscribed: {url}")
         return {"url": url, "removed": True}
 
+    ingesting = threading.Lock()  # one pipeline, built once, runs one request at a time
+    pipelines: list[Pipeline] = []
+
     def run_pipeline(urls: list[str], documents: list[RawDocument | Failure]) -> dict[str, Any]:
-        pipeline = site.pipeline_factory(store)
-        summary = Summary()
-        outcomes = []
-        for outcome in [*pipeline.process(documents), *pipeline.run(urls)]:
-            summary.add(outcome)
-            outcomes.append(outcome.to_dict())
+        outcomes: list[dict[str, Any]] = []
+        with ingesting:
+            if not pipelines:
+                pipelines.append(site.pipeline_factory(store))
+            summary = ingest_items(store, urls, items=documents, pipeline=pipelines[0],
+                             on_outcome=lambda outcome: outcomes.append(outcome.to_dict()))
         return {"summary": summary.to_dict(), "outcomes": outcomes}
 
     @router.post(
