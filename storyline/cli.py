@@ -140,6 +140,16 @@ def cluster_stories(store: Store, *, rebuild: bool = False, quiet: bool = False)
     return update.to_dict()
 
 
+def finish_grouping(store: Store) -> None:
+    """Rebuild the stories and storylines a killed grouping run left half done."""
+    from storyline.stories.update import finish_interrupted
+
+    with console.status("finishing an interrupted story grouping", spinner="dots"):
+        repaired = finish_interrupted(store)
+    if repaired:
+        console.print(f"finished an interrupted story grouping: {repaired} stories rebuilt")
+
+
 def _article_rows(store: Store, limit: int | None, duplicates: bool) -> Iterator[dict[str, Any]]:
     for article in store.iter_articles(limit=limit, include_duplicates=duplicates):
         yield article_record(article, with_body=False)
@@ -476,6 +486,7 @@ def serve_command(
     from storyline.poller import RefreshConfig
 
     store = open_store(db)
+    finish_grouping(store)
     refresh_config = None
     if background:
         try:

@@ -499,6 +499,26 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m020_stories_to_rebuild(conn: Connection, dialect: str) -> None:
+    """The stories and storylines whose shown form is behind their members.
+
+    A grouping run marks a story here in the transaction that assigns it an article (and a
+    storyline in the one that rebuilds one of its stories), and unmarks it in the transaction
+    that saves its rebuilt form: what a killed run left to do is in the store, and the next
+    run does it (see ``storyline.stories.update``).
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE stories_to_rebuild (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -515,4 +535,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (20, "stories to rebuild", m020_stories_to_rebuild),
 ]

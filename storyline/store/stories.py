@@ -163,9 +163,57 @@ class StoryQueries(StoreBase):
         )
 
     def merge_story(self, conn: Connection, old_id: str, new_id: str) -> None:
-        """Move every article of ``old_id`` into ``new_id``; the old id redirects."""
+        """Move every article of ``old_id`` into ``new_id``; the old id redirects.
+
+        The survivor is marked for rebuilding, and so is the storyline the old story was
+        shown in (it must drop the old story)."""
+        line = self.storyline_of_story(conn, old_id)
         conn.execute(text("UPDATE story_articles SET story_id = :n WHERE story_id = :o"), {"n": new_id, "o": old_id})
         self.delete_story(conn, old_id, redirect_to=new_id)
+        self.unmark_for_rebuild(conn, "story", old_id)
+        self.mark_for_rebuild(conn, "story", [new_id])
+        if line:
+            self.mark_for_rebuild(conn, "storyline", [line])
+
+    def merge_storyline(self, conn: Connection, old_id: str, new_id: str) -> None:
+        """Move every story of storyline ``old_id`` into ``new_id``; the old id redirects
+        and the survivor is marked for rebuilding."""
+        conn.execute(text("UPDATE stories SET storyline_id = :n, updated_at = :t WHERE storyline_id = :o"),
+                     {"n": new_id, "o": old_id, "t": now()})
+        self.delete_storyline(conn, old_id, redirect_to=new_id)
+        self.mark_for_rebuild(conn, "storyline", [new_id])
+
+    def delete_storyline(self, conn: Connection, storyline_id: str, redirect_to: str | None = None) -> None:
+        conn.execute(text("DELETE FROM storylines WHERE id = :id"), {"id": storyline_id})
+        self.unmark_for_rebuild(conn, "storyline", storyline_id)
+        if redirect_to:
+            self.save_redirect(conn, storyline_id, redirect_to, "storyline")
+
+    def storyline_of_story(self, conn: Connection, story_id: str) -> str | None:
+        """The storyline a story's stored form is shown in (None when there is no such row)."""
+        value = conn.execute(text("SELECT storyline_id FROM stories WHERE id = :id"), {"id": story_id}).scalar()
+        return str(value) if value else None
+
+    # -- what a grouping run has left to rebuild -------------------------------------------
+
+    def mark_for_rebuild(self, conn: Connection, kind: str, ids: list[str]) -> None:
+        """Note, in the caller's transaction, that these stories or storylines (``kind``)
+        must be rebuilt from their members."""
+        if ids:
+            conn.execute(
+                text("INSERT INTO stories_to_rebuild (kind, id) VALUES (:k, :id) ON CONFLICT (kind, id) DO NOTHING"),
+                [{"k": kind, "id": some_id} for some_id in dict.fromkeys(ids)],
+            )
+
+    def unmark_for_rebuild(self, conn: Connection, kind: str, some_id: str) -> None:
+        conn.execute(text("DELETE FROM stories_to_rebuild WHERE kind = :k AND id = :id"), {"k": kind, "id": some_id})
+
+    def marked_for_rebuild(self, kind: str) -> list[str]:
+        """The stories or storylines (``kind``) waiting to be rebuilt, in id order."""
+        with self.transaction(f"list the {kind} views to rebuild") as conn:
+            rows = conn.execute(text("SELECT id FROM stories_to_rebuild WHERE kind = :k ORDER BY id"),
+                                {"k": kind}).fetchall()
+        return [row[0] for row in rows]
 
     def ingest_dates(self, conn: Connection, article_ids: list[str]) -> dict[str, str]:
         """When each article was first ingested (ISO timestamps)."""
@@ -180,5 +228,5 @@ class StoryQueries(StoreBase):
 
     def clear_stories(self, conn: Connection) -> None:
         """Forget every story and storyline (before clustering again from scratch)."""
-        for table in ("story_articles", "stories", "storylines", "story_redirects"):
+        for table in ("story_articles", "stories", "storylines", "story_redirects", "stories_to_rebuild"):
             conn.execute(text(f"DELETE FROM {table}"))
