@@ -75,8 +75,11 @@ def story_record(story: dict[str, Any], storyline: dict[str, Any] | None) -> dic
             for q in story.get("quotes", [])
         ],
         "outlets": story.get("outlets", []),
+        "copies": dict(story.get("copies") or {}),
         "first_seen": story.get("first_seen"),
         "last_updated": story.get("last_updated"),
+        "dates": story.get("dates") or ("published" if story.get("first_seen") else "undated"),
+        "placed": dict(story.get("placed") or {}),
     }
 
 
@@ -93,4 +96,5 @@ def storyline_record(storyline: dict[str, Any]) -> dict[str, Any]:
         ],
         "first_seen": storyline.get("first_seen"),
         "last_updated": storyline.get("last_updated"),
+        "dates": storyline.get("dates") or ("published" if storyline.get("first_seen") else "undated"),
     }

@@ -28,7 +28,8 @@ class StoryQueries(StoreBase):
 
     def save_story(self, conn: Connection, story: dict[str, Any]) -> None:
         """Write one story: ``{id, title, summary, storyline_id, first_seen, last_updated,
-        articles: [ids], ...}``; everything not a column goes to ``data``."""
+        articles: [ids], copies: {id: [ids]}, ...}``; everything not a column goes to ``data``.
+        Its members are its articles and their copies; ``article_count`` counts each article once."""
         columns = {"id", "title", "summary", "storyline_id", "first_seen", "last_updated",
                    "article_count", "outlet_count"}
         data = {k: v for k, v in story.items() if k not in columns}
@@ -47,11 +48,12 @@ class StoryQueries(StoreBase):
              "o": len(outlets), "data": json.dumps(data, ensure_ascii=False), "t": now()},
         )
         conn.execute(text("DELETE FROM story_articles WHERE story_id = :id"), {"id": story["id"]})
-        if story.get("articles"):
+        members = [*story.get("articles", []), *(c for group in (story.get("copies") or {}).values() for c in group)]
+        if members:
             conn.execute(
                 text("INSERT INTO story_articles (article_id, story_id) VALUES (:a, :s)"
                      " ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id"),
-                [{"a": a, "s": story["id"]} for a in story["articles"]],
+                [{"a": a, "s": story["id"]} for a in members],
             )
 
     def delete_story(self, conn: Connection, story_id: str, redirect_to: str | None = None) -> None:

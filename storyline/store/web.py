@@ -74,14 +74,14 @@ class WebQueries(StoreBase):
         """What ranking and listing need of the newest stories, without decoding whole documents."""
         if self.dialect == "postgresql":
             coverage, outlets = "(data::json -> 'coverage')::text", "(data::json -> 'outlets')::text"
-            dated = "(data::json -> 'dated')::text"
+            dated, dates = "(data::json -> 'dated')::text", "(data::json ->> 'dates')"
         else:
             coverage, outlets = "json_extract(data, '$.coverage')", "json_extract(data, '$.outlets')"
-            dated = "json_type(data, '$.dated')"
+            dated, dates = "json_type(data, '$.dated')", "json_extract(data, '$.dates')"
         with self.transaction("list story cards") as conn:
             rows = _rows(conn.execute(text(
                 "SELECT id, title, summary, storyline_id, first_seen, last_updated, article_count, outlet_count,"
-                f" {coverage} AS coverage, {outlets} AS outlets, {dated} AS dated FROM stories"
+                f" {coverage} AS coverage, {outlets} AS outlets, {dated} AS dated, {dates} AS dates FROM stories"
                 " ORDER BY last_updated IS NULL, last_updated DESC, article_count DESC, id LIMIT :n"),
                 {"n": limit}))
         for row in rows:
@@ -89,6 +89,8 @@ class WebQueries(StoreBase):
             row["coverage"] = json.loads(row["coverage"] or "null") or []
             row["outlets"] = [{"publisher": o.get("publisher")} for o in json.loads(row["outlets"] or "null") or []]
             row["dated"] = json.loads(row["dated"] or "true") is not False  # stories stored before the flag
+            if row["dates"] is None:  # stored before the label
+                row.pop("dates")
         return rows
 
     def stories_version(self) -> tuple[Any, ...]:

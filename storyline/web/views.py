@@ -18,6 +18,8 @@ from storyline.refresh import feed_health
 from storyline.scheduler import SchedulePolicy, describe_interval
 from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store
+from storyline.stories.timeline import date_order, period_month, period_start
+from storyline.stories.view import story_dates
 from storyline.web.charts import Chart, coverage_chart
 from storyline.web.highlight import anchor_id, article_marks, highlight
 from storyline.web.ranking import Profile, rank_for_you, rank_top_stories
@@ -36,6 +38,7 @@ def _story_card(story: dict[str, Any], score: float | None = None) -> dict[str, 
     card = {key: story.get(key) for key in ("id", "title", "summary", "storyline_id", "first_seen",
                                              "last_updated", "article_count", "outlet_count")}
     card["dated"] = story.get("dated", True) is not False
+    card["dates"] = story_dates(story)
     card["outlets"] = outlets[:6]
     if score is not None:
         card["score"] = round(score, 4) if score > -1e300 else None
@@ -86,10 +89,10 @@ def _with_links(entry: dict[str, Any], articles: dict[str, dict[str, Any]]) -> d
 
 def split_timeline(entries: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Dated entries in date order, grouped by month, and the undated ones apart."""
-    dated = sorted((e for e in entries if e.get("date")), key=lambda e: str(e["date"]))
+    dated = sorted((e for e in entries if e.get("date")), key=lambda e: date_order(str(e["date"])))
     months: dict[str, list[dict[str, Any]]] = {}
     for entry in dated:
-        months.setdefault(str(entry["date"])[:7], []).append(_with_links(entry, articles))
+        months.setdefault(period_month(str(entry["date"])), []).append(_with_links(entry, articles))
     return {
         "months": [{"month": month, "entries": items} for month, items in months.items()],
         "undated": [_with_links(e, articles) for e in entries if not e.get("date")],
@@ -107,10 +110,20 @@ def quotes_by_speaker(quotes: list[dict[str, Any]], articles: dict[str, dict[str
 
 
 def story_view(store: Store, story: dict[str, Any]) -> dict[str, Any]:
+    """Each article once, with its copies ("also published by/as") and, when undated, where
+    it is placed (inferred); the list runs in order of publication or placement."""
     ids = [str(a) for a in story.get("articles") or []]
-    summaries = store.article_summaries(ids)
-    articles = sorted((summaries[a] for a in ids if a in summaries),
-                      key=lambda a: (a.get("published") is None, a.get("published") or "", a["id"]))
+    copies: dict[str, list[str]] = {str(k): [str(c) for c in v] for k, v in (story.get("copies") or {}).items()}
+    summaries = store.article_summaries([*ids, *(c for group in copies.values() for c in group)])
+    placed = story.get("placed") or {}
+    articles = [{**summaries[a], "copies": [summaries[c] for c in copies.get(a, []) if c in summaries],
+                 "placed": placed.get(a)} for a in ids if a in summaries]
+
+    def when(article: dict[str, Any]) -> tuple[bool, str, str]:
+        day = article.get("published") or (article["placed"] or {}).get("from")
+        return day is None, day or "", article["id"]
+
+    articles.sort(key=when)
     storyline = store.storyline_title(story["storyline_id"]) if story.get("storyline_id") else None
     return {
         "story": story,
@@ -303,6 +316,23 @@ def human_date(value: Any) -> str:
         return date.fromisoformat(text[:10]).strftime("%-d %b %Y")
     except ValueError:
         return text
+
+
+def human_period(value: Any) -> str:
+    """A timeline date, absolute and complete: ``2025-12-08`` → ``Mon 8 Dec 2025``,
+    ``2025-W50`` → ``week of Mon 8 Dec 2025 (2025-W50)``, ``2025-12`` → ``December 2025``,
+    ``2025`` → ``2025``; anything else as it is."""
+    text = str(value or "")
+    start = period_start(text)
+    if start is None:
+        return text
+    if len(text) == 10:
+        return start.strftime("%a %-d %b %Y")
+    if len(text) == 8:
+        return f"week of {start.strftime('%a %-d %b %Y')} ({text})"
+    if len(text) == 7:
+        return start.strftime("%B %Y")
+    return text
 
 
 def human_time(value: Any) -> str:
