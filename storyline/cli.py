@@ -231,8 +231,8 @@ def export_stories(
 ) -> None:
     """Write every story as one JSON object per line, newest developments first."""
     store = open_store(db)
-    storylines = {s["id"]: s for s in store.list_storylines(limit=1_000_000)}
-    records = (story_record(s, storylines.get(s.get("storyline_id") or "")) for s in store.list_stories(limit=1_000_000))
+    storylines = {s.id: s for s in store.list_storylines(limit=1_000_000)}
+    records = (story_record(s, storylines.get(s.storyline_id or "")) for s in store.list_stories(limit=1_000_000))
     _write_jsonl(fmt, records, output)
 
 
@@ -269,12 +269,11 @@ def list_stories(
     store = open_store(db)
     stories = store.list_stories(limit=limit)
     if as_json:
-        print_json([story_record(s, None) | {"storyline_id": s.get("storyline_id")} for s in stories])
+        print_json([story_record(s, None) | {"storyline_id": s.storyline_id} for s in stories])
         return
     table = Table("id", "last update", "articles", "title")
     for story in stories:
-        table.add_row(story["id"], story.get("last_updated") or "undated", str(story.get("article_count", 0)),
-                      story["title"])
+        table.add_row(story.id, story.last_updated or "undated", str(story.article_count), story.title)
     out.print(table)
 
 
@@ -287,14 +286,14 @@ def show_story(story_id: Annotated[str, typer.Argument(help="Story id (merged id
     if story is None:
         console.print(f"[red]error:[/red] no story {story_id!r}")
         raise typer.Exit(1)
-    storyline = store.get_storyline(story["storyline_id"]) if story.get("storyline_id") else None
+    storyline = store.get_storyline(story.storyline_id) if story.storyline_id else None
     record = story_record(story, storyline)
     if as_json:
         print_json(record)
         return
     from storyline.render import print_story
 
-    print_story(out, story, storyline)
+    print_story(out, story.to_dict(), storyline.to_dict() if storyline else None)
 
 
 @app.command("storylines")
@@ -308,8 +307,7 @@ def list_storylines(db: DbOption = None, as_json: JsonOption = False,
         return
     table = Table("id", "from", "to", "stories", "title")
     for line in lines:
-        table.add_row(line["id"], line.get("first_seen") or "?", line.get("last_updated") or "?",
-                      str(len(line.get("stories", []))), line["title"])
+        table.add_row(line.id, line.first_seen or "?", line.last_updated or "?", str(line.story_count), line.title)
     out.print(table)
 
 
@@ -453,15 +451,14 @@ def demo(
     console.print(f"examples: {report_line['new']} new, {report_line['unchanged']} already there, "
                   f"{report_line['duplicates']} duplicates, {len(report_line['skipped'])} skipped")
     for line in store.list_storylines():
-        out.print(f"\n[bold]Storyline:[/bold] {escape(line['title'])}  [dim]{line['id']}[/dim]")
-        for story_id in line.get("stories", []):
+        out.print(f"\n[bold]Storyline:[/bold] {escape(line.title)}  [dim]{line.id}[/dim]")
+        for story_id in line.stories:
             story = store.get_story(story_id)
             if story is None:
                 continue
-            out.print(f"  [bold]{escape(story['title'])}[/bold]  [dim]{story['id']} · "
-                      f"{len(story.get('articles', []))} articles[/dim]")
-            if story.get("summary"):
-                out.print(f"    {escape(story['summary'][:300])}")
+            out.print(f"  [bold]{escape(story.title)}[/bold]  [dim]{story.id} · {story.article_count} articles[/dim]")
+            if story.summary:
+                out.print(f"    {escape(story.summary[:300])}")
     out.print("\nTry: storyline stories · storyline story ID · storyline show ARTICLE_ID")
     if serve:
         start_server(store.location, "127.0.0.1", port)

@@ -101,8 +101,8 @@ def twice(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         assert result.exit_code == 0, result.output
     store = Store(db)
     try:
-        stored = [store.get_story(s["id"]) for s in store.list_stories(limit=100)]
-        lines = store.list_storylines(limit=100)
+        stored = [s.to_dict() for s in store.list_stories(limit=100)]
+        lines = [line.to_dict() for line in store.list_storylines(limit=100)]
     finally:
         store.close()
     articles = _export(runner, db, "articles")

@@ -8,7 +8,10 @@ inferred) or left undated; copies of an article are counted once, beside it.
 from __future__ import annotations
 
 from storyline.article import Article, TimeExpression
+from storyline.dedup import content_hash
+from storyline.store import Store
 from storyline.stories.timeline import date_order, period_month, period_start
+from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
 from storyline.web.views import human_period
 
@@ -27,9 +30,9 @@ def test_an_undated_story_never_takes_the_day_it_was_ingested() -> None:
     articles = [_article("a", "The council met on Friday to discuss the harbour bridge."),
                 _article("b", "Councillors said on Monday the harbour bridge would close.")]
     story = build_story("s1", articles, TODAY, "l1")
-    assert (story["first_seen"], story["last_updated"], story["dates"], story["dated"]) == (None, None, "undated",
+    assert (story.first_seen, story.last_updated, story.dates, story.dated) == (None, None, "undated",
                                                                                             False)
-    assert story["placed"] == {}
+    assert story.placed == {}
 
 
 def test_an_undated_story_is_placed_by_the_recent_days_its_articles_name() -> None:
@@ -41,10 +44,10 @@ def test_an_undated_story_is_placed_by_the_recent_days_its_articles_name() -> No
                          days=(("3 March 1990", "1990-03-03"),))]
     story = build_story("s1", articles, TODAY, "l1")
     # 1990 is background named in passing: more than two months before the latest day named
-    assert (story["first_seen"], story["last_updated"], story["dates"]) == ("2025-08-14", "2025-08-20", "inferred")
-    assert story["placed"]["a"] == {"from": "2025-08-14", "to": "2025-08-20", "by": "its own dates"}
+    assert (story.first_seen, story.last_updated, story.dates) == ("2025-08-14", "2025-08-20", "inferred")
+    assert story.placed["a"] == {"from": "2025-08-14", "to": "2025-08-20", "by": "its own dates"}
     # b names only a background day, far from its story: it is placed by its story
-    assert story["placed"]["b"] == {"from": "2025-08-14", "to": "2025-08-20", "by": "its story's inferred dates"}
+    assert story.placed["b"] == {"from": "2025-08-14", "to": "2025-08-20", "by": "its story's inferred dates"}
 
 
 def test_an_undated_article_of_a_dated_story_is_placed_by_its_story() -> None:
@@ -52,8 +55,8 @@ def test_an_undated_article_of_a_dated_story_is_placed_by_its_story() -> None:
                 _article("b", "The harbour bridge closed after the council vote.", published="2025-12-12"),
                 _article("c", "Drivers queued as the harbour bridge stayed shut.")]
     story = build_story("s1", articles, TODAY, "l1")
-    assert (story["first_seen"], story["last_updated"], story["dates"]) == ("2025-12-08", "2025-12-12", "published")
-    assert story["placed"] == {"c": {"from": "2025-12-08", "to": "2025-12-12", "by": "its story's dated articles"}}
+    assert (story.first_seen, story.last_updated, story.dates) == ("2025-12-08", "2025-12-12", "published")
+    assert story.placed == {"c": {"from": "2025-12-08", "to": "2025-12-12", "by": "its story's dated articles"}}
 
 
 def test_copies_are_counted_once_beside_their_original() -> None:
@@ -64,13 +67,13 @@ def test_copies_are_counted_once_beside_their_original() -> None:
                 _article("b", "Repairs to the harbour bridge began on Tuesday.", published="2025-12-09",
                          publisher="Post")]
     story = build_story("s1", articles, TODAY, "l1")
-    assert story["articles"] == ["a", "b"]
-    assert story["copies"] == {"a": ["a2", "a3"]}
+    assert story.articles == ["a", "b"]
+    assert story.copies == {"a": ["a2", "a3"]}
     # the same text was out on the 7th: the article is dated by its earliest copy
-    assert story["first_seen"] == "2025-12-07"
-    outlets = {o["publisher"]: (o["articles"], o["copies"]) for o in story["outlets"]}
+    assert story.first_seen == "2025-12-07"
+    outlets = {o["publisher"]: (o["articles"], o["copies"]) for o in story.outlets}
     assert outlets == {"Ledger": (1, 1), "Post": (1, 0), "Wire": (0, 1)}
-    assert sum(item["count"] for item in story["coverage"]) == 2
+    assert sum(item["count"] for item in story.coverage) == 2
 
 
 def test_a_storyline_spans_its_dated_stories_and_is_undated_without_any() -> None:
@@ -79,11 +82,11 @@ def test_a_storyline_spans_its_dated_stories_and_is_undated_without_any() -> Non
     inferred = build_story("s3", [_article("c", "The council met on 14 August 2025.",
                                            days=(("14 August 2025", "2025-08-14"),))], TODAY, "l1")
     line = build_storyline("l1", [dated, undated, inferred])
-    assert (line["first_seen"], line["last_updated"], line["dates"]) == ("2025-12-08", "2025-12-08", "published")
+    assert (line.first_seen, line.last_updated, line.dates) == ("2025-12-08", "2025-12-08", "published")
     line = build_storyline("l1", [undated, inferred])
-    assert (line["first_seen"], line["last_updated"], line["dates"]) == ("2025-08-14", "2025-08-14", "inferred")
+    assert (line.first_seen, line.last_updated, line.dates) == ("2025-08-14", "2025-08-14", "inferred")
     line = build_storyline("l1", [undated])
-    assert (line["first_seen"], line["last_updated"], line["dates"]) == (None, None, "undated")
+    assert (line.first_seen, line.last_updated, line.dates) == (None, None, "undated")
 
 
 def test_timeline_dates_are_absolute_and_complete_and_sort_by_their_first_day() -> None:
@@ -95,3 +98,22 @@ def test_timeline_dates_are_absolute_and_complete_and_sort_by_their_first_day() 
     assert period_start("2025-W50") is not None and period_start("Monday") is None
     values = ["2025-12-10", "2025-W50", "2025-12", "2025-12-08", None, "2025"]
     assert sorted(values, key=date_order) == ["2025", "2025-12", "2025-12-08", "2025-W50", "2025-12-10", None]
+
+
+def test_a_built_story_and_storyline_come_back_from_the_store_as_they_went_in(store: Store) -> None:
+    articles = [_article("a", "The council voted to close the harbour bridge.", published="2025-12-08"),
+                _article("a2", "The council voted to close the harbour bridge.", duplicate_of="a", publisher="Wire"),
+                _article("c", "Drivers queued as the harbour bridge stayed shut.")]
+    with store.transaction("save articles") as conn:
+        for article in articles:
+            article.content_hash = content_hash(article.body)
+            store.save_article(conn, article)
+    story = build_story("s1", articles, {}, "l1")
+    line = build_storyline("l1", [story])
+    with store.transaction("save the story") as conn:
+        store.save_story(conn, story)
+        store.save_storyline(conn, line)
+    assert store.get_story("s1") == story and store.get_storyline("l1") == line
+    assert Story.from_dict(story.to_dict()) == story
+    assert store.story_of_article("a2") == "s1"  # a copy is a member, listed beside its original
+    assert (story.article_count, story.outlet_count, story.members) == (2, 2, ["a", "c", "a2"])

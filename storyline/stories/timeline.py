@@ -106,6 +106,7 @@ class Candidate:
     kind: str  # event type, or "dated" for a sentence holding a date
     participants: frozenset[str] = frozenset()
     words: set[str] = field(default_factory=set)
+    date_text: str | None = None  # the article's own words for when, for an event
 
 
 @dataclass(slots=True)
@@ -152,7 +153,7 @@ def candidates(article: Article) -> list[Candidate]:
         start, end = event.evidence
         sentence = article.body[start:end]
         found.append(Candidate(event.date, event.what, article.id, start, end, event.type,
-                               frozenset(event.participants), words(sentence)))
+                               frozenset(event.participants), words(sentence), event.date_text))
         used.add((start, end))
     spans = sentence_spans(article.body)
     for time in article.times:
@@ -190,7 +191,7 @@ def build_timeline(
             same_day = by_date.setdefault(candidate.date, [])
             match = next((e for e in same_day if _same(e, candidate)), None)
             if match is None:
-                match = Entry(candidate.date, None, candidate.text, candidate.kind,
+                match = Entry(candidate.date, candidate.date_text, candidate.text, candidate.kind,
                               candidate.participants, set(candidate.words))
                 entries.append(match)
                 same_day.append(match)
@@ -199,8 +200,9 @@ def build_timeline(
                 match.words |= candidate.words
             match.evidence.append((candidate.article, candidate.start, candidate.end))
     by_id = {a.id: a for a in articles}
-    for entry in entries:
-        entry.date_text = _date_text(entry, by_id)
+    for entry in entries:  # an undated entry keeps the article's words for when ("recently")
+        if entry.date:
+            entry.date_text = _date_text(entry, by_id)
     dated = sorted((e for e in entries if e.date), key=lambda e: -e.score())
     kept: list[Entry] = []
     per: dict[str, int] = {}

@@ -34,6 +34,7 @@ from storyline.store import Store
 from storyline.stories.cluster import StoryClusterer
 from storyline.stories.features import story_doc_from_article
 from storyline.stories.storylines import StorylineLinker
+from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
 
 CLUSTER_STATE = "story_clusterer"
@@ -204,24 +205,23 @@ def _rebuild_story(store: Store, linker: StorylineLinker, story_id: str) -> None
 RELATED = 8
 
 
-def _relate(stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _relate(stories: list[Story]) -> list[Story]:
     """Give each story the other stories of its storyline nearest to it in time; return those
     whose list changed.  Stories are sorted once, so neighbours are found in linear time."""
     far = 1 << 30
 
-    def day(story: dict[str, Any]) -> int:
-        first = story.get("first_seen")
-        return _day_number(first) if first else far
+    def day(story: Story) -> int:
+        return _day_number(story.first_seen) if story.first_seen else far
 
-    ordered = sorted(stories, key=lambda s: (day(s), s["id"]))
+    ordered = sorted(stories, key=lambda s: (day(s), s.id))
     changed = []
     for i, story in enumerate(ordered):
         here = day(story)
         around = ordered[max(0, i - RELATED) : i] + ordered[i + 1 : i + 1 + RELATED]
-        nearest = sorted(around, key=lambda s: (abs(day(s) - here), s["id"]))[:RELATED]
-        related = [{"id": s["id"], "title": s["title"]} for s in nearest]
-        if story.get("related") != related:
-            story["related"] = related
+        nearest = sorted(around, key=lambda s: (abs(day(s) - here), s.id))[:RELATED]
+        related = [{"id": s.id, "title": s.title} for s in nearest]
+        if story.related != related:
+            story.related = related
             changed.append(story)
     return changed
 

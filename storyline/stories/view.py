@@ -16,6 +16,7 @@ from storyline.article import Article
 from storyline.enrich.quote_groups import group_quotes
 from storyline.stories.headline import headline, summary
 from storyline.stories.timeline import build_timeline, date_order
+from storyline.stories.types import Story, Storyline
 
 TOP_ENTITIES = 12
 ENTITY_KINDS = {"people": {"PERSON"}, "organisations": {"ORG"}, "places": {"GPE", "LOC", "FAC"}}
@@ -194,7 +195,7 @@ def outlets(originals: Sequence[Article], copies: dict[str, list[Article]] | Non
 
 def build_story(
     story_id: str, articles: Sequence[Article], ingested: dict[str, str], storyline_id: str | None
-) -> dict[str, Any]:
+) -> Story:
     """The stored form of a story (see ``storyline.store.stories``).
 
     ``articles`` lists each original once; a copy of one of them (a duplicate) is listed
@@ -204,28 +205,30 @@ def build_story(
     text, evidence = summary(canonical)
     listed, series = outlets(canonical, copies)
     first, last, known = dates_of(canonical, copies)
-    return {
-        "id": story_id,
-        "title": headline(canonical),
-        "summary": text,
-        "summary_evidence": evidence,
-        "storyline_id": storyline_id,
-        "first_seen": first,
-        "last_updated": last,
-        "dates": known,
-        "dated": known == "published",
-        "articles": [a.id for a in canonical],
-        "copies": {original: [c.id for c in group] for original, group in copies.items()},
-        "placed": placements(canonical, copies, (first, last), known),
-        **key_entities(canonical),
-        "timeline": build_timeline(canonical),
-        "quotes": story_quotes(canonical),
-        "outlets": listed,
-        "coverage": series,
-    }
+    entities = key_entities(canonical)
+    return Story(
+        id=story_id,
+        title=headline(canonical),
+        summary=text,
+        summary_evidence=evidence,
+        storyline_id=storyline_id,
+        first_seen=first,
+        last_updated=last,
+        dates=known,
+        articles=[a.id for a in canonical],
+        copies={original: [c.id for c in group] for original, group in copies.items()},
+        placed=placements(canonical, copies, (first, last), known),
+        people=entities["people"],
+        organisations=entities["organisations"],
+        places=entities["places"],
+        timeline=build_timeline(canonical),
+        quotes=story_quotes(canonical),
+        outlets=listed,
+        coverage=series,
+    )
 
 
-def build_storyline(storyline_id: str, stories: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
     """The stored form of a storyline, composed from its stories' stored forms.
 
     Reading the stories, not their articles, keeps the cost of an update to the number of
@@ -233,55 +236,48 @@ def build_storyline(storyline_id: str, stories: Sequence[dict[str, Any]]) -> dic
     story (the most recent among equals); the timeline keeps the best-attested entries of
     the stories' timelines, two a day at most.
     """
-    ordered = sorted(stories, key=lambda s: (s.get("first_seen") or "9999", s["id"]))
-    main = max(stories, key=lambda s: (len(s.get("articles", [])), s.get("last_updated") or "", s["id"]))
+    ordered = sorted(stories, key=lambda s: (s.first_seen or "9999", s.id))
+    main = max(stories, key=lambda s: (len(s.articles), s.last_updated or "", s.id))
     first, last, known = storyline_dates(stories)
-    return {
-        "id": storyline_id,
-        "title": main["title"],
-        "first_seen": first,
-        "last_updated": last,
-        "dates": known,
-        "dated": known == "published",
-        "stories": [s["id"] for s in ordered],
-        "articles": [a for s in ordered for a in s.get("articles", [])],
-        **{kind: _merged_entities(stories, kind) for kind in ENTITY_KINDS},
-        "timeline": _merged_timeline(stories, limit=60, per_date=2),
-    }
+    return Storyline(
+        id=storyline_id,
+        title=main.title,
+        first_seen=first,
+        last_updated=last,
+        dates=known,
+        stories=[s.id for s in ordered],
+        articles=[a for s in ordered for a in s.articles],
+        people=_merged_entities([s.people for s in stories]),
+        organisations=_merged_entities([s.organisations for s in stories]),
+        places=_merged_entities([s.places for s in stories]),
+        timeline=_merged_timeline(stories, limit=60, per_date=2),
+    )
 
 
-def story_dates(story: dict[str, Any]) -> str:
-    """How a stored story's dates are known (stories stored before the label: by ``dated``)."""
-    known = story.get("dates")
-    if known in ("published", "inferred", "undated"):
-        return str(known)
-    return "published" if story.get("dated", True) and story.get("first_seen") else "undated"
-
-
-def storyline_dates(stories: Sequence[dict[str, Any]]) -> tuple[str | None, str | None, str]:
+def storyline_dates(stories: Sequence[Story]) -> tuple[str | None, str | None, str]:
     """(first day, last day, how known) of a storyline: the span of its stories with
     published dates; when none has any, of those with inferred ones; else undated."""
     for known in ("published", "inferred"):
-        spans = [(s["first_seen"], s["last_updated"]) for s in stories
-                 if story_dates(s) == known and s.get("first_seen") and s.get("last_updated")]
-        if spans:
-            return min(f for f, _ in spans), max(last for _, last in spans), known
+        spans = [(s.first_seen, s.last_updated) for s in stories if s.dates == known]
+        days = [(f, last) for f, last in spans if f and last]
+        if days:
+            return min(f for f, _ in days), max(last for _, last in days), known
     return None, None, "undated"
 
 
-def _merged_entities(stories: Sequence[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+def _merged_entities(lists: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     counts: Counter[str] = Counter()
     names: dict[str, str] = {}
-    for story in stories:
-        for entity in story.get(kind, []):
+    for listed in lists:
+        for entity in listed:
             counts[entity["id"]] += int(entity.get("count", 1))
             names.setdefault(entity["id"], entity["name"])
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))[:TOP_ENTITIES]
     return [{"id": key, "name": names[key], "count": n} for key, n in ranked]
 
 
-def _merged_timeline(stories: Sequence[dict[str, Any]], *, limit: int, per_date: int) -> list[dict[str, Any]]:
-    entries = [entry for story in stories for entry in story.get("timeline", []) if entry.get("date")]
+def _merged_timeline(stories: Sequence[Story], *, limit: int, per_date: int) -> list[dict[str, Any]]:
+    entries = [entry for story in stories for entry in story.timeline if entry.get("date")]
     entries.sort(key=lambda e: (-len(e.get("articles", [])), -len(e.get("evidence", [])), e["date"], e["text"]))
     kept: list[dict[str, Any]] = []
     per: Counter[str] = Counter()

@@ -80,7 +80,7 @@ def api_routes(site: Site) -> APIRouter:
 
     @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
     def storylines(limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-        return store.list_storylines(limit=limit)
+        return [line.to_dict() for line in store.list_storylines(limit=limit)]
 
     @router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
     def storyline(storyline_id: str) -> dict[str, Any]:

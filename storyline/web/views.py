@@ -19,7 +19,7 @@ from storyline.scheduler import SchedulePolicy, describe_interval
 from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store
 from storyline.stories.timeline import date_order, period_month, period_start
-from storyline.stories.view import story_dates
+from storyline.stories.types import Story, Storyline
 from storyline.web.charts import Chart, coverage_chart
 from storyline.web.highlight import anchor_id, article_marks, highlight
 from storyline.web.ranking import Profile, rank_for_you, rank_top_stories
@@ -33,12 +33,12 @@ def evidence_link(article_id: str, start: int, end: int) -> str:
     return f"/articles/{article_id}#{anchor_id(start, end)}"
 
 
-def _story_card(story: dict[str, Any], score: float | None = None) -> dict[str, Any]:
-    outlets = [o.get("publisher") for o in story.get("outlets") or [] if o.get("publisher")]
-    card = {key: story.get(key) for key in ("id", "title", "summary", "storyline_id", "first_seen",
-                                             "last_updated", "article_count", "outlet_count")}
-    card["dated"] = story.get("dated", True) is not False
-    card["dates"] = story_dates(story)
+def _story_card(story: Story, score: float | None = None) -> dict[str, Any]:
+    outlets = [o.get("publisher") for o in story.outlets if o.get("publisher")]
+    card: dict[str, Any] = {"id": story.id, "title": story.title, "summary": story.summary,
+                            "storyline_id": story.storyline_id, "first_seen": story.first_seen,
+                            "last_updated": story.last_updated, "article_count": story.article_count,
+                            "outlet_count": story.outlet_count, "dated": story.dated, "dates": story.dates}
     card["outlets"] = outlets[:6]
     if score is not None:
         card["score"] = round(score, 4) if score > -1e300 else None
@@ -109,13 +109,11 @@ def quotes_by_speaker(quotes: list[dict[str, Any]], articles: dict[str, dict[str
     return sorted(groups.values(), key=lambda g: (g["speaker"] is None, -len(g["quotes"])))
 
 
-def story_view(store: Store, story: dict[str, Any]) -> dict[str, Any]:
+def story_view(store: Store, story: Story) -> dict[str, Any]:
     """Each article once, with its copies ("also published by/as") and, when undated, where
     it is placed (inferred); the list runs in order of publication or placement."""
-    ids = [str(a) for a in story.get("articles") or []]
-    copies: dict[str, list[str]] = {str(k): [str(c) for c in v] for k, v in (story.get("copies") or {}).items()}
-    summaries = store.article_summaries([*ids, *(c for group in copies.values() for c in group)])
-    placed = story.get("placed") or {}
+    ids, copies, placed = story.articles, story.copies, story.placed
+    summaries = store.article_summaries(story.members)
     articles = [{**summaries[a], "copies": [summaries[c] for c in copies.get(a, []) if c in summaries],
                  "placed": placed.get(a)} for a in ids if a in summaries]
 
@@ -124,34 +122,34 @@ def story_view(store: Store, story: dict[str, Any]) -> dict[str, Any]:
         return day is None, day or "", article["id"]
 
     articles.sort(key=when)
-    storyline = store.storyline_title(story["storyline_id"]) if story.get("storyline_id") else None
+    storyline = store.storyline_title(story.storyline_id) if story.storyline_id else None
     return {
-        "story": story,
+        "story": story.to_dict(),
         "articles": articles,
-        "timeline": split_timeline(list(story.get("timeline") or []), summaries),
-        "speakers": quotes_by_speaker(list(story.get("quotes") or []), summaries),
+        "timeline": split_timeline(story.timeline, summaries),
+        "speakers": quotes_by_speaker(story.quotes, summaries),
         "storyline": storyline,
     }
 
 
-def story_chart(story: dict[str, Any]) -> Chart | None:
-    return coverage_chart(list(story.get("coverage") or []))
+def story_chart(story: Story) -> Chart | None:
+    return coverage_chart(story.coverage)
 
 
-def storyline_view(store: Store, storyline: dict[str, Any]) -> dict[str, Any]:
-    stories = store.list_stories(limit=1000, storyline_id=str(storyline["id"]))
-    listed = {s["id"] for s in stories}
-    for missing in [s for s in storyline.get("stories") or [] if s not in listed]:
-        found = store.get_story(str(missing))
-        if found is not None and found["id"] not in listed:
+def storyline_view(store: Store, storyline: Storyline) -> dict[str, Any]:
+    stories = store.list_stories(limit=1000, storyline_id=storyline.id)
+    listed = {s.id for s in stories}
+    for missing in [s for s in storyline.stories if s not in listed]:
+        found = store.get_story(missing)
+        if found is not None and found.id not in listed:
             stories.append(found)
-            listed.add(found["id"])
-    stories.sort(key=lambda s: (s.get("first_seen") is None, s.get("first_seen") or "", s["id"]))
-    articles = store.article_summaries([str(a) for a in storyline.get("articles") or []])
+            listed.add(found.id)
+    stories.sort(key=lambda s: (s.first_seen is None, s.first_seen or "", s.id))
+    articles = store.article_summaries(storyline.articles)
     return {
-        "storyline": {k: v for k, v in storyline.items() if k != "timeline"},
+        "storyline": {k: v for k, v in storyline.to_dict().items() if k != "timeline"},
         "stories": [_story_card(s) for s in stories],
-        "timeline": split_timeline(list(storyline.get("timeline") or []), articles),
+        "timeline": split_timeline(storyline.timeline, articles),
     }
 
 
@@ -181,10 +179,10 @@ def entity_view(store: Store, entity: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _article_evidence(article: Article, story: dict[str, Any] | None) -> list[tuple[int, int]]:
+def _article_evidence(article: Article, story: Story | None) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if story:
-        for entry in [*(story.get("timeline") or []), *(story.get("quotes") or [])]:
+        for entry in [*story.timeline, *story.quotes]:
             for item in entry.get("evidence") or []:
                 if str(item.get("article")) == article.id:
                     spans.append((int(item.get("start") or 0), int(item.get("end") or 0)))
@@ -207,7 +205,7 @@ def article_view(store: Store, article: Article) -> tuple[dict[str, Any], Any]:
                "anchor": anchor_id(q.start, q.end)} for q in article.quotes]
     data = {
         "article": record,
-        "story": {"id": story["id"], "title": story["title"]} if story else None,
+        "story": {"id": story.id, "title": story.title} if story else None,
         "duplicates": list(duplicates.values()),
         "duplicate_of": next(iter(original.values()), None),
         "entities": dict(entities),
@@ -279,7 +277,7 @@ def profile_of(store: Store, user_id: str) -> tuple[Profile, list[dict[str, Any]
             name, href, kind_label = titles.get(target, target), f"/stories/{target}", "story"
         else:
             found = storylines.get(target)
-            name, href, kind_label = (found["title"] if found else target), f"/storylines/{target}", "storyline"
+            name, href, kind_label = (found.title if found else target), f"/storylines/{target}", "storyline"
         listed.append({"kind": kind, "id": target, "name": name, "href": href, "label": kind_label})
     return profile, listed
 
@@ -288,7 +286,7 @@ def for_you(store: Store, user_id: str, *, limit: int = 30) -> dict[str, Any]:
     profile, follows = profile_of(store, user_id)
     stories = store.list_stories(limit=CANDIDATES)
     story_entities = store.stories_with_entities([*profile.entities, *profile.read_entities])
-    updated = store.story_update_times([s["id"] for s in stories])
+    updated = store.story_update_times([s.id for s in stories])
     ranked = rank_for_you(stories, profile, story_entities, updated, limit=limit)
     return {
         "follows": follows,
