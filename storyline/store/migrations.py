@@ -572,6 +572,26 @@ def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
     )
 
 
+def m020_stories_to_rebuild(conn: Connection, dialect: str) -> None:
+    """The stories and storylines whose shown form is behind their members.
+
+    A grouping run marks a story here in the transaction that assigns it an article (and a
+    storyline in the one that rebuilds one of its stories), and unmarks it in the transaction
+    that saves its rebuilt form: what a killed run left to do is in the store, and the next
+    run does it (see ``storyline.stories.update``).
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE stories_to_rebuild (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -589,6 +609,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (16, "awaiting enrichment", m016_awaiting_enrichment),
+    (20, "stories to rebuild", m020_stories_to_rebuild),
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
     (32, "article image", m032_article_image),

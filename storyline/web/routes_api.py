@@ -136,7 +136,7 @@ def api_routes(site: Site) -> APIRouter:
     @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
     def storylines(request: Request, limit: int = Query(50, ge=1, le=500),
                    offset: int = OffsetQuery) -> dict[str, Any]:
-        found = window(store.list_storylines(limit=offset + limit), offset, limit)
+        found = [line.to_dict() for line in window(store.list_storylines(limit=offset + limit), offset, limit)]
         return page(request, "storylines", found, total=store.count_storylines(), offset=offset, limit=limit)
 
     @router.get("/articles", tags=["read"], summary="Articles, newest first, with filters",
