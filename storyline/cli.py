@@ -467,11 +467,13 @@ def feed_address(url: str) -> str:
 def feeds_add(url: Annotated[str, typer.Argument(metavar="URL", help="The feed's http(s) address.")],
               db: DbOption = None,
               title: Annotated[str | None, typer.Option(help="A title to show until the feed names itself.")] = None,
+              category: Annotated[str | None, typer.Option(metavar="FOLDER",
+                                                           help='Folder to file it in, e.g. "News/World".')] = None,
               ) -> None:
     """Subscribe to a feed (polled by storyline refresh and storyline serve)."""
     url = feed_address(url)
     store = open_store(db)
-    added = store.add_feed(url, title)
+    added = store.add_feed(url, title, category=category)
     console.print(f"added {escape(url)}" if added else f"already subscribed: {escape(url)}")
 
 
@@ -527,8 +529,11 @@ def feeds_import(path: Path, db: DbOption = None) -> None:
         outlines = read_opml(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, ValueError) as exc:
         raise fail(f"cannot read OPML {path}: {exc}") from exc
-    added = sum(store.add_feed(o.url, o.title, o.site_url) for o in outlines)
-    console.print(f"imported {len(outlines)} feeds ({added} new)")
+    feeds = [o for o in outlines if o.url.lower().startswith(("http://", "https://"))]
+    added = sum(store.add_feed(o.url, o.title, o.site_url, o.category) for o in feeds)
+    folders = len({o.category for o in feeds if o.category})
+    console.print(f"imported {len(feeds)} feeds ({added} new) in {folders} folders"
+                  + (f"; {len(outlines) - len(feeds)} not http(s) left out" if len(feeds) < len(outlines) else ""))
 
 
 @feeds_app.command("export")
@@ -537,7 +542,7 @@ def feeds_export(db: DbOption = None) -> None:
     from storyline.ingest.opml import OutlineFeed, write_opml
 
     store = open_store(db)
-    feeds = [OutlineFeed(f["url"], f["title"], f["site_url"]) for f in store.list_feeds()]
+    feeds = [OutlineFeed(f["url"], f["title"], f["site_url"], f.get("category")) for f in store.list_feeds()]
     sys.stdout.write(write_opml(feeds))
 
 

@@ -504,6 +504,11 @@ def m032_article_image(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
 
 
+def m033_feed_category(conn: Connection, dialect: str) -> None:
+    """A feed's folder ("News/World"), kept from OPML and shown to Google Reader clients as a label."""
+    _run(conn, "ALTER TABLE feeds ADD COLUMN category TEXT")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -521,4 +526,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (32, "article image", m032_article_image),
+    (33, "feed category", m033_feed_category),
 ]

@@ -33,6 +33,7 @@ class FollowIn(BaseModel):
 class FeedIn(BaseModel):
     url: str = Field(pattern=r"^https?://", max_length=2000)
     title: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=200, description='Folder, e.g. "News/World"')
 
 
 class IngestIn(BaseModel):
@@ -194,7 +195,7 @@ def api_routes(site: Site) -> APIRouter:
     @router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
     def add_feed(request: Request, feed: FeedIn) -> dict[str, Any]:
         auth.writer(request, admin=True)
-        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title)}
+        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title, category=feed.category or None)}
 
     @router.delete("/feeds", tags=["feeds"], summary="Unsubscribe from a feed")
     def remove_feed(request: Request, url: str = Query(..., description="The feed's address")) -> dict[str, Any]:
