@@ -577,6 +577,26 @@ def refresh(
     report(summary, as_json)
 
 
+@app.command("alerts")
+def alerts_command(db: DbOption = None, as_json: JsonOption = False, allow_private: AllowOption = None) -> None:
+    """Send alerts on developments once: queue new articles of alerted follows, deliver what is due.
+
+    `storyline serve` does this in the background (STORYLINE_ALERT_INTERVAL); run this from cron
+    otherwise.  Readers set up webhooks and alerts on their account and For you pages.
+    """
+    from storyline.alerts import run_alerts
+
+    store = open_store(db)
+    result = run_alerts(store, ingest_options(allow_private)).to_dict()
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"queued {result['queued']}, delivered {result['delivered']}, retrying {result['retrying']}, "
+                  f"failed {result['failed']}")
+    for error in result["errors"]:
+        console.print(f"  [yellow]error[/yellow] {escape(error)}")
+
+
 EXAMPLES = Path(__file__).parent / "data" / "examples"
 
 
@@ -664,6 +684,7 @@ COMMAND_EXAMPLES = {
     "refresh": ["storyline refresh", "storyline refresh --due    # from cron, every few minutes"],
     "demo": ["storyline demo", "storyline --db /tmp/demo.db demo --port 8080"],
     "serve": ["storyline serve", "storyline serve --host 0.0.0.0 --multi-user --port 8080"],
+    "alerts": ["storyline alerts", "*/5 * * * * storyline alerts --json    # crontab"],
 }
 
 

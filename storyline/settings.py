@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest interval between polls of a feed, in seconds; also the longest wait after errors."),
     Setting("STORYLINE_REFRESH_MAX_ERRORS", "10",
             "Consecutive errors after which a feed is stopped until it is resumed."),
+    Setting("STORYLINE_ALERT_INTERVAL", "60",
+            "Seconds between checks for developments to send to webhooks while `storyline serve` runs; 0 turns alerts off."),
     Setting("STORYLINE_IMAGES", "on",
             "Show lead images in the reader (loaded from the outlets' servers, lazily, with no referrer); off for text only."),
 )

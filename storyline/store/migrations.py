@@ -509,6 +509,50 @@ def m033_feed_category(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE feeds ADD COLUMN category TEXT")
 
 
+def m034_alerts(conn: Connection, dialect: str) -> None:
+    """Alerts on developments: per-user webhooks, an alert flag and cursor per follow, a delivery log."""
+    _run(
+        conn,
+        """
+        ALTER TABLE follows ADD COLUMN alert INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            site_url TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX webhooks_user ON webhooks (user_id);
+        CREATE TABLE alert_cursors (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            arrival BIGINT NOT NULL,
+            PRIMARY KEY (user_id, kind, target_id)
+        );
+        CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY,
+            webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_status INTEGER,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            last_attempt_at TEXT,
+            next_attempt_at TEXT,
+            delivered_at TEXT
+        );
+        CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+        CREATE INDEX deliveries_user ON deliveries (user_id, created_at)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -527,4 +571,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (32, "article image", m032_article_image),
     (33, "feed category", m033_feed_category),
+    (34, "alerts", m034_alerts),
 ]

@@ -17,11 +17,14 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import settings
+from storyline.alerts import AlertWorker
+from storyline.ingest.options import IngestOptions
 from storyline.pipeline import Pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
 from storyline.web.auth import Auth
 from storyline.web.greader import greader_routes
+from storyline.web.routes_alerts import alert_routes
 from storyline.web.routes_api import api_routes
 from storyline.web.routes_feeds import feed_routes
 from storyline.web.routes_forms import form_routes
@@ -93,6 +96,7 @@ def create_app(
     site_title: str = "storyline",
     refresh: RefreshConfig | None = None,
     images: bool | None = None,
+    alerts_every: float | None = None,
 ) -> FastAPI:
     """The storyline web reader, REST API and feeds over the store at ``store_location``.
 
@@ -104,7 +108,9 @@ def create_app(
     ``POST /api/ingest`` runs (default: ``Pipeline(store)``).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
-    ``images`` shows lead images (default: the ``STORYLINE_IMAGES`` setting).
+    ``images`` shows lead images (default: the ``STORYLINE_IMAGES`` setting).  With
+    ``alerts_every`` seconds, alerts on developments are checked and sent that often
+    in the background (:class:`~storyline.alerts.AlertWorker`).
     """
     store = Store(store_location)
     auth = Auth(store, multi_user=multi_user, allow_signup=allow_signup)
@@ -114,17 +120,24 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if refresh is None:
-            yield
-            return
-        poller = Poller(store, refresh)
-        site.poller = poller
-        poller.start()
+        worker = AlertWorker(store, IngestOptions.from_settings(), alerts_every) if alerts_every else None
+        if worker is not None:
+            worker.start()
         try:
-            yield
+            if refresh is None:
+                yield
+                return
+            poller = Poller(store, refresh)
+            site.poller = poller
+            poller.start()
+            try:
+                yield
+            finally:
+                site.poller = None
+                await run_in_threadpool(poller.stop)
         finally:
-            site.poller = None
-            await run_in_threadpool(poller.stop)
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
 
     app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
@@ -172,6 +185,7 @@ def create_app(
     app.include_router(api_routes(site))
     app.include_router(feed_routes(site))
     app.include_router(greader_routes(site))
+    app.include_router(alert_routes(site))
     app.include_router(form_routes(site))
     app.include_router(page_routes(site))
     return app
@@ -194,5 +208,5 @@ def serve(
     if not multi_user and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("local mode on %s: only loopback browsers can write; use --multi-user to serve others", host)
     app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, allowed_hosts=allowed_hosts,
-                     refresh=refresh)
+                     refresh=refresh, alerts_every=settings.get_float("STORYLINE_ALERT_INTERVAL") or None)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

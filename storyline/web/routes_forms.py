@@ -14,6 +14,7 @@ from starlette.responses import Response
 from storyline.ingest.opml import OPMLError, OutlineFeed, read_opml, write_opml
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
+from storyline.web.routes_alerts import alert_state
 from storyline.web.site import Site, local_path, redirect
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
@@ -85,7 +86,7 @@ def form_routes(site: Site) -> APIRouter:
         if viewer.user_id is None:
             return redirect("/login?next=/account")
         data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
-                "saved_searches": store.list_saved_searches(viewer.user_id)}
+                "saved_searches": store.list_saved_searches(viewer.user_id), **alert_state(store, viewer.user_id)}
         return site.page(request, viewer, "account.html", data, extra={"new_token": None}, title="Account")
 
     @router.post("/account/tokens")
@@ -95,7 +96,7 @@ def form_routes(site: Site) -> APIRouter:
         assert viewer.user_id is not None
         token = auth.issue_api_token(viewer.user_id, _field(form, "name")[:80])
         data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
-                "saved_searches": store.list_saved_searches(viewer.user_id)}
+                "saved_searches": store.list_saved_searches(viewer.user_id), **alert_state(store, viewer.user_id)}
         response = site.page(request, viewer, "account.html", data, extra={"new_token": token}, title="Account")
         response.headers["Cache-Control"] = "no-store"
         return response
