@@ -529,11 +529,13 @@ def feed_address(url: str) -> str:
 def feeds_add(url: Annotated[str, typer.Argument(metavar="URL", help="The feed's http(s) address.")],
               db: DbOption = None,
               title: Annotated[str | None, typer.Option(help="A title to show until the feed names itself.")] = None,
+              category: Annotated[str | None, typer.Option(metavar="FOLDER",
+                                                           help='Folder to file it in, e.g. "News/World".')] = None,
               ) -> None:
     """Subscribe to a feed (polled by storyline refresh and storyline serve)."""
     url = feed_address(url)
     store = open_store(db)
-    added = store.add_feed(url, title)
+    added = store.add_feed(url, title, category=category)
     console.print(f"added {escape(url)}" if added else f"already subscribed: {escape(url)}")
 
 
@@ -589,8 +591,11 @@ def feeds_import(path: Path, db: DbOption = None) -> None:
         outlines = read_opml(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, ValueError) as exc:
         raise fail(f"cannot read OPML {path}: {exc}") from exc
-    added = sum(store.add_feed(o.url, o.title, o.site_url) for o in outlines)
-    console.print(f"imported {len(outlines)} feeds ({added} new)")
+    feeds = [o for o in outlines if o.url.lower().startswith(("http://", "https://"))]
+    added = sum(store.add_feed(o.url, o.title, o.site_url, o.category) for o in feeds)
+    folders = len({o.category for o in feeds if o.category})
+    console.print(f"imported {len(feeds)} feeds ({added} new) in {folders} folders"
+                  + (f"; {len(outlines) - len(feeds)} not http(s) left out" if len(feeds) < len(outlines) else ""))
 
 
 @feeds_app.command("export")
@@ -599,7 +604,7 @@ def feeds_export(db: DbOption = None) -> None:
     from storyline.ingest.opml import OutlineFeed, write_opml
 
     store = open_store(db)
-    feeds = [OutlineFeed(f["url"], f["title"], f["site_url"]) for f in store.list_feeds()]
+    feeds = [OutlineFeed(f["url"], f["title"], f["site_url"], f.get("category")) for f in store.list_feeds()]
     sys.stdout.write(write_opml(feeds))
 
 
@@ -633,6 +638,26 @@ def refresh(
     if stopped and not as_json:
         console.print(f"{len(stopped)} stopped feeds not polled (storyline feeds list; storyline feeds resume URL)")
     report(summary, as_json)
+
+
+@app.command("alerts")
+def alerts_command(db: DbOption = None, as_json: JsonOption = False, allow_private: AllowOption = None) -> None:
+    """Send alerts on developments once: queue new articles of alerted follows, deliver what is due.
+
+    `storyline serve` does this in the background (STORYLINE_ALERT_INTERVAL); run this from cron
+    otherwise.  Readers set up webhooks and alerts on their account and For you pages.
+    """
+    from storyline.alerts import run_alerts
+
+    store = open_store(db)
+    result = run_alerts(store, ingest_options(allow_private)).to_dict()
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"queued {result['queued']}, delivered {result['delivered']}, retrying {result['retrying']}, "
+                  f"failed {result['failed']}")
+    for error in result["errors"]:
+        console.print(f"  [yellow]error[/yellow] {escape(error)}")
 
 
 EXAMPLES = Path(__file__).parent / "data" / "examples"
@@ -732,6 +757,7 @@ COMMAND_EXAMPLES = {
     "refresh": ["storyline refresh", "storyline refresh --due    # from cron, every few minutes"],
     "demo": ["storyline demo", "storyline --db /tmp/demo.db demo --port 8080"],
     "serve": ["storyline serve", "storyline serve --host 0.0.0.0 --multi-user --port 8080"],
+    "alerts": ["storyline alerts", "*/5 * * * * storyline alerts --json    # crontab"],
 }
 
 

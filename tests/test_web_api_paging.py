@@ -107,7 +107,7 @@ def test_follows_use_the_same_id_both_ways(site: tuple[Corpus, TestClient]) -> N
     listed = client.get("/api/follows").json()["follows"]
     item = next(f for f in listed if f["id"] == data.person)
     assert item == {"kind": "entity", "id": data.person, "name": "Anna Berg", "href": f"/entities/{data.person}",
-                    "label": "person"}
+                    "label": "person", "alert": False, "feed": f"/developments/entity/{data.person}/feed.atom"}
     assert client.delete(f"/api/follows/{item['kind']}/{item['id']}", headers={"X-CSRF-Token": csrf}).json()[
         "removed"] is True
 

@@ -406,3 +406,23 @@ def fetch(
     """Fetch one URL with a client of its own (see :class:`Fetcher` for many)."""
     with Fetcher(options) as fetcher:
         return fetcher.fetch(url, etag, last_modified)
+
+
+def guarded_client(options: IngestOptions) -> httpx.Client:
+    """An httpx client held to the fetcher's rules: public addresses only (checked on the address
+    connected to), no proxy from the environment, no redirects followed.  For requests that are
+    not fetches, such as webhook deliveries."""
+    return httpx.Client(
+        transport=_GuardedTransport(AddressGuard(options.allow_private)),
+        timeout=httpx.Timeout(options.timeout),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": options.user_agent},
+    )
+
+
+def check_public_url(url: str, options: IngestOptions) -> None:
+    """Raise :class:`FetchError` unless ``url`` is http(s) and its host resolves to addresses the
+    rules allow (as a fetch would check them)."""
+    parsed = _check_url(url)
+    AddressGuard(options.allow_private).resolve(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storyline.article import Article
 from storyline.store.accounts import AccountQueries
+from storyline.store.alerts import AlertQueries
 from storyline.store.awaiting import AwaitingQueries
 from storyline.store.base import StoreError, now, storable
 from storyline.store.enrichment import EnrichmentQueries
@@ -112,7 +113,10 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(AccountQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQueries):
+class Store(
+    AccountQueries, AlertQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries,
+    WebQueries,
+):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:

@@ -56,15 +56,27 @@ def _summary_only(row: Any) -> SummaryOnly:
 class FeedQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
-    def add_feed(self, url: str, title: str | None = None, site_url: str | None = None) -> bool:
+    def add_feed(self, url: str, title: str | None = None, site_url: str | None = None,
+                 category: str | None = None) -> bool:
         """Subscribe to a feed; False if it was already there (also when another writer
-        added it at the same moment: one statement, no check before)."""
+        added it at the same moment: one statement, no check before).  ``category`` is its
+        folder; a feed already there keeps its own unless it had none."""
         with self.transaction(f"add feed {url}") as conn:
             result = conn.execute(
-                text("INSERT INTO feeds (url, title, site_url, added_at) VALUES (:u, :t, :s, :a)"
+                text("INSERT INTO feeds (url, title, site_url, category, added_at) VALUES (:u, :t, :s, :c, :a)"
                      " ON CONFLICT (url) DO NOTHING"),
-                {"u": url, "t": title, "s": site_url, "a": now()},
+                {"u": url, "t": title, "s": site_url, "c": category, "a": now()},
             )
+            if not result.rowcount and category:
+                conn.execute(text("UPDATE feeds SET category = :c WHERE url = :u AND category IS NULL"),
+                             {"u": url, "c": category})
+        return bool(result.rowcount)
+
+    def set_feed_category(self, url: str, category: str | None) -> bool:
+        """Move a feed into the folder ``category`` (None: out of any folder)."""
+        with self.transaction(f"set the category of feed {url}") as conn:
+            result = conn.execute(text("UPDATE feeds SET category = :c WHERE url = :u"),
+                                  {"u": url, "c": category or None})
         return bool(result.rowcount)
 
     def remove_feed(self, url: str) -> bool:

@@ -592,6 +592,55 @@ def m020_stories_to_rebuild(conn: Connection, dialect: str) -> None:
     )
 
 
+def m033_feed_category(conn: Connection, dialect: str) -> None:
+    """A feed's folder ("News/World"), kept from OPML and shown to Google Reader clients as a label."""
+    _run(conn, "ALTER TABLE feeds ADD COLUMN category TEXT")
+
+
+def m034_alerts(conn: Connection, dialect: str) -> None:
+    """Alerts on developments: per-user webhooks, an alert flag and cursor per follow, a delivery log."""
+    _run(
+        conn,
+        """
+        ALTER TABLE follows ADD COLUMN alert INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            site_url TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX webhooks_user ON webhooks (user_id);
+        CREATE TABLE alert_cursors (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            arrival BIGINT NOT NULL,
+            PRIMARY KEY (user_id, kind, target_id)
+        );
+        CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY,
+            webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_status INTEGER,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            last_attempt_at TEXT,
+            next_attempt_at TEXT,
+            delivered_at TEXT
+        );
+        CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+        CREATE INDEX deliveries_user ON deliveries (user_id, created_at)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -613,5 +662,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
     (32, "article image", m032_article_image),
+    (33, "feed category", m033_feed_category),
+    (34, "alerts", m034_alerts),
     (36, "event status", m036_event_status),
 ]

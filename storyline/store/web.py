@@ -310,7 +310,7 @@ class WebQueries(StoreBase):
     def list_follows(self, user_id: str) -> list[dict[str, Any]]:
         with self.transaction(f"list follows of {user_id}") as conn:
             return _rows(conn.execute(
-                text("SELECT kind, target_id, created_at FROM follows WHERE user_id = :u"
+                text("SELECT kind, target_id, created_at, alert FROM follows WHERE user_id = :u"
                      " ORDER BY created_at, kind, target_id"),
                 {"u": user_id}))
 

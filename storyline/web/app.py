@@ -20,11 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import settings
 from storyline.accounts import signup_policy
+from storyline.alerts import AlertWorker
+from storyline.ingest.options import IngestOptions
 from storyline.pipeline import Pipeline, make_pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store
 from storyline.web.auth import FEED_SUFFIXES, LOCAL_TOKEN_PARAM, Auth, LoginRequired
 from storyline.web.greader import greader_routes
+from storyline.web.routes_alerts import alert_routes
 from storyline.web.routes_api import api_routes
 from storyline.web.routes_feeds import feed_routes
 from storyline.web.routes_forms import form_routes
@@ -106,6 +109,7 @@ def create_app(
     refresh: RefreshConfig | None = None,
     local_key: str | None = None,
     images: bool | None = None,
+    alerts_every: float | None = None,
 ) -> FastAPI:
     """The storyline web reader, REST API and feeds over the store at ``store_location``.
 
@@ -125,6 +129,8 @@ def create_app(
     With ``local_key`` (local mode), a loopback browser writes only after opening
     an address with ``?token=<local_key>`` once (see :mod:`storyline.web.auth`).
     ``images`` shows lead images (default: the ``STORYLINE_IMAGES`` setting).
+    With ``alerts_every`` seconds, alerts on developments are checked and sent that often
+    in the background (:class:`~storyline.alerts.AlertWorker`).
     """
     store = Store(store_location)
     policy = "open" if allow_signup else (signup or signup_policy())
@@ -140,17 +146,24 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if refresh is None:
-            yield
-            return
-        poller = Poller(store, refresh)
-        site.poller = poller
-        poller.start()
+        worker = AlertWorker(store, IngestOptions.from_settings(), alerts_every) if alerts_every else None
+        if worker is not None:
+            worker.start()
         try:
-            yield
+            if refresh is None:
+                yield
+                return
+            poller = Poller(store, refresh)
+            site.poller = poller
+            poller.start()
+            try:
+                yield
+            finally:
+                site.poller = None
+                await run_in_threadpool(poller.stop)
         finally:
-            site.poller = None
-            await run_in_threadpool(poller.stop)
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
 
     app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
@@ -216,6 +229,7 @@ def create_app(
     app.include_router(api_routes(site), dependencies=readers)
     app.include_router(feed_routes(site), dependencies=readers)
     app.include_router(greader_routes(site))
+    app.include_router(alert_routes(site), dependencies=readers)
     app.include_router(form_routes(site), dependencies=readers)
     app.include_router(page_routes(site), dependencies=readers)
     return app
@@ -250,5 +264,6 @@ def serve(
         local_key = new_local_key()
         log.warning("to read and write as the local reader, open http://%s:%d/?token=%s", host, port, local_key)
     app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, require_login=require_login,
-                     allowed_hosts=allowed_hosts, refresh=refresh, local_key=local_key)
+                     allowed_hosts=allowed_hosts, refresh=refresh, local_key=local_key,
+                     alerts_every=settings.get_float("STORYLINE_ALERT_INTERVAL") or None)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

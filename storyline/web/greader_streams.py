@@ -112,7 +112,7 @@ def subscriptions(store: Store, user_id: str, base: str) -> list[Subscription]:
     found = []
     for feed in store.list_feeds():
         url = str(feed["url"])
-        found.append(Subscription(FEED + url, str(feed.get("title") or url), SOURCES, url,
+        found.append(Subscription(FEED + url, str(feed.get("title") or url), str(feed.get("category") or SOURCES), url,
                                   str(feed.get("site_url") or url), ItemScope(feeds=(url,)), "feed", url))
     if store.has_unsubscribed_articles():
         found.append(Subscription(OTHER, "Other articles", SOURCES, f"{base}/sources", f"{base}/sources",

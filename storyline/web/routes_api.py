@@ -32,11 +32,13 @@ JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonl
 class FollowIn(BaseModel):
     kind: Literal["entity", "story", "storyline"]
     id: str = Field(min_length=1, max_length=200)
+    alert: bool | None = Field(default=None, description="Also send its developments to your webhooks")
 
 
 class FeedIn(BaseModel):
     url: str = Field(pattern=r"^https?://", max_length=2000)
     title: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=200, description='Folder, e.g. "News/World"')
 
 
 class IngestIn(BaseModel):
@@ -207,7 +209,7 @@ def api_routes(site: Site) -> APIRouter:
         viewer = site.viewer(request)
         if viewer.user_id is None:
             raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        listed = [{"kind": f["kind"], "id": f["id"], "name": f["name"], "href": f["href"], "label": f["label"]}
+        listed = [{key: f[key] for key in ("kind", "id", "name", "href", "label", "alert", "feed")}
                   for f in views.profile_of(store, viewer.user_id)[1]]
         return page(request, "follows", window(listed, offset, limit), total=len(listed), offset=offset,
                     limit=limit)
@@ -216,7 +218,9 @@ def api_routes(site: Site) -> APIRouter:
     def follow(request: Request, item: FollowIn) -> dict[str, Any]:
         viewer = auth.writer(request)
         added = store.follow(str(viewer.user_id), item.kind, item.id)
-        return {"kind": item.kind, "id": item.id, "added": added}
+        if item.alert is not None:
+            store.set_alert(str(viewer.user_id), item.kind, item.id, item.alert)
+        return {"kind": item.kind, "id": item.id, "added": added, "alert": item.alert}
 
     @router.delete("/follows/{kind}/{target_id}", tags=["follows"], summary="Stop following")
     def unfollow(request: Request, kind: str, target_id: str) -> dict[str, Any]:
@@ -245,7 +249,7 @@ def api_routes(site: Site) -> APIRouter:
     @router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
     def add_feed(request: Request, feed: FeedIn) -> dict[str, Any]:
         auth.writer(request, admin=True)
-        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title)}
+        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title, category=feed.category or None)}
 
     @router.delete("/feeds", tags=["feeds"], summary="Unsubscribe from a feed")
     def remove_feed(request: Request, url: str = Query(..., description="The feed's address")) -> dict[str, Any]:

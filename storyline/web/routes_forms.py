@@ -9,6 +9,8 @@ makes an administrator.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
@@ -16,6 +18,7 @@ from storyline.ingest.opml import OPMLError, OutlineFeed, read_opml, write_opml
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web.auth import Throttled, Viewer
+from storyline.web.routes_alerts import alert_state
 from storyline.web.site import Site, local_path, redirect
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
@@ -95,7 +98,7 @@ def form_routes(site: Site) -> APIRouter:
         if viewer.user_id is None:
             return redirect("/login?next=/account")
         data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
-                "saved_searches": store.list_saved_searches(viewer.user_id)}
+                "saved_searches": store.list_saved_searches(viewer.user_id), **alert_state(store, viewer.user_id)}
         return site.page(request, viewer, "account.html", data, extra={"new_token": None}, title="Account")
 
     @router.post("/account/tokens")
@@ -105,7 +108,7 @@ def form_routes(site: Site) -> APIRouter:
         assert viewer.user_id is not None
         token = auth.issue_api_token(viewer.user_id, _field(form, "name")[:80])
         data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
-                "saved_searches": store.list_saved_searches(viewer.user_id)}
+                "saved_searches": store.list_saved_searches(viewer.user_id), **alert_state(store, viewer.user_id)}
         response = site.page(request, viewer, "account.html", data, extra={"new_token": token}, title="Account")
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -191,21 +194,28 @@ def form_routes(site: Site) -> APIRouter:
         upload = form.get("opml")
         if upload is None or isinstance(upload, str):
             raise HTTPException(400, "choose an OPML file to import")
-        data = await upload.read(MAX_OPML_BYTES + 1)
+        try:
+            data = await upload.read(MAX_OPML_BYTES + 1)
+        finally:
+            await upload.close()
         if len(data) > MAX_OPML_BYTES:
             raise HTTPException(413, "that OPML file is too large")
         try:
             outlines = read_opml(data.decode("utf-8", errors="replace"))
         except OPMLError as exc:
             raise HTTPException(400, str(exc)) from None
-        for outline in outlines:
-            if outline.url.startswith(("http://", "https://")):
-                store.add_feed(outline.url, outline.title, outline.site_url)
-        return redirect("/sources")
+        feeds = [o for o in outlines if o.url.startswith(("http://", "https://")) and len(o.url) <= 2000]
+        added = sum(store.add_feed(o.url, o.title, o.site_url, o.category) for o in feeds)
+        folders = len({o.category for o in feeds if o.category})
+        if site.poller is not None and added:
+            site.poller.wake()
+        report = {"imported": len(feeds), "added": added, "folders": folders,
+                  "ignored": len(outlines) - len(feeds)}
+        return redirect("/sources?" + urlencode(report))
 
     @router.get("/sources/opml")
     def export_opml(request: Request) -> Response:
-        feeds = [OutlineFeed(f["url"], f["title"], f["site_url"]) for f in store.list_feeds()]
+        feeds = [OutlineFeed(f["url"], f["title"], f["site_url"], f.get("category")) for f in store.list_feeds()]
         return Response(write_opml(feeds), media_type="text/x-opml; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="storyline.opml"'})
 

@@ -38,6 +38,15 @@ def search_query(request: Request, limit: int = PAGE_SIZE) -> SearchQuery:
     )
 
 
+def import_report(request: Request) -> dict[str, int] | None:
+    """What an OPML import just did, as its redirect to the Sources page says."""
+    params = request.query_params
+    if not params.get("imported", "").isdigit():
+        return None
+    return {key: int(params.get(key, "0")) if params.get(key, "0").isdigit() else 0
+            for key in ("imported", "added", "folders", "ignored")}
+
+
 def more_link(request: Request, offset: int, shown: int, total: int) -> str | None:
     """The address of the next page (same filters, offset moved on), or None on the last page."""
     if offset + shown >= total or not shown:
@@ -173,6 +182,7 @@ def page_routes(site: Site) -> APIRouter:
     @router.get("/sources")
     @router.get("/sources.json")
     def sources(request: Request) -> Response:
-        return site.page(request, site.viewer(request), "sources.html", views.sources(store), title="Sources")
+        return site.page(request, site.viewer(request), "sources.html", views.sources(store), title="Sources",
+                         extra={"import_report": import_report(request)})
 
     return router

@@ -278,7 +278,8 @@ def profile_of(store: Store, user_id: str) -> tuple[Profile, list[dict[str, Any]
         else:
             found = storylines.get(target)
             name, href, kind_label = (found.title if found else target), f"/storylines/{target}", "storyline"
-        listed.append({"kind": kind, "id": target, "name": name, "href": href, "label": kind_label})
+        listed.append({"kind": kind, "id": target, "name": name, "href": href, "label": kind_label,
+                       "alert": bool(follow.get("alert")), "feed": f"/developments/{kind}/{target}/feed.atom"})
     return profile, listed
 
 
