@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_web_corpus import Corpus, corpus, local_client
 
 from storyline.store import Store
@@ -101,7 +102,7 @@ def test_search_reports_the_true_total_and_pages(site: tuple[Corpus, TestClient]
 
 def test_follows_use_the_same_id_both_ways(site: tuple[Corpus, TestClient]) -> None:
     data, client = site
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     added = client.post("/api/follows", json={"kind": "entity", "id": data.person}, headers={"X-CSRF-Token": csrf})
     assert added.status_code == 201
     listed = client.get("/api/follows").json()["follows"]
