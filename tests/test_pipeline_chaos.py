@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from storyline import enrich as enrich_package
 from storyline.article import Article, RawDocument
 from storyline.cli import app
+from storyline.enrich import time as time_package
 from storyline.pipeline import Pipeline, runner, stages
 from storyline.store import Store
 from storyline.stories import update
@@ -146,7 +146,7 @@ def test_an_annotator_recursing_forever_leaves_the_article_stored_for_retry(
     the others are annotated and grouped; `storyline enrich` catches the marked ones up later."""
     source = write_jsonl(tmp_path / "cranes.jsonl", [brief(n) for n in range(6)])
     db = str(tmp_path / "s.db")
-    real = enrich_package.find_times
+    real = time_package.find_times
 
     def deep(depth: int) -> int:
         return deep(depth + 1) + 1
@@ -156,7 +156,7 @@ def test_an_annotator_recursing_forever_leaves_the_article_stored_for_retry(
             deep(0)  # a real RecursionError, as _verb_direction raised on long tokenised texts
         return real(text, *args)
 
-    monkeypatch.setattr(enrich_package, "find_times", find_times)
+    monkeypatch.setattr(time_package, "find_times", find_times)  # what the times component calls
     code, summary, _ = run("ingest", "--db", db, str(source))
     assert code == 1 and summary["new"] == 6 and not summary["skipped"] and not summary["errors"]
     assert sorted(i["source"] for i in summary["incomplete"]) == [f"{source}#L2", f"{source}#L5"]

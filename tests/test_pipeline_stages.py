@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_pipeline_chaos import brief, run, write_jsonl
 
 from storyline.engines import resume
@@ -120,7 +121,7 @@ def test_articles_ingested_without_enrichment_are_caught_up(tmp_path: Path) -> N
 def test_enrich_retries_a_failing_article_a_few_times_then_leaves_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storyline import enrich
+    from storyline.enrich import quotes as quote_package
 
     source = write_jsonl(tmp_path / "cranes.jsonl", [brief(n) for n in range(2)])
     db = str(tmp_path / "s.db")
@@ -129,7 +130,7 @@ def test_enrich_retries_a_failing_article_a_few_times_then_leaves_it(
     def broken(*_args: Any) -> Any:
         raise ValueError("annotator broken")
 
-    monkeypatch.setattr(enrich, "find_quotes", broken)
+    monkeypatch.setattr(quote_package, "find_quotes", broken)  # what the quotes component calls
     for attempt in range(1, 4):
         code, summary, _ = run("enrich", "--db", db)
         assert (code, summary["enriched"], len(summary["incomplete"])) == (1, 0, 2)
@@ -145,7 +146,7 @@ def test_the_api_ingests_with_enrichment_and_stories(tmp_path: Path) -> None:
     """POST /api/ingest runs the one pipeline: entities, quotes and stories, as the CLI does."""
     db = str(tmp_path / "s.db")
     client = TestClient(create_app(db), base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000))
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     lines = "".join(json.dumps(brief(n)) + "\n" for n in range(3)) + "{not json\n"
     response = client.post("/api/ingest", content=lines,
                            headers={"Content-Type": "application/x-ndjson", "X-CSRF-Token": csrf})
