@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import RedirectResponse, Response
@@ -104,6 +104,16 @@ class Site:
         viewer = self.viewer(request)
         return self.page(request, viewer, "error.html", {"status": status, "message": message},
                          title=f"{status}", status=status)
+
+
+async def site_of(request: Request) -> Site:
+    """The :class:`Site` of the app serving ``request`` (route handlers take it as a dependency)."""
+    site = request.app.state.site
+    assert isinstance(site, Site)
+    return site
+
+
+SiteDep = Annotated[Site, Depends(site_of)]
 
 
 def local_path(target: str | None, default: str = "/") -> str:
