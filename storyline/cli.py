@@ -500,10 +500,11 @@ def feeds_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(feeds)
         return
-    table = Table("url", "title", "last fetched", "next due", "interval", "status", "errors", "articles")
+    table = Table("url", "title", "folder", "last fetched", "next due", "interval", "status", "errors", "articles")
     for feed in feeds:
         due = f"stopped {feed['stopped_at']}" if feed["stopped"] else feed["next_due"] or "now"
-        table.add_row(escape(feed["url"]), escape(feed["title"] or ""), feed["last_fetched"] or "never", due,
+        table.add_row(escape(feed["url"]), escape(feed["title"] or ""), escape(feed.get("category") or ""),
+                      feed["last_fetched"] or "never", due,
                       describe_interval(feed["interval_seconds"]),
                       escape(feed["last_error"] or feed["last_status"] or ""), str(feed["error_count"]),
                       str(feed["article_count"]))

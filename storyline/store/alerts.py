@@ -161,9 +161,10 @@ class AlertQueries(StoreBase):
         with self.transaction(f"record delivery {delivery_id}") as conn:
             conn.execute(text(
                 "UPDATE deliveries SET status = :s, attempts = attempts + 1, last_status = :h, last_error = :e,"
-                " next_attempt_at = :n, last_attempt_at = :at,"
-                " delivered_at = CASE WHEN :s = 'delivered' THEN :at ELSE delivered_at END WHERE id = :id"),
-                {"s": status, "h": http_status, "e": error, "n": next_attempt_at, "at": stamp, "id": delivery_id})
+                " next_attempt_at = :n, last_attempt_at = :at, delivered_at = coalesce(:done, delivered_at)"
+                " WHERE id = :id"),
+                {"s": status, "h": http_status, "e": error, "n": next_attempt_at, "at": stamp,
+                 "done": stamp if status == "delivered" else None, "id": delivery_id})
 
     def list_deliveries(self, user_id: str, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
         """The user's delivery log, newest first (without payloads)."""
