@@ -86,6 +86,7 @@ class Event:
     place: str | None
     participants: list[str]
     evidence: Span
+    status: str = "happened"  # happened | planned | reported (told with a hedge)
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,14 +26,16 @@ from rich.progress import (
 from rich.table import Table
 
 from storyline import __version__, settings
+from storyline.accounts import signup_policy
 from storyline.cli_help import plain_help
+from storyline.cli_users import users_app
 from storyline.engines import Engine, EngineError
-from storyline.engines import ingest as run_engine
 from storyline.export import article_record, jsonl_lines, story_record, storyline_record
 from storyline.ingest import IngestOptions
 from storyline.ingest.count import count_items
 from storyline.ingest.options import parse_allow_list
-from storyline.pipeline import Outcome, Summary, make_pipeline
+from storyline.pipeline import Outcome, Summary, enrich_stored, group, make_pipeline
+from storyline.pipeline import ingest as run_pipeline
 from storyline.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ export_app = typer.Typer(no_args_is_help=True, help="Write articles, stories or 
                                 "  storyline export articles -o articles.jsonl")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(export_app, name="export")
+app.add_typer(users_app, name="users")
 
 console = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -149,10 +152,10 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def run_with_progress(outcomes: Iterable[Outcome], label: str, quiet: bool, total: int | None = None) -> Summary:
-    """Drain a pipeline run, showing a progress bar (with a total and time left when
-    ``total`` items are expected), and return its summary."""
-    summary = Summary()
+@contextmanager
+def progress_bar(label: str, quiet: bool, total: int | None = None) -> Iterator[Callable[[Outcome], None]]:
+    """A progress bar while the block runs (with a total and time left when ``total`` items
+    are expected); the block calls what it yields once per outcome."""
     counted = TextColumn("{task.completed}/{task.total} items" if total else "{task.completed} items")
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), counted, TimeElapsedColumn(),
@@ -160,25 +163,49 @@ def run_with_progress(outcomes: Iterable[Outcome], label: str, quiet: bool, tota
         console=console, disable=quiet or not console.is_terminal, transient=True,
     ) as progress:
         task = progress.add_task(label, total=total)
+        yield lambda _outcome: progress.advance(task)
+
+
+def run_with_progress(outcomes: Iterable[Outcome], label: str, quiet: bool, total: int | None = None) -> Summary:
+    """Drain a pipeline run, showing a progress bar, and return its summary."""
+    summary = Summary()
+    with progress_bar(label, quiet, total) as advance:
         for outcome in outcomes:
             summary.add(outcome)
-            progress.advance(task)
+            advance(outcome)
     return summary
 
 
 def report(summary: Summary, as_json: bool) -> None:
+    """Print the summary with every reason; exit 1 when anything was skipped, stored incomplete
+    or failed for the whole run."""
     data = summary.to_dict()
     if as_json:
         print_json(data)
     else:
+        enriched = f", enriched {data['enriched']}" if data["enriched"] else ""
         console.print(
             f"ingested {data['ingested']} (new {data['new']}, updated {data['updated']}, "
-            f"duplicates {data['duplicates']}), unchanged {data['unchanged']}, skipped {len(data['skipped'])}"
+            f"duplicates {data['duplicates']}), unchanged {data['unchanged']}{enriched}, "
+            f"skipped {len(data['skipped'])}"
         )
         for item in data["skipped"]:
-            console.print(f"  [yellow]skipped[/yellow] {item['source']}: {item['reason']}")
+            console.print(f"  [yellow]skipped[/yellow] {escape(item['source'])}: {escape(str(item['reason']))}")
+        for item in data["incomplete"]:
+            console.print(f"  [yellow]stored without enrichment[/yellow] {escape(item['source'])}: "
+                          f"{escape(str(item['reason']))} (marked for retry)")
+        for error in data["errors"]:
+            console.print(f"  [red]error:[/red] {escape(error)}")
+        if data.get("awaiting_enrichment"):
+            console.print(f"{data['awaiting_enrichment']} stored articles await enrichment (storyline enrich)")
     if summary.failed:
         raise typer.Exit(1)
+
+
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=0,
+    help="Processes for cleaning and enrichment (0: one per CPU core; default: $STORYLINE_WORKERS or 0). "
+         "Results are the same for any number.")]
 
 
 @app.command()
@@ -193,20 +220,47 @@ def ingest(
         help="Where per-article work runs: local (this process) or ray (WARC/JSONL archives on a Ray "
              "cluster, resumable; needs the ray extra; RAY_ADDRESS names a cluster, else one is started).",
     )] = Engine.local,
+    workers: WorkersOption = None,
 ) -> None:
     """Read articles from any kind of input, clean them, link duplicates and store them.
 
-    Exits with status 1 when any input was skipped (each with its reason).
+    Exits with status 1 when any input was skipped or stored without its enrichment (each
+    with its reason); those are marked, and `storyline enrich` catches them up.
     """
     store = open_store(db)
-    pipeline = make_pipeline(store, ingest_options(allow_private), enrich=enrich)
     try:
-        outcomes = run_engine(engine, pipeline, inputs, notice=console.print)
+        with progress_bar("ingesting", as_json, total=count_items(inputs)) as advance:
+            summary = run_pipeline(store, inputs, engine=engine, enrich=enrich, stories=stories,
+                                   options=ingest_options(allow_private), workers=settings.worker_count(workers),
+                                   notice=console.print, on_outcome=advance)
     except EngineError as exc:
         raise fail(str(exc), 2) from exc
-    summary = run_with_progress(outcomes, "ingesting", as_json, total=count_items(inputs))
-    if stories and enrich:
-        cluster_stories(store, quiet=as_json)
+    except StoreError as exc:
+        raise fail(str(exc), 2) from exc
+    report(summary, as_json)
+
+
+@app.command("enrich")
+def enrich_command(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    stories: Annotated[bool, typer.Option(help="Group the enriched articles into stories and storylines.")] = True,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Also articles whose enrichment already failed 3 times.")] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many articles.", min=1)] = None,
+) -> None:
+    """Annotate and group stored articles that lack enrichment.
+
+    Those are articles ingested with --no-enrich, and those whose enrichment failed
+    (marked for retry).  Exits with status 1 when any failed again.
+    """
+    store = open_store(db)
+    try:
+        with progress_bar("enriching", as_json) as advance:
+            summary = enrich_stored(store, stories=stories, retry_failed=retry_failed, limit=limit,
+                                    on_outcome=advance)
+    except StoreError as exc:
+        raise fail(str(exc), 2) from exc
     report(summary, as_json)
 
 
@@ -424,11 +478,11 @@ def search(
     if as_json:
         print_json(results.to_dict())
         return
-    shown = sum(len(group.hits) for group in results.groups)
-    for group in results.groups:
-        heading = escape(group.title or "(untitled story)") if group.story_id else "not in a story yet"
-        out.print(f"\n[bold]{heading}[/bold]" + (f"  [dim]{group.story_id}[/dim]" if group.story_id else ""))
-        for hit in group.hits:
+    shown = sum(len(hit_group.hits) for hit_group in results.groups)
+    for hit_group in results.groups:
+        heading = escape(hit_group.title or "(untitled story)") if hit_group.story_id else "not in a story yet"
+        out.print(f"\n[bold]{heading}[/bold]" + (f"  [dim]{hit_group.story_id}[/dim]" if hit_group.story_id else ""))
+        for hit in hit_group.hits:
             snippet = escape(" ".join(hit.snippet.split())).replace(MARK_START, "[bold yellow]")
             out.print(f"  {escape(hit.title or '(untitled)')}  [dim]{hit.article_id} · "
                       f"{escape(hit.publisher or 'unknown outlet')} · {(hit.published or 'undated')[:10]}[/dim]")
@@ -571,7 +625,8 @@ def refresh(
     summary = run_with_progress(refresh_feeds(store, options, pipeline=pipeline, due_only=due),
                                 "refreshing feeds", as_json)
     if stories and enrich:
-        cluster_stories(store, quiet=as_json)
+        group(store, summary)
+    summary.awaiting_enrichment = store.count_awaiting_enrichment()
     stopped = [feed["url"] for feed in store.list_feeds() if feed["stopped_at"]]
     if stopped and not as_json:
         console.print(f"{len(stopped)} stopped feeds not polled (storyline feeds list; storyline feeds resume URL)")
@@ -610,9 +665,8 @@ def demo(
     """Ingest the bundled example corpus, group it into stories, and open the reader."""
     store = open_store(db)
     console.print(f"database: {store.location}")
-    pipeline = make_pipeline(store, IngestOptions.from_settings())
-    summary = run_with_progress(pipeline.run([str(EXAMPLES)]), "ingesting the example corpus", False)
-    cluster_stories(store)
+    with progress_bar("ingesting the example corpus", False) as advance:
+        summary = run_pipeline(store, [str(EXAMPLES)], options=IngestOptions.from_settings(), on_outcome=advance)
     report_line = summary.to_dict()
     console.print(f"examples: {report_line['new']} new, {report_line['unchanged']} already there, "
                   f"{report_line['duplicates']} duplicates, {len(report_line['skipped'])} skipped")
@@ -637,6 +691,7 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     multi_user: Annotated[bool, typer.Option(help="Accounts, sign-in and API tokens instead of local mode.")] = False,
+    require_login: Annotated[bool, typer.Option(help="Multi-user mode: reading needs an account too.")] = False,
     background: Annotated[bool, typer.Option(
         "--refresh/--no-refresh",
         help="Poll subscribed feeds in the background (limits: the STORYLINE_REFRESH_* settings).")] = True,
@@ -656,21 +711,31 @@ def serve_command(
             refresh_config = RefreshConfig.from_settings(ingest_options(allow_private))
         except ValueError as exc:
             raise fail(str(exc), 2) from exc
-    start_server(store.location, host, port, multi_user=multi_user, refresh=refresh_config)
+    if require_login and not multi_user:
+        raise fail("--require-login needs --multi-user (local mode has no accounts)", 2)
+    try:
+        signup_policy()
+    except ValueError as exc:
+        raise fail(str(exc), 2) from exc
+    start_server(store.location, host, port, multi_user=multi_user, refresh=refresh_config,
+                 require_login=require_login)
 
 
 def start_server(location: str, host: str, port: int, *, multi_user: bool = False,
-                 refresh: RefreshConfig | None = None) -> None:
+                 refresh: RefreshConfig | None = None, require_login: bool = False) -> None:
     try:
+        from storyline.web.app import new_local_key
         from storyline.web.app import serve as run_server
     except ImportError as exc:
         console.print(f"[yellow]the web reader needs the web extra:[/yellow] pip install 'storyline[web]' ({exc})")
         raise typer.Exit(1) from exc
-    console.print(f"reader: http://{host}:{port}/  (Ctrl-C to stop)")
+    local_key = None if multi_user else new_local_key()  # other users and processes here cannot write without it
+    console.print(f"reader: http://{host}:{port}/" + (f"?token={local_key}" if local_key else "") + "  (Ctrl-C to stop)")
     if refresh is not None:
         console.print(f"refreshing feeds in the background: {refresh.workers} at a time,"
                       f" at most {refresh.per_host} requests per host (--no-refresh to turn off)")
-    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh)
+    run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh, require_login=require_login,
+               local_key=local_key)
 
 
 COMMAND_EXAMPLES = {

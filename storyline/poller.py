@@ -34,12 +34,14 @@ from storyline import settings
 from storyline.ingest import Fetcher, IngestOptions
 from storyline.ingest.feeds import FeedPoll
 from storyline.ingest.robots import Cancelled, Politeness
-from storyline.pipeline import Pipeline, make_pipeline
-from storyline.refresh import STORED, ingest_poll, poll, record_poll
+from storyline.pipeline import Pipeline, Summary, enrich_stored, group, make_pipeline
+from storyline.refresh import STORED, fetch_retries, ingest_poll, poll, record_poll, unexpected
 from storyline.scheduler import Clock, SchedulePolicy, iso, utcnow
 from storyline.store import Store, StoreError
 
 log = logging.getLogger(__name__)
+
+CATCH_UP = 64  # stored articles awaiting enrichment that one poll catches up, at most
 
 PipelineFactory = Callable[[Store, IngestOptions], Pipeline]
 
@@ -216,6 +218,7 @@ class Poller:
         url = str(feed["url"])
         try:
             result = poll(feed, self.config.options, self._fetcher)
+            result.retries = fetch_retries(self.store, feed, self._fetcher, clock=self.config.clock, polled=result)
             stored = 0
             with self._ingest:
                 if self._stop.is_set():
@@ -226,6 +229,7 @@ class Poller:
                     stored += outcome.status in STORED
                     if outcome.status == "skipped":
                         log.info("feed %s: skipped %s: %s", url, outcome.source, outcome.reason)
+                stored += self._catch_up(pipeline)
             with self._state:
                 self._unclustered += stored
         except Cancelled:
@@ -235,10 +239,20 @@ class Poller:
         except Exception as exc:
             log.exception("background refresh of %s failed", url)
             try:
-                record_poll(self.store, feed, FeedPoll(status=0), f"unexpected error: {type(exc).__name__}: {exc}",
+                record_poll(self.store, feed, FeedPoll(status=0), unexpected(exc),
                             0, policy=self.config.policy, clock=self.config.clock)
             except StoreError as store_exc:
                 log.error("background refresh of %s: %s", url, store_exc)
+
+    def _catch_up(self, pipeline: Pipeline) -> int:
+        """Annotate up to :data:`CATCH_UP` stored articles awaiting enrichment (ingested without
+        it, or whose enrichment failed); how many were enriched.  Called under the ingest lock."""
+        if pipeline.enrich is None:
+            return 0
+        summary = enrich_stored(self.store, pipeline=pipeline, stories=False, limit=CATCH_UP)
+        for outcome in summary.incomplete:
+            log.info("background refresh: enrichment of %s failed again: %s", outcome.source, outcome.retry)
+        return summary.counts["enriched"]
 
     def _ensure_pipeline_locked(self) -> Pipeline:
         if self._pipeline is None:
@@ -253,12 +267,13 @@ class Poller:
             pending, busy = self._unclustered, bool(self._in_flight)
         if not pending or (busy and not force and time.monotonic() - self._last_cluster < self.config.cluster_every):
             return
-        from storyline.stories.update import update_stories
-
         with self._ingest:
             with self._state:
                 self._unclustered = 0
             self._last_cluster = time.monotonic()
-            update = update_stories(self.store)
-        log.info("background refresh: %d articles into stories, %d stories changed",
-                 update.articles, len(update.stories_changed))
+            summary = group(self.store, Summary())
+        for error in summary.errors:
+            log.error("background refresh: %s", error)
+        if summary.grouped is not None:
+            log.info("background refresh: %d articles into stories, %d stories changed",
+                     summary.grouped["articles"], summary.grouped["stories_changed"])

@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             "although they are private or loopback addresses."),
     Setting("STORYLINE_USER_AGENT", "storyline/0.1 (+https://github.com/storyline-news/storyline)",
             "User-Agent sent with every request."),
+    Setting("STORYLINE_WORKERS", "0",
+            "Processes for the per-article work of `storyline ingest` (cleaning, parsing, annotating); "
+            "0: one per CPU core. `--workers` overrides it."),
     Setting("STORYLINE_REFRESH_WORKERS", "4",
             "Feeds that `storyline serve` polls at the same time."),
     Setting("STORYLINE_REFRESH_PER_HOST", "1",
@@ -49,6 +52,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Consecutive errors after which a feed is stopped until it is resumed."),
     Setting("STORYLINE_ALERT_INTERVAL", "60",
             "Seconds between checks for developments to send to webhooks while `storyline serve` runs; 0 turns alerts off."),
+    Setting("STORYLINE_SIGNUP", "closed",
+            "Who may create an account in multi-user mode: `closed` (only `storyline users add`), "
+            "`invite` (with a code from `storyline users invite`) or `open` (anyone)."),
+    Setting("STORYLINE_BASE_URL", "",
+            "The address readers use, e.g. https://news.example.org: absolute links in feeds and the "
+            "Reader API. Unset: the request's address where the Host header is checked (local mode), "
+            "else links relative to the site."),
+    Setting("STORYLINE_LOGIN_FAILURES", "10",
+            "Failed sign-ins allowed per account, and per address, within `STORYLINE_LOGIN_WINDOW`; "
+            "more are refused with 429 and Retry-After (web form and Reader API)."),
+    Setting("STORYLINE_LOGIN_WINDOW", "900",
+            "Seconds over which failed sign-ins are counted."),
     Setting("STORYLINE_IMAGES", "on",
             "Show lead images in the reader (loaded from the outlets' servers, lazily, with no referrer); off for text only."),
 )
@@ -73,3 +88,14 @@ def get_int(name: str) -> int:
 
 def get_float(name: str) -> float:
     return float(get(name))
+
+
+def worker_count(value: int | None = None) -> int:
+    """How many ingest worker processes: ``value``, else ``STORYLINE_WORKERS``; 0 means one per core."""
+    count = get_int("STORYLINE_WORKERS") if value is None else value
+    if count > 0:
+        return count
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

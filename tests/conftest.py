@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from support import BACKENDS, database
 
 from storyline.store import Store
+
+# ingest in one process unless a test asks for workers (`--workers`): the machine running the suite is shared
+os.environ.setdefault("STORYLINE_WORKERS", "1")
 
 
 @pytest.fixture(params=BACKENDS)

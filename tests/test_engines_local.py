@@ -119,6 +119,7 @@ def test_local_engine_is_the_default_and_the_pipeline(archives: list[Path], tmp_
     direct = Summary()
     for outcome in Pipeline(Store(str(tmp_path / "direct.db")), IngestOptions()).run([str(archives[1])]):
         direct.add(outcome)
+    assert summary.pop("awaiting_enrichment") == direct.counts["new"] + direct.counts["duplicate"]
     assert summary == direct.to_dict()
 
 

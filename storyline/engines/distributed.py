@@ -42,7 +42,7 @@ from storyline.engines.archives import Archive, Unit, plan, read_archive
 from storyline.engines.resume import ResumePoint, run_key
 from storyline.engines.work import prepare_items
 from storyline.ingest.options import IngestOptions
-from storyline.pipeline import Item, Outcome, Pipeline, documents_of
+from storyline.pipeline import Item, Outcome, Pipeline, run_stage, work_of
 
 BATCH_ROWS = 16  # records per actor call (one spaCy batch)
 BLOCK_BYTES = 64 << 10  # records travel in blocks of about this size (a page or a few)
@@ -107,26 +107,26 @@ def _outcomes(pipeline: Pipeline, units: list[Unit], resume: ResumePoint) -> Ite
 
 
 def _write_batch(pipeline: Pipeline, resume: ResumePoint, batch: list[Row]) -> tuple[list[Outcome], ResumePoint]:
-    """One batch through the pipeline's stages, written in one transaction with its resume point."""
-    items = [item for _, _, item in batch]
-    observed = pipeline.observe_boilerplate(documents_of(items))
-    outcomes, articles = pipeline.prepare(items)
+    """One batch through the pipeline's stages, written in one transaction with its resume point
+    (each article in a savepoint of its own: one that fails is skipped or stored without its
+    annotations, and the others are kept)."""
+    works = [work_of(item) for _, _, item in batch]
+    run_stage(pipeline.decode, works)
+    observed = any(pipeline.learn.wants(work) for work in works)
+    run_stage(pipeline.learn, works)
+    pipeline.prepare(works)
     last_unit, last_index, _ = batch[-1]
     after = resume.moved(last_unit, last_index + 1, len(batch))
     store = pipeline.store
-    with store.transaction(f"save a batch of {len(articles)} articles and the resume point") as conn:
-        written: dict[str, str] = {}  # this batch's writes, not visible to other connections yet
-        for article in articles:
-            assert article.content_hash is not None
-            previous = written.get(article.id) or store.article_fingerprint(article.id)
-            if previous == article.content_hash:  # the same input twice in one batch
-                outcomes.append(Outcome(article.source, "unchanged", article.id))
-                continue
-            outcomes.append(pipeline.write_article(conn, article, previous))
-            written[article.id] = article.content_hash
+    with store.transaction(f"save a batch of {len(works)} items and the resume point") as conn:
+        pipeline.write_batch(conn, works)
         if observed:
             pipeline.save_boilerplate(conn)
         after.save(store, conn)
+    outcomes = []
+    for work in works:
+        assert work.outcome is not None
+        outcomes.append(work.outcome)
     return outcomes, after
 
 

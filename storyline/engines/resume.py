@@ -20,10 +20,11 @@ from sqlalchemy import Connection
 
 from storyline.article import Failure
 from storyline.engines.archives import Unit
+from storyline.pipeline.state import RESUME_PREFIX
 from storyline.store import Store
 from storyline.store.base import now
 
-PREFIX = "ingest_resume:"
+PREFIX = RESUME_PREFIX
 
 
 def run_key(units: list[Unit], settings: dict[str, Any]) -> str:

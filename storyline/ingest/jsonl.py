@@ -47,6 +47,8 @@ def parse_line(line: str, source: str, collection: str | None = None) -> RawDocu
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Failure(source, f"bad JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return Failure(source, "bad JSON line: nested too deeply")
     if not isinstance(record, dict):
         return Failure(source, "bad JSON line: expected an object")
     text, html = record.get("text"), record.get("html")
@@ -93,4 +95,7 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Fai
             line = decode(raw).strip()
             if not line:
                 continue
-            yield parse_line(line, source, collection)
+            try:
+                yield parse_line(line, source, collection)
+            except Exception as exc:  # one odd line fails alone, never the lines after it
+                yield Failure(source, f"unexpected error while reading: {type(exc).__name__}: {exc}")

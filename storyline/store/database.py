@@ -19,7 +19,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_u
 from sqlalchemy.exc import SQLAlchemyError
 
 from storyline.article import Article
+from storyline.store.accounts import AccountQueries
 from storyline.store.alerts import AlertQueries
+from storyline.store.awaiting import AwaitingQueries
 from storyline.store.base import StoreError, now, storable
 from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.feeds import FeedQueries
@@ -111,7 +113,8 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(AlertQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQueries):
+class Store(AccountQueries, AlertQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries,
+            WebQueries):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:

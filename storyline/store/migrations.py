@@ -499,6 +499,49 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m024_summary_only_entries(conn: Connection, dialect: str) -> None:
+    """Feed entries stored with the feed's summary because their page could not be fetched.
+
+    One row per such article: the feed, the page to fetch again, the entry's metadata
+    (JSON, to rebuild the document), why the page failed, how many retries failed and
+    when the next is due (NULL once the retries gave up).  The row goes when the full
+    page is stored.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE summary_only_entries (
+            article_id TEXT PRIMARY KEY,
+            feed_url TEXT NOT NULL,
+            page_url TEXT,
+            given TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try TEXT,
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX summary_only_entries_due ON summary_only_entries (feed_url, next_try)
+        """,
+    )
+
+
+def m028_invites(conn: Connection, dialect: str) -> None:
+    """Invite codes for signing up when the sign-up policy is ``invite`` (stored by hash; each is used once)."""
+    _run(
+        conn,
+        """
+        CREATE TABLE invites (
+            code_hash TEXT PRIMARY KEY,
+            created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            used_at TEXT
+        )
+        """,
+    )
+
+
 def m032_article_image(conn: Connection, dialect: str) -> None:
     """The lead image's address (og:image of the page, or the feed's media:content/enclosure)."""
     _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
@@ -553,6 +596,31 @@ def m034_alerts(conn: Connection, dialect: str) -> None:
     )
 
 
+def m036_event_status(conn: Connection, dialect: str) -> None:
+    """An event happened, is planned, or is only reported (told with a hedge); rows written
+    before this migration were all read as told, so they keep 'happened'."""
+    _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
+
+
+def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
+    """Articles stored without their annotations, marked to be enriched later.
+
+    ``enriched_at`` is NULL for an article ingested without enrichment or whose
+    enrichment failed; ``enrich_error`` holds why it failed last and
+    ``enrich_attempts`` how often it did (``storyline enrich`` retries up to a limit).
+    The partial index finds the articles awaiting enrichment, in arrival order,
+    without reading the others.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN enrich_error TEXT;
+        ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX articles_awaiting_enrichment ON articles (arrival, id) WHERE enriched_at IS NULL
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -569,7 +637,11 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "entity versions", m013_entity_versions),
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
+    (16, "awaiting enrichment", m016_awaiting_enrichment),
+    (24, "summary-only feed entries", m024_summary_only_entries),
+    (28, "invites", m028_invites),
     (32, "article image", m032_article_image),
     (33, "feed category", m033_feed_category),
     (34, "alerts", m034_alerts),
+    (36, "event status", m036_event_status),
 ]

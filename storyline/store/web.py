@@ -1,7 +1,7 @@
-"""Queries behind the web reader: search, people, accounts and personalisation.
+"""Queries behind the web reader: search, people and personalisation.
 
-Users, sessions and API tokens are stored by hash only (the caller hashes);
-follows, reads and saved searches belong to a user and go when the user goes.
+Follows, reads and saved searches belong to a user and go when the user goes
+(accounts themselves: :mod:`storyline.store.accounts`).
 """
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ class WebQueries(StoreBase):
         """Events whose participants include the entity (by local id, name or alias)."""
         with self.transaction(f"fetch events of {entity_id}") as conn:
             rows = _rows(conn.execute(text(
-                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants,"
+                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants, e.status,"
                 " e.evidence_start AS start, e.evidence_end AS \"end\", ae.local_id, ae.name, ae.aliases,"
                 " a.published FROM events e JOIN article_entities ae ON ae.article_id = e.article_id"
                 " JOIN articles a ON a.id = e.article_id"
@@ -280,96 +280,6 @@ class WebQueries(StoreBase):
         ).bindparams(bindparam("ids", expanding=True))
         with self.transaction("count entities of read articles") as conn:
             return {row.entity_id: int(row.n) for row in conn.execute(stmt, {"ids": article_ids})}
-
-    # -- users, sessions, tokens ------------------------------------------
-
-    def create_user(self, name: str, password_hash: str | None, *, is_admin: bool = False,
-                    user_id: str | None = None) -> str:
-        user_id = user_id or secrets.token_hex(8)
-        with self.transaction(f"create user {name}") as conn:
-            conn.execute(
-                text("INSERT INTO users (id, name, password_hash, is_admin, created_at)"
-                     " VALUES (:id, :n, :p, :a, :t)"),
-                {"id": user_id, "n": name, "p": password_hash, "a": int(is_admin), "t": now()},
-            )
-        return user_id
-
-    def ensure_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
-        """Create a password-less user (the local reader) unless it exists."""
-        with self.transaction(f"ensure user {name}") as conn:
-            conn.execute(
-                text("INSERT INTO users (id, name, password_hash, is_admin, created_at)"
-                     " VALUES (:id, :n, NULL, :a, :t) ON CONFLICT (id) DO NOTHING"),
-                {"id": user_id, "n": name, "a": int(is_admin), "t": now()},
-            )
-
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
-        with self.transaction(f"fetch user {user_id}") as conn:
-            row = conn.execute(text("SELECT * FROM users WHERE id = :id"), {"id": user_id}).first()
-        return dict(row._mapping) if row else None
-
-    def get_user_by_name(self, name: str) -> dict[str, Any] | None:
-        with self.transaction(f"fetch user {name}") as conn:
-            row = conn.execute(text("SELECT * FROM users WHERE name = :n"), {"n": name}).first()
-        return dict(row._mapping) if row else None
-
-    def count_users(self, *, with_password: bool = True) -> int:
-        sql = "SELECT COUNT(*) FROM users" + (" WHERE password_hash IS NOT NULL" if with_password else "")
-        with self.transaction("count users") as conn:
-            return int(conn.execute(text(sql)).scalar() or 0)
-
-    def create_session(self, user_id: str, token_hash: str, expires_at: str) -> None:
-        with self.transaction(f"create a session for {user_id}") as conn:
-            conn.execute(text("DELETE FROM sessions WHERE expires_at < :t"), {"t": now()})
-            conn.execute(
-                text("INSERT INTO sessions (token_hash, user_id, created_at, expires_at)"
-                     " VALUES (:h, :u, :t, :e)"),
-                {"h": token_hash, "u": user_id, "t": now(), "e": expires_at},
-            )
-
-    def session_user(self, token_hash: str) -> dict[str, Any] | None:
-        """The user of a live session, or None when unknown or expired."""
-        with self.transaction("look up a session") as conn:
-            row = conn.execute(
-                text("SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id"
-                     " WHERE s.token_hash = :h AND s.expires_at > :t"),
-                {"h": token_hash, "t": now()},
-            ).first()
-        return dict(row._mapping) if row else None
-
-    def delete_session(self, token_hash: str) -> None:
-        with self.transaction("end a session") as conn:
-            conn.execute(text("DELETE FROM sessions WHERE token_hash = :h"), {"h": token_hash})
-
-    def create_api_token(self, user_id: str, token_hash: str, name: str) -> str:
-        token_id = secrets.token_hex(6)
-        with self.transaction(f"create an API token for {user_id}") as conn:
-            conn.execute(
-                text("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at)"
-                     " VALUES (:id, :h, :u, :n, :t)"),
-                {"id": token_id, "h": token_hash, "u": user_id, "n": name, "t": now()},
-            )
-        return token_id
-
-    def token_user(self, token_hash: str) -> dict[str, Any] | None:
-        with self.transaction("look up an API token") as conn:
-            row = conn.execute(
-                text("SELECT u.* FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = :h"),
-                {"h": token_hash},
-            ).first()
-        return dict(row._mapping) if row else None
-
-    def list_api_tokens(self, user_id: str) -> list[dict[str, Any]]:
-        with self.transaction(f"list API tokens of {user_id}") as conn:
-            return _rows(conn.execute(
-                text("SELECT id, name, created_at FROM api_tokens WHERE user_id = :u ORDER BY created_at, name, id"),
-                {"u": user_id}))
-
-    def delete_api_token(self, user_id: str, token_id: str) -> bool:
-        with self.transaction(f"revoke API token {token_id}") as conn:
-            result = conn.execute(text("DELETE FROM api_tokens WHERE id = :id AND user_id = :u"),
-                                  {"id": token_id, "u": user_id})
-        return bool(result.rowcount)
 
     # -- follows, reads, saved searches -----------------------------------
 

@@ -20,15 +20,13 @@ from datetime import date
 from typing import Any
 
 from storyline.article import Article
+from storyline.pipeline.state import CLUSTER_STATE, CLUSTERING_LOCK, LINKER_STATE
 from storyline.store import Store
 from storyline.stories.cluster import StoryClusterer
 from storyline.stories.features import story_doc_from_article
 from storyline.stories.storylines import StorylineLinker
 from storyline.stories.view import build_story, build_storyline
 
-CLUSTER_STATE = "story_clusterer"
-LINKER_STATE = "storyline_linker"
-CLUSTERING_LOCK = "story clustering"
 BATCH = 500
 
 

@@ -7,15 +7,18 @@ or local browser, the ``X-CSRF-Token`` header.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from storyline.article import Failure, RawDocument
 from storyline.ingest.jsonl import parse_line
-from storyline.pipeline import Summary
+from storyline.pipeline import Pipeline
+from storyline.pipeline import ingest as ingest_items
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web import views
@@ -23,6 +26,7 @@ from storyline.web.paging import OffsetQuery, iso_day, page, window
 from storyline.web.site import Site, SiteDep
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
+JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
 
 class FollowIn(BaseModel):
@@ -38,13 +42,60 @@ class FeedIn(BaseModel):
 
 
 class IngestIn(BaseModel):
-    urls: list[str] = Field(default_factory=list, description="Page or feed URLs to fetch and ingest.")
+    urls: list[str] = Field(default_factory=list, description="Page or feed URLs (http or https) to fetch and ingest.")
     articles: list[dict[str, Any]] = Field(
         default_factory=list, description="Article records as in JSONL input (text or html, title, url, published, ...).")
 
 
-def _documents(body: bytes, content_type: str) -> tuple[list[str], list[RawDocument | Failure]]:
-    """URLs and documents from a request body: JSON, JSON Lines, or plain text (one URL a line)."""
+def web_address(item: str) -> str:
+    """``item`` when it is an http(s) address; else 422: the API never reads the server's files."""
+    url = item.strip()
+    try:
+        parts = urlsplit(url) if len(url) <= 2000 and url.isprintable() and " " not in url else None
+        host = parts.hostname if parts else None
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        parts = host = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        raise HTTPException(422, f"not an http(s) address: {item[:200]!r}; the API ingests web addresses and"
+                                 " uploaded bodies only, never paths or file: URLs")
+    return url
+
+
+def _upload(name: str, data: bytes, content_type: str) -> list[RawDocument | Failure]:
+    """An uploaded file: JSON Lines (one article record a line), HTML, or plain text."""
+    text = data.decode("utf-8", errors="replace")
+    source = f"api:{name[:200]}" if name else "api"
+    if name.lower().endswith((".jsonl", ".ndjson")) or content_type.startswith(JSONL_TYPES):
+        lines = [line for line in text.splitlines() if line.strip()]
+        return [parse_line(line, f"{source}:{i + 1}", "api") for i, line in enumerate(lines)]
+    if not text.strip():
+        return [Failure(source, "empty")]
+    if name.lower().endswith((".html", ".htm")) or content_type.startswith(("text/html", "application/xhtml")):
+        return [RawDocument(source=source, kind="html", html=text, collection="api")]
+    return [RawDocument(source=source, kind="text", text=text, collection="api")]
+
+
+async def _documents(request: Request) -> tuple[list[str], list[RawDocument | Failure]]:
+    """Web addresses and documents from a request: JSON, JSON Lines, a multipart upload, or one URL a line.
+
+    Nothing here opens a file or a ``file:`` URL: every address must be http(s) (else 422).
+    """
+    content_type = request.headers.get("content-type", "text/plain").lower()
+    if content_type.startswith("multipart/form-data"):
+        urls, items = [], []
+        async with request.form(max_files=100, max_fields=100) as form:  # closes the spooled uploads
+            for key, value in form.multi_items():
+                if isinstance(value, str):
+                    urls += [web_address(line) for line in value.splitlines() if key == "url" and line.strip()]
+                else:
+                    data = await value.read(MAX_INGEST_BYTES + 1)
+                    if len(data) > MAX_INGEST_BYTES:
+                        raise HTTPException(413, "upload too large")
+                    items += _upload(value.filename or key, data, value.content_type or "")
+        return urls, items
+    body = await request.body()
+    if len(body) > MAX_INGEST_BYTES:
+        raise HTTPException(413, "request too large")
     text = body.decode("utf-8", errors="replace")
     if content_type.startswith("application/json"):
         try:
@@ -52,22 +103,22 @@ def _documents(body: bytes, content_type: str) -> tuple[list[str], list[RawDocum
         except (ValueError, TypeError) as exc:
             raise HTTPException(422, f"not a valid ingest request: {exc}") from None
         items = [parse_line(json.dumps(record), f"api:{i + 1}", "api") for i, record in enumerate(payload.articles)]
-        return payload.urls, items
-    if content_type.startswith(("application/x-ndjson", "application/jsonl", "application/x-jsonlines")):
-        lines = [line for line in text.splitlines() if line.strip()]
-        return [], [parse_line(line, f"api:{i + 1}", "api") for i, line in enumerate(lines)]
+        return [web_address(url) for url in payload.urls], items
+    if content_type.startswith(JSONL_TYPES):
+        return [], _upload("", body, content_type)
     urls = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    return urls, []
+    return [web_address(url) for url in urls], []
 
 
 router = APIRouter(prefix="/api")
 
 
-@router.get("/me", tags=["account"], summary="Who the request is made as")
-def me(site: SiteDep, request: Request, response: Response) -> dict[str, Any]:
+@router.get("/me", tags=["account"], summary="Who the request is made as",
+            description="No CSRF token here: a browser finds it in the server's own forms; scripts send an"
+                        " API token (`Authorization: Bearer …`) and need none.")
+def me(site: SiteDep, request: Request) -> dict[str, Any]:
     viewer = site.viewer(request)
-    site.auth.remember_seed(viewer, request, response)  # the CSRF token is tied to this cookie
-    return {"user": viewer.public(), "via": viewer.via, "csrf_token": viewer.csrf or None}
+    return {"user": viewer.public(), "via": viewer.via}
 
 
 @router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")
@@ -228,33 +279,35 @@ def remove_feed(site: SiteDep, request: Request,
 
 
 def run_pipeline(site: Site, urls: list[str], documents: list[RawDocument | Failure]) -> dict[str, Any]:
-    """Ingest URLs and documents with the site's pipeline; the summary and each outcome."""
-    pipeline = site.pipeline_factory(site.store)
-    summary = Summary()
-    outcomes = []
-    for outcome in [*pipeline.process(documents), *pipeline.run(urls)]:
-        summary.add(outcome)
-        outcomes.append(outcome.to_dict())
+    """Ingest URLs and documents with the site's pipeline (built once, one request at a time)."""
+    outcomes: list[dict[str, Any]] = []
+    with site.extra.setdefault("ingest_lock", threading.Lock()):
+        pipeline = site.extra.get("ingest_pipeline")
+        if not isinstance(pipeline, Pipeline):
+            pipeline = site.extra["ingest_pipeline"] = site.pipeline_factory(site.store)
+        summary = ingest_items(site.store, urls, items=documents, pipeline=pipeline,
+                               on_outcome=lambda outcome: outcomes.append(outcome.to_dict()))
     return {"summary": summary.to_dict(), "outcomes": outcomes}
 
 
 @router.post(
     "/ingest", tags=["ingest"], summary="Ingest articles",
     description="Send JSON (`{\"urls\": [...], \"articles\": [{...}]}`), JSON Lines "
-                "(`application/x-ndjson`, one article record a line) or plain text (one URL a line). "
+                "(`application/x-ndjson`, one article record a line), a multipart upload (files: JSON Lines,"
+                " HTML or text; `url` fields) or plain text (one URL a line). Addresses must be http(s):"
+                " paths, `~/...` and `file:` URLs are refused with 422 and nothing is read. "
                 "Runs the ingest pipeline and answers with its summary and per-item outcomes.",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": IngestIn.model_json_schema()},
         "application/x-ndjson": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "url": {"type": "string"}}}},
         "text/plain": {"schema": {"type": "string"}},
     }}},
 )
 async def ingest(site: SiteDep, request: Request) -> dict[str, Any]:
     site.auth.writer(request, admin=True)
-    body = await request.body()
-    if len(body) > MAX_INGEST_BYTES:
-        raise HTTPException(413, "request too large")
-    urls, documents = _documents(body, request.headers.get("content-type", "text/plain"))
+    urls, documents = await _documents(request)
     return await run_in_threadpool(run_pipeline, site, urls, documents)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -37,7 +38,7 @@ def feed_routes(site: Site) -> APIRouter:
     def serve(path: str, build: Callable[[Request, str, str], Feed | None]) -> None:
         for kind in ("atom", "json"):
             def handler(request: Request, key: str = "", kind: str = kind) -> Response:
-                base = str(request.base_url).rstrip("/")
+                base = site.base(request)
                 feed = build(request, base, key)
                 if feed is None:
                     return site.error(request, 404, "There is no such feed.")
@@ -85,7 +86,7 @@ def feed_routes(site: Site) -> APIRouter:
 
     def saved(request: Request, base: str, search_id: str) -> Feed | None:
         found = store.get_saved_search(search_id)
-        if found is None:
+        if found is None or found["user_id"] != site.viewer(request).user_id:  # its owner's (session, token, ?key=)
             return None
         results = search(store, SearchQuery.from_dict(found["query"]))
         hits = [hit for group in results.groups for hit in group.hits]
@@ -93,8 +94,12 @@ def feed_routes(site: Site) -> APIRouter:
         entries = [FeedEntry(key=f"article:{h.article_id}", title=h.title or h.snippet[:90],
                              url=f"{base}/articles/{h.article_id}", updated=h.published, published=h.published,
                              summary=h.snippet.replace("\x02", "").replace("\x03", "")) for h in hits]
-        return make(base, f"/searches/{search_id}", f"search:{search_id}", f"Search: {found['name']}",
+        feed = make(base, f"/searches/{search_id}", f"search:{search_id}", f"Search: {found['name']}",
                     f"Articles matching {found['name']}", entries)
+        key = request.query_params.get("key")
+        if key:  # the feed's own address keeps the key that opened it
+            feed.atom_url, feed.json_url = f"{feed.atom_url}?key={quote(key)}", f"{feed.json_url}?key={quote(key)}"
+        return feed
 
     serve("", top)
     serve("/stories/{key}", story)

@@ -1,7 +1,10 @@
 """Forms that change things: signing in, following, sources, saved searches, API tokens.
 
 Every POST goes through :meth:`Auth.writer`, which checks the CSRF token and
-that someone allowed to write is asking; then it redirects (303) back.
+that someone allowed to write is asking; then it redirects (303) back.  Signing
+in and up check the CSRF token and the origin themselves (nobody is signed in
+yet); sign-up follows the server's policy (closed, invite, open) and never
+makes an administrator.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from starlette.responses import Response
 from storyline.ingest.opml import OPMLError, OutlineFeed, read_opml, write_opml
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
+from storyline.web.auth import Throttled, Viewer
 from storyline.web.routes_alerts import alert_state
 from storyline.web.site import Site, local_path, redirect
 
@@ -31,12 +35,16 @@ def form_routes(site: Site) -> APIRouter:
 
     # -- accounts -----------------------------------------------------------
 
+    def login_form(request: Request, viewer: Viewer, target: str, error: str | None = None,
+                   status: int = 200) -> Response:
+        return site.page(request, viewer, "login.html",
+                         {"next": target, "error": error, "may_sign_up": auth.may_sign_up(),
+                          "invite_only": auth.signup == "invite", "has_accounts": auth.has_accounts()},
+                         title="Sign in", status=status)
+
     @router.get("/login")
     def login_page(request: Request) -> Response:
-        viewer = site.viewer(request)
-        return site.page(request, viewer, "login.html",
-                         {"next": local_path(request.query_params.get("next")), "error": None,
-                          "may_sign_up": auth.may_sign_up()}, title="Sign in")
+        return login_form(request, site.viewer(request), local_path(request.query_params.get("next")))
 
     @router.post("/login")
     async def login(request: Request) -> Response:
@@ -48,25 +56,29 @@ def form_routes(site: Site) -> APIRouter:
         auth.check_csrf(request, viewer, form)
         target = local_path(_field(form, "next"))
         response = redirect(target)
-        if auth.sign_in(_field(form, "name"), str(form.get("password") or ""), request, response):
-            return response
-        return site.page(request, viewer, "login.html", {"next": target, "error": "Wrong name or password.",
-                         "may_sign_up": auth.may_sign_up()}, title="Sign in", status=400)
+        try:
+            if auth.sign_in(_field(form, "name"), str(form.get("password") or ""), request, response):
+                return response
+        except Throttled as exc:
+            page = login_form(request, viewer, target, f"Too many failed sign-ins: try again in {exc.retry_after}"
+                              " seconds.", status=429)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        return login_form(request, viewer, target, "Wrong name or password.", status=400)
 
     @router.post("/signup")
     async def signup(request: Request) -> Response:
         form = await request.form()
+        if not auth.may_sign_up():
+            raise HTTPException(403, "sign-up is closed on this server")
         auth.check_origin(request)
         viewer = site.viewer(request)
         auth.check_csrf(request, viewer, form)
-        if not auth.may_sign_up():
-            raise HTTPException(403, "sign-up is closed on this server")
         name, password = _field(form, "name"), str(form.get("password") or "")
         try:
-            auth.sign_up(name, password)
+            auth.sign_up(name, password, _field(form, "invite") or None)
         except ValueError as exc:
-            return site.page(request, viewer, "login.html", {"next": "/", "error": str(exc), "may_sign_up": True},
-                             title="Sign in", status=400)
+            return login_form(request, viewer, "/", str(exc), status=400)
         response = redirect("/")
         auth.sign_in(name, password, request, response)
         return response

@@ -156,18 +156,20 @@ def search(site: SiteDep, request: Request) -> Response:
 @router.get("/searches/{search_id}.json")
 def saved_search(site: SiteDep, request: Request, search_id: str) -> Response:
     found = site.store.get_saved_search(search_id)
-    if found is None:
+    viewer = site.viewer(request)
+    if found is None or viewer.user_id is None or found["user_id"] != viewer.user_id:  # only its owner's
         return site.error(request, 404, "There is no such saved search.")
     query = SearchQuery.from_dict(found["query"])
     query.limit, query.offset = PAGE_SIZE, _offset(request)
-    viewer = site.viewer(request)
     data, groups = views.search_page(site.store, query)
     data["saved"] = {"id": found["id"], "name": found["name"]}
     shown = sum(len(group["hits"]) for group in groups)
     data["next"] = more_link(request, query.offset, shown, data["total"])
     extra = {"groups": groups, "q": query, "shown": shown}
-    return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"],
-                     feeds=_feeds(f"/searches/{search_id}", f"Search: {found['name']}"))
+    key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
+    feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",
+                      f"/searches/{search_id}/feed.json{key}")]
+    return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"], feeds=feeds)
 
 
 @router.get("/for-you")

@@ -67,10 +67,18 @@ class Site:
     site_title: str = "storyline"
     extra: dict[str, Any] = field(default_factory=dict)
     poller: Poller | None = None  # the background refresher, while it runs
+    base_url: str = ""  # STORYLINE_BASE_URL, without a trailing slash
+    host_checked: bool = False  # the app refuses Host headers it does not know
     images: bool = True  # show lead images (the STORYLINE_IMAGES setting)
 
     def viewer(self, request: Request) -> Viewer:
         return self.auth.viewer(request)
+
+    def base(self, request: Request) -> str:
+        """The start of absolute links: the configured base URL; the request's only where its Host is checked."""
+        if self.base_url:
+            return self.base_url
+        return str(request.base_url).rstrip("/") if self.host_checked else ""
 
     def page(
         self,
@@ -88,6 +96,9 @@ class Site:
         if request.url.path.endswith(".json"):
             return JSONResponse(data, status_code=status)
         path = request.url.path
+        if feeds and self.auth.require_login and viewer.user_id:  # feed readers cannot sign in: give them the key
+            key = f"?key={self.auth.feed_key(viewer.user_id)}"
+            feeds = [f if "?key=" in f.atom else FeedLink(f.title, f.atom + key, f.json + key) for f in feeds]
         context = {
             **data, **(extra or {}), "viewer": viewer, "csrf": viewer.csrf, "alt_feeds": feeds or [],
             "title": title, "site_title": self.site_title, "multi_user": self.multi_user,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,15 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def _until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until ``expression`` is true in the page (polled from here: the page's CSP forbids eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
+
+
 def _shot(page: Any, name: str, full: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"reader-{name}.png"), full_page=full)
@@ -97,7 +107,7 @@ def test_front_page_pages_and_shows_pictures(server: Reader, page: Any) -> None:
     assert images.count() >= 10
     assert images.first.get_attribute("loading") == "lazy"
     assert images.first.get_attribute("referrerpolicy") == "no-referrer"
-    page.wait_for_function("[...document.querySelectorAll('article.card img.lead-image')].slice(0, 4)"
+    _until(page, "[...document.querySelectorAll('article.card img.lead-image')].slice(0, 4)"
                            ".every(i => i.complete && i.naturalWidth > 0)")
     _shot(page, "top-stories")
     first_titles = set(page.locator("article.card h2 a").all_inner_texts())
@@ -111,7 +121,7 @@ def test_front_page_pages_and_shows_pictures(server: Reader, page: Any) -> None:
 
 def test_story_with_picture_and_coverage_chart(server: Reader, page: Any) -> None:
     page.goto(f"{server.live.url}/stories/{server.pictured}")
-    page.wait_for_function("document.querySelector('img.story-image').naturalWidth > 0")
+    _until(page, "document.querySelector('img.story-image').naturalWidth > 0")
     chart = page.locator("svg.chart")
     assert chart.count() == 1
     assert chart.locator("circle").count() >= 2  # one dot per outlet and day
@@ -182,6 +192,6 @@ def test_nothing_is_wider_than_a_phone(server: Reader, browser: Any, path: str) 
     assert width <= 390, (path, wide)
     if path in ("/", "/story", "/sources"):
         if path == "/story":
-            page.wait_for_function("document.querySelector('img.story-image').naturalWidth > 0")
+            _until(page, "document.querySelector('img.story-image').naturalWidth > 0")
         _shot(page, "mobile-" + {"/": "front", "/story": "story", "/sources": "sources"}[path])
     context.close()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from storyline.enrich import time_values as tv
-from storyline.enrich.time_context import Context, Result, Rule, rule
-from storyline.enrich.time_lexicon import (
+from storyline.enrich.time import values as tv
+from storyline.enrich.time.context import Context, Result, Rule, rule
+from storyline.enrich.time.lexicon import (
     APPROX,
     DAY_OF_MONTH,
     MONTH,
@@ -21,7 +21,7 @@ from storyline.enrich.time_lexicon import (
     WEEKDAYS,
     number_value,
 )
-from storyline.enrich.time_rules_dates import day_number, month_number
+from storyline.enrich.time.rules_dates import day_number, month_number
 
 _WD = rf"(?-i:{WEEKDAY})"
 _M = rf"(?-i:{MONTH})"

@@ -1,6 +1,6 @@
 """Direct quotes: the passages inside quotation marks and who said them.
 
-Quoted passages come from :mod:`storyline.enrich.quote_marks`, including quotes that
+Quoted passages come from :mod:`storyline.enrich.quotes.marks`, including quotes that
 run over several paragraphs and fragments inside a sentence. Quoted titles ("on
 NBC’s “Meet the Press”") and short quoted phrases that no verb of saying governs
 ("the “coalition of the willing”") are left out.
@@ -23,7 +23,7 @@ import re
 from spacy.tokens import Token
 
 from storyline.article import Quote
-from storyline.enrich.quote_context import (
+from storyline.enrich.quotes.context import (
     SPEAKER_PRONOUNS,
     QuoteContext,
     can_speak,
@@ -34,8 +34,8 @@ from storyline.enrich.quote_context import (
     speaker_head,
     speaker_of,
 )
-from storyline.enrich.quote_marks import QuotedPassage
-from storyline.enrich.quote_speakers import Speaker
+from storyline.enrich.quotes.marks import QuotedPassage
+from storyline.enrich.quotes.speakers import Speaker
 
 __all__ = ["direct_quotes"]
 
@@ -141,7 +141,7 @@ def _governing_cue(ctx: QuoteContext, seg: tuple[int, int]) -> Token | None:
                 break
             if not ctx.inside_quote(node.idx) and is_cue(node) and has_speaker(ctx, node):
                 return node
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             if (
                 not ctx.inside_quote(node.idx)
@@ -265,7 +265,7 @@ def _verb_over_quote(ctx: QuoteContext, seg: tuple[int, int]) -> Token | None:
                 ):
                     return node
                 break
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
     return None

@@ -1,14 +1,14 @@
 """Name keys for the entity registry: how names are compared across articles.
 
-Pure functions over folded name words (:func:`storyline.enrich.entity_mentions.name_words`):
+Pure functions over folded name words (:func:`storyline.enrich.entities.mentions.name_words`):
 which names are proper names, middle names and short first names that agree,
 places and nationalities, joined initials ("U. S." = "US") and acronyms.
 """
 
 from __future__ import annotations
 
-from storyline.enrich.entity_lexicon import load_lexicon
-from storyline.enrich.entity_mentions import name_words
+from storyline.enrich.entities.lexicon import load_lexicon
+from storyline.enrich.entities.mentions import name_words
 
 MIN_ACRONYM = 3  # letters; two-letter acronyms are too ambiguous to link on their own
 NOT_NAMES = frozenset(

@@ -4,7 +4,7 @@
 :class:`~storyline.article.Entity` objects whose ``mentions`` are exact
 character spans into ``doc.text``.  The steps:
 
-1. name mentions, repaired (:mod:`storyline.enrich.entity_mentions`), and spans
+1. name mentions, repaired (:mod:`storyline.enrich.entities.mentions`), and spans
    glued to other words cut down to the names the article uses elsewhere (in
    title-cased headlines: "Obama Overturns" -> "Obama");
 2. people: every mention of one person joins one entity: longer names first,
@@ -20,24 +20,26 @@ character spans into ``doc.text``.  The steps:
    an office nobody holds yet goes to the article's leading person without a
    role, when that person is clear;
 5. descriptions ("the actress"), "who" and he/she pronouns
-   (:mod:`storyline.enrich.entity_references`): added to the person's mentions,
+   (:mod:`storyline.enrich.entities.references`): added to the person's mentions,
    never to its aliases.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
-from storyline.article import Entity
-from storyline.enrich.entity_lexicon import Lexicon, fold, load_lexicon
-from storyline.enrich.entity_mentions import PLACE_LABELS, Mention, find_mentions
-from storyline.enrich.entity_references import Referent, resolve_references
-from storyline.enrich.entity_roles import RoleSpan, affiliation_keys, role_mentions
-from storyline.enrich.entity_spans import common_words, headlines, trim_to_known
+from storyline.article import Article, Entity
+from storyline.enrich.component import component
+from storyline.enrich.entities.lexicon import Lexicon, fold, load_lexicon
+from storyline.enrich.entities.mentions import PLACE_LABELS, Mention, find_mentions
+from storyline.enrich.entities.references import Referent, resolve_references
+from storyline.enrich.entities.roles import RoleSpan, affiliation_keys, role_mentions
+from storyline.enrich.entities.spans import common_words, headlines, trim_to_known
 from storyline.nlp import sentences
 
 RECENT_SENTENCES = 2
@@ -259,13 +261,18 @@ def _attach_references(
 ) -> None:
     referents = [
         Referent(
-            [(m.start, m.end) for m in g.mentions] + [(s, e) for s, e, _ in g.role_spans], _gender(g, lex)
+            [(m.start, m.end) for m in g.mentions] + [(s, e) for s, e, _ in g.role_spans], _gender(g, lex),
+            role=g.role, affiliation=g.affiliation,
         )
         for g in people
     ]
     resolve_references(doc, referents, [(m.start, m.end) for g in others for m in g.mentions], lex, headlines)
     for group, referent in zip(people, referents, strict=True):
         group.references = referent.found
+    found = {span for referent in referents for span in referent.found}
+    for other in others:  # "the Ukrainian" who spoke is a person, not the nationality
+        other.mentions = [m for m in other.mentions if (m.start, m.end) not in found]
+    others[:] = [other for other in others if other.mentions]
 
 
 def _to_entity(group: _Group, text: str) -> Entity:
@@ -309,10 +316,23 @@ def entities_from_mentions(doc: Doc, mentions: Iterable[Mention], lex: Lexicon |
     _attach_references(doc, people, others, lex, titles)
     text = doc.text
     entities = [_to_entity(g, text) for g in people + others]
+    for entity in entities:
+        if entity.type == "ORG" and entity.name in BUILDINGS and all(_is_a_place_here(text, s) for s, _ in entity.mentions):
+            entity.type = "FAC"  # "met at the White House", never "the White House said"
     entities.sort(key=lambda e: e.mentions[0])
     for number, entity in enumerate(entities, start=1):
         entity.id = f"e{number}"
     return entities
+
+
+# Institutions named after their building: the building when every mention is a place
+# ("arrived at the White House"), the institution otherwise ("the White House said").
+BUILDINGS = frozenset({"White House", "Downing Street", "Kremlin", "Elysee Palace", "Pentagon"})
+_PLACE_WORDS = re.compile(r"\b(?:at|in|into|inside|outside|to|from|near|outside of|on the lawn of)\s+(?:the\s+)?$", re.I)
+
+
+def _is_a_place_here(text: str, start: int) -> bool:
+    return _PLACE_WORDS.search(text[max(0, start - 24) : start]) is not None
 
 
 def find_entities(doc: Doc) -> list[Entity]:
@@ -322,3 +342,9 @@ def find_entities(doc: Doc) -> list[Entity]:
     """
     lex = load_lexicon()
     return entities_from_mentions(doc, find_mentions(doc, lex), lex)
+
+
+@component("entities", reads=("doc",), adds=("entities",))
+def entities_component(doc: Doc, article: Article) -> None:
+    """The pipeline component: ``article.entities`` from the parsed body."""
+    article.entities = find_entities(doc)

@@ -1,8 +1,8 @@
 """What the quote finders share: the article's quotation marks, paragraphs and speakers.
 
 :class:`QuoteContext` holds one parsed article with its quoted passages
-(:mod:`storyline.enrich.quote_marks`) and a
-:class:`~storyline.enrich.quote_speakers.SpeakerResolver`; the functions below find
+(:mod:`storyline.enrich.quotes.marks`) and a
+:class:`~storyline.enrich.quotes.speakers.SpeakerResolver`; the functions below find
 the speaker of a verb of saying and build :class:`~storyline.article.Quote` records.
 """
 
@@ -13,9 +13,9 @@ import re
 from spacy.tokens import Doc, Token
 
 from storyline.article import Entity, Quote
-from storyline.enrich.quote_cues import SPEECH_FORMS, SPEECH_VERBS, find_medium
-from storyline.enrich.quote_marks import find_quoted
-from storyline.enrich.quote_speakers import Speaker, SpeakerResolver, relative_antecedent, subject_of
+from storyline.enrich.quotes.cues import SPEECH_FORMS, SPEECH_VERBS, find_medium
+from storyline.enrich.quotes.marks import find_quoted
+from storyline.enrich.quotes.speakers import Speaker, SpeakerResolver, relative_antecedent, subject_of
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _MEDIA_ORGS = frozenset({"ORG"})

@@ -109,41 +109,60 @@ def direction_from_text(text: str, start: int, end: int) -> int:
     return best[1] if best is not None else 0
 
 
+def is_root(token: Token) -> bool:
+    """spaCy makes a new ``Token`` object on every access, so a root is found by index, never by ``is``."""
+    return token.head.i == token.i
+
+
 def _has_had(token: Token) -> bool:
     """Whether ``token`` or the words it hangs from (up to two levels) are in the past perfect."""
     for _ in range(3):
         if any(child.lower_ == "had" and child.dep_ in ("aux", "auxpass") for child in token.children):
             return True
-        if token.lower_ == "had" or token.head is token:
+        if token.lower_ == "had" or is_root(token):
             return token.lower_ == "had"
         token = token.head
     return False
 
 
-def _verb_direction(verb: Token) -> int:
-    auxes = [child for child in verb.children if child.dep_ in ("aux", "auxpass")]
-    words = {aux.lower_ for aux in auxes}
-    if words & {"will", "'ll", "shall", "wo", "going"}:
-        return 1
-    if "would" in words or "'d" in words:
-        return 1
-    if verb.tag_ == "VBD":
-        return -1
-    if verb.tag_ == "VBN":
-        if words & {"has", "have", "had", "was", "were", "'s", "'ve"}:
-            return -1
-        if not words:
-            return -1
-    if verb.tag_ == "VBG" and words & {"was", "were"}:
-        return -1
-    if verb.tag_ == "VB" and "to" in words:
-        head = verb.head
-        if head is not verb and _has_had(head):
-            return -1  # "had been due to expire": a plan seen from the past
-        if head is not verb and (head.lemma_.lower() in _FORWARD_HEADS or head.lower_ in _FORWARD_HEADS):
+# How many infinitives a chain such as "plans to try to agree to meet" is followed up: a parse
+# is a tree, but nothing about a long tokenised article keeps its chains short.
+_MAX_CHAIN = 12
+
+
+def verb_direction(verb: Token) -> int:
+    """The direction of ``verb``; an infinitive takes its direction from the word it hangs from,
+    followed up the tree step by step (never by recursion) for at most :data:`_MAX_CHAIN` steps."""
+    for _ in range(_MAX_CHAIN):
+        auxes = [child for child in verb.children if child.dep_ in ("aux", "auxpass")]
+        words = {aux.lower_ for aux in auxes}
+        if words & {"will", "'ll", "shall", "wo", "going"}:
             return 1
-        if head is not verb and head.pos_ in ("VERB", "AUX"):
-            return _verb_direction(head)
+        if "would" in words or "'d" in words:
+            return 1
+        if verb.tag_ == "VBD":
+            return -1
+        if verb.tag_ == "VBN":
+            if words & {"has", "have", "had", "was", "were", "'s", "'ve"}:
+                return -1
+            if not words:
+                return -1
+        if verb.tag_ == "VBG" and words & {"was", "were"}:
+            return -1
+        if verb.tag_ == "VB" and "to" in words and not is_root(verb):
+            head = verb.head
+            if _has_had(head):
+                return -1  # "had been due to expire": a plan seen from the past
+            if head.lemma_.lower() in _FORWARD_HEADS or head.lower_ in _FORWARD_HEADS:
+                return 1
+            if head.pos_ in ("VERB", "AUX"):
+                verb = head
+                continue
+        return _copula_direction(verb, words)
+    return 0
+
+
+def _copula_direction(verb: Token, words: set[str]) -> int:
     if verb.lemma_.lower() in ("be",) and words & {"was", "were"}:
         return -1
     if verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() == "be":
@@ -162,9 +181,9 @@ def direction_from_doc(doc: Doc, start: int, end: int) -> int:
     for _ in range(8):
         if token.pos_ in ("VERB", "AUX") and token.dep_ not in ("aux", "auxpass"):
             break
-        if token.head is token:
+        if is_root(token):
             break
         token = token.head
     if token.pos_ not in ("VERB", "AUX"):
         return 0
-    return _verb_direction(token)
+    return verb_direction(token)

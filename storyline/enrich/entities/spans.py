@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Token
 
-from storyline.enrich.entity_mentions import Mention, name_words
+from storyline.enrich.entities.mentions import Mention, name_words
 
 URL_LIKE = re.compile(r"https?:|www\.|\.html?\b|(?:/[^/\n]*){3}")
 # words a title-cased headline leaves in lower case

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storyline.enrich.time_lexicon import CLOCK_UNITS, UNITS
+from storyline.enrich.time.lexicon import CLOCK_UNITS, UNITS
 
 Direction = int  # -1 past, 0 unknown, +1 future
 

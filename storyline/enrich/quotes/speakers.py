@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from storyline.article import Entity
-from storyline.enrich.quote_cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
+from storyline.enrich.quotes.cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
 from storyline.nlp import sentences
 
 MALE = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "he", "him", "his"})
@@ -100,7 +100,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 return pobj
-        if node is verb:
+        if node.i == verb.i:
             inverted = _name_after_verb(verb)
             if inverted is not None:
                 return inverted  # "“...?” asked Dunn, now a partner at ..."
@@ -114,7 +114,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             # would keep people out, saying ...": the parser puts the second verb of saying in the
             # reported clause; it goes with the first
             node = node.head.head
-        elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head is not node:
+        elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head.i != node.i:
             node = node.head
         else:
             return _person_before_verb(verb) or _name_after_verb(verb)
@@ -123,7 +123,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
 
 def relative_antecedent(tok: Token) -> Token | None:
     """What "who", "which" or "that" stands for when it opens a relative clause ("Mr Ulyanov, who said")."""
-    if tok.tag_ not in ("WP", "WDT") or tok.head.dep_ != "relcl" or tok.head.head is tok.head:
+    if tok.tag_ not in ("WP", "WDT") or tok.head.dep_ != "relcl" or tok.head.head.i == tok.head.i:
         return None
     return tok.head.head
 
@@ -189,10 +189,25 @@ def _name_after_verb(verb: Token) -> Token | None:
     return nouns[-1] if nouns else None
 
 
+# (role, country) -> the office its spokespeople speak for
+OFFICE_SEATS = {
+    ("Prime Minister", "United Kingdom"): "Downing Street",
+    ("President", "United States"): "White House",
+    ("President", "Russia"): "Kremlin",
+    ("President", "France"): "Elysee Palace",
+}
+PARTITIVES = frozenset({"one", "some", "many", "several", "few", "none", "each", "both", "all", "most", "either",
+                        "neither", "any"})
+
+
 def mention_tokens(head: Token) -> Span:
     """The noun phrase of ``head`` without appositions, clauses and prepositional phrases."""
     keep = [head]
     stack = [c for c in head.children if c.dep_ in _KEEP]
+    if head.lower_ in PARTITIVES or head.pos_ == "NUM":
+        # "one of his senior ministers", "two of the negotiators": the description is the whole phrase
+        stack += [c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"]
+        stack += [g for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.subtree if g.i != c.i]
     while stack:
         tok = stack.pop()
         keep.append(tok)
@@ -317,7 +332,7 @@ class SpeakerResolver:
         return best if head is None else None
 
     def resolve(self, head: Token) -> Speaker:
-        if head.dep_ == "case" and head.head is not head:
+        if head.dep_ == "case" and head.head.i != head.i:
             head = head.head  # "Mr Trump’s": the parser made the possessive mark the subject
         span = mention_tokens(head)
         mention = span.text
@@ -337,14 +352,21 @@ class SpeakerResolver:
                 if group is not None:
                     return Speaker(mention, char_span, group[0], group[1])
             return Speaker(mention, char_span, None, None)
+        for child in head.children:  # "her spokeswoman, Ana Ruiz, said": the name in apposition speaks
+            if child.dep_ == "appos" and child.i > head.i:
+                named = self.entity_at(child.idx, child.idx + len(child.text))
+                if named is not None and named.type == "PERSON":
+                    return Speaker(mention, char_span, named.id, named.name)
         # a spokesperson or statement speaks for its institution
         if head.lemma_.lower() in SPOKES_NOUNS or head.lower_ in SPOKES_NOUNS:
             owner = self._owner(head, span)
             if owner is not None:
                 return Speaker(mention, char_span, owner[0], owner[1])
-            if any(
-                t.ent_type_ == "PERSON" or self.entity_at(t.idx, t.idx + 1) for t in span if t.i != head.i
-            ):
+            people = [self.entity_at(t.idx, t.idx + 1) for t in span if t.i != head.i]
+            seat = self._seat(next((p for p in people if p is not None and p.type == "PERSON"), None))
+            if seat is not None:
+                return Speaker(mention, char_span, seat.id, seat.name)  # "Sir Keir's official spokesman"
+            if any(t.ent_type_ == "PERSON" for t in span if t.i != head.i) or any(p is not None for p in people):
                 return Speaker(mention, char_span, None, None)  # a person's spokesman is not that person
         ent = self.entity_at(span.start_char, span.end_char, head.idx)
         if ent is None and head.pos_ == "PROPN":
@@ -376,6 +398,16 @@ class SpeakerResolver:
         if role is not None:
             return Speaker(mention, char_span, role[0], role[1])
         return Speaker(mention, char_span, None, None)
+
+    def _seat(self, person: Entity | None) -> Entity | None:
+        """The office a leader's spokesperson speaks from, when the article names it: a prime
+        minister's is Downing Street, a US president's the White House, and so on."""
+        if person is None or person.role is None:
+            return None
+        seats = [seat for (role, country), seat in OFFICE_SEATS.items()
+                 if role == person.role and (person.affiliation is None or person.affiliation == country)]
+        named = [e for e in self.entities if e.name in seats]
+        return named[0] if len(named) == 1 else None
 
     def _id_named(self, name: str) -> str | None:
         for ent in self.entities:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from storyline.enrich import time_values as tv
-from storyline.enrich.time_context import Context, Result, Rule, rule
-from storyline.enrich.time_lexicon import (
+from storyline.enrich.time import values as tv
+from storyline.enrich.time.context import Context, Result, Rule, rule
+from storyline.enrich.time.lexicon import (
     DAY_OF_MONTH,
     MONTH,
     MONTHS,

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from storyline.enrich.entity_lexicon import Lexicon
-from storyline.enrich.entity_mentions import SPEECH_VERBS
+from storyline.enrich.entities.lexicon import Lexicon
+from storyline.enrich.entities.mentions import SPEECH_VERBS
 from storyline.nlp import sentences
 
 WINDOW = 2  # sentences a pronoun looks back
@@ -63,6 +63,8 @@ class Referent:
     spans: list[tuple[int, int]]  # characters of its names and role mentions
     gender: str | None = None  # "m" | "f"
     found: list[tuple[int, int]] = field(default_factory=list)
+    role: str | None = None  # canonical role ("President")
+    affiliation: str | None = None  # what the role is of ("Ukraine")
 
 
 class _Article:
@@ -153,7 +155,7 @@ def _described_person(article: _Article, tok: Token) -> int:
     """The person a description is given with, or -1."""
     head = tok.head
     modifies = tok.dep_ in {"compound", "amod"} and tok.i < head.i
-    if (modifies or tok.dep_ == "appos") and head is not tok and article.person_of(head) >= 0:
+    if (modifies or tok.dep_ == "appos") and head.i != tok.i and article.person_of(head) >= 0:
         return article.person_of(head)
     for child in tok.children:
         if child.dep_ == "appos" and article.person_of(child) >= 0:
@@ -344,6 +346,78 @@ def _pronouns(article: _Article) -> None:
             person.gender = person.gender or gender
 
 
+def _role_phrase(tok: Token, lex: Lexicon) -> tuple[str | None, str | None] | None:
+    """(role, country) a definite description asks for: "the US president" -> (President, United
+    States), "the Ukrainian leader" -> (Leader, Ukraine), "the Ukrainian" -> (None, Ukraine);
+    None when ``tok`` heads no such description."""
+    if not any(t.dep_ == "det" and t.lower_ in DEFINITE for t in tok.lefts):
+        return None
+    if any(t.dep_ == "poss" for t in tok.lefts):
+        return None
+    country: str | None = None
+    words = [tok.lower_]
+    for left in tok.lefts:
+        if left.dep_ in ("amod", "compound", "nmod"):
+            found = lex.country_of(left.text)
+            if found is not None:
+                country = found
+            elif left.i == tok.i - 1 or left.dep_ == "compound":
+                words.insert(0, left.lower_)
+    if tok.pos_ in ("NOUN", "PROPN") and tok.tag_ in ("NN", "NNP"):
+        role = lex.roles.get(" ".join(words)) or lex.roles.get(tok.lower_)
+        if role is not None:
+            return role, country
+    own = lex.country_of(tok.text)
+    if own is not None and tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "appos") and tok.text[:1].isupper():
+        return None, own  # "the Ukrainian described the talks as ..."
+    return None
+
+
+def _fits(lex: Lexicon, person: Referent, role: str | None, country: str | None) -> int:
+    """2: the person's role and country say so; 1: nothing known contradicts it; 0: it cannot be them."""
+    score = 1
+    if country is not None and person.affiliation is not None:
+        if lex.country_of(person.affiliation) != country and person.affiliation != country:
+            return 0
+        score = 2
+    if role is not None and person.role is not None:
+        if not lex.roles_compatible(role, person.role):
+            return 0
+        score = max(score, 2) if country is None or person.affiliation is not None else score
+    return score
+
+
+def _role_descriptions(article: _Article) -> None:
+    """ "the US president", "the Ukrainian leader", "the Ukrainian": the one person whose role and
+    country say so; failing that, the nearest person named in the two sentences before whom
+    nothing known contradicts."""
+    for tok in article.doc:
+        if article.owner[tok.i] not in (-1, TAKEN) or article.quoted[tok.i]:
+            continue
+        wanted = _role_phrase(tok, article.lex)
+        if wanted is None:
+            continue
+        if article.owner[tok.i] == TAKEN and wanted[0] is not None:
+            continue
+        role, country = wanted
+        scores = [_fits(article.lex, person, role, country) for person in article.people]
+        sure = [i for i, score in enumerate(scores) if score == 2]
+        if len(sure) == 1:
+            article.add(tok, sure[0])
+            continue
+        if sure:
+            continue
+        here = article.sentence[tok.i]
+        near = [
+            (article.last_before(i, tok.i), i)
+            for i, score in enumerate(scores)
+            if score == 1 and article.last_before(i, tok.i) >= 0
+            and here - article.sentence[article.last_before(i, tok.i)] <= WINDOW
+        ]
+        if near and (role is not None or country is not None):
+            article.add(tok, max(near)[1])
+
+
 def resolve_references(
     doc: Doc,
     people: list[Referent],
@@ -364,6 +438,7 @@ def resolve_references(
     _relatives(article)
     _pronouns(article)
     _definite_uses(article, described, after_pronouns=True)
+    _role_descriptions(article)
     _headline_people(article)
 
 

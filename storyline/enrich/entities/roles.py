@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from storyline.enrich.entity_lexicon import Lexicon, fold
+from storyline.enrich.entities.lexicon import Lexicon, fold
 
 POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 MAX_AFFILIATION_TOKENS = 3

@@ -297,14 +297,13 @@ NAMING_VERBS = frozenset(["call", "describe", "label", "brand", "dub", "characte
 PREPOSITION_CONTENT = {
     "call": ("for",),
     "warn": ("of", "about", "against"),
-    "ask": ("about",),
-    "talk": ("about",),
-    "speak": ("about",),
     "complain": ("about", "of"),
     "argue": ("for", "against"),
-    "testify": ("about",),
-    "write": ("about",),
-}
+}  # "spoke about the summit", "asked about", "wrote about": a topic, not words said
+
+# "was understood to have ...", "is believed to", "is said to": the writer's hedge, nobody's words
+HEDGE_VERBS = frozenset({"understand", "believe", "think", "expect", "say", "report", "know", "rumour",
+                         "rumor", "suppose", "consider", "see", "tip"})
 
 # nouns that stand for the institution or person they speak for
 SPOKES_NOUNS = frozenset(

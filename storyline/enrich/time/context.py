@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from storyline.enrich.time_tense import direction_from_doc, direction_from_preposition, direction_from_text
+from storyline.enrich.time.tense import direction_from_doc, direction_from_preposition, direction_from_text
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc

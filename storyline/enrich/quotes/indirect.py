@@ -10,9 +10,10 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from storyline.article import Quote
-from storyline.enrich.quote_context import QuoteContext, make_quote, speaker_head, speaker_of
-from storyline.enrich.quote_cues import (
+from storyline.enrich.quotes.context import QuoteContext, make_quote, speaker_head, speaker_of
+from storyline.enrich.quotes.cues import (
     CLAUSE_VERBS,
+    HEDGE_VERBS,
     INFINITIVE_VERBS,
     NAMING_VERBS,
     OBJECT_VERBS,
@@ -139,6 +140,18 @@ def _according_span(ctx: QuoteContext, according: Token) -> tuple[int, int] | No
     return part[0].idx, part[-1].idx + len(part[-1].text)
 
 
+def not_said(verb: Token) -> bool:
+    """A verb whose clause is nobody's words: a question put to someone ("Asked what the message
+    was, ...", "was asked whether") or the writer's hedge ("was understood to have disrupted")."""
+    lemma = verb.lemma_.lower()
+    passive = any(c.dep_ == "auxpass" for c in verb.children) or (
+        verb.tag_ == "VBN" and not any(c.dep_ == "aux" for c in verb.children)
+    )
+    if lemma == "ask" and (passive or not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)):
+        return True
+    return lemma in HEDGE_VERBS and passive
+
+
 def indirect_quotes(ctx: QuoteContext) -> list[Quote]:
     """Clauses reported by verbs of saying and sentences attributed with "according to"."""
     quotes: list[Quote] = []
@@ -149,6 +162,8 @@ def indirect_quotes(ctx: QuoteContext) -> list[Quote]:
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             span = _according_span(ctx, tok)
         elif tok.pos_ == "VERB":
+            if not_said(tok):
+                continue
             if tok.lemma_.lower() in CLAUSE_VERBS:
                 span = _reported_span(ctx, tok)
             if span is None:

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from storyline.enrich.entity_lexicon import Lexicon, fold
-from storyline.enrich.entity_roles import POSSESSIVE, role_before
+from storyline.enrich.entities.lexicon import Lexicon, fold
+from storyline.enrich.entities.roles import POSSESSIVE, role_before
 
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -179,7 +179,8 @@ def _person_from_tokens(
 
 def _is_place_not_person(span: Span, lex: Lexicon, person_words: set[str]) -> bool:
     """A one-word "person" that the gazetteer knows as a place and nothing marks as a person."""
-    words = [tok for tok in span if tok.text not in POSSESSIVE]
+    # "pro-Ukraine" counts its capitalised word only
+    words = [tok for tok in span if tok.text not in POSSESSIVE and tok.text[:1].isupper()]
     if len(words) != 1:
         return False
     word = words[0]
@@ -356,7 +357,7 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     ents = [ent for ent in doc.ents if ent.label_ in KEPT_LABELS or ent.label_ in {"LAW", "EVENT"}]
     person_words: set[str] = set()
     for ent in ents:
-        if ent.label_ == "PERSON" and len([t for t in ent if t.is_alpha]) > 1:
+        if ent.label_ == "PERSON" and len([t for t in ent if t.is_alpha and t.text[:1].isupper()]) > 1:
             person_words.update(name_words(ent.text))
     mentions: list[Mention] = list(institutions)
     taken = []

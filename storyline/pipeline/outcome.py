@@ -1,0 +1,81 @@
+"""What happened to each input, and to a run: :class:`Outcome` and :class:`Summary`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+# new | updated | unchanged | duplicate | enriched (stored unchanged, annotations caught up) | skipped
+STORED = frozenset({"new", "updated", "duplicate"})
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one input.
+
+    ``reason`` says why it was skipped; ``retry`` why it was stored without something
+    (its annotations) and marked to be done again (``storyline enrich``).
+    """
+
+    source: str
+    status: str
+    article_id: str | None = None
+    duplicate_of: str | None = None
+    reason: str | None = None
+    retry: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "article_id": self.article_id,
+            "duplicate_of": self.duplicate_of,
+            "reason": self.reason,
+            "retry": self.retry,
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    """A run in counts, with every reason: items skipped, items stored incomplete, run-level errors.
+
+    ``awaiting_enrichment`` is how many stored articles lack their annotations after
+    the run (None: not counted).
+    """
+
+    counts: Counter[str] = field(default_factory=Counter)
+    skipped: list[Outcome] = field(default_factory=list)
+    incomplete: list[Outcome] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    awaiting_enrichment: int | None = None
+    grouped: dict[str, Any] | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status == "skipped":
+            self.skipped.append(outcome)
+        if outcome.retry:
+            self.incomplete.append(outcome)
+
+    @property
+    def failed(self) -> bool:
+        """Anything skipped, stored incomplete or failing at the level of the run."""
+        return bool(self.skipped or self.incomplete or self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "ingested": self.counts["new"] + self.counts["updated"] + self.counts["duplicate"],
+            "new": self.counts["new"],
+            "updated": self.counts["updated"],
+            "unchanged": self.counts["unchanged"],
+            "duplicates": self.counts["duplicate"],
+            "enriched": self.counts["enriched"],
+            "skipped": [{"source": o.source, "reason": o.reason} for o in self.skipped],
+            "incomplete": [{"source": o.source, "article_id": o.article_id, "reason": o.retry}
+                           for o in self.incomplete],
+            "errors": list(self.errors),
+        }
+        if self.awaiting_enrichment is not None:
+            data["awaiting_enrichment"] = self.awaiting_enrichment
+        return data

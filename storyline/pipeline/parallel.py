@@ -1,0 +1,199 @@
+"""The pipeline with its per-article work in worker processes (``storyline ingest --workers N``).
+
+What runs where:
+
+* **Worker processes** (a :class:`~concurrent.futures.ProcessPoolExecutor`; spaCy is
+  loaded once per worker, by its initializer, and only when the run enriches) decode
+  and clean HTML pages and trusted bodies, then annotate articles: the stages of
+  :func:`storyline.engines.work.prepare_items` and :class:`~storyline.pipeline.stages.Enrich`,
+  with the same per-item containment.
+* **This process**, in input order: the learned boilerplate model (text dumps are
+  cleaned here, after their batch is learned), the check for stored copies, canonical
+  entities, dedup, writing, and grouping afterwards.
+
+Each batch makes two trips: its documents to be cleaned (while the batches before it
+are being written), then its articles to be annotated, in chunks spread over the
+workers.  Cleaning and annotating read nothing but their article, and everything that
+depends on order happens here, in order, so the store ends up the same for any number
+of workers.  A worker that dies takes only its chunk with it: those items are
+done again here, in this process, and the pool is started afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from storyline.article import Article
+from storyline.ingest import IngestOptions
+from storyline.pipeline.outcome import Outcome
+from storyline.pipeline.runner import Item, Pipeline, _batched, _Write, work_of
+from storyline.pipeline.stage import Work, describe, run_stage
+from storyline.pipeline.stages import Enrich, Enricher, strip_annotations
+from storyline.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+AHEAD = 2  # batches cleaned ahead of the one being written
+
+# -- in the worker processes --------------------------------------------------------
+
+_ENRICHER: Any = None
+
+
+def _start_worker(enrich: bool) -> None:
+    global _ENRICHER
+    if enrich:
+        from storyline.enrich import Enricher as SpacyEnricher
+
+        _ENRICHER = SpacyEnricher()
+        _ENRICHER.nlp  # noqa: B018 - load the model once, before the first batch
+
+
+def _clean_chunk(items: list[Item]) -> list[Item]:
+    from storyline.engines.work import prepare_items
+
+    return prepare_items(items, None)
+
+
+def _annotate_chunk(articles: list[Article]) -> list[tuple[Article, str | None]]:
+    """Each article annotated, or with the reason it could not be (the runner contains it)."""
+    assert _ENRICHER is not None
+    works = [Work(article.source, article=article) for article in articles]
+    run_stage(Enrich(_ENRICHER), works)
+    return [(work.article, work.enrich_error) for work in works if work.article is not None]
+
+
+# -- here ------------------------------------------------------------------------
+
+
+def _chunks(items: list[T], parts: int) -> list[list[T]]:
+    size = max(1, -(-len(items) // parts))
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+class ParallelPipeline(Pipeline):
+    """:class:`Pipeline` with decoding, cleaning and annotating in ``workers`` processes."""
+
+    def __init__(self, store: Store, options: IngestOptions | None = None, *, enricher: Enricher | None = None,
+                 workers: int = 2, batch_size: int = 32) -> None:
+        super().__init__(store, options, enricher=enricher, batch_size=batch_size)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    # -- the pool -----------------------------------------------------------
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_start_worker, initargs=(self.enricher is not None,),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _submit(self, fn: Callable[[list[T]], list[Any]], chunk: list[T]) -> Future[list[Any]]:
+        try:
+            return self._executor().submit(fn, chunk)
+        except (BrokenProcessPool, RuntimeError) as exc:  # broken or shut down: a fresh pool
+            log.warning("ingest workers: starting again (%s)", describe(exc))
+            self._restart()
+            return self._executor().submit(fn, chunk)
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _result(self, future: Future[list[Any]], chunk: list[T], here: Callable[[list[T]], list[Any]]) -> list[Any]:
+        """The chunk's result from its worker or, when the worker died, computed here."""
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            log.warning("an ingest worker died (%s): its %d items are done in the main process",
+                        describe(exc), len(chunk))
+            self._restart()
+            return here(chunk)
+
+    # -- the stages ---------------------------------------------------------
+
+    def _clean_ahead(self, batch: list[Item]) -> list[tuple[list[Item], Future[list[Any]]]]:
+        return [(chunk, self._submit(_clean_chunk, chunk)) for chunk in _chunks(batch, self.workers)]
+
+    def _cleaned(self, pending: list[tuple[list[Item], Future[list[Any]]]]) -> list[Work]:
+        from storyline.engines.work import prepare_items
+
+        items: list[Item] = []
+        for chunk, future in pending:
+            items.extend(self._result(future, chunk, lambda c: prepare_items(c, None)))
+        return [work_of(item) for item in items]
+
+    def annotate(self, works: list[Work]) -> None:
+        """Annotate the batch's articles that need it, in the workers."""
+        if self.enrich is None:
+            return
+        todo = [work for work in works if self.enrich.wants(work)]
+        if not todo:
+            return
+        parts = [(chunk, self._submit(_annotate_chunk, [w.article for w in chunk if w.article is not None]))
+                 for chunk in _chunks(todo, self.workers)]
+        for chunk, future in parts:
+            try:
+                results = future.result()
+            except BrokenProcessPool as exc:
+                log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
+                            describe(exc), len(chunk))
+                self._restart()
+                for work in chunk:
+                    run_stage(self.enrich, [work])
+                continue
+            except Exception as exc:  # the chunk could not travel (pickling): each item here
+                for work in chunk:
+                    strip_annotations(work, f"enrich failed: {describe(exc)}")
+                continue
+            for work, (article, error) in zip(chunk, results, strict=True):
+                work.article = article
+                if error:
+                    strip_annotations(work, error)
+                else:
+                    work.annotated = True
+
+    def process(self, items: Iterable[Item]) -> Iterator[Outcome]:
+        ahead: deque[list[tuple[list[Item], Future[list[Any]]]]] = deque()
+        batches = _batched(items, self.batch_size)
+        for batch in batches:
+            ahead.append(self._clean_ahead(batch))
+            if len(ahead) > AHEAD:
+                yield from self._finish(ahead.popleft())
+        while ahead:
+            yield from self._finish(ahead.popleft())
+
+    def _finish(self, pending: list[tuple[list[Item], Future[list[Any]]]]) -> Iterator[Outcome]:
+        works = self._cleaned(pending)
+        self.learn_batch(works)
+        run_stage(self.clean, works)
+        run_stage(self.check, works)
+        self.annotate(works)
+        write = _Write(self)
+        for work in works:
+            run_stage(write, [work])
+            assert work.outcome is not None
+            yield work.outcome
+
+    def catch_up(self, works: list[Work]) -> Iterator[Outcome]:
+        self.annotate(works)
+        write = _Write(self)
+        for work in works:
+            run_stage(write, [work])
+            assert work.outcome is not None
+            yield work.outcome

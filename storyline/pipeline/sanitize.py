@@ -1,0 +1,46 @@
+"""The decode stage's rule for text: every string that goes on is text a parser and a database take.
+
+JSON may carry what UTF-8 cannot (a lone surrogate such as ``"\\ud800"`` is valid
+JSON), and text may carry control characters that no reader wants and that some
+databases refuse (NUL).  Both become U+FFFD, one character for one, so lengths
+and offsets hold.  Tabs, line breaks and form feeds stay, as do format characters
+such as bidirectional marks (they belong to right-to-left text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from storyline.article import RawDocument
+
+REPLACEMENT = "\ufffd"
+# lone surrogates, and C0/C1 controls but tab, line feed, form feed, carriage return
+_UNWANTED = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def sanitize_text(text: str) -> str:
+    """``text`` with lone surrogates and control characters (but tab and line breaks) as U+FFFD."""
+    return _UNWANTED.sub(REPLACEMENT, text)
+
+
+def _sanitized(value: Any) -> Any:
+    if isinstance(value, str):
+        return sanitize_text(value)
+    if isinstance(value, list):
+        return [_sanitized(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _sanitized(item) for key, item in value.items()}
+    return value
+
+
+def sanitize_document(doc: RawDocument) -> RawDocument:
+    """``doc`` with its text, HTML, URL and given metadata sanitized (see :func:`sanitize_text`)."""
+    return replace(
+        doc,
+        text=sanitize_text(doc.text) if doc.text is not None else None,
+        html=sanitize_text(doc.html) if doc.html is not None else None,
+        url=sanitize_text(doc.url) if doc.url is not None else None,
+        given=_sanitized(doc.given),
+    )
