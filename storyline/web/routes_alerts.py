@@ -80,7 +80,7 @@ def _developments(site: Site, request: Request, kind: str, target_id: str, suffi
     title = _title_of(site.store, kind, target_id) if kind in FOLLOW_KINDS else None
     if title is None:
         return site.error(request, 404, "There is no such feed.")
-    built = developments_feed(site.store, kind, target_id, str(request.base_url).rstrip("/"), title)
+    built = developments_feed(site.store, kind, target_id, site.base(request), title)
     if suffix == "atom":
         return Response(atom(built), media_type=ATOM_TYPE)
     return Response(json_feed_bytes(built), media_type=JSON_FEED_TYPE)
@@ -98,7 +98,7 @@ async def add_webhook_form(site: SiteDep, request: Request) -> Response:
     viewer = site.auth.writer(request, form)
     url = checked_webhook_url(str(form.get("url") or ""))
     try:
-        site.store.add_webhook(str(viewer.user_id), url, str(request.base_url))
+        site.store.add_webhook(str(viewer.user_id), url, site.base(request) or str(request.base_url))
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     return redirect("/account#alerts")
@@ -141,7 +141,7 @@ def add_webhook(site: SiteDep, request: Request, hook: WebhookIn) -> dict[str, A
     viewer = site.auth.writer(request)
     url = checked_webhook_url(hook.url)
     try:
-        made = site.store.add_webhook(str(viewer.user_id), url, str(request.base_url))
+        made = site.store.add_webhook(str(viewer.user_id), url, site.base(request) or str(request.base_url))
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
     return {k: made[k] for k in ("id", "url", "secret", "created_at")}
