@@ -80,11 +80,11 @@ def _target(store: Store, kind: str, target_id: str, site: str) -> dict[str, Any
     """What the follow points at now (merged stories resolve), as the payload names it."""
     if kind == "story":
         story = store.get_story(target_id)
-        return {"kind": kind, "id": story["id"], "name": story["title"], "url": f"{site}/stories/{story['id']}"} \
+        return {"kind": kind, "id": story.id, "name": story.title, "url": f"{site}/stories/{story.id}"} \
             if story else None
     if kind == "storyline":
         line = store.get_storyline(target_id)
-        return {"kind": kind, "id": line["id"], "name": line["title"], "url": f"{site}/storylines/{line['id']}"} \
+        return {"kind": kind, "id": line.id, "name": line.title, "url": f"{site}/storylines/{line.id}"} \
             if line else None
     entity = store.get_entity(target_id)
     return {"kind": kind, "id": target_id, "name": entity["name"], "url": f"{site}/entities/{target_id}"} \

@@ -272,6 +272,16 @@ def cluster_stories(store: Store, *, rebuild: bool = False, quiet: bool = False)
     return update.to_dict()
 
 
+def finish_grouping(store: Store) -> None:
+    """Rebuild the stories and storylines a killed grouping run left half done."""
+    from storyline.stories.update import finish_interrupted
+
+    with console.status("finishing an interrupted story grouping", spinner="dots"):
+        repaired = finish_interrupted(store)
+    if repaired:
+        console.print(f"finished an interrupted story grouping: {repaired} stories rebuilt")
+
+
 def _article_rows(store: Store, limit: int | None, duplicates: bool) -> Iterator[dict[str, Any]]:
     for article in store.iter_articles(limit=limit, include_duplicates=duplicates, enrichment=True):
         yield article_record(article, with_body=False)
@@ -351,8 +361,8 @@ def export_stories(
 ) -> None:
     """Write every story as one JSON object per line, newest developments first."""
     store = open_store(db)
-    storylines = {s["id"]: s for s in store.list_storylines(limit=1_000_000)}
-    records = (story_record(s, storylines.get(s.get("storyline_id") or "")) for s in store.list_stories(limit=1_000_000))
+    storylines = {s.id: s for s in store.list_storylines(limit=1_000_000)}
+    records = (story_record(s, storylines.get(s.storyline_id or "")) for s in store.list_stories(limit=1_000_000))
     _write_jsonl(fmt, records, output)
 
 
@@ -388,13 +398,12 @@ def list_stories(
     store = open_store(db)
     stories = store.list_stories(limit=limit)
     if as_json:
-        lines = {s["id"]: s for s in store.list_storylines(limit=1_000_000)} if stories else {}
-        print_json([story_record(s, lines.get(s.get("storyline_id") or "")) for s in stories])
+        lines = {line.id: line for line in store.list_storylines(limit=1_000_000)} if stories else {}
+        print_json([story_record(s, lines.get(s.storyline_id or "")) for s in stories])
         return
     table = Table("id", "last update", "articles", "title")
     for story in stories:
-        table.add_row(story["id"], story.get("last_updated") or "undated", str(story.get("article_count", 0)),
-                      story["title"])
+        table.add_row(story.id, story.last_updated or "undated", str(story.article_count), story.title)
     out.print(table)
 
 
@@ -406,14 +415,14 @@ def show_story(story_id: Annotated[str, typer.Argument(help="Story id (merged id
     story = store.get_story(story_id)
     if story is None:
         raise fail(f"no story {story_id!r} (storyline stories lists them)")
-    storyline = store.get_storyline(story["storyline_id"]) if story.get("storyline_id") else None
+    storyline = store.get_storyline(story.storyline_id) if story.storyline_id else None
     record = story_record(story, storyline)
     if as_json:
         print_json(record)
         return
     from storyline.render import print_story
 
-    print_story(out, story, storyline)
+    print_story(out, story.to_dict(), storyline.to_dict() if storyline else None)
 
 
 @app.command("storylines")
@@ -427,8 +436,7 @@ def list_storylines(db: DbOption = None, as_json: JsonOption = False,
         return
     table = Table("id", "from", "to", "stories", "title")
     for line in lines:
-        table.add_row(line["id"], line.get("first_seen") or "?", line.get("last_updated") or "?",
-                      str(len(line.get("stories", []))), line["title"])
+        table.add_row(line.id, line.first_seen or "?", line.last_updated or "?", str(line.story_count), line.title)
     out.print(table)
 
 
@@ -671,15 +679,14 @@ def demo(
     console.print(f"examples: {report_line['new']} new, {report_line['unchanged']} already there, "
                   f"{report_line['duplicates']} duplicates, {len(report_line['skipped'])} skipped")
     for line in store.list_storylines():
-        out.print(f"\n[bold]Storyline:[/bold] {escape(line['title'])}  [dim]{line['id']}[/dim]")
-        for story_id in line.get("stories", []):
+        out.print(f"\n[bold]Storyline:[/bold] {escape(line.title)}  [dim]{line.id}[/dim]")
+        for story_id in line.stories:
             story = store.get_story(story_id)
             if story is None:
                 continue
-            out.print(f"  [bold]{escape(story['title'])}[/bold]  [dim]{story['id']} · "
-                      f"{len(story.get('articles', []))} articles[/dim]")
-            if story.get("summary"):
-                out.print(f"    {escape(story['summary'][:300])}")
+            out.print(f"  [bold]{escape(story.title)}[/bold]  [dim]{story.id} · {story.article_count} articles[/dim]")
+            if story.summary:
+                out.print(f"    {escape(story.summary[:300])}")
     out.print("\nTry: storyline stories · storyline story ID · storyline show ARTICLE_ID")
     if serve:
         start_server(store.location, "127.0.0.1", port)
@@ -705,6 +712,7 @@ def serve_command(
     from storyline.poller import RefreshConfig
 
     store = open_store(db)
+    finish_grouping(store)
     refresh_config = None
     if background:
         try:

@@ -113,8 +113,10 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(AccountQueries, AlertQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries,
-            WebQueries):
+class Store(
+    AccountQueries, AlertQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries,
+    WebQueries,
+):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:

@@ -547,6 +547,51 @@ def m032_article_image(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
 
 
+def m036_event_status(conn: Connection, dialect: str) -> None:
+    """An event happened, is planned, or is only reported (told with a hedge); rows written
+    before this migration were all read as told, so they keep 'happened'."""
+    _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
+
+
+def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
+    """Articles stored without their annotations, marked to be enriched later.
+
+    ``enriched_at`` is NULL for an article ingested without enrichment or whose
+    enrichment failed; ``enrich_error`` holds why it failed last and
+    ``enrich_attempts`` how often it did (``storyline enrich`` retries up to a limit).
+    The partial index finds the articles awaiting enrichment, in arrival order,
+    without reading the others.
+    """
+    _run(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN enrich_error TEXT;
+        ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX articles_awaiting_enrichment ON articles (arrival, id) WHERE enriched_at IS NULL
+        """,
+    )
+
+
+def m020_stories_to_rebuild(conn: Connection, dialect: str) -> None:
+    """The stories and storylines whose shown form is behind their members.
+
+    A grouping run marks a story here in the transaction that assigns it an article (and a
+    storyline in the one that rebuilds one of its stories), and unmarks it in the transaction
+    that saves its rebuilt form: what a killed run left to do is in the store, and the next
+    run does it (see ``storyline.stories.update``).
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE stories_to_rebuild (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )
+        """,
+    )
+
+
 def m033_feed_category(conn: Connection, dialect: str) -> None:
     """A feed's folder ("News/World"), kept from OPML and shown to Google Reader clients as a label."""
     _run(conn, "ALTER TABLE feeds ADD COLUMN category TEXT")
@@ -596,31 +641,6 @@ def m034_alerts(conn: Connection, dialect: str) -> None:
     )
 
 
-def m036_event_status(conn: Connection, dialect: str) -> None:
-    """An event happened, is planned, or is only reported (told with a hedge); rows written
-    before this migration were all read as told, so they keep 'happened'."""
-    _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
-
-
-def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
-    """Articles stored without their annotations, marked to be enriched later.
-
-    ``enriched_at`` is NULL for an article ingested without enrichment or whose
-    enrichment failed; ``enrich_error`` holds why it failed last and
-    ``enrich_attempts`` how often it did (``storyline enrich`` retries up to a limit).
-    The partial index finds the articles awaiting enrichment, in arrival order,
-    without reading the others.
-    """
-    _run(
-        conn,
-        """
-        ALTER TABLE articles ADD COLUMN enrich_error TEXT;
-        ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
-        CREATE INDEX articles_awaiting_enrichment ON articles (arrival, id) WHERE enriched_at IS NULL
-        """,
-    )
-
-
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -638,6 +658,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (16, "awaiting enrichment", m016_awaiting_enrichment),
+    (20, "stories to rebuild", m020_stories_to_rebuild),
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
     (32, "article image", m032_article_image),

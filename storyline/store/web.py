@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from storyline.search import DIALECTS, Hit, SearchQuery, match_expression
 from storyline.store.base import StoreBase, now
+from storyline.stories.types import Story
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
 READ_KINDS = ("article", "story")
@@ -82,18 +83,19 @@ class WebQueries(StoreBase):
         with self.transaction("fetch story titles") as conn:
             return {row.id: row.title for row in conn.execute(stmt, {"ids": story_ids})}
 
-    def story_cards(self, *, limit: int = 400) -> list[dict[str, Any]]:
-        """What ranking and listing need of the newest stories, without decoding whole documents."""
+    def story_cards(self, *, limit: int = 400) -> list[Story]:
+        """What ranking and listing need of the newest stories, without decoding whole documents
+        (the stories' lists of articles, people, timeline and quotes are left empty)."""
         if self.dialect == "postgresql":
             coverage, outlets = "(data::json -> 'coverage')::text", "(data::json -> 'outlets')::text"
-            dated = "(data::json -> 'dated')::text"
+            dated, dates = "(data::json -> 'dated')::text", "(data::json ->> 'dates')"
         else:
             coverage, outlets = "json_extract(data, '$.coverage')", "json_extract(data, '$.outlets')"
-            dated = "json_type(data, '$.dated')"
+            dated, dates = "json_type(data, '$.dated')", "json_extract(data, '$.dates')"
         with self.transaction("list story cards") as conn:
             rows = _rows(conn.execute(text(
                 "SELECT id, title, summary, storyline_id, first_seen, last_updated, article_count, outlet_count,"
-                f" {coverage} AS coverage, {outlets} AS outlets, {dated} AS dated FROM stories"
+                f" {coverage} AS coverage, {outlets} AS outlets, {dated} AS dated, {dates} AS dates FROM stories"
                 " ORDER BY last_updated IS NULL, last_updated DESC, article_count DESC, id LIMIT :n"),
                 {"n": limit}))
         for row in rows:
@@ -101,7 +103,9 @@ class WebQueries(StoreBase):
             row["coverage"] = json.loads(row["coverage"] or "null") or []
             row["outlets"] = [{"publisher": o.get("publisher")} for o in json.loads(row["outlets"] or "null") or []]
             row["dated"] = json.loads(row["dated"] or "true") is not False  # stories stored before the flag
-        return rows
+            if row["dates"] is None:  # stored before the label
+                row.pop("dates")
+        return [Story.from_dict(row) for row in rows]
 
     def stories_version(self) -> tuple[Any, ...]:
         """A cheap fingerprint that changes when stories or storylines are written.
@@ -217,11 +221,11 @@ class WebQueries(StoreBase):
         """Stories an entity appears in, with how many of their articles mention it."""
         with self.transaction(f"fetch stories of {entity_id}") as conn:
             return _rows(conn.execute(text(
-                "SELECT s.id, s.title, s.summary, s.last_updated, s.article_count, s.outlet_count,"
+                "SELECT s.id, s.title, s.summary, s.first_seen, s.last_updated, s.article_count, s.outlet_count,"
                 " COUNT(DISTINCT ae.article_id) AS mentions FROM article_entities ae"
                 " JOIN story_articles sa ON sa.article_id = ae.article_id"
                 " JOIN stories s ON s.id = sa.story_id WHERE ae.entity_id = :id"
-                " GROUP BY s.id, s.title, s.summary, s.last_updated, s.article_count, s.outlet_count"
+                " GROUP BY s.id, s.title, s.summary, s.first_seen, s.last_updated, s.article_count, s.outlet_count"
                 " ORDER BY s.last_updated IS NULL, s.last_updated DESC, mentions DESC, s.id LIMIT :n"),
                 {"id": entity_id, "n": limit}))
 

@@ -67,10 +67,10 @@ def _page_of(kind: str, target_id: str) -> str:
 def _title_of(store: Store, kind: str, target_id: str) -> str | None:
     if kind == "story":
         story = store.get_story(target_id)
-        return str(story["title"]) if story else None
+        return story.title if story else None
     if kind == "storyline":
         line = store.get_storyline(target_id)
-        return str(line["title"]) if line else None
+        return line.title if line else None
     entity = store.get_entity(target_id)
     return str(entity["name"]) if entity else None
 

@@ -141,7 +141,7 @@ def story(site: SiteDep, story_id: str) -> dict[str, Any]:
 @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
 def storylines(site: SiteDep, request: Request, limit: int = Query(50, ge=1, le=500),
                offset: int = OffsetQuery) -> dict[str, Any]:
-    found = window(site.store.list_storylines(limit=offset + limit), offset, limit)
+    found = [line.to_dict() for line in window(site.store.list_storylines(limit=offset + limit), offset, limit)]
     return page(request, "storylines", found, total=site.store.count_storylines(), offset=offset, limit=limit)
 
 

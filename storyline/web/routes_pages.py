@@ -79,8 +79,8 @@ def story(site: SiteDep, request: Request, story_id: str) -> Response:
     found = site.store.get_story(story_id)
     if found is None:
         return site.error(request, 404, f"There is no story {story_id!r}.")
-    if found["id"] != story_id:
-        return RedirectResponse(with_suffix(request, f"/stories/{found['id']}"), status_code=301)
+    if found.id != story_id:
+        return RedirectResponse(with_suffix(request, f"/stories/{found.id}"), status_code=301)
     viewer = site.viewer(request)
     data = views.story_view(site.store, found)
     following = False
@@ -89,9 +89,9 @@ def story(site: SiteDep, request: Request, story_id: str) -> Response:
         if not request.url.path.endswith(".json"):
             site.store.record_read(viewer.user_id, "story", story_id)
     image = site.store.story_images([story_id]).get(story_id) if site.images else None
-    return site.page(request, viewer, "story.html", data, title=found["title"],
+    return site.page(request, viewer, "story.html", data, title=found.title,
                      extra={"chart": views.story_chart(found), "following": following, "image": image},
-                     feeds=_feeds(f"/stories/{story_id}", f"Story: {found['title']}"))
+                     feeds=_feeds(f"/stories/{story_id}", f"Story: {found.title}"))
 
 
 @router.get("/storylines/{storyline_id}")
@@ -100,13 +100,13 @@ def storyline(site: SiteDep, request: Request, storyline_id: str) -> Response:
     found = site.store.get_storyline(storyline_id)
     if found is None:
         return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
-    if found["id"] != storyline_id:
-        return RedirectResponse(with_suffix(request, f"/storylines/{found['id']}"), status_code=301)
+    if found.id != storyline_id:
+        return RedirectResponse(with_suffix(request, f"/storylines/{found.id}"), status_code=301)
     viewer = site.viewer(request)
     following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), "storyline", storyline_id)
     return site.page(request, viewer, "storyline.html", views.storyline_view(site.store, found),
-                     title=found["title"], extra={"following": following},
-                     feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found['title']}"))
+                     title=found.title, extra={"following": following},
+                     feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found.title}"))
 
 
 @router.get("/entities/{entity_id}")

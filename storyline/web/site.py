@@ -17,7 +17,7 @@ from storyline.pipeline import Pipeline
 from storyline.poller import Poller
 from storyline.store import Store
 from storyline.web.auth import Auth, Viewer
-from storyline.web.views import human_date, human_interval, human_time, month_label
+from storyline.web.views import human_date, human_interval, human_period, human_time, month_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,6 +43,7 @@ def make_templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg", "xml"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["human_date"] = human_date
+    env.filters["human_period"] = human_period
     env.filters["month_label"] = month_label
     env.filters["human_time"] = human_time
     env.filters["human_interval"] = human_interval

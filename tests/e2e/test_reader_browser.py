@@ -65,16 +65,18 @@ def server(module_db_location: str, tmp_path_factory: pytest.TempPathFactory) ->
     live = LiveServer(outer)
     for story_id, name in names.items():
         story = store.get_story(story_id)
-        article = store.get_article(story["articles"][0]) if story else None
+        article = store.get_article(story.articles[0]) if story else None
         if article is not None:
             article.image = f"{live.url}/pictures/{name}"
             save_articles(store, [article])
-    pictured = max(names, key=lambda s: (store.get_story(s) or {}).get("outlet_count") or 0)
-    story = store.get_story(pictured) or {}
-    person = story["people"][0]["id"]
+    counts = {story_id: found.outlet_count for story_id in names if (found := store.get_story(story_id))}
+    pictured = max(counts, key=lambda story_id: counts[story_id])
+    story = store.get_story(pictured)
+    assert story is not None
+    person = str(story.people[0]["id"])
     store.close()
     with live:
-        yield Reader(live, stories, pictured, str(story["storyline_id"]), person)
+        yield Reader(live, stories, pictured, str(story.storyline_id), person)
 
 
 @pytest.fixture
