@@ -759,6 +759,7 @@ COMMAND_EXAMPLES = {
     "demo": ["storyline demo", "storyline --db /tmp/demo.db demo --port 8080"],
     "serve": ["storyline serve", "storyline serve --host 0.0.0.0 --multi-user --port 8080"],
     "alerts": ["storyline alerts", "*/5 * * * * storyline alerts --json    # crontab"],
+    "enrich": ["storyline enrich", "storyline enrich --limit 1000 --json"],
 }
 
 
