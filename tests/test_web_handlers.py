@@ -50,3 +50,18 @@ def test_page_and_alert_handlers_one_by_one(db_location: str) -> None:
     feed = routes_alerts.developments_atom(site, _request(app, f"/developments/entity/{data.person}/feed.atom"),
                                            "entity", data.person)
     assert feed.status_code == 200 and b"Anna Berg" in bytes(feed.body)
+
+
+def test_feed_builders_one_by_one(db_location: str) -> None:
+    from storyline.web import routes_feeds
+
+    data = corpus(db_location)
+    app = create_app(data.path)
+    site = app.state.site
+    request = _request(app, f"/stories/{data.story}/feed.atom")
+    feed = routes_feeds.story_feed(site, request, "http://reader.example", data.story)
+    assert feed is not None and feed.atom_url == f"http://reader.example/stories/{data.story}/feed.atom"
+    assert {entry.key for entry in feed.entries} == {"article:a1", "article:a2", "article:a3"}
+    assert routes_feeds.entity_feed(site, request, "", "nobody") is None
+    answer = routes_feeds.story(site, request, data.story)
+    assert answer.headers["content-type"].startswith("application/atom+xml")
