@@ -238,3 +238,20 @@ def test_the_server_sends_alerts_in_the_background(db_location: str, receiver: R
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.05)
     assert len(receiver.requests) == 1
+
+
+def test_alerts_command_runs_one_round(db_location: str, receiver: Receiver, allowed: IngestOptions) -> None:
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    data = corpus(db_location)
+    _set_up(data, receiver)
+    runner = CliRunner()
+    first = runner.invoke(app, ["--db", data.path, "alerts", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output) == {"queued": 0, "delivered": 0, "retrying": 0, "failed": 0, "errors": []}
+    _new_article(data.path, "n1", "Berg returns for a third round")
+    second = runner.invoke(app, ["--db", data.path, "alerts"])
+    assert second.exit_code == 0 and "queued 1, delivered 1" in second.output
+    assert len(receiver.requests) == 1
