@@ -122,6 +122,7 @@ def test_a_development_reaches_the_receiver_signed(db_location: str, receiver: R
     assert run_alerts(store, allowed).queued == 0  # told once
     account = client.get("/account").text
     assert "Recent deliveries" in account and "delivered (HTTP 200)" in account
+    assert "Anna Berg <span class=\"meta\">1 new article</span>" in account
     log = client.get("/api/deliveries").json()
     assert log["total"] == 1 and log["deliveries"][0]["status"] == "delivered"
     store.close()
