@@ -248,6 +248,7 @@ def enrich_command(
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Also articles whose enrichment already failed 3 times.")] = False,
     limit: Annotated[int | None, typer.Option(help="At most this many articles.", min=1)] = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Annotate and group stored articles that lack enrichment.
 
@@ -255,12 +256,15 @@ def enrich_command(
     (marked for retry).  Exits with status 1 when any failed again.
     """
     store = open_store(db)
+    pipeline = make_pipeline(store, workers=settings.worker_count(workers))
     try:
         with progress_bar("enriching", as_json) as advance:
-            summary = enrich_stored(store, stories=stories, retry_failed=retry_failed, limit=limit,
-                                    on_outcome=advance)
+            summary = enrich_stored(store, pipeline=pipeline, stories=stories, retry_failed=retry_failed,
+                                    limit=limit, on_outcome=advance)
     except StoreError as exc:
         raise fail(str(exc), 2) from exc
+    finally:
+        pipeline.close()
     report(summary, as_json)
 
 

@@ -38,6 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORYLINE_WORKERS", "0",
             "Processes for the per-article work of `storyline ingest` (cleaning, parsing, annotating); "
             "0: one per CPU core. `--workers` overrides it."),
+    Setting("STORYLINE_ENRICH_TIMEOUT", "60",
+            "Seconds the annotators may spend on one article before it is stored without "
+            "enrichment, marked for retry; 0: no limit."),
     Setting("STORYLINE_REFRESH_WORKERS", "4",
             "Feeds that `storyline serve` polls at the same time."),
     Setting("STORYLINE_REFRESH_PER_HOST", "1",

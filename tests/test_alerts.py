@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_web_corpus import Corpus, corpus, local_client
 
 from storyline.alerts import MAX_ATTEMPTS, SIGNATURE_HEADER, backoff, run_alerts, verify
@@ -88,7 +89,7 @@ def _new_article(path: str, article_id: str, title: str, *, duplicate_of: str | 
 def _set_up(data: Corpus, receiver: Receiver) -> tuple[TestClient, str]:
     """The local reader follows Anna Berg with the alert on and has a webhook; returns its secret."""
     client = local_client(data.path)
-    csrf = _csrf(client)
+    csrf = page_csrf(client)
     headers = {"X-CSRF-Token": csrf}
     assert client.post("/api/follows", json={"kind": "entity", "id": data.person, "alert": True},
                        headers=headers).status_code == 201
@@ -169,7 +170,7 @@ def test_private_addresses_are_refused_as_for_feeds(db_location: str, receiver: 
     monkeypatch.delenv("STORYLINE_ALLOW_PRIVATE", raising=False)
     data = corpus(db_location)
     client = local_client(data.path)
-    csrf = _csrf(client)
+    csrf = page_csrf(client)
     for url in (receiver.url, "http://10.0.0.8/hook", "ftp://example.org/hook", "not a url"):
         answer = client.post("/api/webhooks", json={"url": url}, headers={"X-CSRF-Token": csrf})
         assert answer.status_code == 400, url
@@ -203,7 +204,7 @@ def test_alert_switches_and_the_developments_feed(db_location: str, receiver: Re
     follows = client.get("/api/follows").json()["follows"]
     assert follows[0]["alert"] is True
     off = client.put(f"/api/follows/entity/{data.person}/alert", json={"alert": False},
-                     headers={"X-CSRF-Token": _csrf(client)})
+                     headers={"X-CSRF-Token": page_csrf(client)})
     assert off.json() == {"kind": "entity", "id": data.person, "alert": False}
     assert client.post("/alerts", data={"csrf": csrf, "kind": "story", "id": "nope", "on": "1"}).status_code == 404
     form = client.post("/account/webhooks", data={"csrf": csrf, "url": receiver.url})

@@ -29,7 +29,7 @@ from storyline.engines.work import prepare_items
 from storyline.export import article_record
 from storyline.ingest import IngestOptions
 from storyline.pipeline import Item, Pipeline
-from storyline.store import Store
+from storyline.store import Store, StoreError
 
 ray = pytest.importorskip("ray", reason="the ray engine needs the ray extra: pip install -e '.[ray]'")
 
@@ -130,12 +130,12 @@ def test_killed_run_resumes_without_losing_or_repeating_articles(
         from storyline.cli import app
         from storyline.pipeline import Pipeline
         write, written = Pipeline.write_article, 0
-        def write_then_die(self, *args):
+        def write_then_die(self, *args, **kwargs):
             global written
             written += 1
             if written == {KILL_AFTER}:
                 os.kill(os.getpid(), signal.SIGKILL)
-            return write(self, *args)
+            return write(self, *args, **kwargs)
         Pipeline.write_article = write_then_die
         app(["ingest", "--engine", "ray", "--db", {db!r}, *{archives!r}])
     """)
@@ -178,12 +178,12 @@ def test_a_run_failing_in_any_batch_resumes_to_the_same_store(
     def run(db: str, fail_at: int | None = None) -> list[str]:
         written = 0
 
-        def write_or_fail(self: Pipeline, *args: Any) -> Any:
+        def write_or_fail(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
             nonlocal written
             written += 1
-            if written == fail_at:
-                raise RuntimeError("disk on fire")
-            return write(self, *args)
+            if written == fail_at:  # the database fails (an article's own failure is contained instead)
+                raise StoreError("store: unable to save an article: disk on fire")
+            return write(self, *args, **kwargs)
 
         monkeypatch.setattr(Pipeline, "write_article", write_or_fail)
         pipeline = Pipeline(Store(db), IngestOptions(), batch_size=4)
@@ -200,7 +200,7 @@ def test_a_run_failing_in_any_batch_resumes_to_the_same_store(
     assert len(expected) == written(whole) > 30
     for fail_at in (1, 6, 19, len(expected)):
         db = str(tmp_path / f"fail-{fail_at}.db")
-        with pytest.raises(RuntimeError, match="disk on fire"):
+        with pytest.raises(StoreError, match="disk on fire"):
             run(db, fail_at)
         points = resume_points(db)  # none when the first batch failed
         done = points[0]["items"] if points else 0

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_web_corpus import Corpus, corpus, local_client
 
 from storyline.store import Store
 from storyline.web import create_app
 from storyline.web.sample import build_sample
-
-
-def _csrf(client: TestClient, path: str = "/account") -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text)
-    assert match
-    return match.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +102,7 @@ def test_search_reports_the_true_total_and_pages(site: tuple[Corpus, TestClient]
 
 def test_follows_use_the_same_id_both_ways(site: tuple[Corpus, TestClient]) -> None:
     data, client = site
-    csrf = _csrf(client)
+    csrf = page_csrf(client)
     added = client.post("/api/follows", json={"kind": "entity", "id": data.person}, headers={"X-CSRF-Token": csrf})
     assert added.status_code == 201
     listed = client.get("/api/follows").json()["follows"]

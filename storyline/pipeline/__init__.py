@@ -89,7 +89,7 @@ def ingest(
     finally:
         if owned:
             pipeline.close()
-    if stories and pipeline.enricher is not None and any(summary.counts[s] for s in (*STORED, "enriched")):
+    if stories and pipeline.enricher is not None:  # also when nothing is new: a run killed before it grouped
         group(store, summary)
     summary.awaiting_enrichment = store.count_awaiting_enrichment()
     return summary

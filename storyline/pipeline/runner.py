@@ -181,6 +181,8 @@ class Pipeline:
 
     def write_batch(self, conn: Connection, works: list[Work]) -> None:
         """Write a prepared batch inside ``conn``'s transaction, one savepoint per article."""
+        # the transaction begins here (on SQLite a savepoint opened outside one would commit on release)
+        self.store.lock_article_writes(conn)
         write = _Write(self, conn)
         for work in works:
             run_stage(write, [work])

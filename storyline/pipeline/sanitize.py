@@ -1,10 +1,11 @@
 """The decode stage's rule for text: every string that goes on is text a parser and a database take.
 
 JSON may carry what UTF-8 cannot (a lone surrogate such as ``"\\ud800"`` is valid
-JSON), and text may carry control characters that no reader wants and that some
-databases refuse (NUL).  Both become U+FFFD, one character for one, so lengths
-and offsets hold.  Tabs, line breaks and form feeds stay, as do format characters
-such as bidirectional marks (they belong to right-to-left text).
+JSON): it becomes U+FFFD, the mark of text that was damaged on the way.  Text may
+also carry control characters that no reader wants and that some databases refuse
+(NUL): they are dropped, as Miniflux's sanitizer drops them.  This runs before any
+offset into the text exists.  Tabs, line breaks and form feeds stay, as do format
+characters such as bidirectional marks (they belong to right-to-left text).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 from storyline.article import RawDocument
 
 REPLACEMENT = "\ufffd"
-# lone surrogates, and C0/C1 controls but tab, line feed, form feed, carriage return
-_UNWANTED = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# C0 and C1 controls but tab, line feed, form feed, carriage return (and NEL, a line break)
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def sanitize_text(text: str) -> str:
-    """``text`` with lone surrogates and control characters (but tab and line breaks) as U+FFFD."""
-    return _UNWANTED.sub(REPLACEMENT, text)
+    """``text`` with lone surrogates as U+FFFD and without control characters (but tab and line breaks)."""
+    return _CONTROLS.sub("", _SURROGATES.sub(REPLACEMENT, text))
 
 
 def _sanitized(value: Any) -> Any:

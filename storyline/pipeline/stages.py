@@ -17,8 +17,10 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from storyline import settings
 from storyline.article import Article, Skip
 from storyline.clean import BoilerplateModel, clean
+from storyline.pipeline.budget import time_budget
 from storyline.pipeline.outcome import Outcome
 from storyline.pipeline.sanitize import sanitize_document
 from storyline.pipeline.stage import Stage, Work, describe
@@ -133,7 +135,9 @@ def strip_annotations(work: Work, reason: str) -> None:
 class Enrich(Stage):
     """Entities, quotes, time expressions, events and lemmas, one spaCy batch at a time.
 
-    An article the annotators fail on goes on without annotations, marked for retry.
+    An article the annotators fail on, or take longer than ``budget`` seconds over
+    (:mod:`storyline.pipeline.budget`; a batch gets ``budget`` per article), goes on
+    without annotations, marked for retry.
     """
 
     name = "enrich"
@@ -141,14 +145,17 @@ class Enrich(Stage):
     adds = ("entities", "quotes", "times", "events", "lemmas")
     batched = True
 
-    def __init__(self, enricher: Enricher) -> None:
+    def __init__(self, enricher: Enricher, budget: float | None = None) -> None:
         self.enricher = enricher
+        self.budget = settings.get_float("STORYLINE_ENRICH_TIMEOUT") if budget is None else budget
 
     def wants(self, work: Work) -> bool:
         return work.outcome is None and work.article is not None and not work.annotated and not work.enrich_error
 
     def run(self, batch: list[Work]) -> None:
-        self.enricher.annotate([work.article for work in batch if work.article is not None])
+        getattr(self.enricher, "nlp", None)  # the model loads outside the budget
+        with time_budget(self.budget * len(batch)):
+            self.enricher.annotate([work.article for work in batch if work.article is not None])
         for work in batch:
             work.annotated = True
 

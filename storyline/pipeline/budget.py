@@ -1,0 +1,44 @@
+"""A time budget for work that may not end soon enough on hostile input.
+
+Exceptions cannot stop a computation that is merely slow: an annotator that is
+quadratic on a sentence of 100,000 brackets holds the run for hours.  The budget
+raises :class:`OverBudget` inside the work when its time is up (``SIGALRM``), so the
+runner contains it like any failure of that item.  Signals reach only the main
+thread of a process: elsewhere (the server's poll threads) the work runs unbudgeted.
+The CLI, the local worker processes and the Ray actors run it on their main thread.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+class OverBudget(Exception):
+    """The work took longer than its budget."""
+
+
+def can_budget() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`OverBudget` in the block after ``seconds`` (0 or less: no budget)."""
+    if seconds <= 0 or not can_budget():
+        yield
+        return
+
+    def expired(_signum: int, _frame: FrameType | None) -> None:
+        raise OverBudget(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,74 @@
+"""``storyline ingest --workers N``: the per-article work in N processes, the same store for any N."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from support import EXAMPLES, load_benchmark
+from test_pipeline_chaos import brief, write_jsonl
+from typer.testing import CliRunner
+from worker_probe import die, spacy_loaded
+
+from storyline.article import RawDocument
+from storyline.cli import app
+from storyline.pipeline import make_pipeline
+from storyline.pipeline.parallel import ParallelPipeline
+from storyline.store import Store
+
+
+def exported(db: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for kind in ("articles", "stories", "storylines"):
+        result = CliRunner().invoke(app, ["export", kind, "--db", db])
+        assert result.exit_code == 0, result.output
+        found[kind] = sorted((json.loads(line) for line in result.stdout.splitlines()), key=lambda r: r["id"])
+    return found
+
+
+def test_any_number_of_workers_leaves_the_same_store(tmp_path: Path) -> None:
+    """Text dumps (learned boilerplate), HTML pages, trusted bodies, near and exact duplicates,
+    bad records, in batches: one worker and two give the same summary and the same exports."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    archives = load_benchmark("engines").write_archives(folder, copies=1)
+    records = [brief(n) for n in range(40)] + [{**brief(5), "id": "copy-5"}]
+    inputs = [str(EXAMPLES), *(str(path) for path in archives), str(write_jsonl(folder / "cranes.jsonl", records))]
+    results = {}
+    for workers in (1, 2):
+        db = str(tmp_path / f"w{workers}.db")
+        result = CliRunner().invoke(app, ["ingest", "--json", "--workers", str(workers), "--db", db, *inputs])
+        assert result.exit_code == 1, result.output  # the archives hold bad records
+        results[workers] = (json.loads(result.stdout), exported(db))
+    assert results[1][0] == results[2][0]
+    assert results[1][0]["new"] >= 45 and results[1][0]["duplicates"] >= 2
+    for kind in ("articles", "stories", "storylines"):
+        assert results[1][1][kind] == results[2][1][kind], kind
+    assert all(article["entities"] for article in results[2][1]["articles"])
+
+
+def test_without_enrichment_no_process_loads_spacy(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, enrich=False, workers=2)
+    assert isinstance(pipeline, ParallelPipeline)
+    try:
+        documents = [RawDocument(f"test:{n}", "body", text=brief(n)["text"]) for n in range(6)]
+        assert [o.status for o in pipeline.process(documents)] == ["new"] * 6
+        assert pipeline._submit(spacy_loaded, []).result() == [False]
+    finally:
+        pipeline.close()
+
+
+def test_a_worker_that_dies_takes_only_its_chunk_which_is_done_here(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, enrich=False, workers=2)
+    assert isinstance(pipeline, ParallelPipeline)
+    try:
+        chunk = [RawDocument("test:1", "body", text=brief(1)["text"])]
+        future = pipeline._submit(die, chunk)
+        assert pipeline._result(future, chunk, lambda items: ["done here", *items]) == ["done here", *chunk]
+        documents = [RawDocument(f"test:{n}", "body", text=brief(n)["text"]) for n in range(3)]
+        assert [o.status for o in pipeline.process(documents)] == ["new"] * 3  # a fresh pool
+    finally:
+        pipeline.close()
