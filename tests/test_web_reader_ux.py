@@ -171,3 +171,18 @@ def test_for_you_counts_what_is_new_since_a_story_was_opened(db_location: str) -
     store.close()
     page = client.get("/for-you").text
     assert "3 new articles since you opened it" in page
+
+
+def test_a_reader_can_turn_images_off_for_their_browser(db_location: str) -> None:
+    path = _pictured(db_location)
+    client = local_client(path)
+    assert "img.example" in client.get("/").text
+    csrf = page_csrf(client, "/")
+    off = client.post("/prefs/images", data={"csrf": csrf, "on": "0", "next": "/stories/s-assets"})
+    assert off.status_code == 200 and off.url.path == "/stories/s-assets"
+    for page in ("/", "/stories/s-assets", "/articles/a1"):
+        assert "img.example" not in client.get(page).text, page
+    assert "Show images" in client.get("/").text
+    client.post("/prefs/images", data={"csrf": csrf, "on": "1", "next": "/"})
+    assert "img.example" in client.get("/").text
+    assert client.post("/prefs/images", data={"on": "0"}).status_code == 403  # no CSRF token

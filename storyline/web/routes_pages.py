@@ -64,7 +64,7 @@ def top_stories(site: SiteDep, request: Request) -> Response:
     offset = _offset(request)
     ranked = views.top_stories(site.store, limit=views.CANDIDATES)
     shown = ranked["stories"][offset:offset + PAGE_SIZE]
-    if site.images:
+    if site.shows_images(request):
         shown = with_images(shown, site.store.story_images([str(s["id"]) for s in shown]))
     data = {"stories": shown, "storylines": ranked["storylines"], "total": len(ranked["stories"]),
             "offset": offset, "next": more_link(request, offset, len(shown), len(ranked["stories"]))}
@@ -88,7 +88,7 @@ def story(site: SiteDep, request: Request, story_id: str) -> Response:
         following = site.store.is_following(viewer.user_id, "story", story_id)
         if not request.url.path.endswith(".json"):
             site.store.record_read(viewer.user_id, "story", story_id)
-    image = site.store.story_images([story_id]).get(story_id) if site.images else None
+    image = site.store.story_images([story_id]).get(story_id) if site.shows_images(request) else None
     return site.page(request, viewer, "story.html", data, title=found.title,
                      extra={"chart": views.story_chart(found), "following": following, "image": image},
                      feeds=_feeds(f"/stories/{story_id}", f"Story: {found.title}"))
@@ -136,7 +136,7 @@ def article(site: SiteDep, request: Request, article_id: str) -> Response:
     data, body = views.article_view(site.store, found)
     return site.page(request, viewer, "article.html", data, title=found.title or "Article",
                      extra={"body_html": body, "entity_groups": entity_groups(data["entities"]),
-                            "image": found.image if site.images else None})
+                            "image": found.image if site.shows_images(request) else None})
 
 
 @router.get("/search")
