@@ -195,5 +195,8 @@ def test_nothing_is_wider_than_a_phone(server: Reader, browser: Any, path: str) 
     if path in ("/", "/story", "/sources"):
         if path == "/story":
             _until(page, "document.querySelector('img.story-image').naturalWidth > 0")
+        if path == "/":
+            _until(page, "[...document.querySelectorAll('img.lead-image')].filter(i => i.getBoundingClientRect().top"
+                         " < innerHeight).every(i => i.complete && i.naturalWidth > 0)")
         _shot(page, "mobile-" + {"/": "front", "/story": "story", "/sources": "sources"}[path])
     context.close()
