@@ -566,10 +566,11 @@ def feeds_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(feeds)
         return
-    table = Table("url", "title", "last fetched", "next due", "interval", "status", "errors", "articles")
+    table = Table("url", "title", "folder", "last fetched", "next due", "interval", "status", "errors", "articles")
     for feed in feeds:
         due = f"stopped {feed['stopped_at']}" if feed["stopped"] else feed["next_due"] or "now"
-        table.add_row(escape(feed["url"]), escape(feed["title"] or ""), feed["last_fetched"] or "never", due,
+        table.add_row(escape(feed["url"]), escape(feed["title"] or ""), escape(feed.get("category") or ""),
+                      feed["last_fetched"] or "never", due,
                       describe_interval(feed["interval_seconds"]),
                       escape(feed["last_error"] or feed["last_status"] or ""), str(feed["error_count"]),
                       str(feed["article_count"]))
@@ -762,6 +763,7 @@ COMMAND_EXAMPLES = {
     "demo": ["storyline demo", "storyline --db /tmp/demo.db demo --port 8080"],
     "serve": ["storyline serve", "storyline serve --host 0.0.0.0 --multi-user --port 8080"],
     "alerts": ["storyline alerts", "*/5 * * * * storyline alerts --json    # crontab"],
+    "enrich": ["storyline enrich", "storyline enrich --limit 1000 --json"],
 }
 
 

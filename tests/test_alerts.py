@@ -123,6 +123,7 @@ def test_a_development_reaches_the_receiver_signed(db_location: str, receiver: R
     assert run_alerts(store, allowed).queued == 0  # told once
     account = client.get("/account").text
     assert "Recent deliveries" in account and "delivered (HTTP 200)" in account
+    assert "Anna Berg <span class=\"meta\">1 new article</span>" in account
     log = client.get("/api/deliveries").json()
     assert log["total"] == 1 and log["deliveries"][0]["status"] == "delivered"
     store.close()
@@ -238,4 +239,21 @@ def test_the_server_sends_alerts_in_the_background(db_location: str, receiver: R
         deadline = time.monotonic() + 10
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.05)
+    assert len(receiver.requests) == 1
+
+
+def test_alerts_command_runs_one_round(db_location: str, receiver: Receiver, allowed: IngestOptions) -> None:
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    data = corpus(db_location)
+    _set_up(data, receiver)
+    runner = CliRunner()
+    first = runner.invoke(app, ["--db", data.path, "alerts", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output) == {"queued": 0, "delivered": 0, "retrying": 0, "failed": 0, "errors": []}
+    _new_article(data.path, "n1", "Berg returns for a third round")
+    second = runner.invoke(app, ["--db", data.path, "alerts"])
+    assert second.exit_code == 0 and "queued 1, delivered 1" in second.output
     assert len(receiver.requests) == 1

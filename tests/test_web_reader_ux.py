@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_web_corpus import corpus, local_client
 
 from storyline.article import Article, Entity, RawDocument
@@ -152,3 +153,36 @@ def test_favicon(tmp_path: Path) -> None:
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
     assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_for_you_counts_what_is_new_since_a_story_was_opened(db_location: str) -> None:
+    from sqlalchemy import text
+
+    data = corpus(db_location)
+    client = local_client(data.path)
+    client.post("/follow", data={"csrf": page_csrf(client), "kind": "entity", "id": data.person, "next": "/"})
+    client.get(f"/stories/{data.story}")  # opened now: nothing new since
+    page = client.get("/for-you").text
+    assert "no new articles since you opened it" in page and "unread articles" not in page
+    store = Store(data.path)
+    with store.transaction("open the story long ago") as conn:  # as if it was opened before its articles came
+        conn.execute(text("UPDATE reads SET last_read = '2000-01-01T00:00:00+00:00' WHERE target_id = :s"),
+                     {"s": data.story})
+    store.close()
+    page = client.get("/for-you").text
+    assert "3 new articles since you opened it" in page
+
+
+def test_a_reader_can_turn_images_off_for_their_browser(db_location: str) -> None:
+    path = _pictured(db_location)
+    client = local_client(path)
+    assert "img.example" in client.get("/").text
+    csrf = page_csrf(client, "/")
+    off = client.post("/prefs/images", data={"csrf": csrf, "on": "0", "next": "/stories/s-assets"})
+    assert off.status_code == 200 and off.url.path == "/stories/s-assets"
+    for page in ("/", "/stories/s-assets", "/articles/a1"):
+        assert "img.example" not in client.get(page).text, page
+    assert "Show images" in client.get("/").text
+    client.post("/prefs/images", data={"csrf": csrf, "on": "1", "next": "/"})
+    assert "img.example" in client.get("/").text
+    assert client.post("/prefs/images", data={"on": "0"}).status_code == 403  # no CSRF token

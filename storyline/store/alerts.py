@@ -161,18 +161,25 @@ class AlertQueries(StoreBase):
         with self.transaction(f"record delivery {delivery_id}") as conn:
             conn.execute(text(
                 "UPDATE deliveries SET status = :s, attempts = attempts + 1, last_status = :h, last_error = :e,"
-                " next_attempt_at = :n, last_attempt_at = :at,"
-                " delivered_at = CASE WHEN :s = 'delivered' THEN :at ELSE delivered_at END WHERE id = :id"),
-                {"s": status, "h": http_status, "e": error, "n": next_attempt_at, "at": stamp, "id": delivery_id})
+                " next_attempt_at = :n, last_attempt_at = :at, delivered_at = coalesce(:done, delivered_at)"
+                " WHERE id = :id"),
+                {"s": status, "h": http_status, "e": error, "n": next_attempt_at, "at": stamp,
+                 "done": stamp if status == "delivered" else None, "id": delivery_id})
 
     def list_deliveries(self, user_id: str, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
-        """The user's delivery log, newest first (without payloads)."""
+        """The user's delivery log, newest first: without payloads, but with what each was about
+        (``about``: the followed thing's name) and how many new articles it told of."""
         with self.transaction(f"list deliveries of {user_id}") as conn:
-            return _rows(conn.execute(text(
+            rows = _rows(conn.execute(text(
                 "SELECT d.id, d.webhook_id, w.url, d.kind, d.target_id, d.status, d.attempts, d.last_status,"
-                " d.last_error, d.created_at, d.last_attempt_at, d.next_attempt_at, d.delivered_at"
+                " d.last_error, d.created_at, d.last_attempt_at, d.next_attempt_at, d.delivered_at, d.payload"
                 " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.user_id = :u"
                 " ORDER BY d.created_at DESC, d.id DESC LIMIT :n OFFSET :o"), {"u": user_id, "n": limit, "o": offset}))
+        for row in rows:
+            payload = json.loads(row.pop("payload") or "{}")
+            row["about"] = (payload.get("follow") or {}).get("name") or row["target_id"]
+            row["new_articles"] = payload.get("new_articles")
+        return rows
 
     def count_deliveries(self, user_id: str) -> int:
         with self.transaction(f"count deliveries of {user_id}") as conn:

@@ -139,6 +139,18 @@ class WebQueries(StoreBase):
         with self.transaction("fetch story images") as conn:
             return {row.story_id: row.image for row in conn.execute(stmt, {"ids": story_ids})}
 
+    def story_arrivals(self, story_ids: list[str]) -> dict[str, list[str]]:
+        """When each story's articles (copies aside) were stored, by story."""
+        if not story_ids:
+            return {}
+        stmt = text("SELECT sa.story_id, a.ingested_at FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+                    " WHERE sa.story_id IN :ids AND a.duplicate_of IS NULL").bindparams(bindparam("ids", expanding=True))
+        found: dict[str, list[str]] = {}
+        with self.transaction("fetch when story articles arrived") as conn:
+            for row in conn.execute(stmt, {"ids": story_ids}):
+                found.setdefault(row.story_id, []).append(str(row.ingested_at))
+        return found
+
     def count_storylines(self) -> int:
         with self.transaction("count storylines") as conn:
             return int(conn.execute(text("SELECT count(*) FROM storylines")).scalar_one())

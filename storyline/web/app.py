@@ -32,6 +32,7 @@ from storyline.web.routes_api import api_routes
 from storyline.web.routes_feeds import feed_routes
 from storyline.web.routes_forms import form_routes
 from storyline.web.routes_pages import page_routes
+from storyline.web.routes_prefs import router as prefs_router
 from storyline.web.site import Site, local_path, make_templates, redirect
 from storyline.web.throttle import Throttle
 
@@ -230,6 +231,7 @@ def create_app(
     app.include_router(feed_routes(site), dependencies=readers)
     app.include_router(greader_routes(site))
     app.include_router(alert_routes(site), dependencies=readers)
+    app.include_router(prefs_router)
     app.include_router(form_routes(site), dependencies=readers)
     app.include_router(page_routes(site), dependencies=readers)
     return app

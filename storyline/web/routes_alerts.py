@@ -15,7 +15,7 @@ from storyline.store import Store
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web.feeds_out import Feed, FeedEntry, atom, json_feed_bytes
 from storyline.web.paging import OffsetQuery, page
-from storyline.web.site import Site, local_path, redirect
+from storyline.web.site import Site, SiteDep, local_path, redirect
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_FEED_TYPE = "application/feed+json; charset=utf-8"
@@ -75,99 +75,119 @@ def _title_of(store: Store, kind: str, target_id: str) -> str | None:
     return str(entity["name"]) if entity else None
 
 
+def _developments(site: Site, request: Request, kind: str, target_id: str, suffix: str) -> Response:
+    """A followed thing's developments as Atom or JSON Feed; 404 when there is no such thing."""
+    title = _title_of(site.store, kind, target_id) if kind in FOLLOW_KINDS else None
+    if title is None:
+        return site.error(request, 404, "There is no such feed.")
+    built = developments_feed(site.store, kind, target_id, site.base(request), title)
+    if suffix == "atom":
+        return Response(atom(built), media_type=ATOM_TYPE)
+    return Response(json_feed_bytes(built), media_type=JSON_FEED_TYPE)
+
+
+router = APIRouter()
+
+
+# -- forms ----------------------------------------------------------------------------------
+
+
+@router.post("/account/webhooks", include_in_schema=False)
+async def add_webhook_form(site: SiteDep, request: Request) -> Response:
+    form = await request.form()
+    viewer = site.auth.writer(request, form)
+    url = checked_webhook_url(str(form.get("url") or ""))
+    try:
+        site.store.add_webhook(str(viewer.user_id), url, site.base(request) or str(request.base_url))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return redirect("/account#alerts")
+
+
+@router.post("/account/webhooks/{webhook_id}/delete", include_in_schema=False)
+async def delete_webhook_form(site: SiteDep, request: Request, webhook_id: str) -> Response:
+    viewer = site.auth.writer(request, await request.form())
+    site.store.delete_webhook(str(viewer.user_id), webhook_id)
+    return redirect("/account#alerts")
+
+
+@router.post("/alerts", include_in_schema=False)
+async def alert_form(site: SiteDep, request: Request) -> Response:
+    form = await request.form()
+    viewer = site.auth.writer(request, form)
+    kind, target = str(form.get("kind") or ""), str(form.get("id") or "")
+    if kind not in FOLLOW_KINDS or not site.store.set_alert(str(viewer.user_id), kind, target, form.get("on") == "1"):
+        raise HTTPException(404, "you do not follow that")
+    return redirect(local_path(str(form.get("next") or ""), "/for-you"))
+
+# -- REST -----------------------------------------------------------------------------------
+
+
+@router.get("/api/webhooks", tags=["alerts"], summary="Your webhooks (with their signing secrets)")
+def list_webhooks(site: SiteDep, request: Request, limit: int = Query(50, ge=1, le=100),
+                  offset: int = OffsetQuery) -> dict[str, Any]:
+    viewer = site.viewer(request)
+    if viewer.user_id is None:
+        raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+    hooks = alert_state(site.store, viewer.user_id)["webhooks"]
+    return page(request, "webhooks", hooks[offset:offset + limit], total=len(hooks), offset=offset, limit=limit)
+
+
+@router.post("/api/webhooks", tags=["alerts"], status_code=201, summary="Add a webhook",
+             description="Developments of follows with their alert on are POSTed here as JSON, signed in "
+                         "`X-Storyline-Signature-256: sha256=<HMAC-SHA256 of the body with the secret>`. "
+                         "Private and loopback addresses are refused (as for feeds).")
+def add_webhook(site: SiteDep, request: Request, hook: WebhookIn) -> dict[str, Any]:
+    viewer = site.auth.writer(request)
+    url = checked_webhook_url(hook.url)
+    try:
+        made = site.store.add_webhook(str(viewer.user_id), url, site.base(request) or str(request.base_url))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return {k: made[k] for k in ("id", "url", "secret", "created_at")}
+
+
+@router.delete("/api/webhooks/{webhook_id}", tags=["alerts"], summary="Remove a webhook and its deliveries")
+def delete_webhook(site: SiteDep, request: Request, webhook_id: str) -> dict[str, Any]:
+    viewer = site.auth.writer(request)
+    if not site.store.delete_webhook(str(viewer.user_id), webhook_id):
+        raise HTTPException(404, "no such webhook")
+    return {"id": webhook_id, "removed": True}
+
+
+@router.get("/api/deliveries", tags=["alerts"], summary="Your webhook delivery log, newest first")
+def deliveries(site: SiteDep, request: Request, limit: int = Query(20, ge=1, le=50),
+               offset: int = OffsetQuery) -> dict[str, Any]:
+    viewer = site.viewer(request)
+    if viewer.user_id is None:
+        raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+    found = site.store.list_deliveries(viewer.user_id, limit=limit, offset=offset)
+    return page(request, "deliveries", found, total=site.store.count_deliveries(viewer.user_id), offset=offset,
+                limit=limit)
+
+
+@router.put("/api/follows/{kind}/{target_id}/alert", tags=["alerts"],
+            summary="Turn the alert on a follow on or off")
+def set_alert(site: SiteDep, request: Request, kind: Literal["entity", "story", "storyline"], target_id: str,
+              body: AlertIn) -> dict[str, Any]:
+    viewer = site.auth.writer(request)
+    if not site.store.set_alert(str(viewer.user_id), kind, target_id, body.alert):
+        raise HTTPException(404, "not followed")
+    return {"kind": kind, "id": target_id, "alert": body.alert}
+
+# -- feeds of developments ------------------------------------------------------------------
+
+
+@router.get("/developments/{kind}/{target_id}/feed.atom", include_in_schema=False)
+def developments_atom(site: SiteDep, request: Request, kind: str, target_id: str) -> Response:
+    return _developments(site, request, kind, target_id, "atom")
+
+
+@router.get("/developments/{kind}/{target_id}/feed.json", include_in_schema=False)
+def developments_json(site: SiteDep, request: Request, kind: str, target_id: str) -> Response:
+    return _developments(site, request, kind, target_id, "json")
+
+
 def alert_routes(site: Site) -> APIRouter:
-    router = APIRouter()
-    store, auth = site.store, site.auth
-
-    # -- forms ----------------------------------------------------------------------------------
-
-    @router.post("/account/webhooks", include_in_schema=False)
-    async def add_webhook_form(request: Request) -> Response:
-        form = await request.form()
-        viewer = auth.writer(request, form)
-        url = checked_webhook_url(str(form.get("url") or ""))
-        try:
-            store.add_webhook(str(viewer.user_id), url, str(request.base_url))
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
-        return redirect("/account#alerts")
-
-    @router.post("/account/webhooks/{webhook_id}/delete", include_in_schema=False)
-    async def delete_webhook_form(request: Request, webhook_id: str) -> Response:
-        viewer = auth.writer(request, await request.form())
-        store.delete_webhook(str(viewer.user_id), webhook_id)
-        return redirect("/account#alerts")
-
-    @router.post("/alerts", include_in_schema=False)
-    async def alert_form(request: Request) -> Response:
-        form = await request.form()
-        viewer = auth.writer(request, form)
-        kind, target = str(form.get("kind") or ""), str(form.get("id") or "")
-        if kind not in FOLLOW_KINDS or not store.set_alert(str(viewer.user_id), kind, target, form.get("on") == "1"):
-            raise HTTPException(404, "you do not follow that")
-        return redirect(local_path(str(form.get("next") or ""), "/for-you"))
-
-    # -- REST -----------------------------------------------------------------------------------
-
-    @router.get("/api/webhooks", tags=["alerts"], summary="Your webhooks (with their signing secrets)")
-    def list_webhooks(request: Request, limit: int = Query(50, ge=1, le=100),
-                      offset: int = OffsetQuery) -> dict[str, Any]:
-        viewer = site.viewer(request)
-        if viewer.user_id is None:
-            raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        hooks = alert_state(store, viewer.user_id)["webhooks"]
-        return page(request, "webhooks", hooks[offset:offset + limit], total=len(hooks), offset=offset, limit=limit)
-
-    @router.post("/api/webhooks", tags=["alerts"], status_code=201, summary="Add a webhook",
-                 description="Developments of follows with their alert on are POSTed here as JSON, signed in "
-                             "`X-Storyline-Signature-256: sha256=<HMAC-SHA256 of the body with the secret>`. "
-                             "Private and loopback addresses are refused (as for feeds).")
-    def add_webhook(request: Request, hook: WebhookIn) -> dict[str, Any]:
-        viewer = auth.writer(request)
-        url = checked_webhook_url(hook.url)
-        try:
-            made = store.add_webhook(str(viewer.user_id), url, str(request.base_url))
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
-        return {k: made[k] for k in ("id", "url", "secret", "created_at")}
-
-    @router.delete("/api/webhooks/{webhook_id}", tags=["alerts"], summary="Remove a webhook and its deliveries")
-    def delete_webhook(request: Request, webhook_id: str) -> dict[str, Any]:
-        viewer = auth.writer(request)
-        if not store.delete_webhook(str(viewer.user_id), webhook_id):
-            raise HTTPException(404, "no such webhook")
-        return {"id": webhook_id, "removed": True}
-
-    @router.get("/api/deliveries", tags=["alerts"], summary="Your webhook delivery log, newest first")
-    def deliveries(request: Request, limit: int = Query(20, ge=1, le=50), offset: int = OffsetQuery) -> dict[str, Any]:
-        viewer = site.viewer(request)
-        if viewer.user_id is None:
-            raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        found = store.list_deliveries(viewer.user_id, limit=limit, offset=offset)
-        return page(request, "deliveries", found, total=store.count_deliveries(viewer.user_id), offset=offset,
-                    limit=limit)
-
-    @router.put("/api/follows/{kind}/{target_id}/alert", tags=["alerts"],
-                summary="Turn the alert on a follow on or off")
-    def set_alert(request: Request, kind: Literal["entity", "story", "storyline"], target_id: str,
-                  body: AlertIn) -> dict[str, Any]:
-        viewer = auth.writer(request)
-        if not store.set_alert(str(viewer.user_id), kind, target_id, body.alert):
-            raise HTTPException(404, "not followed")
-        return {"kind": kind, "id": target_id, "alert": body.alert}
-
-    # -- feeds of developments ------------------------------------------------------------------
-
-    for suffix, media in (("atom", ATOM_TYPE), ("json", JSON_FEED_TYPE)):
-        def feed(request: Request, kind: str, target_id: str, suffix: str = suffix, media: str = media) -> Response:
-            if kind not in FOLLOW_KINDS:
-                return site.error(request, 404, "There is no such feed.")
-            title = _title_of(store, kind, target_id)
-            if title is None:
-                return site.error(request, 404, "There is no such feed.")
-            built = developments_feed(store, kind, target_id, str(request.base_url).rstrip("/"), title)
-            return Response(atom(built) if suffix == "atom" else json_feed_bytes(built), media_type=media)
-
-        router.add_api_route(f"/developments/{{kind}}/{{target_id}}/feed.{suffix}", feed, methods=["GET"],
-                             include_in_schema=False)
+    """The routes (module-level handlers that find the site through ``request.app.state.site``)."""
     return router

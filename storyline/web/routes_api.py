@@ -23,7 +23,7 @@ from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web import views
 from storyline.web.paging import OffsetQuery, iso_day, page, window
-from storyline.web.site import Site
+from storyline.web.site import Site, SiteDep
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
@@ -110,184 +110,207 @@ async def _documents(request: Request) -> tuple[list[str], list[RawDocument | Fa
     return [web_address(url) for url in urls], []
 
 
+router = APIRouter(prefix="/api")
+
+
+@router.get("/me", tags=["account"], summary="Who the request is made as",
+            description="No CSRF token here: a browser finds it in the server's own forms; scripts send an"
+                        " API token (`Authorization: Bearer …`) and need none.")
+def me(site: SiteDep, request: Request) -> dict[str, Any]:
+    viewer = site.viewer(request)
+    return {"user": viewer.public(), "via": viewer.via}
+
+
+@router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")
+def stories(site: SiteDep, request: Request, limit: int = Query(30, ge=1, le=200),
+            offset: int = OffsetQuery) -> dict[str, Any]:
+    ranked = views.top_stories(site.store, limit=views.CANDIDATES)
+    listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
+                  offset=offset, limit=limit)
+    return listed | {"storylines": ranked["storylines"]}
+
+
+@router.get("/stories/{story_id}", tags=["read"], summary="One story (merged ids resolve to the survivor)")
+def story(site: SiteDep, story_id: str) -> dict[str, Any]:
+    found = site.store.get_story(story_id)
+    if found is None:
+        raise HTTPException(404, f"no story {story_id!r}")
+    return views.story_view(site.store, found)
+
+
+@router.get("/storylines", tags=["read"], summary="Storylines, newest first")
+def storylines(site: SiteDep, request: Request, limit: int = Query(50, ge=1, le=500),
+               offset: int = OffsetQuery) -> dict[str, Any]:
+    found = [line.to_dict() for line in window(site.store.list_storylines(limit=offset + limit), offset, limit)]
+    return page(request, "storylines", found, total=site.store.count_storylines(), offset=offset, limit=limit)
+
+
+@router.get("/articles", tags=["read"], summary="Articles, newest first, with filters",
+            description="Duplicates are left out (each article once). Filter by outlet (`source`), "
+                        "publication day (`from`, `to`, inclusive), a person or organisation (`person`, an "
+                        "entity id) or a story (`story`).")
+def articles(
+    site: SiteDep,
+    request: Request,
+    source: str | None = Query(None, max_length=300, description="Outlet (publisher) name, any case"),
+    person: str | None = Query(None, max_length=200, description="Entity id of a person or organisation"),
+    story: str | None = Query(None, max_length=200, description="Story id"),
+    date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
+    date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = OffsetQuery,
+) -> dict[str, Any]:
+    query = SearchQuery(outlet=source, person=person, story=story, date_from=iso_day(date_from, "from"),
+                        date_to=iso_day(date_to, "to"), limit=limit, offset=offset)
+    hits = site.store.search_articles(query)
+    items = [{"id": h.article_id, "title": h.title, "publisher": h.publisher, "published": h.published,
+              "story_id": h.story_id, "excerpt": h.snippet, "href": f"/api/articles/{h.article_id}"}
+             for h in hits]
+    total = offset + len(items) if 0 < len(items) < limit else site.store.count_search(query)
+    return page(request, "articles", items, total=total, offset=offset, limit=limit)
+
+
+@router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
+def storyline(site: SiteDep, storyline_id: str) -> dict[str, Any]:
+    found = site.store.get_storyline(storyline_id)
+    if found is None:
+        raise HTTPException(404, f"no storyline {storyline_id!r}")
+    return views.storyline_view(site.store, found)
+
+
+@router.get("/articles/{article_id}", tags=["read"], summary="One article with entities and quotes")
+def article(site: SiteDep, article_id: str) -> dict[str, Any]:
+    found = site.store.get_article(article_id)
+    if found is None:
+        raise HTTPException(404, f"no article {article_id!r}")
+    data, _ = views.article_view(site.store, found)
+    return data
+
+
+@router.get("/entities/{entity_id}", tags=["read"], summary="A person, organisation or place")
+def entity(site: SiteDep, entity_id: str) -> dict[str, Any]:
+    found = site.store.get_entity(entity_id)
+    if found is None:
+        raise HTTPException(404, f"no entity {entity_id!r}")
+    return views.entity_view(site.store, found)
+
+
+@router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story",
+            description="`total` counts every matching article; `next` links to the following page.")
+def search(site: SiteDep, request: Request, q: str = "", person: str | None = None, outlet: str | None = None,
+           story: str | None = None,
+           date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
+           date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
+           limit: int = Query(100, ge=1, le=500), offset: int = OffsetQuery) -> dict[str, Any]:
+    query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story,
+                        date_from=iso_day(date_from, "from"), date_to=iso_day(date_to, "to"), limit=limit,
+                        offset=offset)
+    data = views.search_view(site.store, query)
+    shown = sum(len(group["articles"]) for group in data["groups"])
+    paged = page(request, "groups", data["groups"], total=data["total"], offset=offset, limit=limit)
+    paged["next"] = paged["next"] if offset + shown < data["total"] else None
+    return data | paged
+
+
+@router.get("/follows", tags=["follows"], summary="What the caller follows",
+            description="Each item has the `kind` and `id` that `POST /api/follows` takes, and a name.")
+def follows(site: SiteDep, request: Request, limit: int = Query(100, ge=1, le=1000),
+            offset: int = OffsetQuery) -> dict[str, Any]:
+    viewer = site.viewer(request)
+    if viewer.user_id is None:
+        raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+    listed = [{key: f[key] for key in ("kind", "id", "name", "href", "label", "alert", "feed")}
+              for f in views.profile_of(site.store, viewer.user_id)[1]]
+    return page(request, "follows", window(listed, offset, limit), total=len(listed), offset=offset,
+                limit=limit)
+
+
+@router.post("/follows", tags=["follows"], status_code=201, summary="Follow an entity, story or storyline")
+def follow(site: SiteDep, request: Request, item: FollowIn) -> dict[str, Any]:
+    viewer = site.auth.writer(request)
+    added = site.store.follow(str(viewer.user_id), item.kind, item.id)
+    if item.alert is not None:
+        site.store.set_alert(str(viewer.user_id), item.kind, item.id, item.alert)
+    return {"kind": item.kind, "id": item.id, "added": added, "alert": item.alert}
+
+
+@router.delete("/follows/{kind}/{target_id}", tags=["follows"], summary="Stop following")
+def unfollow(site: SiteDep, request: Request, kind: str, target_id: str) -> dict[str, Any]:
+    viewer = site.auth.writer(request)
+    if kind not in FOLLOW_KINDS:
+        raise HTTPException(400, f"kind is one of {', '.join(FOLLOW_KINDS)}")
+    if not site.store.unfollow(str(viewer.user_id), kind, target_id):
+        raise HTTPException(404, "not followed")
+    return {"kind": kind, "id": target_id, "removed": True}
+
+
+@router.get("/for-you", tags=["follows"], summary="Stories ranked for the caller")
+def for_you(site: SiteDep, request: Request, limit: int = Query(30, ge=1, le=200),
+            offset: int = OffsetQuery) -> dict[str, Any]:
+    viewer = site.viewer(request)
+    if viewer.user_id is None:
+        raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+    ranked = views.for_you(site.store, viewer.user_id, limit=views.CANDIDATES)
+    listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
+                  offset=offset, limit=limit)
+    return listed | {"follows": ranked["follows"]}
+
+
+@router.get("/feeds", tags=["feeds"], summary="Subscribed feeds and their health")
+def feeds(site: SiteDep, request: Request, limit: int = Query(100, ge=1, le=1000),
+          offset: int = OffsetQuery) -> dict[str, Any]:
+    listed = list(views.sources(site.store)["feeds"])
+    return page(request, "feeds", window(listed, offset, limit), total=len(listed), offset=offset, limit=limit)
+
+
+@router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
+def add_feed(site: SiteDep, request: Request, feed: FeedIn) -> dict[str, Any]:
+    site.auth.writer(request, admin=True)
+    return {"url": feed.url, "added": site.store.add_feed(feed.url, feed.title, category=feed.category or None)}
+
+
+@router.delete("/feeds", tags=["feeds"], summary="Unsubscribe from a feed")
+def remove_feed(site: SiteDep, request: Request,
+                url: str = Query(..., description="The feed's address")) -> dict[str, Any]:
+    site.auth.writer(request, admin=True)
+    if not site.store.remove_feed(url):
+        raise HTTPException(404, f"not subscribed: {url}")
+    return {"url": url, "removed": True}
+
+
+def run_pipeline(site: Site, urls: list[str], documents: list[RawDocument | Failure]) -> dict[str, Any]:
+    """Ingest URLs and documents with the site's pipeline (built once, one request at a time)."""
+    outcomes: list[dict[str, Any]] = []
+    with site.extra.setdefault("ingest_lock", threading.Lock()):
+        pipeline = site.extra.get("ingest_pipeline")
+        if not isinstance(pipeline, Pipeline):
+            pipeline = site.extra["ingest_pipeline"] = site.pipeline_factory(site.store)
+        summary = ingest_items(site.store, urls, items=documents, pipeline=pipeline,
+                               on_outcome=lambda outcome: outcomes.append(outcome.to_dict()))
+    return {"summary": summary.to_dict(), "outcomes": outcomes}
+
+
+@router.post(
+    "/ingest", tags=["ingest"], summary="Ingest articles",
+    description="Send JSON (`{\"urls\": [...], \"articles\": [{...}]}`), JSON Lines "
+                "(`application/x-ndjson`, one article record a line), a multipart upload (files: JSON Lines,"
+                " HTML or text; `url` fields) or plain text (one URL a line). Addresses must be http(s):"
+                " paths, `~/...` and `file:` URLs are refused with 422 and nothing is read. "
+                "Runs the ingest pipeline and answers with its summary and per-item outcomes.",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": IngestIn.model_json_schema()},
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "url": {"type": "string"}}}},
+        "text/plain": {"schema": {"type": "string"}},
+    }}},
+)
+async def ingest(site: SiteDep, request: Request) -> dict[str, Any]:
+    site.auth.writer(request, admin=True)
+    urls, documents = await _documents(request)
+    return await run_in_threadpool(run_pipeline, site, urls, documents)
+
+
 def api_routes(site: Site) -> APIRouter:
-    router = APIRouter(prefix="/api")
-    store, auth = site.store, site.auth
-
-    @router.get("/me", tags=["account"], summary="Who the request is made as",
-                description="No CSRF token here: a browser finds it in the server's own forms; scripts send an"
-                            " API token (`Authorization: Bearer …`) and need none.")
-    def me(request: Request) -> dict[str, Any]:
-        viewer = site.viewer(request)
-        return {"user": viewer.public(), "via": viewer.via}
-
-    @router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")
-    def stories(request: Request, limit: int = Query(30, ge=1, le=200), offset: int = OffsetQuery) -> dict[str, Any]:
-        ranked = views.top_stories(store, limit=views.CANDIDATES)
-        listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
-                      offset=offset, limit=limit)
-        return listed | {"storylines": ranked["storylines"]}
-
-    @router.get("/stories/{story_id}", tags=["read"], summary="One story (merged ids resolve to the survivor)")
-    def story(story_id: str) -> dict[str, Any]:
-        found = store.get_story(story_id)
-        if found is None:
-            raise HTTPException(404, f"no story {story_id!r}")
-        return views.story_view(store, found)
-
-    @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
-    def storylines(request: Request, limit: int = Query(50, ge=1, le=500),
-                   offset: int = OffsetQuery) -> dict[str, Any]:
-        found = [line.to_dict() for line in window(store.list_storylines(limit=offset + limit), offset, limit)]
-        return page(request, "storylines", found, total=store.count_storylines(), offset=offset, limit=limit)
-
-    @router.get("/articles", tags=["read"], summary="Articles, newest first, with filters",
-                description="Duplicates are left out (each article once). Filter by outlet (`source`), "
-                            "publication day (`from`, `to`, inclusive), a person or organisation (`person`, an "
-                            "entity id) or a story (`story`).")
-    def articles(
-        request: Request,
-        source: str | None = Query(None, max_length=300, description="Outlet (publisher) name, any case"),
-        person: str | None = Query(None, max_length=200, description="Entity id of a person or organisation"),
-        story: str | None = Query(None, max_length=200, description="Story id"),
-        date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
-        date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
-        limit: int = Query(50, ge=1, le=500),
-        offset: int = OffsetQuery,
-    ) -> dict[str, Any]:
-        query = SearchQuery(outlet=source, person=person, story=story, date_from=iso_day(date_from, "from"),
-                            date_to=iso_day(date_to, "to"), limit=limit, offset=offset)
-        hits = store.search_articles(query)
-        items = [{"id": h.article_id, "title": h.title, "publisher": h.publisher, "published": h.published,
-                  "story_id": h.story_id, "excerpt": h.snippet, "href": f"/api/articles/{h.article_id}"}
-                 for h in hits]
-        total = offset + len(items) if 0 < len(items) < limit else store.count_search(query)
-        return page(request, "articles", items, total=total, offset=offset, limit=limit)
-
-    @router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
-    def storyline(storyline_id: str) -> dict[str, Any]:
-        found = store.get_storyline(storyline_id)
-        if found is None:
-            raise HTTPException(404, f"no storyline {storyline_id!r}")
-        return views.storyline_view(store, found)
-
-    @router.get("/articles/{article_id}", tags=["read"], summary="One article with entities and quotes")
-    def article(article_id: str) -> dict[str, Any]:
-        found = store.get_article(article_id)
-        if found is None:
-            raise HTTPException(404, f"no article {article_id!r}")
-        data, _ = views.article_view(store, found)
-        return data
-
-    @router.get("/entities/{entity_id}", tags=["read"], summary="A person, organisation or place")
-    def entity(entity_id: str) -> dict[str, Any]:
-        found = store.get_entity(entity_id)
-        if found is None:
-            raise HTTPException(404, f"no entity {entity_id!r}")
-        return views.entity_view(store, found)
-
-    @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story",
-                description="`total` counts every matching article; `next` links to the following page.")
-    def search(request: Request, q: str = "", person: str | None = None, outlet: str | None = None,
-               story: str | None = None,
-               date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
-               date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
-               limit: int = Query(100, ge=1, le=500), offset: int = OffsetQuery) -> dict[str, Any]:
-        query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story,
-                            date_from=iso_day(date_from, "from"), date_to=iso_day(date_to, "to"), limit=limit,
-                            offset=offset)
-        data = views.search_view(store, query)
-        shown = sum(len(group["articles"]) for group in data["groups"])
-        paged = page(request, "groups", data["groups"], total=data["total"], offset=offset, limit=limit)
-        paged["next"] = paged["next"] if offset + shown < data["total"] else None
-        return data | paged
-
-    @router.get("/follows", tags=["follows"], summary="What the caller follows",
-                description="Each item has the `kind` and `id` that `POST /api/follows` takes, and a name.")
-    def follows(request: Request, limit: int = Query(100, ge=1, le=1000),
-                offset: int = OffsetQuery) -> dict[str, Any]:
-        viewer = site.viewer(request)
-        if viewer.user_id is None:
-            raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        listed = [{key: f[key] for key in ("kind", "id", "name", "href", "label", "alert", "feed")}
-                  for f in views.profile_of(store, viewer.user_id)[1]]
-        return page(request, "follows", window(listed, offset, limit), total=len(listed), offset=offset,
-                    limit=limit)
-
-    @router.post("/follows", tags=["follows"], status_code=201, summary="Follow an entity, story or storyline")
-    def follow(request: Request, item: FollowIn) -> dict[str, Any]:
-        viewer = auth.writer(request)
-        added = store.follow(str(viewer.user_id), item.kind, item.id)
-        if item.alert is not None:
-            store.set_alert(str(viewer.user_id), item.kind, item.id, item.alert)
-        return {"kind": item.kind, "id": item.id, "added": added, "alert": item.alert}
-
-    @router.delete("/follows/{kind}/{target_id}", tags=["follows"], summary="Stop following")
-    def unfollow(request: Request, kind: str, target_id: str) -> dict[str, Any]:
-        viewer = auth.writer(request)
-        if kind not in FOLLOW_KINDS:
-            raise HTTPException(400, f"kind is one of {', '.join(FOLLOW_KINDS)}")
-        if not store.unfollow(str(viewer.user_id), kind, target_id):
-            raise HTTPException(404, "not followed")
-        return {"kind": kind, "id": target_id, "removed": True}
-
-    @router.get("/for-you", tags=["follows"], summary="Stories ranked for the caller")
-    def for_you(request: Request, limit: int = Query(30, ge=1, le=200), offset: int = OffsetQuery) -> dict[str, Any]:
-        viewer = site.viewer(request)
-        if viewer.user_id is None:
-            raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        ranked = views.for_you(store, viewer.user_id, limit=views.CANDIDATES)
-        listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
-                      offset=offset, limit=limit)
-        return listed | {"follows": ranked["follows"]}
-
-    @router.get("/feeds", tags=["feeds"], summary="Subscribed feeds and their health")
-    def feeds(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OffsetQuery) -> dict[str, Any]:
-        listed = list(views.sources(store)["feeds"])
-        return page(request, "feeds", window(listed, offset, limit), total=len(listed), offset=offset, limit=limit)
-
-    @router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
-    def add_feed(request: Request, feed: FeedIn) -> dict[str, Any]:
-        auth.writer(request, admin=True)
-        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title, category=feed.category or None)}
-
-    @router.delete("/feeds", tags=["feeds"], summary="Unsubscribe from a feed")
-    def remove_feed(request: Request, url: str = Query(..., description="The feed's address")) -> dict[str, Any]:
-        auth.writer(request, admin=True)
-        if not store.remove_feed(url):
-            raise HTTPException(404, f"not subscribed: {url}")
-        return {"url": url, "removed": True}
-
-    ingesting = threading.Lock()  # one pipeline, built once, runs one request at a time
-    pipelines: list[Pipeline] = []
-
-    def run_pipeline(urls: list[str], documents: list[RawDocument | Failure]) -> dict[str, Any]:
-        outcomes: list[dict[str, Any]] = []
-        with ingesting:
-            if not pipelines:
-                pipelines.append(site.pipeline_factory(store))
-            summary = ingest_items(store, urls, items=documents, pipeline=pipelines[0],
-                             on_outcome=lambda outcome: outcomes.append(outcome.to_dict()))
-        return {"summary": summary.to_dict(), "outcomes": outcomes}
-
-    @router.post(
-        "/ingest", tags=["ingest"], summary="Ingest articles",
-        description="Send JSON (`{\"urls\": [...], \"articles\": [{...}]}`), JSON Lines "
-                    "(`application/x-ndjson`, one article record a line), a multipart upload (files: JSON Lines,"
-                    " HTML or text; `url` fields) or plain text (one URL a line). Addresses must be http(s):"
-                    " paths, `~/...` and `file:` URLs are refused with 422 and nothing is read. "
-                    "Runs the ingest pipeline and answers with its summary and per-item outcomes.",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": IngestIn.model_json_schema()},
-            "application/x-ndjson": {"schema": {"type": "string"}},
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                "file": {"type": "string", "format": "binary"}, "url": {"type": "string"}}}},
-            "text/plain": {"schema": {"type": "string"}},
-        }}},
-    )
-    async def ingest(request: Request) -> dict[str, Any]:
-        auth.writer(request, admin=True)
-        urls, documents = await _documents(request)
-        return await run_in_threadpool(run_pipeline, urls, documents)
-
+    """The routes (module-level handlers that find the site through ``request.app.state.site``)."""
     return router

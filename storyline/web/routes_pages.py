@@ -11,7 +11,7 @@ from storyline.search import SearchQuery
 from storyline.web import views
 from storyline.web.article_page import entity_groups, with_images
 from storyline.web.paging import iso_day
-from storyline.web.site import FeedLink, Site, redirect, with_suffix
+from storyline.web.site import FeedLink, Site, SiteDep, redirect, with_suffix
 
 
 def _feeds(base: str, title: str) -> list[FeedLink]:
@@ -55,134 +55,144 @@ def more_link(request: Request, offset: int, shown: int, total: int) -> str | No
     return f"{request.url.path}?{urlencode([*params, ('offset', str(offset + shown))])}"
 
 
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+@router.get("/index.json")
+def top_stories(site: SiteDep, request: Request) -> Response:
+    offset = _offset(request)
+    ranked = views.top_stories(site.store, limit=views.CANDIDATES)
+    shown = ranked["stories"][offset:offset + PAGE_SIZE]
+    if site.shows_images(request):
+        shown = with_images(shown, site.store.story_images([str(s["id"]) for s in shown]))
+    data = {"stories": shown, "storylines": ranked["storylines"], "total": len(ranked["stories"]),
+            "offset": offset, "next": more_link(request, offset, len(shown), len(ranked["stories"]))}
+    return site.page(request, site.viewer(request), "index.html", data,
+                     title="Top stories" if not offset else f"Top stories from {offset + 1}",
+                     feeds=[FeedLink("Top stories", "/feed.atom", "/feed.json")])
+
+
+@router.get("/stories/{story_id}")
+@router.get("/stories/{story_id}.json")
+def story(site: SiteDep, request: Request, story_id: str) -> Response:
+    found = site.store.get_story(story_id)
+    if found is None:
+        return site.error(request, 404, f"There is no story {story_id!r}.")
+    if found.id != story_id:
+        return RedirectResponse(with_suffix(request, f"/stories/{found.id}"), status_code=301)
+    viewer = site.viewer(request)
+    data = views.story_view(site.store, found)
+    following = False
+    if viewer.user_id:
+        following = site.store.is_following(viewer.user_id, "story", story_id)
+        if not request.url.path.endswith(".json"):
+            site.store.record_read(viewer.user_id, "story", story_id)
+    image = site.store.story_images([story_id]).get(story_id) if site.shows_images(request) else None
+    return site.page(request, viewer, "story.html", data, title=found.title,
+                     extra={"chart": views.story_chart(found), "following": following, "image": image},
+                     feeds=_feeds(f"/stories/{story_id}", f"Story: {found.title}"))
+
+
+@router.get("/storylines/{storyline_id}")
+@router.get("/storylines/{storyline_id}.json")
+def storyline(site: SiteDep, request: Request, storyline_id: str) -> Response:
+    found = site.store.get_storyline(storyline_id)
+    if found is None:
+        return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
+    if found.id != storyline_id:
+        return RedirectResponse(with_suffix(request, f"/storylines/{found.id}"), status_code=301)
+    viewer = site.viewer(request)
+    following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), "storyline", storyline_id)
+    return site.page(request, viewer, "storyline.html", views.storyline_view(site.store, found),
+                     title=found.title, extra={"following": following},
+                     feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found.title}"))
+
+
+@router.get("/entities/{entity_id}")
+@router.get("/entities/{entity_id}.json")
+def entity(site: SiteDep, request: Request, entity_id: str) -> Response:
+    found = site.store.get_entity(entity_id)
+    if found is None:
+        return site.error(request, 404, f"There is no person, organisation or place {entity_id!r}.")
+    viewer = site.viewer(request)
+    following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), "entity", entity_id)
+    return site.page(request, viewer, "entity.html", views.entity_view(site.store, found), title=found["name"],
+                     extra={"following": following},
+                     feeds=_feeds(f"/entities/{entity_id}", f"{found['name']} in the news"))
+
+
+@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id}.json")
+def article(site: SiteDep, request: Request, article_id: str) -> Response:
+    found = site.store.get_article(article_id)
+    if found is None:
+        return site.error(request, 404, f"There is no article {article_id!r}.")
+    if found.id != article_id:
+        return RedirectResponse(with_suffix(request, f"/articles/{found.id}"), status_code=301)
+    viewer = site.viewer(request)
+    if viewer.user_id and not request.url.path.endswith(".json"):
+        site.store.record_read(viewer.user_id, "article", found.id)
+    data, body = views.article_view(site.store, found)
+    return site.page(request, viewer, "article.html", data, title=found.title or "Article",
+                     extra={"body_html": body, "entity_groups": entity_groups(data["entities"]),
+                            "image": found.image if site.shows_images(request) else None})
+
+
+@router.get("/search")
+@router.get("/search.json")
+def search(site: SiteDep, request: Request) -> Response:
+    query = search_query(request)
+    viewer = site.viewer(request)
+    data, groups = views.search_page(site.store, query)
+    shown = sum(len(group["hits"]) for group in groups)
+    data["next"] = more_link(request, query.offset, shown, data["total"])
+    extra = {"groups": groups, "q": query, "shown": shown}
+    return site.page(request, viewer, "search.html", data, extra=extra,
+                     title=f"Search: {query.q}" if query.q else "Search")
+
+
+@router.get("/searches/{search_id}")
+@router.get("/searches/{search_id}.json")
+def saved_search(site: SiteDep, request: Request, search_id: str) -> Response:
+    found = site.store.get_saved_search(search_id)
+    viewer = site.viewer(request)
+    if found is None or viewer.user_id is None or found["user_id"] != viewer.user_id:  # only its owner's
+        return site.error(request, 404, "There is no such saved search.")
+    query = SearchQuery.from_dict(found["query"])
+    query.limit, query.offset = PAGE_SIZE, _offset(request)
+    data, groups = views.search_page(site.store, query)
+    data["saved"] = {"id": found["id"], "name": found["name"]}
+    shown = sum(len(group["hits"]) for group in groups)
+    data["next"] = more_link(request, query.offset, shown, data["total"])
+    extra = {"groups": groups, "q": query, "shown": shown}
+    key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
+    feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",
+                      f"/searches/{search_id}/feed.json{key}")]
+    return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"], feeds=feeds)
+
+
+@router.get("/for-you")
+@router.get("/for-you.json")
+def for_you(site: SiteDep, request: Request) -> Response:
+    viewer = site.viewer(request)
+    if viewer.user_id is None:
+        if request.url.path.endswith(".json"):
+            return site.error(request, 401, "sign in to see stories picked for you")
+        return redirect("/login?next=/for-you")
+    data = views.for_you(site.store, viewer.user_id)
+    data["saved_searches"] = [{"id": s["id"], "name": s["name"], "query": s["query"]}
+                              for s in site.store.list_saved_searches(viewer.user_id)]
+    return site.page(request, viewer, "for_you.html", data, title="For you")
+
+
+@router.get("/sources")
+@router.get("/sources.json")
+def sources(site: SiteDep, request: Request) -> Response:
+    return site.page(request, site.viewer(request), "sources.html", views.sources(site.store), title="Sources",
+                     extra={"import_report": import_report(request)})
+
+
 def page_routes(site: Site) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    store = site.store
-
-    @router.get("/")
-    @router.get("/index.json")
-    def top_stories(request: Request) -> Response:
-        offset = _offset(request)
-        ranked = views.top_stories(store, limit=views.CANDIDATES)
-        shown = ranked["stories"][offset:offset + PAGE_SIZE]
-        if site.images:
-            shown = with_images(shown, store.story_images([str(s["id"]) for s in shown]))
-        data = {"stories": shown, "storylines": ranked["storylines"], "total": len(ranked["stories"]),
-                "offset": offset, "next": more_link(request, offset, len(shown), len(ranked["stories"]))}
-        return site.page(request, site.viewer(request), "index.html", data,
-                         title="Top stories" if not offset else f"Top stories from {offset + 1}",
-                         feeds=[FeedLink("Top stories", "/feed.atom", "/feed.json")])
-
-    @router.get("/stories/{story_id}")
-    @router.get("/stories/{story_id}.json")
-    def story(request: Request, story_id: str) -> Response:
-        found = store.get_story(story_id)
-        if found is None:
-            return site.error(request, 404, f"There is no story {story_id!r}.")
-        if found.id != story_id:
-            return RedirectResponse(with_suffix(request, f"/stories/{found.id}"), status_code=301)
-        viewer = site.viewer(request)
-        data = views.story_view(store, found)
-        following = False
-        if viewer.user_id:
-            following = store.is_following(viewer.user_id, "story", story_id)
-            if not request.url.path.endswith(".json"):
-                store.record_read(viewer.user_id, "story", story_id)
-        image = store.story_images([story_id]).get(story_id) if site.images else None
-        return site.page(request, viewer, "story.html", data, title=found.title,
-                         extra={"chart": views.story_chart(found), "following": following, "image": image},
-                         feeds=_feeds(f"/stories/{story_id}", f"Story: {found.title}"))
-
-    @router.get("/storylines/{storyline_id}")
-    @router.get("/storylines/{storyline_id}.json")
-    def storyline(request: Request, storyline_id: str) -> Response:
-        found = store.get_storyline(storyline_id)
-        if found is None:
-            return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
-        if found.id != storyline_id:
-            return RedirectResponse(with_suffix(request, f"/storylines/{found.id}"), status_code=301)
-        viewer = site.viewer(request)
-        following = bool(viewer.user_id) and store.is_following(str(viewer.user_id), "storyline", storyline_id)
-        return site.page(request, viewer, "storyline.html", views.storyline_view(store, found),
-                         title=found.title, extra={"following": following},
-                         feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found.title}"))
-
-    @router.get("/entities/{entity_id}")
-    @router.get("/entities/{entity_id}.json")
-    def entity(request: Request, entity_id: str) -> Response:
-        found = store.get_entity(entity_id)
-        if found is None:
-            return site.error(request, 404, f"There is no person, organisation or place {entity_id!r}.")
-        viewer = site.viewer(request)
-        following = bool(viewer.user_id) and store.is_following(str(viewer.user_id), "entity", entity_id)
-        return site.page(request, viewer, "entity.html", views.entity_view(store, found), title=found["name"],
-                         extra={"following": following},
-                         feeds=_feeds(f"/entities/{entity_id}", f"{found['name']} in the news"))
-
-    @router.get("/articles/{article_id}")
-    @router.get("/articles/{article_id}.json")
-    def article(request: Request, article_id: str) -> Response:
-        found = store.get_article(article_id)
-        if found is None:
-            return site.error(request, 404, f"There is no article {article_id!r}.")
-        if found.id != article_id:
-            return RedirectResponse(with_suffix(request, f"/articles/{found.id}"), status_code=301)
-        viewer = site.viewer(request)
-        if viewer.user_id and not request.url.path.endswith(".json"):
-            store.record_read(viewer.user_id, "article", found.id)
-        data, body = views.article_view(store, found)
-        return site.page(request, viewer, "article.html", data, title=found.title or "Article",
-                         extra={"body_html": body, "entity_groups": entity_groups(data["entities"]),
-                                "image": found.image if site.images else None})
-
-    @router.get("/search")
-    @router.get("/search.json")
-    def search(request: Request) -> Response:
-        query = search_query(request)
-        viewer = site.viewer(request)
-        data, groups = views.search_page(store, query)
-        shown = sum(len(group["hits"]) for group in groups)
-        data["next"] = more_link(request, query.offset, shown, data["total"])
-        extra = {"groups": groups, "q": query, "shown": shown}
-        return site.page(request, viewer, "search.html", data, extra=extra,
-                         title=f"Search: {query.q}" if query.q else "Search")
-
-    @router.get("/searches/{search_id}")
-    @router.get("/searches/{search_id}.json")
-    def saved_search(request: Request, search_id: str) -> Response:
-        found = store.get_saved_search(search_id)
-        viewer = site.viewer(request)
-        if found is None or viewer.user_id is None or found["user_id"] != viewer.user_id:  # only its owner's
-            return site.error(request, 404, "There is no such saved search.")
-        query = SearchQuery.from_dict(found["query"])
-        query.limit, query.offset = PAGE_SIZE, _offset(request)
-        data, groups = views.search_page(store, query)
-        data["saved"] = {"id": found["id"], "name": found["name"]}
-        shown = sum(len(group["hits"]) for group in groups)
-        data["next"] = more_link(request, query.offset, shown, data["total"])
-        extra = {"groups": groups, "q": query, "shown": shown}
-        key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
-        feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",
-                          f"/searches/{search_id}/feed.json{key}")]
-        return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"], feeds=feeds)
-
-    @router.get("/for-you")
-    @router.get("/for-you.json")
-    def for_you(request: Request) -> Response:
-        viewer = site.viewer(request)
-        if viewer.user_id is None:
-            if request.url.path.endswith(".json"):
-                return site.error(request, 401, "sign in to see stories picked for you")
-            return redirect("/login?next=/for-you")
-        data = views.for_you(store, viewer.user_id)
-        data["saved_searches"] = [{"id": s["id"], "name": s["name"], "query": s["query"]}
-                                  for s in store.list_saved_searches(viewer.user_id)]
-        return site.page(request, viewer, "for_you.html", data, title="For you")
-
-    @router.get("/sources")
-    @router.get("/sources.json")
-    def sources(request: Request) -> Response:
-        return site.page(request, site.viewer(request), "sources.html", views.sources(store), title="Sources",
-                         extra={"import_report": import_report(request)})
-
+    """The routes (module-level handlers that find the site through ``request.app.state.site``)."""
     return router

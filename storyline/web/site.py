@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import RedirectResponse, Response
@@ -20,6 +20,7 @@ from storyline.web.auth import Auth, Viewer
 from storyline.web.views import human_date, human_interval, human_period, human_time, month_label
 
 TEMPLATES = Path(__file__).parent / "templates"
+IMAGES_COOKIE = "storyline_images"  # "off": this browser reads text only
 
 
 class JSONResponse(Response):
@@ -72,6 +73,10 @@ class Site:
     host_checked: bool = False  # the app refuses Host headers it does not know
     images: bool = True  # show lead images (the STORYLINE_IMAGES setting)
 
+    def shows_images(self, request: Request) -> bool:
+        """Lead images on this page: the site shows them and this browser has not turned them off."""
+        return self.images and request.cookies.get(IMAGES_COOKIE) != "off"
+
     def viewer(self, request: Request) -> Viewer:
         return self.auth.viewer(request)
 
@@ -105,6 +110,7 @@ class Site:
             "title": title, "site_title": self.site_title, "multi_user": self.multi_user,
             "path": path, "json_url": ("/index" if path == "/" else path.rstrip("/")) + ".json"
             + (f"?{request.url.query}" if request.url.query else ""),
+            "images_offered": self.images, "images_on": self.shows_images(request),
         }
         response = self.templates.TemplateResponse(request, template, context, status_code=status)
         self.auth.remember_seed(viewer, request, response)
@@ -116,6 +122,16 @@ class Site:
         viewer = self.viewer(request)
         return self.page(request, viewer, "error.html", {"status": status, "message": message},
                          title=f"{status}", status=status)
+
+
+async def site_of(request: Request) -> Site:
+    """The :class:`Site` of the app serving ``request`` (route handlers take it as a dependency)."""
+    site = request.app.state.site
+    assert isinstance(site, Site)
+    return site
+
+
+SiteDep = Annotated[Site, Depends(site_of)]
 
 
 def local_path(target: str | None, default: str = "/") -> str:

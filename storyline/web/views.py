@@ -289,10 +289,16 @@ def for_you(store: Store, user_id: str, *, limit: int = 30) -> dict[str, Any]:
     story_entities = store.stories_with_entities([*profile.entities, *profile.read_entities])
     updated = store.story_update_times([s.id for s in stories])
     ranked = rank_for_you(stories, profile, story_entities, updated, limit=limit)
+    opened = {item.story.id: profile.read_stories[item.story.id] for item in ranked
+              if item.story.id in profile.read_stories}
+    arrivals = store.story_arrivals(list(opened))
     return {
         "follows": follows,
         "stories": [{**_story_card(item.story, item.score), "reasons": item.reasons, "unread": item.unread,
-                     "new_since_read": item.new_since_read} for item in ranked],
+                     "new_since_read": item.new_since_read,
+                     # of a story opened before: its articles stored since (None: never opened)
+                     "new_articles": sum(1 for at in arrivals.get(item.story.id, []) if at > opened[item.story.id])
+                     if item.story.id in opened else None} for item in ranked],
     }
 
 

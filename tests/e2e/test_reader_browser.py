@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,16 +65,18 @@ def server(module_db_location: str, tmp_path_factory: pytest.TempPathFactory) ->
     live = LiveServer(outer)
     for story_id, name in names.items():
         story = store.get_story(story_id)
-        article = store.get_article(story["articles"][0]) if story else None
+        article = store.get_article(story.articles[0]) if story else None
         if article is not None:
             article.image = f"{live.url}/pictures/{name}"
             save_articles(store, [article])
-    pictured = max(names, key=lambda s: (store.get_story(s) or {}).get("outlet_count") or 0)
-    story = store.get_story(pictured) or {}
-    person = story["people"][0]["id"]
+    counts = {story_id: found.outlet_count for story_id in names if (found := store.get_story(story_id))}
+    pictured = max(counts, key=lambda story_id: counts[story_id])
+    story = store.get_story(pictured)
+    assert story is not None
+    person = str(story.people[0]["id"])
     store.close()
     with live:
-        yield Reader(live, stories, pictured, str(story["storyline_id"]), person)
+        yield Reader(live, stories, pictured, str(story.storyline_id), person)
 
 
 @pytest.fixture
@@ -82,6 +85,15 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def _until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until ``expression`` is true in the page (polled from here: the page's CSP forbids eval)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
 
 
 def _shot(page: Any, name: str, full: bool = False) -> None:
@@ -97,7 +109,7 @@ def test_front_page_pages_and_shows_pictures(server: Reader, page: Any) -> None:
     assert images.count() >= 10
     assert images.first.get_attribute("loading") == "lazy"
     assert images.first.get_attribute("referrerpolicy") == "no-referrer"
-    page.wait_for_function("[...document.querySelectorAll('article.card img.lead-image')].slice(0, 4)"
+    _until(page, "[...document.querySelectorAll('article.card img.lead-image')].slice(0, 4)"
                            ".every(i => i.complete && i.naturalWidth > 0)")
     _shot(page, "top-stories")
     first_titles = set(page.locator("article.card h2 a").all_inner_texts())
@@ -111,7 +123,7 @@ def test_front_page_pages_and_shows_pictures(server: Reader, page: Any) -> None:
 
 def test_story_with_picture_and_coverage_chart(server: Reader, page: Any) -> None:
     page.goto(f"{server.live.url}/stories/{server.pictured}")
-    page.wait_for_function("document.querySelector('img.story-image').naturalWidth > 0")
+    _until(page, "document.querySelector('img.story-image').naturalWidth > 0")
     chart = page.locator("svg.chart")
     assert chart.count() == 1
     assert chart.locator("circle").count() >= 2  # one dot per outlet and day
@@ -182,6 +194,9 @@ def test_nothing_is_wider_than_a_phone(server: Reader, browser: Any, path: str) 
     assert width <= 390, (path, wide)
     if path in ("/", "/story", "/sources"):
         if path == "/story":
-            page.wait_for_function("document.querySelector('img.story-image').naturalWidth > 0")
+            _until(page, "document.querySelector('img.story-image').naturalWidth > 0")
+        if path == "/":
+            _until(page, "[...document.querySelectorAll('img.lead-image')].filter(i => i.getBoundingClientRect().top"
+                         " < innerHeight).every(i => i.complete && i.naturalWidth > 0)")
         _shot(page, "mobile-" + {"/": "front", "/story": "story", "/sources": "sources"}[path])
     context.close()
