@@ -150,20 +150,6 @@ class AccountQueries(StoreBase):
                                   {"id": token_id, "u": user_id})
         return bool(result.rowcount)
 
-    # -- invites ----------------------------------------------------------------
-
-    def create_invite(self, code_hash: str, created_by: str | None, expires_at: str) -> None:
-        with self.transaction("create an invite") as conn:
-            conn.execute(text("INSERT INTO invites (code_hash, created_by, created_at, expires_at)"
-                              " VALUES (:h, :b, :t, :e)"),
-                         {"h": code_hash, "b": created_by, "t": now(), "e": expires_at})
-
-    def open_invites(self) -> int:
-        """Invites neither used nor expired."""
-        with self.transaction("count open invites") as conn:
-            return int(conn.execute(text("SELECT COUNT(*) FROM invites WHERE used_at IS NULL AND expires_at > :t"),
-                                    {"t": now()}).scalar() or 0)
-
     def prune_api_tokens(self, user_id: str, prefix: str, *, keep: int, spare: str) -> int:
         """Revoke all but the ``keep`` newest API tokens of a user whose name starts with ``prefix``
         (and ends in a sortable time); token ``spare`` stays.  How many were revoked."""
@@ -177,3 +163,17 @@ class AccountQueries(StoreBase):
                 conn.execute(text("DELETE FROM api_tokens WHERE id IN :ids").bindparams(
                     bindparam("ids", expanding=True)), {"ids": stale})
         return len(stale)
+
+    # -- invites ----------------------------------------------------------------
+
+    def create_invite(self, code_hash: str, created_by: str | None, expires_at: str) -> None:
+        with self.transaction("create an invite") as conn:
+            conn.execute(text("INSERT INTO invites (code_hash, created_by, created_at, expires_at)"
+                              " VALUES (:h, :b, :t, :e)"),
+                         {"h": code_hash, "b": created_by, "t": now(), "e": expires_at})
+
+    def open_invites(self) -> int:
+        """Invites neither used nor expired."""
+        with self.transaction("count open invites") as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM invites WHERE used_at IS NULL AND expires_at > :t"),
+                                    {"t": now()}).scalar() or 0)

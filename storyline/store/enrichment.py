@@ -1,7 +1,9 @@
 """Storing what enrichment found: entities, quotes, time expressions, events.
 
 Rows are replaced per article inside the caller's transaction, so an article
-and its annotations are always written together.
+and its annotations are always written together.  Entities are also read as a
+reader sees them: by name, with what they said, the stories and events they are
+in, and who appears with them.
 """
 
 from __future__ import annotations

@@ -247,7 +247,7 @@ class ReaderQueries(StoreBase):
                f" {stamp} = excluded.{stamp}")
         return int(conn.execute(_statement(sql, expanding), params).rowcount or 0)
 
-    # -- a user's names for subscriptions ------------------------------------------
+    # -- a user's names for subscriptions ---------------------------------------
 
     def stream_titles(self, user_id: str) -> dict[str, str]:
         with self.transaction(f"list subscription names of {user_id}") as conn:
@@ -264,7 +264,7 @@ class ReaderQueries(StoreBase):
                 conn.execute(text("INSERT INTO stream_titles (user_id, stream_id, title) VALUES (:u, :s, :t)"),
                              {"u": user_id, "s": stream_id, "t": title})
 
-    # -- follows, reads, saved searches -----------------------------------
+    # -- follows, reads, saved searches -----------------------------------------
 
     def follow(self, user_id: str, kind: str, target_id: str) -> bool:
         """Follow an entity, story or storyline; False when already followed."""
