@@ -75,9 +75,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
-    code = f"from storyline.web import serve; serve({db!r}, port={port}, log_level='warning')"
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+def start_server(db: str, port: int, *, code: Path | None = None, workers: int = 1) -> subprocess.Popen[bytes]:
+    """``storyline.web.serve`` in a process of its own, importing storyline from ``code`` (default: this
+    repository; another checkout gives a before/after pair on the same store)."""
+    extra = f", workers={workers}" if workers != 1 else ""  # older checkouts have no workers argument
+    program = f"from storyline.web import serve; serve({db!r}, port={port}, log_level='warning'{extra})"
+    folder = (code or REPO).resolve()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", program], cwd=folder, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
