@@ -2,8 +2,10 @@
 
 The text index lives in the database: an FTS5 table on SQLite, a ``tsvector``
 column on PostgreSQL (see migration 6).  Everything dialect-specific is in
-:data:`DIALECTS`: how to join the index, match a query, rank and cut a snippet.
-The rest (parsing the user's words, filters, grouping) is shared.
+:data:`DIALECTS`: how to join the index, match a query and rank.  The database
+ranks every match and cuts the page; only the page's articles are then read, and
+their snippets cut here (:func:`snippet`).  The rest (parsing the user's words,
+filters, grouping) is shared.
 
 Snippets come back with the matched words between ``MARK_START`` and
 ``MARK_END`` control characters, so a renderer can escape the text first and
@@ -13,6 +15,8 @@ only then turn the markers into ``<mark>`` elements.
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +28,9 @@ MARK_END = "\x03"
 
 _TOKEN = re.compile(r'"([^"]+)"|([\w\'’-]+\*?)', re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_INDEXED = re.compile(r"[^\W_]+")  # what both indexes take for a word: letters and digits (unicode61, simple)
+SNIPPET_TOKENS = 28  # words in a snippet
+SNIPPET_SCAN = 100_000  # characters of a body searched for the snippet's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,6 @@ class Dialect:
     join: str  # joined after ``FROM articles a``
     where: str
     rank: str  # lower is better
-    snippet: str
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -41,15 +47,12 @@ DIALECTS: dict[str, Dialect] = {
         join="JOIN articles_fts ON articles_fts.rowid = a.rowid",
         where="articles_fts MATCH :match",
         rank="bm25(articles_fts, 4.0, 1.0)",
-        snippet=f"snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', '…', 28)",
     ),
     "postgresql": Dialect(  # storyline_search: see migration 10
         join="",
         where="a.search_vector @@ to_tsquery('storyline_search', :match)",
         # title weighs 4 times the body and long bodies are damped, as bm25(4, 1) above does
         rank="-ts_rank('{0.1, 0.2, 0.25, 1.0}', a.search_vector, to_tsquery('storyline_search', :match), 1)",
-        snippet=(f"ts_headline('storyline_search', a.body, to_tsquery('storyline_search', :match),"
-                 f" 'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20')"),
     ),
 }
 
@@ -154,6 +157,61 @@ def match_expression(terms: list[Term], dialect: str) -> str:
         phrase = " ".join(term.words).replace('"', '""')
         parts.append(f'"{phrase}"' + ("*" if term.prefix else ""))
     return " ".join(parts)
+
+
+def _fold(word: str) -> str:
+    """A word as the indexes compare it: case and accents left out."""
+    word = word.casefold()
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def snippet(body: str, terms: list[Term], size: int = SNIPPET_TOKENS) -> str:
+    """About ``size`` words of ``body`` around the most of ``terms``, matches between the markers.
+
+    Cut from the page's own bodies (the same on every database, and only for the
+    articles shown); words are compared as the indexes compare them (letters and
+    digits, case and accents aside), a phrase word by word, a prefix term by its start.
+    """
+    text = body[:SNIPPET_SCAN]
+    tokens = list(_INDEXED.finditer(text))
+    if not tokens:
+        return ""
+    folded = [_fold(token.group()) for token in tokens]
+    hits: list[tuple[int, int, int]] = []  # (first token, last token, term)
+    for number, term in enumerate(terms):
+        words = [_fold(w) for part in term.words for w in _INDEXED.findall(part)]
+        if not words:
+            continue
+        head, last = words[0], len(words) - 1
+        for i in ([i for i, word in enumerate(folded) if word.startswith(head)] if term.prefix and not last
+                  else [i for i, word in enumerate(folded) if word == head]):
+            if i + last < len(tokens) and folded[i + 1:i + last + 1] == words[1:]:
+                hits.append((i, i + last, number))
+    hits.sort()
+    firsts = [h[0] for h in hits]
+    start = 0
+    if hits:
+
+        def score(first: int) -> tuple[int, int, int]:
+            inside = [h for h in hits[bisect_left(firsts, first):bisect_left(firsts, first + size)]
+                      if h[1] < first + size]
+            return len({h[2] for h in inside}), len(inside), -first
+
+        start = max({max(0, min(h[0] - 3, len(tokens) - size)) for h in hits[:64]}, key=score)
+    end = min(len(tokens), start + size)  # tokens [start, end)
+    pieces, position = [], tokens[start].start()
+    for first, last, _term in hits[bisect_left(firsts, start):]:
+        if last >= end:
+            break
+        if tokens[first].start() < position:  # overlaps a match already marked
+            continue
+        pieces += [text[position:tokens[first].start()], MARK_START, text[tokens[first].start():tokens[last].end()],
+                   MARK_END]
+        position = tokens[last].end()
+    pieces.append(text[position:tokens[end - 1].end()])
+    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(tokens) or len(body) > len(text) else "")
 
 
 def search(store: Store, query: SearchQuery) -> SearchResults:

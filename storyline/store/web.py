@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from storyline.search import DIALECTS, Hit, SearchQuery, match_expression
+from storyline.search import DIALECTS, SNIPPET_SCAN, Hit, SearchQuery, match_expression, snippet
 from storyline.store.base import StoreBase, now
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
@@ -29,51 +29,70 @@ class WebQueries(StoreBase):
     # -- search -----------------------------------------------------------
 
     def search_articles(self, query: SearchQuery) -> list[Hit]:
-        """Articles (not duplicates) matching the words and filters, best first (``query.offset`` on)."""
-        sql, order, params = self._search_sql(query, snippets=True)
+        """Articles (not duplicates) matching the words and filters, best first (``query.offset`` on).
+
+        The database ranks the matches and cuts the page (only ids and ranks travel);
+        titles, stories and snippets are then read for the page's articles alone, so the
+        cost of a page does not grow with the number of matches beyond ranking them.
+        """
+        sql, order, params = self._search_sql(query)
         params |= {"limit": query.limit, "offset": query.offset}
         with self.transaction(f"search articles for {query.q!r}") as conn:
-            rows = conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"), params).fetchall()
-        return [Hit(r.id, r.title, r.publisher, r.published, r.story_id, r.snippet or "") for r in rows]
+            page = [row.id for row in conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"), params)]
+            details = self._search_details(conn, query, page)
+        return [details[article_id] for article_id in page if article_id in details]
 
     def count_search(self, query: SearchQuery) -> int:
         """How many articles match the words and filters in all (not just one page)."""
-        sql, _order, params = self._search_sql(query, snippets=False)
+        sql, _order, params = self._search_sql(query)
         with self.transaction(f"count articles for {query.q!r}") as conn:
             return int(conn.execute(text(f"SELECT count(*) FROM ({sql}) matched"), params).scalar_one())
 
-    def _search_sql(self, query: SearchQuery, *, snippets: bool) -> tuple[str, str, dict[str, Any]]:
+    def _search_sql(self, query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
+        """The matching articles' ids (``SELECT a.id ...``), the ranking ``ORDER BY`` and the parameters."""
         terms = query.terms()
         params: dict[str, Any] = {}
-        select = ("SELECT a.id, a.title, a.publisher, a.published, sa.story_id,"
-                  " {snippet} AS snippet FROM articles a {join}"
-                  " LEFT JOIN story_articles sa ON sa.article_id = a.id"
-                  " WHERE a.duplicate_of IS NULL")
+        sql = "SELECT a.id FROM articles a"
         if terms:
             dialect = DIALECTS.get(self.dialect, DIALECTS["sqlite"])
-            sql = select.format(snippet=dialect.snippet if snippets else "''", join=dialect.join)
-            sql += f" AND {dialect.where}"
+            sql += f" {dialect.join}" if dialect.join else ""
+            where = [dialect.where]
             params["match"] = match_expression(terms, self.dialect)
             order = f" ORDER BY {dialect.rank}, a.published IS NULL, a.published DESC, a.id"
         else:
-            sql = select.format(snippet="substr(a.body, 1, 240)" if snippets else "''", join="")
+            where = []
             order = " ORDER BY a.published IS NULL, a.published DESC, a.id"
+        if query.story:
+            sql += " JOIN story_articles sa ON sa.article_id = a.id"
+            where.append("sa.story_id = :story")
+            params["story"] = query.story
+        where.append("a.duplicate_of IS NULL")
         if query.person:
-            sql += " AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = :person)"
+            where.append("a.id IN (SELECT article_id FROM article_entities WHERE entity_id = :person)")
             params["person"] = query.person
         if query.outlet:
-            sql += " AND lower(a.publisher) = lower(:outlet)"
+            where.append("lower(a.publisher) = lower(:outlet)")
             params["outlet"] = query.outlet
-        if query.story:
-            sql += " AND sa.story_id = :story"
-            params["story"] = query.story
         if query.date_from:
-            sql += " AND substr(a.published, 1, 10) >= :date_from"
+            where.append("substr(a.published, 1, 10) >= :date_from")
             params["date_from"] = query.date_from[:10]
         if query.date_to:
-            sql += " AND substr(a.published, 1, 10) <= :date_to"
+            where.append("substr(a.published, 1, 10) <= :date_to")
             params["date_to"] = query.date_to[:10]
-        return sql, order, params
+        return sql + " WHERE " + " AND ".join(where), order, params
+
+    def _search_details(self, conn: Connection, query: SearchQuery, ids: list[str]) -> dict[str, Hit]:
+        """Title, outlet, date, story and snippet of the articles of one page of results."""
+        if not ids:
+            return {}
+        stmt = text(
+            f"SELECT a.id, a.title, a.publisher, a.published, sa.story_id, substr(a.body, 1, {SNIPPET_SCAN}) AS body"
+            " FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id WHERE a.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        terms = query.terms()
+        return {r.id: Hit(r.id, r.title, r.publisher, r.published, r.story_id,
+                          snippet(r.body or "", terms) if terms else (r.body or "")[:240])
+                for r in conn.execute(stmt, {"ids": ids})}
 
     def story_titles(self, story_ids: list[str]) -> dict[str, str]:
         if not story_ids:
