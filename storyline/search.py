@@ -3,8 +3,12 @@
 The text index lives in the database: an FTS5 table on SQLite, a ``tsvector``
 column on PostgreSQL (see migration 6).  Everything dialect-specific is in
 :data:`DIALECTS`: how to join the index, match a query and rank.  The database
-ranks every match and cuts the page; only the page's articles are then read, and
-their snippets cut here (:func:`snippet`).  The rest (parsing the user's words,
+ranks the matches and cuts the page; only the page's articles are then read, and
+their snippets cut here (:func:`snippet`).  Up to ``RANK_WINDOW`` matches are
+ranked all together, best first; when more match, they are taken in tiers of
+that many by arrival, newest tier first, each ranked within itself, so that a word
+found in most of the archive costs what ranking ``RANK_WINDOW`` articles costs (and
+recent articles come first, as a reader of news expects).  The total counts every match.  The rest (parsing the user's words,
 filters, grouping) is shared.
 
 Snippets come back with the matched words between ``MARK_START`` and
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from storyline.store import Store
 
 MARK_START = "\x02"
+RANK_WINDOW = 2000  # matches ranked together: the newest so many, then the next so many, ...
 MARK_END = "\x03"
 
 _TOKEN = re.compile(r'"([^"]+)"|([\w\'’-]+\*?)', re.UNICODE)
@@ -40,6 +45,8 @@ class Dialect:
     join: str  # joined after ``FROM articles a``
     where: str
     rank: str  # lower is better
+    recency: str  # higher is stored later, unique per article
+    original: str  # the article is not a duplicate
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -47,12 +54,17 @@ DIALECTS: dict[str, Dialect] = {
         join="JOIN articles_fts ON articles_fts.rowid = a.rowid",
         where="articles_fts MATCH :match",
         rank="bm25(articles_fts, 4.0, 1.0)",
+        recency="articles_fts.rowid",
+        # duplicate_of sits after the body in the row: the index of duplicates answers without reading bodies
+        original="a.rowid NOT IN (SELECT rowid FROM articles WHERE duplicate_of IS NOT NULL)",
     ),
     "postgresql": Dialect(  # storyline_search: see migration 10
         join="",
         where="a.search_vector @@ to_tsquery('storyline_search', :match)",
         # title weighs 4 times the body and long bodies are damped, as bm25(4, 1) above does
         rank="-ts_rank('{0.1, 0.2, 0.25, 1.0}', a.search_vector, to_tsquery('storyline_search', :match), 1)",
+        recency="a.arrival",
+        original="a.duplicate_of IS NULL",
     ),
 }
 
@@ -159,12 +171,28 @@ def match_expression(terms: list[Term], dialect: str) -> str:
     return " ".join(parts)
 
 
-def _fold(word: str) -> str:
-    """A word as the indexes compare it: case and accents left out."""
-    word = word.casefold()
-    if word.isascii():
-        return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+class _Folding(dict[int, str]):
+    """``str.translate`` table: each character to one character (so offsets hold), lower case, accents off."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = [c for c in unicodedata.normalize("NFKD", char.lower()) if not unicodedata.combining(c)]
+        folded = base[0] if len(base) == 1 else char
+        self[code] = folded
+        return folded
+
+
+_FOLDING = _Folding({code: chr(code).lower() for code in range(128)})
+_SNIPPET_REACH = 200  # characters after a match that count towards a snippet's choice
+
+
+def _term_pattern(term: Term) -> re.Pattern[str] | None:
+    words = [w.translate(_FOLDING) for part in term.words for w in _INDEXED.findall(part)]
+    if not words:
+        return None
+    tail = r"[^\W_]*" if term.prefix else ""
+    # starts with the word itself, so that the regex engine looks for it fast; the word before is checked apart
+    return re.compile(r"[\W_]+".join(map(re.escape, words)) + tail + r"(?![^\W_])")
 
 
 def snippet(body: str, terms: list[Term], size: int = SNIPPET_TOKENS) -> str:
@@ -175,43 +203,45 @@ def snippet(body: str, terms: list[Term], size: int = SNIPPET_TOKENS) -> str:
     digits, case and accents aside), a phrase word by word, a prefix term by its start.
     """
     text = body[:SNIPPET_SCAN]
-    tokens = list(_INDEXED.finditer(text))
-    if not tokens:
-        return ""
-    folded = [_fold(token.group()) for token in tokens]
-    hits: list[tuple[int, int, int]] = []  # (first token, last token, term)
+    folded = text.translate(_FOLDING)
+    hits: list[tuple[int, int, int]] = []  # (start, end, term)
     for number, term in enumerate(terms):
-        words = [_fold(w) for part in term.words for w in _INDEXED.findall(part)]
-        if not words:
-            continue
-        head, last = words[0], len(words) - 1
-        for i in ([i for i, word in enumerate(folded) if word.startswith(head)] if term.prefix and not last
-                  else [i for i, word in enumerate(folded) if word == head]):
-            if i + last < len(tokens) and folded[i + 1:i + last + 1] == words[1:]:
-                hits.append((i, i + last, number))
+        pattern = _term_pattern(term)
+        if pattern is not None:
+            for found in pattern.finditer(folded):
+                if found.start() and folded[found.start() - 1].isalnum():  # inside a word
+                    continue
+                hits.append((found.start(), found.end(), number))
+                if len(hits) > 256 * (number + 1):
+                    break
     hits.sort()
-    firsts = [h[0] for h in hits]
-    start = 0
+    anchor = 0
     if hits:
+        starts = [h[0] for h in hits]
 
-        def score(first: int) -> tuple[int, int, int]:
-            inside = [h for h in hits[bisect_left(firsts, first):bisect_left(firsts, first + size)]
-                      if h[1] < first + size]
-            return len({h[2] for h in inside}), len(inside), -first
+        def score(hit: tuple[int, int, int]) -> tuple[int, int, int]:
+            near = hits[bisect_left(starts, hit[0]):bisect_left(starts, hit[0] + _SNIPPET_REACH)]
+            return len({h[2] for h in near}), len(near), -hit[0]
 
-        start = max({max(0, min(h[0] - 3, len(tokens) - size)) for h in hits[:64]}, key=score)
-    end = min(len(tokens), start + size)  # tokens [start, end)
-    pieces, position = [], tokens[start].start()
-    for first, last, _term in hits[bisect_left(firsts, start):]:
-        if last >= end:
+        anchor = max(hits[:64], key=score)[0]
+    before = [t.start() for t in _INDEXED.finditer(folded, max(0, anchor - 80), anchor)][-3:]
+    begin = before[0] if before else anchor
+    words = [t for t, _ in zip(_INDEXED.finditer(folded, begin), range(size), strict=False)]
+    if not words:
+        return ""
+    begin, finish = words[0].start(), words[-1].end()
+    pieces, position = [], begin
+    for start, end, _term in hits[bisect_left([h[0] for h in hits], begin):]:
+        if end > finish:
             break
-        if tokens[first].start() < position:  # overlaps a match already marked
+        if start < position:  # overlaps a match already marked
             continue
-        pieces += [text[position:tokens[first].start()], MARK_START, text[tokens[first].start():tokens[last].end()],
-                   MARK_END]
-        position = tokens[last].end()
-    pieces.append(text[position:tokens[end - 1].end()])
-    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(tokens) or len(body) > len(text) else "")
+        pieces += [text[position:start], MARK_START, text[start:end], MARK_END]
+        position = end
+    pieces.append(text[position:finish])
+    more = _INDEXED.search(folded, finish) is not None or len(body) > len(text)
+    earlier = _INDEXED.search(folded[:begin]) is not None
+    return ("…" if earlier else "") + "".join(pieces) + ("…" if more else "")
 
 
 def search(store: Store, query: SearchQuery) -> SearchResults:

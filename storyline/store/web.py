@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from storyline.search import DIALECTS, SNIPPET_SCAN, Hit, SearchQuery, match_expression, snippet
+from storyline.search import DIALECTS, RANK_WINDOW, SNIPPET_SCAN, Hit, SearchQuery, match_expression, snippet
 from storyline.store.base import StoreBase, now
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
@@ -26,35 +26,72 @@ def _rows(result: Any) -> list[dict[str, Any]]:
 class WebQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
+    rank_window: int = RANK_WINDOW  # matches ranked together (see storyline.search)
+
     # -- search -----------------------------------------------------------
 
     def search_articles(self, query: SearchQuery) -> list[Hit]:
         """Articles (not duplicates) matching the words and filters, best first (``query.offset`` on).
 
-        The database ranks the matches and cuts the page (only ids and ranks travel);
-        titles, stories and snippets are then read for the page's articles alone, so the
-        cost of a page does not grow with the number of matches beyond ranking them.
+        The database ranks the matches and cuts the page (only ids travel), in tiers of
+        ``RANK_WINDOW`` matches by arrival when more match (see :mod:`storyline.search`);
+        titles, stories and snippets are then read for the page's articles alone.
         """
-        sql, order, params = self._search_sql(query)
-        params |= {"limit": query.limit, "offset": query.offset}
         with self.transaction(f"search articles for {query.q!r}") as conn:
-            page = [row.id for row in conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"), params)]
+            page = self._ranked_page(conn, query)
             details = self._search_details(conn, query, page)
         return [details[article_id] for article_id in page if article_id in details]
+
+    def _ranked_page(self, conn: Connection, query: SearchQuery) -> list[str]:
+        sql, order, params = self._search_sql(query)
+        if "match" not in params:
+            return [row.id for row in conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"),
+                                                   params | {"limit": query.limit, "offset": query.offset})]
+        recency = DIALECTS.get(self.dialect, DIALECTS["sqlite"]).recency
+        newest = text(f"{sql} ORDER BY {recency} DESC LIMIT 1 OFFSET :at".replace("SELECT a.id", f"SELECT {recency} AS k",
+                                                                                   1))
+
+        def boundary(position: int) -> Any:
+            """The recency key of the match at ``position`` (0: the newest), None past the last."""
+            return conn.execute(newest, params | {"at": position}).scalar() if position else None
+
+        ids: list[str] = []
+        window = self.rank_window
+        tier, skip = divmod(query.offset, window)
+        upper = boundary(tier * window)
+        if tier and upper is None:
+            return ids
+        while len(ids) < query.limit:
+            lower = boundary((tier + 1) * window)  # the first match of the next tier
+            bounds = (f" AND {recency} <= :upper" if upper is not None else "") + \
+                     (f" AND {recency} > :lower" if lower is not None else "")
+            rows = conn.execute(text(sql + bounds + order + " LIMIT :limit OFFSET :offset"),
+                                params | {"upper": upper, "lower": lower, "limit": query.limit - len(ids),
+                                          "offset": skip})
+            ids += [row.id for row in rows]
+            if lower is None:
+                break
+            tier, skip, upper = tier + 1, 0, lower
+        return ids
 
     def count_search(self, query: SearchQuery) -> int:
         """How many articles match the words and filters in all (not just one page)."""
         sql, _order, params = self._search_sql(query)
+        if self.dialect != "postgresql" and "match" in params and not (
+                query.person or query.outlet or query.story or query.date_from or query.date_to):
+            # words alone: counted in the index, without a row of articles read
+            sql = ("SELECT articles_fts.rowid FROM articles_fts WHERE articles_fts MATCH :match AND articles_fts.rowid"
+                   " NOT IN (SELECT rowid FROM articles WHERE duplicate_of IS NOT NULL)")
         with self.transaction(f"count articles for {query.q!r}") as conn:
             return int(conn.execute(text(f"SELECT count(*) FROM ({sql}) matched"), params).scalar_one())
 
     def _search_sql(self, query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
-        """The matching articles' ids (``SELECT a.id ...``), the ranking ``ORDER BY`` and the parameters."""
+        """The matching articles' ids (``SELECT a.id FROM ... WHERE ...``), the ranking ``ORDER BY``, the parameters."""
         terms = query.terms()
+        dialect = DIALECTS.get(self.dialect, DIALECTS["sqlite"])
         params: dict[str, Any] = {}
         sql = "SELECT a.id FROM articles a"
         if terms:
-            dialect = DIALECTS.get(self.dialect, DIALECTS["sqlite"])
             sql += f" {dialect.join}" if dialect.join else ""
             where = [dialect.where]
             params["match"] = match_expression(terms, self.dialect)
@@ -66,7 +103,7 @@ class WebQueries(StoreBase):
             sql += " JOIN story_articles sa ON sa.article_id = a.id"
             where.append("sa.story_id = :story")
             params["story"] = query.story
-        where.append("a.duplicate_of IS NULL")
+        where.append(dialect.original)
         if query.person:
             where.append("a.id IN (SELECT article_id FROM article_entities WHERE entity_id = :person)")
             params["person"] = query.person

@@ -1,0 +1,105 @@
+"""Search ranks and cuts inside the database: many matches, tiers by arrival, true totals, snippets.
+
+The rank window is made small here (5 matches) so that a few dozen articles show
+what a word found in most of a 100k archive does.
+"""
+
+from __future__ import annotations
+
+from storyline.article import Article
+from storyline.dedup import content_hash
+from storyline.search import MARK_END, MARK_START, SearchQuery, parse_terms, search, snippet
+from storyline.store import Store
+
+FILLER = ["quay", "tide", "crane", "ferry", "pier", "cargo", "buoy", "dock"]
+
+
+def _body(mentions: int, number: int) -> str:
+    """Forty words, ``mentions`` of them "harbour": more mentions, better rank (same length for all)."""
+    words = [FILLER[(number + i) % len(FILLER)] for i in range(40)]
+    for place in range(mentions):
+        words[place * 3 + 1] = "harbour"
+    return f"Report {number}. " + " ".join(words) + "."
+
+
+def _save(store: Store, article: Article) -> None:
+    with store.transaction(f"save {article.id}") as conn:
+        store.save_article(conn, article)
+
+
+def _corpus(store: Store) -> dict[str, int]:
+    """22 matching originals stored in this order (mentions vary), a copy of one, one without the word;
+    returns the matches' mentions by id, newest first."""
+    mentions = [3, 7, 1, 9, 4, 12, 2, 8, 5, 11, 6, 10, 1, 13, 3, 7, 2, 9, 5, 12, 4, 6]
+    ids = []
+    for number, count in enumerate(mentions):
+        article_id = f"a{number:02d}"
+        body = _body(count, number)
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             title=f"Story {number}", published=f"2025-01-{number + 1:02d}T08:00:00+00:00"))
+        ids.append(article_id)
+    copy = _body(13, 13)
+    _save(store, Article(id="dup", source="test:dup", body=copy, content_hash=content_hash(copy), title="Story 13",
+                         duplicate_of="a13"))
+    _save(store, Article(id="other", source="test:other", body="Nothing about ports at all.",
+                         content_hash=content_hash("Nothing about ports at all."), title="Other"))
+    return {article_id: mentions[int(article_id[1:])] for article_id in ids[::-1]}
+
+
+def _all_pages(store: Store, query: str, limit: int) -> list[str]:
+    found: list[str] = []
+    offset = 0
+    while True:
+        page = store.search_articles(SearchQuery(q=query, limit=limit, offset=offset))
+        found += [hit.article_id for hit in page]
+        if len(page) < limit:
+            return found
+        offset += limit
+
+
+def test_a_word_in_every_article_is_ranked_in_tiers_of_the_rank_window_newest_first(store: Store) -> None:
+    mentions = _corpus(store)
+    newest_first = list(mentions)
+    by_rank = sorted(newest_first, key=lambda a: -mentions[a])  # equals: the newer first
+    # the copy and the article without the word are left out
+    assert [h.article_id for h in store.search_articles(SearchQuery(q="harbour", limit=100))] == by_rank
+
+    store.rank_window = 5
+    tiers = [newest_first[i:i + 5] for i in range(0, len(newest_first), 5)]
+    expected = [a for tier in tiers for a in sorted(tier, key=lambda a: -mentions[a])]
+    for limit in (1, 3, 5, 7, 30):  # pages inside a tier, across tiers, and all at once
+        assert _all_pages(store, "harbour", limit) == expected, limit
+    results = search(store, SearchQuery(q="harbour", limit=3))
+    assert results.total == 22 and store.count_search(SearchQuery(q="harbour")) == 22
+    assert [h.article_id for g in results.groups for h in g.hits] == expected[:3]
+    assert store.search_articles(SearchQuery(q="harbour", limit=3, offset=22)) == []
+    assert store.search_articles(SearchQuery(q="harbour", limit=3, offset=500)) == []
+    # filters narrow the matches before the tiers are cut
+    assert _all_pages(store, "harbour", 4) == expected
+    early = SearchQuery(q="harbour", date_to="2025-01-06", limit=10)
+    first_tier = sorted([f"a{n:02d}" for n in range(5, 0, -1)], key=lambda a: -mentions[a])
+    assert [h.article_id for h in store.search_articles(early)] == [*first_tier, "a00"]
+    assert store.count_search(early) == 6
+
+
+def test_few_matches_are_ranked_together(store: Store) -> None:
+    _corpus(store)
+    store.rank_window = 5
+    assert [h.article_id for h in store.search_articles(SearchQuery(q='"report 7" OR', limit=10))] == []
+    assert [h.article_id for h in store.search_articles(SearchQuery(q="report 7", limit=10))] == ["a07"]
+    assert store.count_search(SearchQuery(q="nothing")) == 1
+
+
+def test_snippets_mark_words_as_the_index_matches_them() -> None:
+    body = ("Le président a reçu à l’Élysée les négociateurs de São Paulo. " + "Words of filler. " * 20
+            + "Later the Bundestag committee met about the e-mail affair; harbourmaster and harbour staff.")
+    cases = {"elysee": "Élysée", '"sao paulo"': "São Paulo", "bundes*": "Bundestag", "e-mail": "e-mail",
+             "harbour": "harbour"}
+    for query, marked in cases.items():
+        text = snippet(body, parse_terms(query))
+        assert f"{MARK_START}{marked}{MARK_END}" in text, (query, text)
+        assert text.count(MARK_START) == text.count(MARK_END) == 1, text  # harbourmaster is another word
+        assert len(text.replace(MARK_START, "").replace(MARK_END, "").split()) <= 30
+    plain = snippet(body, parse_terms("absent"))
+    assert plain.startswith("Le président") and plain.endswith("…") and MARK_START not in plain
+    assert snippet("", parse_terms("x")) == ""
