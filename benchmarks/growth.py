@@ -538,6 +538,41 @@ def report(rows: list[dict[str, Any]], command: str = "") -> str:
     return "\n".join(out)
 
 
+COPIED = ("articles", "story_articles", "stories", "storylines")
+
+
+def copy_store(source: str, pg: str, schema: str) -> str:
+    """A PostgreSQL copy (schema ``schema`` of ``pg``) of the articles and stories of the SQLite store
+    ``source``: a 100k-article PostgreSQL store for the reading step without ingesting and clustering
+    again (same articles, same stories; the search vectors are computed by PostgreSQL as rows arrive).
+    Returns the store's location."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from storyline.store import Store
+
+    database = Database.__new__(Database)
+    database.kind, database.pg, database.schema = "postgresql", pg, schema
+    database._sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    location = f"{pg}?options=-csearch_path%3D{schema}"
+    target = Store(location)  # the schema, by the migrations
+    reader = create_engine(f"sqlite:///{source}")
+    for table in COPIED:
+        columns = [c["name"] for c in inspect(target.engine).get_columns(table, schema=schema)
+                   if c["name"] in {c2["name"] for c2 in inspect(reader).get_columns(table)}]
+        listed = ", ".join(columns)
+        insert = text(f"INSERT INTO {table} ({listed}) VALUES ({', '.join(':' + c for c in columns)})")
+        with reader.connect() as src, target.engine.begin() as dst:
+            rows = src.execution_options(stream_results=True).execute(text(f"SELECT {listed} FROM {table}"))
+            while batch := rows.fetchmany(2000):
+                dst.execute(insert, [{k: (v.replace("\x00", "\ufffd") if isinstance(v, str) else v)
+                                      for k, v in row._mapping.items()} for row in batch])
+        print(f"copied {table}", file=sys.stderr, flush=True)
+    with target.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    target.close()
+    return location
+
+
 def read_only(args: argparse.Namespace) -> None:
     """The reading step alone on an existing store; one line of p50 / p95 / p99 per page kind."""
     if not args.db:
@@ -576,9 +611,11 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["all", "clean", "full", "read"], default="all",
+    parser.add_argument("--schema", default="growth_copy", help="--part copy: the PostgreSQL schema to fill")
+    parser.add_argument("--part", choices=["all", "clean", "full", "read", "copy"], default="all",
                         help="clean rows (no enrichment), full rows (enrichment + stories) or both; read: only"
-                        " the reading step on the existing store --db")
+                        " the reading step on the existing store --db; copy: the articles and stories of the SQLite store --db into"
+                        " a PostgreSQL schema (--pg, --schema) for reading")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000],
                         help="articles per clean row (default: 10000 30000 100000)")
     parser.add_argument("--dbs", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"],
@@ -619,6 +656,9 @@ def main(argv: list[str] | None = None) -> None:
     args.commit, args.command = _commit(), command
     if args.part == "read":
         read_only(args)
+        return
+    if args.part == "copy":
+        print(copy_store(args.db, args.pg, args.schema))
         return
     save = args.save or Path(tempfile.mkstemp(prefix="storyline-growth-", suffix=".jsonl")[1])
     run_rows(args, save)

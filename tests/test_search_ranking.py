@@ -103,3 +103,20 @@ def test_snippets_mark_words_as_the_index_matches_them() -> None:
     plain = snippet(body, parse_terms("absent"))
     assert plain.startswith("Le président") and plain.endswith("…") and MARK_START not in plain
     assert snippet("", parse_terms("x")) == ""
+
+
+def test_outlet_counts_are_kept_only_while_no_article_arrives(store: Store) -> None:
+    def add(article_id: str, publisher: str, duplicate_of: str | None = None) -> None:
+        body = f"Article {article_id} from {publisher}."
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             publisher=publisher, duplicate_of=duplicate_of))
+
+    add("o1", "Daily Ledger")
+    assert store.list_outlets() == [{"publisher": "Daily Ledger", "articles": 1}]
+    add("o2", "Morning Herald")
+    add("o3", "Morning Herald")
+    assert store.list_outlets() == [{"publisher": "Morning Herald", "articles": 2},
+                                    {"publisher": "Daily Ledger", "articles": 1}]
+    add("o4", "Daily Ledger", duplicate_of="o1")  # copies are not counted, but arrive
+    store.list_outlets()[0]["articles"] = 99  # callers' changes do not reach the kept answer
+    assert store.list_outlets()[0] == {"publisher": "Morning Herald", "articles": 2}

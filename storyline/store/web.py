@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
@@ -16,6 +17,7 @@ from storyline.search import DIALECTS, RANK_WINDOW, SNIPPET_SCAN, Hit, SearchQue
 from storyline.store.base import StoreBase, now
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
+OUTLETS_MAX_AGE = 60.0  # seconds the outlets' counts are reused while no article arrives
 READ_KINDS = ("article", "story")
 
 
@@ -210,12 +212,23 @@ class WebQueries(StoreBase):
             return {row.id: row.updated_at for row in conn.execute(stmt, {"ids": story_ids})}
 
     def list_outlets(self) -> list[dict[str, Any]]:
-        """Publishers with how many (non-duplicate) articles each."""
+        """Publishers with how many (non-duplicate) articles each.
+
+        Counting reads every article, so the answer is kept while no article arrives (the newest
+        arrival number, read through its index, says so) and for at most ``OUTLETS_MAX_AGE`` seconds
+        (an article rewritten in place may change its outlet).
+        """
         with self.transaction("list outlets") as conn:
-            return _rows(conn.execute(text(
+            newest = conn.execute(text("SELECT MAX(arrival) FROM articles")).scalar()
+            kept = getattr(self, "_outlets", None)
+            if kept is not None and kept[0] == newest and time.monotonic() - kept[1] < OUTLETS_MAX_AGE:
+                return [dict(row) for row in kept[2]]
+            rows = _rows(conn.execute(text(
                 "SELECT publisher, COUNT(*) AS articles FROM articles"
                 " WHERE publisher IS NOT NULL AND duplicate_of IS NULL"
                 " GROUP BY publisher ORDER BY articles DESC, publisher")))
+        self._outlets = (newest, time.monotonic(), rows)
+        return [dict(row) for row in rows]
 
     # -- articles, entities -----------------------------------------------
 
