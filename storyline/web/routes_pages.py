@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
@@ -10,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from storyline.search import SearchQuery
 from storyline.web import views
 from storyline.web.article_page import entity_groups, with_images
+from storyline.web.page_cache import PageCache
 from storyline.web.paging import iso_day
 from storyline.web.site import FeedLink, Site, redirect, with_suffix
 
@@ -19,6 +21,7 @@ def _feeds(base: str, title: str) -> list[FeedLink]:
 
 
 PAGE_SIZE = 30  # stories on a front page, articles on a search page
+PAGES = PageCache()  # story and storyline documents and views, while the stories stay the same
 
 
 def _offset(request: Request) -> int:
@@ -67,35 +70,42 @@ def page_routes(site: Site) -> APIRouter:
     @router.get("/stories/{story_id}")
     @router.get("/stories/{story_id}.json")
     def story(request: Request, story_id: str) -> Response:
-        found = store.get_story(story_id)
+        def read() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+            story = store.get_story(story_id)
+            return story, views.story_view(store, story) if story and story["id"] == story_id else None
+
+        found, data = PAGES.get(store, ("story", story_id), read)
         if found is None:
             return site.error(request, 404, f"There is no story {story_id!r}.")
         if found["id"] != story_id:
             return RedirectResponse(with_suffix(request, f"/stories/{found['id']}"), status_code=301)
         viewer = site.viewer(request)
-        data = views.story_view(store, found)
         following = False
         if viewer.user_id:
             following = store.is_following(viewer.user_id, "story", story_id)
             if not request.url.path.endswith(".json"):
                 store.record_read(viewer.user_id, "story", story_id)
         image = store.story_images([story_id]).get(story_id) if site.images else None
-        return site.page(request, viewer, "story.html", data, title=found["title"],
+        return site.page(request, viewer, "story.html", data or {}, title=found["title"],
                          extra={"chart": views.story_chart(found), "following": following, "image": image},
                          feeds=_feeds(f"/stories/{story_id}", f"Story: {found['title']}"))
 
     @router.get("/storylines/{storyline_id}")
     @router.get("/storylines/{storyline_id}.json")
     def storyline(request: Request, storyline_id: str) -> Response:
-        found = store.get_storyline(storyline_id)
+        def read() -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+            line = store.get_storyline(storyline_id)
+            return line, views.storyline_view(store, line) if line and line["id"] == storyline_id else None
+
+        found, data = PAGES.get(store, ("storyline", storyline_id), read)
         if found is None:
             return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
         if found["id"] != storyline_id:
             return RedirectResponse(with_suffix(request, f"/storylines/{found['id']}"), status_code=301)
         viewer = site.viewer(request)
         following = bool(viewer.user_id) and store.is_following(str(viewer.user_id), "storyline", storyline_id)
-        return site.page(request, viewer, "storyline.html", views.storyline_view(store, found),
-                         title=found["title"], extra={"following": following},
+        return site.page(request, viewer, "storyline.html", data or {}, title=found["title"],
+                         extra={"following": following},
                          feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found['title']}"))
 
     @router.get("/entities/{entity_id}")
