@@ -44,8 +44,20 @@ class WebQueries(StoreBase):
             details = self._search_details(conn, query, page)
         return [details[article_id] for article_id in page if article_id in details]
 
+    def _index_first(self, conn: Connection) -> None:
+        """PostgreSQL: find matches through the text index, never by reading every row's vector.
+
+        The planner prices ``@@`` on a row like any operator and scans the table when a word
+        is common, but each row's vector is stored apart (TOAST) and must be read and
+        unpacked: seconds at 100k articles, against milliseconds through the GIN index.
+        """
+        if self.dialect == "postgresql":
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+
     def _ranked_page(self, conn: Connection, query: SearchQuery) -> list[str]:
         sql, order, params = self._search_sql(query)
+        if "match" in params:
+            self._index_first(conn)
         if "match" not in params:
             return [row.id for row in conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"),
                                                    params | {"limit": query.limit, "offset": query.offset})]
@@ -85,6 +97,8 @@ class WebQueries(StoreBase):
             sql = ("SELECT articles_fts.rowid FROM articles_fts WHERE articles_fts MATCH :match AND articles_fts.rowid"
                    " NOT IN (SELECT rowid FROM articles WHERE duplicate_of IS NOT NULL)")
         with self.transaction(f"count articles for {query.q!r}") as conn:
+            if "match" in params:
+                self._index_first(conn)
             return int(conn.execute(text(f"SELECT count(*) FROM ({sql}) matched"), params).scalar_one())
 
     def _search_sql(self, query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
