@@ -46,7 +46,7 @@ class Dialect:
     where: str
     rank: str  # lower is better
     recency: str  # higher is stored later, unique per article
-    original: str  # the article is not a duplicate
+    original: str  # the article is not a duplicate ("": the index holds originals only)
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -55,8 +55,7 @@ DIALECTS: dict[str, Dialect] = {
         where="articles_fts MATCH :match",
         rank="bm25(articles_fts, 4.0, 1.0)",
         recency="articles_fts.rowid",
-        # duplicate_of sits after the body in the row: the index of duplicates answers without reading bodies
-        original="a.rowid NOT IN (SELECT rowid FROM articles WHERE duplicate_of IS NOT NULL)",
+        original="",  # the index holds no duplicate (migration 44)
     ),
     "postgresql": Dialect(  # storyline_search: see migration 10
         join="",

@@ -120,3 +120,32 @@ def test_outlet_counts_are_kept_only_while_no_article_arrives(store: Store) -> N
     add("o4", "Daily Ledger", duplicate_of="o1")  # copies are not counted, but arrive
     store.list_outlets()[0]["articles"] = 99  # callers' changes do not reach the kept answer
     assert store.list_outlets()[0] == {"publisher": "Morning Herald", "articles": 2}
+
+
+def test_the_text_index_follows_articles_becoming_and_ceasing_to_be_duplicates(store: Store) -> None:
+    from sqlalchemy import text
+
+    for article_id in ("p1", "p2"):
+        body = f"The lighthouse keeper {article_id} wrote about the storm."
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             title=f"Keeper {article_id}"))
+
+    def found(words: str) -> list[str]:
+        return sorted(h.article_id for h in store.search_articles(SearchQuery(q=words, limit=10)))
+
+    assert found("lighthouse") == ["p1", "p2"] and store.count_search(SearchQuery(q="lighthouse")) == 2
+    with store.transaction("mark a duplicate") as conn:
+        conn.execute(text("UPDATE articles SET duplicate_of = 'p1' WHERE id = 'p2'"))
+    assert found("lighthouse") == ["p1"] and store.count_search(SearchQuery(q="lighthouse")) == 1
+    with store.transaction("retitle the duplicate") as conn:  # a duplicate rewritten stays out
+        conn.execute(text("UPDATE articles SET title = 'Keeper again' WHERE id = 'p2'"))
+    assert found("again") == []
+    with store.transaction("no longer a duplicate") as conn:
+        conn.execute(text("UPDATE articles SET duplicate_of = NULL WHERE id = 'p2'"))
+    assert found("lighthouse") == ["p1", "p2"] and found("again") == ["p2"]
+    with store.transaction("retitle") as conn:
+        conn.execute(text("UPDATE articles SET title = 'Keeper renamed' WHERE id = 'p1'"))
+    assert found("renamed") == ["p1"] and found("lighthouse") == ["p1", "p2"]  # once each
+    with store.transaction("delete") as conn:
+        conn.execute(text("DELETE FROM articles WHERE id = 'p1'"))
+    assert found("lighthouse") == ["p2"] and store.count_search(SearchQuery(q="lighthouse")) == 1

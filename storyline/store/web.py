@@ -93,9 +93,8 @@ class WebQueries(StoreBase):
         sql, _order, params = self._search_sql(query)
         if self.dialect != "postgresql" and "match" in params and not (
                 query.person or query.outlet or query.story or query.date_from or query.date_to):
-            # words alone: counted in the index, without a row of articles read
-            sql = ("SELECT articles_fts.rowid FROM articles_fts WHERE articles_fts MATCH :match AND articles_fts.rowid"
-                   " NOT IN (SELECT rowid FROM articles WHERE duplicate_of IS NOT NULL)")
+            # words alone: counted in the index (which holds no duplicate), without a row of articles read
+            sql = "SELECT articles_fts.rowid FROM articles_fts WHERE articles_fts MATCH :match"
         with self.transaction(f"count articles for {query.q!r}") as conn:
             if "match" in params:
                 self._index_first(conn)
@@ -119,7 +118,8 @@ class WebQueries(StoreBase):
             sql += " JOIN story_articles sa ON sa.article_id = a.id"
             where.append("sa.story_id = :story")
             params["story"] = query.story
-        where.append(dialect.original)
+        if dialect.original or not terms:  # SQLite's text index holds originals only
+            where.append(dialect.original or "a.duplicate_of IS NULL")
         if query.person:
             where.append("a.id IN (SELECT article_id FROM article_entities WHERE entity_id = :person)")
             params["person"] = query.person
