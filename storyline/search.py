@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from storyline.store import Store
 
 MARK_START = "\x02"
-RANK_WINDOW = 2000  # matches ranked together: the newest so many, then the next so many, ...
+RANK_WINDOW = 1000  # matches ranked together: the newest so many, then the next so many, ...
 MARK_END = "\x03"
 
 _TOKEN = re.compile(r'"([^"]+)"|([\w\'’-]+\*?)', re.UNICODE)
