@@ -4,6 +4,10 @@
     .venv/bin/python benchmarks/growth.py --part clean --sizes 10000 --dbs sqlite
     .venv/bin/python benchmarks/growth.py --part full --full sqlite:2000:local --full sqlite:2000:ray
     .venv/bin/python benchmarks/growth.py --report rows.jsonl      # the tables of saved rows, no run
+    .venv/bin/python benchmarks/growth.py --part clean --sizes 100000 --dbs sqlite --keep --workdir W
+    .venv/bin/python benchmarks/growth.py --part copy --db W/clean-sqlite-100000-local.db --pg URL --schema s
+    .venv/bin/python benchmarks/growth.py --part read --db STORE [--server-code OLD_CHECKOUT] --label before
+                                                                   # search and pages alone, before / after
 
 The corpus (synthetic, built from real articles in ../shared): PolNeAR train+dev (924 articles,
 7 US outlets, 2015-16, with titles, outlets and dates), Timeline17 dev (2,577 articles, 2009-11,
