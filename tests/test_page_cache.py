@@ -9,13 +9,14 @@ from starlette.testclient import TestClient
 from storyline.article import Article
 from storyline.dedup import content_hash
 from storyline.store import Store
+from storyline.stories.types import Story, Storyline
 from storyline.web import create_app
 
 
 def _story(store: Store, title: str) -> None:
     with store.transaction("write the story") as conn:
-        store.save_story(conn, {"id": "s1", "title": title, "articles": ["a1"], "storyline_id": "l1"})
-        store.save_storyline(conn, {"id": "l1", "title": f"Line of {title}", "stories": ["s1"], "articles": ["a1"]})
+        store.save_story(conn, Story(id="s1", title=title, articles=["a1"], storyline_id="l1"))
+        store.save_storyline(conn, Storyline(id="l1", title=f"Line of {title}", stories=["s1"], articles=["a1"]))
 
 
 def test_story_and_storyline_pages_show_a_rewritten_story(store: Store) -> None:
