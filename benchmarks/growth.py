@@ -4,6 +4,10 @@
     .venv/bin/python benchmarks/growth.py --part clean --sizes 10000 --dbs sqlite
     .venv/bin/python benchmarks/growth.py --part full --full sqlite:2000:local --full sqlite:2000:ray
     .venv/bin/python benchmarks/growth.py --report rows.jsonl      # the tables of saved rows, no run
+    .venv/bin/python benchmarks/growth.py --part clean --sizes 100000 --dbs sqlite --keep --workdir W
+    .venv/bin/python benchmarks/growth.py --part copy --db W/clean-sqlite-100000-local.db --pg URL --schema s
+    .venv/bin/python benchmarks/growth.py --part read --db STORE [--server-code OLD_CHECKOUT] --label before
+                                                                   # search and pages alone, before / after
 
 The corpus (synthetic, built from real articles in ../shared): PolNeAR train+dev (924 articles,
 7 US outlets, 2015-16, with titles, outlets and dates), Timeline17 dev (2,577 articles, 2009-11,
@@ -92,7 +96,7 @@ TITLE_WORDS = 12
 QUERIES = [
     "oil spill", "BP", "Obama", "Trump", "Clinton emails", "Haiti earthquake", "swine flu", "H1N1 vaccine",
     "Michael Jackson", "Mubarak", "Tahrir Square", '"Gulf of Mexico"', "rehab", "debate", "immigration",
-    "Supreme Court", "Cairo protesters", "hurricane", "Tara Reid", "zeppelin",
+    "Supreme Court", "Cairo protesters", "hurricane", "Tara Reid", "zeppelin", "said", "president",
 ]
 FULL_DEFAULT = ["sqlite:2000:local", "sqlite:2000:ray", "sqlite:10000:local", "postgresql:2000:local",
                 "postgresql:2000:ray"]
@@ -336,7 +340,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     def at(q: float) -> float:
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-    return {"p50": at(0.5), "p95": at(0.95), "n": len(ordered)}
+    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
 
 
 def _spread(ids: list[str], count: int) -> list[str]:
@@ -352,8 +356,9 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def read_step(db: str, passes: int) -> dict[str, Any]:
-    """Search and page latencies through a real server on 127.0.0.1."""
+def read_step(db: str, passes: int, code: Path | None = None, kinds: list[str] | None = None) -> dict[str, Any]:
+    """Search and page latencies through a real server on 127.0.0.1 (running the storyline of
+    ``code``, default this repository's); ``kinds``: only these paths (search, top, story, article)."""
     import httpx
     from sqlalchemy import text
 
@@ -371,8 +376,9 @@ def read_step(db: str, passes: int) -> dict[str, Any]:
         "story": [f"/stories/{s}" for s in _spread(stories, 20)],
         "article": [f"/articles/{a}" for a in _spread(articles, 20)],
     }
+    paths = {kind: urls for kind, urls in paths.items() if kinds is None or kind in kinds}
     port = free_port()
-    server = start_server(db, port)
+    server = start_server(db, port, code=code)
     timings: dict[str, list[float]] = {kind: [] for kind in paths}
     errors = 0
     try:
@@ -448,7 +454,11 @@ def run_rows(args: argparse.Namespace, save: Path) -> None:
             row["read"] = read_step(database.location, args.passes)
             row["read"]["load"] = _load()
         finally:
-            database.drop()
+            if args.keep:
+                print(f"{tag}: kept {database.location}", file=sys.stderr, flush=True)
+                row["location"] = database.location
+            else:
+                database.drop()
         with save.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
         print(f"{tag}: {json.dumps({k: v for k, v in row.items() if k != 'ingest'})}", file=sys.stderr, flush=True)
@@ -532,6 +542,72 @@ def report(rows: list[dict[str, Any]], command: str = "") -> str:
     return "\n".join(out)
 
 
+COPIED = ("articles", "story_articles", "stories", "storylines")
+
+
+def copy_store(source: str, pg: str, schema: str) -> str:
+    """A PostgreSQL copy (schema ``schema`` of ``pg``) of the articles and stories of the SQLite store
+    ``source``: a 100k-article PostgreSQL store for the reading step without ingesting and clustering
+    again (same articles, same stories; the search vectors are computed by PostgreSQL as rows arrive).
+    Returns the store's location."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from storyline.store import Store
+
+    database = Database.__new__(Database)
+    database.kind, database.pg, database.schema = "postgresql", pg, schema
+    database._sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    location = f"{pg}?options=-csearch_path%3D{schema}"
+    target = Store(location)  # the schema, by the migrations
+    reader = create_engine(f"sqlite:///{source}")
+    for table in COPIED:
+        columns = [c["name"] for c in inspect(target.engine).get_columns(table, schema=schema)
+                   if c["name"] in {c2["name"] for c2 in inspect(reader).get_columns(table)}]
+        listed = ", ".join(columns)
+        insert = text(f"INSERT INTO {table} ({listed}) VALUES ({', '.join(':' + c for c in columns)})")
+        with reader.connect() as src, target.engine.begin() as dst:
+            rows = src.execution_options(stream_results=True).execute(text(f"SELECT {listed} FROM {table}"))
+            while batch := rows.fetchmany(2000):
+                dst.execute(insert, [{k: (v.replace("\x00", "\ufffd") if isinstance(v, str) else v)
+                                      for k, v in row._mapping.items()} for row in batch])
+        print(f"copied {table}", file=sys.stderr, flush=True)
+    with target.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    target.close()
+    return location
+
+
+def read_only(args: argparse.Namespace) -> None:
+    """The reading step alone on an existing store; one line of p50 / p95 / p99 per page kind."""
+    if not args.db:
+        raise SystemExit("--part read needs --db")
+    code = args.server_code.resolve() if args.server_code else REPO
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=code).stdout.strip() or "unknown"
+    row = {"part": "read", "label": args.label, "db": args.db.split("?")[0].split("/")[-1], "commit": commit,
+           "code": str(code), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": args.command,
+           "load_before": _load(), "read": read_step(args.db, args.passes, code, args.kinds)}
+    row["read"]["load"] = _load()
+    if args.save:
+        with args.save.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+    print(read_table([row]))
+
+
+def read_table(rows: list[dict[str, Any]]) -> str:
+    out = ["| label | store | code | page | requests | p50 ms | p95 ms | p99 ms | errors | load before / after |",
+           "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        r = row["read"]
+        for kind in ("search", "top", "story", "article"):
+            if kind in r:
+                k = r[kind]
+                out.append(f"| {row['label']} | {row['db']} | {row['commit']} | {kind} | {k['n']} | {k['p50']:.1f}"
+                           f" | {k['p95']:.1f} | {k.get('p99', float('nan')):.1f} | {r['errors']}"
+                           f" | {row['load_before']} / {r['load']} |")
+    return "\n".join(out)
+
+
 def _commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
     return done.stdout.strip() or os.environ.get("STORYLINE_COMMIT", "unknown")
@@ -539,8 +615,11 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["all", "clean", "full"], default="all",
-                        help="clean rows (no enrichment), full rows (enrichment + stories) or both")
+    parser.add_argument("--schema", default="growth_copy", help="--part copy: the PostgreSQL schema to fill")
+    parser.add_argument("--part", choices=["all", "clean", "full", "read", "copy"], default="all",
+                        help="clean rows (no enrichment), full rows (enrichment + stories) or both; read: only"
+                        " the reading step on the existing store --db; copy: the articles and stories of the SQLite store --db into"
+                        " a PostgreSQL schema (--pg, --schema) for reading")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000],
                         help="articles per clean row (default: 10000 30000 100000)")
     parser.add_argument("--dbs", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"],
@@ -555,6 +634,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", help="keep archives and databases here (archives are reused when present)")
     parser.add_argument("--save", type=Path, help="append each row as JSON to this file as it finishes")
     parser.add_argument("--report", type=Path, help="print the tables of rows saved with --save and exit")
+    parser.add_argument("--keep", action="store_true", help="keep each row's database (its location is printed"
+                        " and saved in the row) instead of dropping it")
+    parser.add_argument("--db", help="--part read: the store to read (a kept row's location)")
+    parser.add_argument("--server-code", type=Path, help="--part read: the checkout whose storyline the server runs"
+                        " (default: this one), for before/after pairs on one store")
+    parser.add_argument("--kinds", nargs="+", choices=["search", "top", "story", "article"],
+                        help="--part read: only these pages (default: all)")
+    parser.add_argument("--label", default="", help="--part read: a name for the row (e.g. before, after)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.step:
@@ -571,6 +658,12 @@ def main(argv: list[str] | None = None) -> None:
         print(report(rows))
         return
     args.commit, args.command = _commit(), command
+    if args.part == "read":
+        read_only(args)
+        return
+    if args.part == "copy":
+        print(copy_store(args.db, args.pg, args.schema))
+        return
     save = args.save or Path(tempfile.mkstemp(prefix="storyline-growth-", suffix=".jsonl")[1])
     run_rows(args, save)
     rows = [json.loads(line) for line in save.read_text(encoding="utf-8").splitlines() if line.strip()]

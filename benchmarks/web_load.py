@@ -1,17 +1,19 @@
 """Load test of the web reader with wrk: top stories, story, storyline, article, person and search pages.
 
-    python benchmarks/web_load.py [--duration 20] [--connections 50] [--stories 300]
+    python benchmarks/web_load.py [--duration 20] [--connections 50] [--stories 300] [--db PATH]
+        [--server before:/path/to/old/checkout:1 --server after:.:2 ...]
 
 Builds a database (the bundled examples through the real ingest pipeline with
 enrichment and stories, as ``storyline ingest`` runs it, plus a synthetic corpus of
-stories from ``storyline.web.sample`` when the store has too few stories), starts ``storyline.web.serve`` on 127.0.0.1 in a separate process
-(one uvicorn worker), runs ``wrk`` against each page for a bounded time and
-writes latency percentiles (p50/p90/p99), requests/s and errors to
-``benchmarks/results/web.md``.
+stories from ``storyline.web.sample`` when the store has too few stories; ``--db`` keeps
+it, or reuses it when it exists), starts ``storyline.web.serve`` on 127.0.0.1 in separate
+processes (one per ``--server``: a checkout and a number of worker processes), runs
+``wrk`` against each page on each server in turn for a bounded time, so that a before
+/ after pair is measured back to back, and writes latency percentiles
+(p50/p90/p95/p99), requests/s and errors to ``benchmarks/results/web.md``.
 
-The server runs in local mode and wrk connects from the loopback interface, so
-every story page view is also recorded as a read (one small write per request),
-as it would be for the local reader.
+The servers run in local mode; wrk has no local-reader cookie, so it reads as a
+visitor would (no read is recorded).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -46,17 +50,7 @@ def build_database(path: str, stories: int) -> tuple[str, list[tuple[str, str]]]
     store = Store(path)
     outcomes = list(make_pipeline(store).run([str(EXAMPLES)]))
     update_stories(store)
-    built = sorted(store.list_stories(limit=100000), key=lambda st: -len(st.articles))
-    pages = [("top stories", "/")]
-    if built:  # the examples' largest story, its storyline, an article of it and its first person
-        story = built[0]
-        pages.append(("story", f"/stories/{story.id}"))
-        if story.storyline_id:
-            pages.append(("storyline", f"/storylines/{story.storyline_id}"))
-        pages.append(("article", f"/articles/{story.articles[0]}"))
-        if story.people:
-            pages.append(("person", f"/entities/{story.people[0]['id']}"))
-    pages.append(("search", "/search?q=talks"))
+    pages = pick_pages(store)
     ingested = sum(o.status in ("new", "updated", "duplicate") for o in outcomes)
     real = len(store.list_stories(limit=100000))
     note = f"{ingested} bundled example articles ingested through the pipeline ({real} stories built from them)"
@@ -69,15 +63,37 @@ def build_database(path: str, stories: int) -> tuple[str, list[tuple[str, str]]]
     return note, pages
 
 
+def pick_pages(store: Any) -> list[tuple[str, str]]:
+    """The front page, the largest story (first built wins a tie), its storyline, an article of it and
+    its first person, and a search."""
+    built = sorted(store.list_stories(limit=100000), key=lambda st: -len(st.articles))
+    pages = [("top stories", "/")]
+    if built:
+        story = built[0]
+        pages.append(("story", f"/stories/{story.id}"))
+        if story.storyline_id:
+            pages.append(("storyline", f"/storylines/{story.storyline_id}"))
+        pages.append(("article", f"/articles/{story.articles[0]}"))
+        if story.people:
+            pages.append(("person", f"/entities/{story.people[0]['id']}"))
+    pages.append(("search", "/search?q=talks"))
+    return pages
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
-    code = f"from storyline.web import serve; serve({db!r}, port={port}, log_level='warning')"
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+def start_server(db: str, port: int, *, code: Path | None = None, workers: int = 1) -> subprocess.Popen[bytes]:
+    """``storyline.web.serve`` in a process of its own, importing storyline from ``code`` (default: this
+    repository; another checkout gives a before/after pair on the same store)."""
+    extra = f", workers={workers}" if workers != 1 else ""  # older checkouts have no workers argument
+    program = f"from storyline.web import serve; serve({db!r}, port={port}, log_level='warning'{extra})"
+    folder = (code or REPO).resolve()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", program], cwd=folder, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -94,10 +110,21 @@ def _millis(value: str) -> float:
     return number * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+P95_SCRIPT = 'done = function(summary, latency, requests) io.write(string.format("p95: %dus\\n", ' \
+             'latency:percentile(95))) end\n'
+
+
 def run_wrk(url: str, connections: int, threads: int, duration: int) -> dict[str, str | float | int]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(P95_SCRIPT)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    try:
+        output = subprocess.run([*command[:-1], "-s", script.name, url], capture_output=True, text=True,
+                                check=True).stdout
+    finally:
+        os.unlink(script.name)
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
+    p95 = int(re.search(r"^p95: (\d+)us", output, re.M).group(1)) / 1000  # type: ignore[union-attr]
     errors = timeouts = 0
     if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
         errors += sum(int(g) for g in match.groups()[:3])
@@ -107,7 +134,8 @@ def run_wrk(url: str, connections: int, threads: int, duration: int) -> dict[str
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     return {
         "command": " ".join(command),
-        "p50": _millis(percentiles["50"]), "p90": _millis(percentiles["90"]), "p99": _millis(percentiles["99"]),
+        "p50": _millis(percentiles["50"]), "p90": _millis(percentiles["90"]), "p95": p95,
+        "p99": _millis(percentiles["99"]),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         "requests": requests, "errors": errors, "timeouts": timeouts,
     }
@@ -125,59 +153,96 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+@dataclass(frozen=True, slots=True)
+class Config:
+    label: str
+    code: Path
+    workers: int
+
+
+def _config(spec: str) -> Config:
+    """``LABEL:DIR:WORKERS`` (``DIR`` a checkout of storyline; ``.`` is this one)."""
+    label, code, workers = spec.split(":")
+    return Config(label, REPO if code == "." else Path(code).resolve(), int(workers))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per page")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--stories", type=int, default=300, help="top up the store to this many stories")
+    parser.add_argument("--db", help="use (or build, and keep) the store at this path instead of a temporary one")
+    parser.add_argument("--server", action="append", type=_config, metavar="LABEL:DIR:WORKERS",
+                        help="a server to load, repeatable: a label, the checkout it runs and its worker processes;"
+                             " each page is loaded on each server in turn (default: this checkout, 1 worker)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    servers = args.server or [Config("this", REPO, 1)]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     with tempfile.TemporaryDirectory() as folder:
-        db = str(Path(folder) / "bench.db")
-        note, pages = build_database(db, args.stories)
-        port = free_port()
-        server = start_server(db, port)
-        base = f"http://127.0.0.1:{port}"
+        db = args.db or str(Path(folder) / "bench.db")
+        if Path(db).exists():
+            from storyline.store import Store
+
+            store = Store(db)
+            pages = pick_pages(store)
+            note = (f"an existing store: {store.count_articles()} articles, {len(store.list_stories(limit=100000))}"
+                    f" stories, {len(store.list_storylines(limit=100000))} storylines")
+            store.close()
+        else:
+            note, pages = build_database(db, args.stories)
+        running: list[tuple[Config, subprocess.Popen[bytes], str]] = []
+        rows = []
         try:
+            for config in servers:
+                port = free_port()
+                running.append((config, start_server(db, port, code=config.code, workers=config.workers),
+                                f"http://127.0.0.1:{port}"))
+            base = running[0][2]
             top = httpx.get(f"{base}/index.json").json()["stories"]
             pages.insert(2, ("synthetic story", f"/stories/{top[len(top) // 2]['id']}"))
-            for _label, path in pages:
-                if (status := httpx.get(base + path, timeout=30).status_code) != 200:
-                    raise SystemExit(f"{path} answered {status} before the load")
-            rows = []
+            for config, _process, address in running:
+                for _label, path in pages:
+                    if (status := httpx.get(address + path, timeout=30).status_code) != 200:
+                        raise SystemExit(f"{config.label}: {path} answered {status} before the load")
             for label, path in pages:
-                result = run_wrk(base + path, args.connections, args.threads, args.duration)
-                rows.append((label, path, result))
-                print(f"{label:12} p50 {result['p50']:.1f} ms  p90 {result['p90']:.1f} ms  "
-                      f"p99 {result['p99']:.1f} ms  {result['rps']:.0f} req/s  errors {result['errors']}  "
-                      f"timeouts {result['timeouts']}")
+                for config, _process, address in running:  # the servers one after the other, page by page
+                    load = os.getloadavg()[0]
+                    result = run_wrk(address + path, args.connections, args.threads, args.duration)
+                    rows.append((label, path, config, load, result))
+                    print(f"{label:15} {config.label:8} x{config.workers} p50 {result['p50']:.1f} ms  p95 "
+                          f"{result['p95']:.1f} ms  p99 {result['p99']:.1f} ms  {result['rps']:.0f} req/s  errors"
+                          f" {result['errors']}  timeouts {result['timeouts']}  (load {load:.1f})", flush=True)
         finally:
-            server.terminate()
-            server.wait(10)
+            for _server, process, _address in running:
+                process.terminate()
+                process.wait(30)
     lines = [
         "# Web reader under load",
         "",
         f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {machine()}",
         f"- Data: {note}",
-        "- Server: `storyline.web.serve` (one uvicorn worker, local mode, SQLite in WAL mode);"
-        " each story view also records a read for the local reader",
-        f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s --latency URL`,"
-        " one page at a time; errors are failed connections, reads and writes and non-2xx/3xx answers;"
-        " timeouts are requests unanswered after 30 s",
-        f"- Load average of the machine before the run: {os.getloadavg()[0]:.2f} (other jobs share its CPUs)",
-        f"- Command: `python benchmarks/web_load.py --duration {args.duration} --connections {args.connections}"
-        f" --stories {args.stories}`",
+        "- Servers: `storyline.web.serve` in local mode over SQLite (WAL): "
+        + "; ".join(f"{c.label} = {c.code} with {c.workers} worker process(es)" for c in servers)
+        + ". wrk sends no cookie, so it reads as a visitor (no read is recorded)",
+        f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s --latency URL`"
+        " (p95 from wrk's latency histogram via a Lua done hook), one page and one server at a time, each page"
+        " on every server back to back; errors are failed connections, reads and writes and non-2xx/3xx answers;"
+        " timeouts are requests unanswered after 30 s; load is the 1-minute load average before each run"
+        " (other jobs share the CPUs)",
+        f"- Command: `python benchmarks/web_load.py {' '.join(sys.argv[1:])}`",
         "",
-        "| page | path | p50 ms | p90 ms | p99 ms | requests/s | requests | errors | timeouts |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | path | server | workers | p50 ms | p90 ms | p95 ms | p99 ms | requests/s | requests | errors "
+        "| timeouts | load |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, path, r in rows:
-        lines.append(f"| {label} | `{path}` | {r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} |"
-                     f" {r['requests']} | {r['errors']} | {r['timeouts']} |")
+    for label, path, config, load, r in rows:
+        lines.append(f"| {label} | `{path}` | {config.label} | {config.workers} | {r['p50']:.1f} | {r['p90']:.1f} |"
+                     f" {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | {r['requests']} | {r['errors']} |"
+                     f" {r['timeouts']} | {load:.1f} |")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")

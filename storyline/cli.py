@@ -707,6 +707,8 @@ def serve_command(
         "--refresh/--no-refresh",
         help="Poll subscribed feeds in the background (limits: the STORYLINE_REFRESH_* settings).")] = True,
     allow_private: AllowOption = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Server processes answering on the port (one of them polls the feeds).")] = 1,
 ) -> None:
     """Start the web reader, REST API and feeds, and poll subscribed feeds in the background.
 
@@ -730,11 +732,11 @@ def serve_command(
     except ValueError as exc:
         raise fail(str(exc), 2) from exc
     start_server(store.location, host, port, multi_user=multi_user, refresh=refresh_config,
-                 require_login=require_login)
+                 require_login=require_login, workers=workers)
 
 
 def start_server(location: str, host: str, port: int, *, multi_user: bool = False,
-                 refresh: RefreshConfig | None = None, require_login: bool = False) -> None:
+                 refresh: RefreshConfig | None = None, require_login: bool = False, workers: int = 1) -> None:
     try:
         from storyline.web.app import new_local_key
         from storyline.web.app import serve as run_server
@@ -747,7 +749,7 @@ def start_server(location: str, host: str, port: int, *, multi_user: bool = Fals
         console.print(f"refreshing feeds in the background: {refresh.workers} at a time,"
                       f" at most {refresh.per_host} requests per host (--no-refresh to turn off)")
     run_server(location, host=host, port=port, multi_user=multi_user, refresh=refresh, require_login=require_login,
-               local_key=local_key)
+               local_key=local_key, workers=workers)
 
 
 COMMAND_EXAMPLES = {

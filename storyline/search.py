@@ -2,8 +2,14 @@
 
 The text index lives in the database: an FTS5 table on SQLite, a ``tsvector``
 column on PostgreSQL (see migration 6).  Everything dialect-specific is in
-:data:`DIALECTS`: how to join the index, match a query, rank and cut a snippet.
-The rest (parsing the user's words, filters, grouping) is shared.
+:data:`DIALECTS`: how to join the index, match a query and rank.  The database
+ranks the matches and cuts the page; only the page's articles are then read, and
+their snippets cut here (:func:`snippet`).  Up to ``RANK_WINDOW`` matches are
+ranked all together, best first; when more match, they are taken in tiers of
+that many by arrival, newest tier first, each ranked within itself, so that a word
+found in most of the archive costs what ranking ``RANK_WINDOW`` articles costs (and
+recent articles come first, as a reader of news expects).  The total counts every match.  The rest (parsing the user's words,
+filters, grouping) is shared.
 
 Snippets come back with the matched words between ``MARK_START`` and
 ``MARK_END`` control characters, so a renderer can escape the text first and
@@ -13,8 +19,12 @@ only then turn the markers into ``<mark>`` elements.
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from storyline.store.search import RANK_WINDOW as RANK_WINDOW  # beside the SQL that ranks in windows
 
 if TYPE_CHECKING:
     from storyline.store import Store
@@ -24,6 +34,9 @@ MARK_END = "\x03"
 
 _TOKEN = re.compile(r'"([^"]+)"|([\w\'’-]+\*?)', re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_INDEXED = re.compile(r"[^\W_]+")  # what both indexes take for a word: letters and digits (unicode61, simple)
+SNIPPET_TOKENS = 28  # words in a snippet
+SNIPPET_SCAN = 100_000  # characters of a body searched for the snippet's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +46,8 @@ class Dialect:
     join: str  # joined after ``FROM articles a``
     where: str
     rank: str  # lower is better
-    snippet: str
+    recency: str  # higher is stored later, unique per article
+    original: str  # the article is not a duplicate ("": the index holds originals only)
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -41,15 +55,16 @@ DIALECTS: dict[str, Dialect] = {
         join="JOIN articles_fts ON articles_fts.rowid = a.rowid",
         where="articles_fts MATCH :match",
         rank="bm25(articles_fts, 4.0, 1.0)",
-        snippet=f"snippet(articles_fts, 1, '{MARK_START}', '{MARK_END}', '…', 28)",
+        recency="articles_fts.rowid",
+        original="",  # the index holds no duplicate (migration 44)
     ),
     "postgresql": Dialect(  # storyline_search: see migration 10
         join="",
         where="a.search_vector @@ to_tsquery('storyline_search', :match)",
         # title weighs 4 times the body and long bodies are damped, as bm25(4, 1) above does
         rank="-ts_rank('{0.1, 0.2, 0.25, 1.0}', a.search_vector, to_tsquery('storyline_search', :match), 1)",
-        snippet=(f"ts_headline('storyline_search', a.body, to_tsquery('storyline_search', :match),"
-                 f" 'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=40, MinWords=20')"),
+        recency="a.arrival",
+        original="a.duplicate_of IS NULL",
     ),
 }
 
@@ -154,6 +169,79 @@ def match_expression(terms: list[Term], dialect: str) -> str:
         phrase = " ".join(term.words).replace('"', '""')
         parts.append(f'"{phrase}"' + ("*" if term.prefix else ""))
     return " ".join(parts)
+
+
+class _Folding(dict[int, str]):
+    """``str.translate`` table: each character to one character (so offsets hold), lower case, accents off."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = [c for c in unicodedata.normalize("NFKD", char.lower()) if not unicodedata.combining(c)]
+        folded = base[0] if len(base) == 1 else char
+        self[code] = folded
+        return folded
+
+
+_FOLDING = _Folding({code: chr(code).lower() for code in range(128)})
+_SNIPPET_REACH = 200  # characters after a match that count towards a snippet's choice
+
+
+def _term_pattern(term: Term) -> re.Pattern[str] | None:
+    words = [w.translate(_FOLDING) for part in term.words for w in _INDEXED.findall(part)]
+    if not words:
+        return None
+    tail = r"[^\W_]*" if term.prefix else ""
+    # starts with the word itself, so that the regex engine looks for it fast; the word before is checked apart
+    return re.compile(r"[\W_]+".join(map(re.escape, words)) + tail + r"(?![^\W_])")
+
+
+def snippet(body: str, terms: list[Term], size: int = SNIPPET_TOKENS) -> str:
+    """About ``size`` words of ``body`` around the most of ``terms``, matches between the markers.
+
+    Cut from the page's own bodies (the same on every database, and only for the
+    articles shown); words are compared as the indexes compare them (letters and
+    digits, case and accents aside), a phrase word by word, a prefix term by its start.
+    """
+    text = body[:SNIPPET_SCAN]
+    folded = text.translate(_FOLDING)
+    hits: list[tuple[int, int, int]] = []  # (start, end, term)
+    for number, term in enumerate(terms):
+        pattern = _term_pattern(term)
+        if pattern is not None:
+            for found in pattern.finditer(folded):
+                if found.start() and folded[found.start() - 1].isalnum():  # inside a word
+                    continue
+                hits.append((found.start(), found.end(), number))
+                if len(hits) > 256 * (number + 1):
+                    break
+    hits.sort()
+    anchor = 0
+    if hits:
+        starts = [h[0] for h in hits]
+
+        def score(hit: tuple[int, int, int]) -> tuple[int, int, int]:
+            near = hits[bisect_left(starts, hit[0]):bisect_left(starts, hit[0] + _SNIPPET_REACH)]
+            return len({h[2] for h in near}), len(near), -hit[0]
+
+        anchor = max(hits[:64], key=score)[0]
+    before = [t.start() for t in _INDEXED.finditer(folded, max(0, anchor - 80), anchor)][-3:]
+    begin = before[0] if before else anchor
+    words = [t for t, _ in zip(_INDEXED.finditer(folded, begin), range(size), strict=False)]
+    if not words:
+        return ""
+    begin, finish = words[0].start(), words[-1].end()
+    pieces, position = [], begin
+    for start, end, _term in hits[bisect_left([h[0] for h in hits], begin):]:
+        if end > finish:
+            break
+        if start < position:  # overlaps a match already marked
+            continue
+        pieces += [text[position:start], MARK_START, text[start:end], MARK_END]
+        position = end
+    pieces.append(text[position:finish])
+    more = _INDEXED.search(folded, finish) is not None or len(body) > len(text)
+    earlier = _INDEXED.search(folded[:begin]) is not None
+    return ("…" if earlier else "") + "".join(pieces) + ("…" if more else "")
 
 
 def search(store: Store, query: SearchQuery) -> SearchResults:

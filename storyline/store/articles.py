@@ -13,6 +13,7 @@ with enrichment off, or its enrichment failed (``enrich_error`` says why,
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from storyline.article import Article
 from storyline.store.base import now, storable
 from storyline.store.enrichment import EnrichmentQueries
 
+OUTLETS_MAX_AGE = 60.0  # seconds the outlets' counts are reused while no article arrives
 ANNOTATION_TABLES = ("article_entities", "quotes", "times", "events", "article_features")
 
 _ARTICLE_COLUMNS = (
@@ -208,12 +210,23 @@ class ArticleQueries(EnrichmentQueries):
 
 
     def list_outlets(self) -> list[dict[str, Any]]:
-        """Publishers with how many (non-duplicate) articles each."""
+        """Publishers with how many (non-duplicate) articles each.
+
+        Counting reads every article, so the answer is kept while no article arrives (the newest
+        arrival number, read through its index, says so) and for at most ``OUTLETS_MAX_AGE`` seconds
+        (an article rewritten in place may change its outlet).
+        """
         with self.transaction("list outlets") as conn:
-            return _rows(conn.execute(text(
+            newest = conn.execute(text("SELECT MAX(arrival) FROM articles")).scalar()
+            kept = getattr(self, "_outlets", None)
+            if kept is not None and kept[0] == newest and time.monotonic() - kept[1] < OUTLETS_MAX_AGE:
+                return [dict(row) for row in kept[2]]
+            rows = _rows(conn.execute(text(
                 "SELECT publisher, COUNT(*) AS articles FROM articles"
                 " WHERE publisher IS NOT NULL AND duplicate_of IS NULL"
                 " GROUP BY publisher ORDER BY articles DESC, publisher")))
+        self._outlets = (newest, time.monotonic(), rows)
+        return [dict(row) for row in rows]
 
     # -- awaiting enrichment -------------------------------------------------
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
+import pickle
 import secrets
+import shutil
+import tempfile
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +30,7 @@ from storyline.alerts import AlertWorker
 from storyline.ingest.options import IngestOptions
 from storyline.pipeline import Pipeline, make_pipeline
 from storyline.poller import Poller, RefreshConfig
-from storyline.store import Store
+from storyline.store import Store, StoreError
 from storyline.web.auth import FEED_SUFFIXES, LOCAL_TOKEN_PARAM, Auth, LoginRequired
 from storyline.web.greader import greader_routes
 from storyline.web.routes_alerts import alert_routes
@@ -70,6 +76,73 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+POLLER_LOCK = "feed poller"
+SERVE_SPEC = "STORYLINE_SERVE_SPEC"  # where the workers of one `serve --workers N` find create_app's arguments
+
+
+class PollerSeat:
+    """Runs the feed poller in one process only, of all those serving one store.
+
+    Every server process (a uvicorn worker, or another ``storyline serve`` on the same
+    store) asks for the store's ``"feed poller"`` lock (:meth:`Store.exclusive`: a
+    file lock beside a SQLite database, an advisory lock on PostgreSQL); the one that
+    holds it polls, the others ask again every ``retry`` seconds, so when the poller's
+    process ends, another takes over.  :meth:`start` returns once the first try is
+    decided, so a lone server is polling when it starts answering.
+    """
+
+    def __init__(self, store: Store, refresh: RefreshConfig | None, site: Site, *, retry: float = 2.0,
+                 alerts_every: float | None = None) -> None:
+        self.store, self.refresh, self.site, self.retry = store, refresh, site, retry
+        self.alerts_every = alerts_every  # the alerts on developments are sent by the same one process
+        self._stop = threading.Event()
+        self._decided = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="storyline-poller-seat", daemon=True)
+        self._thread.start()
+        self._decided.wait(10)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(60)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self.store.exclusive(POLLER_LOCK, timeout=0):
+                    self._poll_until_stopped()
+                    return
+            except StoreError as exc:  # another process polls (or the lock cannot be had): ask again later
+                log.debug("feed poller: %s", exc)
+            except Exception:  # the poller itself failed to start or stop: logged, the seat is given up and retried
+                log.exception("background refresh: the poller failed; trying again in %g s", self.retry)
+            self._decided.set()
+            self._stop.wait(self.retry)
+        self._decided.set()
+
+    def _poll_until_stopped(self) -> None:
+        poller = Poller(self.store, self.refresh) if self.refresh is not None else None
+        alerts = AlertWorker(self.store, IngestOptions.from_settings(), self.alerts_every) if self.alerts_every else None
+        self.site.poller = poller
+        try:
+            if poller is not None:
+                poller.start()
+                log.info("background refresh: this process (pid %d) polls the feeds", os.getpid())
+            if alerts is not None:
+                alerts.start()
+            self._decided.set()
+            self._stop.wait()
+        finally:
+            self.site.poller = None
+            if poller is not None:
+                poller.stop()
+            if alerts is not None:
+                alerts.stop()
 
 
 def new_local_key() -> str:
@@ -126,7 +199,8 @@ def create_app(
     ``POST /api/ingest`` runs (default: the one ``storyline ingest`` runs, with enrichment;
     it groups what it stores into stories).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
-    :class:`~storyline.poller.Poller` started and stopped by the app's lifespan).
+    :class:`~storyline.poller.Poller` started and stopped by the app's lifespan, in only one
+    of the processes serving the store: see :class:`PollerSeat`).
     With ``local_key`` (local mode), a loopback browser writes only after opening
     an address with ``?token=<local_key>`` once (see :mod:`storyline.web.auth`).
     ``images`` shows lead images (default: the ``STORYLINE_IMAGES`` setting).
@@ -147,24 +221,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = AlertWorker(store, IngestOptions.from_settings(), alerts_every) if alerts_every else None
-        if worker is not None:
-            worker.start()
+        if refresh is None and not alerts_every:
+            yield
+            return
+        seat = PollerSeat(store, refresh, site, alerts_every=alerts_every)
+        await run_in_threadpool(seat.start)
         try:
-            if refresh is None:
-                yield
-                return
-            poller = Poller(store, refresh)
-            site.poller = poller
-            poller.start()
-            try:
-                yield
-            finally:
-                site.poller = None
-                await run_in_threadpool(poller.stop)
+            yield
         finally:
-            if worker is not None:
-                await run_in_threadpool(worker.stop)
+            await run_in_threadpool(seat.stop)
 
     app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
@@ -249,11 +314,15 @@ def serve(
     log_level: str = "info",
     refresh: RefreshConfig | None = None,
     local_key: str | None = None,
+    workers: int = 1,
 ) -> None:
     """Run the web reader with uvicorn until interrupted; with ``refresh``, poll feeds in the background.
 
     In local mode, writing needs the ``local_key`` (see :func:`create_app`; pass one to print
-    the address with it yourself, else one is made and logged).
+    the address with it yourself, else one is made and logged).  ``workers`` > 1 runs that many
+    server processes on one socket (uvicorn's supervisor restarts any that dies); each builds the
+    same app from this call's arguments (local key and refresh settings included, handed over in
+    a file only this user can read), and only one of them polls the feeds (:class:`PollerSeat`).
     """
     import uvicorn
 
@@ -265,7 +334,37 @@ def serve(
     if not multi_user and local_key is None:
         local_key = new_local_key()
         log.warning("to read and write as the local reader, open http://%s:%d/?token=%s", host, port, local_key)
-    app = create_app(store_location, multi_user=multi_user, allow_signup=allow_signup, require_login=require_login,
-                     allowed_hosts=allowed_hosts, refresh=refresh, local_key=local_key,
-                     alerts_every=settings.get_float("STORYLINE_ALERT_INTERVAL") or None)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    arguments: dict[str, Any] = {
+        "store_location": store_location, "multi_user": multi_user, "allow_signup": allow_signup,
+        "require_login": require_login, "allowed_hosts": None if allowed_hosts is None else list(allowed_hosts),
+        "refresh": refresh, "local_key": local_key,
+        "alerts_every": settings.get_float("STORYLINE_ALERT_INTERVAL") or None}
+    # storyline's own messages (the poller's above all) go where uvicorn's go, in every worker
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["storyline"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    if workers <= 1:
+        uvicorn.run(create_app(**arguments), host=host, port=port, log_level=log_level, proxy_headers=False,
+                    log_config=log_config)
+        return
+    folder = tempfile.mkdtemp(prefix="storyline-serve-")  # readable by this user only (0700)
+    spec = Path(folder) / "app.pickle"
+    with open(os.open(spec, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+        pickle.dump(arguments, handle)
+    os.environ[SERVE_SPEC] = str(spec)  # the workers are spawned with this environment, settings included
+    try:
+        uvicorn.run("storyline.web.app:app_from_spec", factory=True, workers=workers, host=host, port=port,
+                    log_level=log_level, proxy_headers=False, log_config=log_config)
+    finally:
+        os.environ.pop(SERVE_SPEC, None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def app_from_spec() -> FastAPI:
+    """The app of one worker of ``serve(workers=N)``: :func:`create_app` with the arguments that
+    :func:`serve` left in the file named by ``$STORYLINE_SERVE_SPEC``."""
+    path = os.environ.get(SERVE_SPEC)
+    if not path:
+        raise RuntimeError(f"{SERVE_SPEC} is not set: app_from_spec is for the workers of storyline serve")
+    with open(path, "rb") as handle:
+        arguments = pickle.load(handle)  # written by serve() into a folder only this user can write
+    return create_app(**arguments)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from storyline.search import SearchQuery
+from storyline.stories.types import Story, Storyline
 from storyline.web import views
 from storyline.web.article_page import entity_groups, with_images
+from storyline.web.page_cache import PageCache
 from storyline.web.paging import iso_day
 from storyline.web.site import FeedLink, Site, SiteDep, redirect, with_suffix
 
@@ -19,6 +22,7 @@ def _feeds(base: str, title: str) -> list[FeedLink]:
 
 
 PAGE_SIZE = 30  # stories on a front page, articles on a search page
+PAGES = PageCache()  # story and storyline documents and views, while the stories stay the same
 
 
 def _offset(request: Request) -> int:
@@ -76,13 +80,16 @@ def top_stories(site: SiteDep, request: Request) -> Response:
 @router.get("/stories/{story_id}")
 @router.get("/stories/{story_id}.json")
 def story(site: SiteDep, request: Request, story_id: str) -> Response:
-    found = site.store.get_story(story_id)
+    def read() -> tuple[Story | None, dict[str, Any] | None]:
+        found = site.store.get_story(story_id)
+        return found, views.story_view(site.store, found) if found and found.id == story_id else None
+
+    found, data = PAGES.get(site.store, ("story", story_id), read)
     if found is None:
         return site.error(request, 404, f"There is no story {story_id!r}.")
-    if found.id != story_id:
+    if found.id != story_id or data is None:
         return RedirectResponse(with_suffix(request, f"/stories/{found.id}"), status_code=301)
     viewer = site.viewer(request)
-    data = views.story_view(site.store, found)
     following = False
     if viewer.user_id:
         following = site.store.is_following(viewer.user_id, "story", story_id)
@@ -97,14 +104,18 @@ def story(site: SiteDep, request: Request, story_id: str) -> Response:
 @router.get("/storylines/{storyline_id}")
 @router.get("/storylines/{storyline_id}.json")
 def storyline(site: SiteDep, request: Request, storyline_id: str) -> Response:
-    found = site.store.get_storyline(storyline_id)
+    def read() -> tuple[Storyline | None, dict[str, Any] | None]:
+        found = site.store.get_storyline(storyline_id)
+        return found, views.storyline_view(site.store, found) if found and found.id == storyline_id else None
+
+    found, data = PAGES.get(site.store, ("storyline", storyline_id), read)
     if found is None:
         return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
-    if found.id != storyline_id:
+    if found.id != storyline_id or data is None:
         return RedirectResponse(with_suffix(request, f"/storylines/{found.id}"), status_code=301)
     viewer = site.viewer(request)
     following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), "storyline", storyline_id)
-    return site.page(request, viewer, "storyline.html", views.storyline_view(site.store, found),
+    return site.page(request, viewer, "storyline.html", data,
                      title=found.title, extra={"following": following},
                      feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found.title}"))
 

@@ -1,0 +1,151 @@
+"""Search ranks and cuts inside the database: many matches, tiers by arrival, true totals, snippets.
+
+The rank window is made small here (5 matches) so that a few dozen articles show
+what a word found in most of a 100k archive does.
+"""
+
+from __future__ import annotations
+
+from storyline.article import Article
+from storyline.dedup import content_hash
+from storyline.search import MARK_END, MARK_START, SearchQuery, parse_terms, search, snippet
+from storyline.store import Store
+
+FILLER = ["quay", "tide", "crane", "ferry", "pier", "cargo", "buoy", "dock"]
+
+
+def _body(mentions: int, number: int) -> str:
+    """Forty words, ``mentions`` of them "harbour": more mentions, better rank (same length for all)."""
+    words = [FILLER[(number + i) % len(FILLER)] for i in range(40)]
+    for place in range(mentions):
+        words[place * 3 + 1] = "harbour"
+    return f"Report {number}. " + " ".join(words) + "."
+
+
+def _save(store: Store, article: Article) -> None:
+    with store.transaction(f"save {article.id}") as conn:
+        store.save_article(conn, article)
+
+
+def _corpus(store: Store) -> dict[str, int]:
+    """22 matching originals stored in this order (mentions vary), a copy of one, one without the word;
+    returns the matches' mentions by id, newest first."""
+    mentions = [3, 7, 1, 9, 4, 12, 2, 8, 5, 11, 6, 10, 1, 13, 3, 7, 2, 9, 5, 12, 4, 6]
+    ids = []
+    for number, count in enumerate(mentions):
+        article_id = f"a{number:02d}"
+        body = _body(count, number)
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             title=f"Story {number}", published=f"2025-01-{number + 1:02d}T08:00:00+00:00"))
+        ids.append(article_id)
+    copy = _body(13, 13)
+    _save(store, Article(id="dup", source="test:dup", body=copy, content_hash=content_hash(copy), title="Story 13",
+                         duplicate_of="a13"))
+    _save(store, Article(id="other", source="test:other", body="Nothing about ports at all.",
+                         content_hash=content_hash("Nothing about ports at all."), title="Other"))
+    return {article_id: mentions[int(article_id[1:])] for article_id in ids[::-1]}
+
+
+def _all_pages(store: Store, query: str, limit: int) -> list[str]:
+    found: list[str] = []
+    offset = 0
+    while True:
+        page = store.search_articles(SearchQuery(q=query, limit=limit, offset=offset))
+        found += [hit.article_id for hit in page]
+        if len(page) < limit:
+            return found
+        offset += limit
+
+
+def test_a_word_in_every_article_is_ranked_in_tiers_of_the_rank_window_newest_first(store: Store) -> None:
+    mentions = _corpus(store)
+    newest_first = list(mentions)
+    by_rank = sorted(newest_first, key=lambda a: -mentions[a])  # equals: the newer first
+    # the copy and the article without the word are left out
+    assert [h.article_id for h in store.search_articles(SearchQuery(q="harbour", limit=100))] == by_rank
+
+    store.rank_window = 5
+    tiers = [newest_first[i:i + 5] for i in range(0, len(newest_first), 5)]
+    expected = [a for tier in tiers for a in sorted(tier, key=lambda a: -mentions[a])]
+    for limit in (1, 3, 5, 7, 30):  # pages inside a tier, across tiers, and all at once
+        assert _all_pages(store, "harbour", limit) == expected, limit
+    results = search(store, SearchQuery(q="harbour", limit=3))
+    assert results.total == 22 and store.count_search(SearchQuery(q="harbour")) == 22
+    assert [h.article_id for g in results.groups for h in g.hits] == expected[:3]
+    assert store.search_articles(SearchQuery(q="harbour", limit=3, offset=22)) == []
+    assert store.search_articles(SearchQuery(q="harbour", limit=3, offset=500)) == []
+    # filters narrow the matches before the tiers are cut
+    assert _all_pages(store, "harbour", 4) == expected
+    early = SearchQuery(q="harbour", date_to="2025-01-06", limit=10)
+    first_tier = sorted([f"a{n:02d}" for n in range(5, 0, -1)], key=lambda a: -mentions[a])
+    assert [h.article_id for h in store.search_articles(early)] == [*first_tier, "a00"]
+    assert store.count_search(early) == 6
+
+
+def test_few_matches_are_ranked_together(store: Store) -> None:
+    _corpus(store)
+    store.rank_window = 5
+    assert [h.article_id for h in store.search_articles(SearchQuery(q='"report 7" OR', limit=10))] == []
+    assert [h.article_id for h in store.search_articles(SearchQuery(q="report 7", limit=10))] == ["a07"]
+    assert store.count_search(SearchQuery(q="nothing")) == 1
+
+
+def test_snippets_mark_words_as_the_index_matches_them() -> None:
+    body = ("Le président a reçu à l’Élysée les négociateurs de São Paulo. " + "Words of filler. " * 20
+            + "Later the Bundestag committee met about the e-mail affair; harbourmaster and harbour staff.")
+    cases = {"elysee": "Élysée", '"sao paulo"': "São Paulo", "bundes*": "Bundestag", "e-mail": "e-mail",
+             "harbour": "harbour"}
+    for query, marked in cases.items():
+        text = snippet(body, parse_terms(query))
+        assert f"{MARK_START}{marked}{MARK_END}" in text, (query, text)
+        assert text.count(MARK_START) == text.count(MARK_END) == 1, text  # harbourmaster is another word
+        assert len(text.replace(MARK_START, "").replace(MARK_END, "").split()) <= 30
+    plain = snippet(body, parse_terms("absent"))
+    assert plain.startswith("Le président") and plain.endswith("…") and MARK_START not in plain
+    assert snippet("", parse_terms("x")) == ""
+
+
+def test_outlet_counts_are_kept_only_while_no_article_arrives(store: Store) -> None:
+    def add(article_id: str, publisher: str, duplicate_of: str | None = None) -> None:
+        body = f"Article {article_id} from {publisher}."
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             publisher=publisher, duplicate_of=duplicate_of))
+
+    add("o1", "Daily Ledger")
+    assert store.list_outlets() == [{"publisher": "Daily Ledger", "articles": 1}]
+    add("o2", "Morning Herald")
+    add("o3", "Morning Herald")
+    assert store.list_outlets() == [{"publisher": "Morning Herald", "articles": 2},
+                                    {"publisher": "Daily Ledger", "articles": 1}]
+    add("o4", "Daily Ledger", duplicate_of="o1")  # copies are not counted, but arrive
+    store.list_outlets()[0]["articles"] = 99  # callers' changes do not reach the kept answer
+    assert store.list_outlets()[0] == {"publisher": "Morning Herald", "articles": 2}
+
+
+def test_the_text_index_follows_articles_becoming_and_ceasing_to_be_duplicates(store: Store) -> None:
+    from sqlalchemy import text
+
+    for article_id in ("p1", "p2"):
+        body = f"The lighthouse keeper {article_id} wrote about the storm."
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             title=f"Keeper {article_id}"))
+
+    def found(words: str) -> list[str]:
+        return sorted(h.article_id for h in store.search_articles(SearchQuery(q=words, limit=10)))
+
+    assert found("lighthouse") == ["p1", "p2"] and store.count_search(SearchQuery(q="lighthouse")) == 2
+    with store.transaction("mark a duplicate") as conn:
+        conn.execute(text("UPDATE articles SET duplicate_of = 'p1' WHERE id = 'p2'"))
+    assert found("lighthouse") == ["p1"] and store.count_search(SearchQuery(q="lighthouse")) == 1
+    with store.transaction("retitle the duplicate") as conn:  # a duplicate rewritten stays out
+        conn.execute(text("UPDATE articles SET title = 'Keeper again' WHERE id = 'p2'"))
+    assert found("again") == []
+    with store.transaction("no longer a duplicate") as conn:
+        conn.execute(text("UPDATE articles SET duplicate_of = NULL WHERE id = 'p2'"))
+    assert found("lighthouse") == ["p1", "p2"] and found("again") == ["p2"]
+    with store.transaction("retitle") as conn:
+        conn.execute(text("UPDATE articles SET title = 'Keeper renamed' WHERE id = 'p1'"))
+    assert found("renamed") == ["p1"] and found("lighthouse") == ["p1", "p2"]  # once each
+    with store.transaction("delete") as conn:
+        conn.execute(text("DELETE FROM articles WHERE id = 'p1'"))
+    assert found("lighthouse") == ["p2"] and store.count_search(SearchQuery(q="lighthouse")) == 1
