@@ -27,6 +27,7 @@ from storyline.store.enrichment import EnrichmentQueries
 from storyline.store.feeds import FeedQueries
 from storyline.store.greader import ReaderQueries
 from storyline.store.migrations import MIGRATIONS
+from storyline.store.sign_ins import SignInQueries
 from storyline.store.stories import StoryQueries
 from storyline.store.web import WebQueries
 
@@ -115,7 +116,7 @@ def _article_from_row(row: Any) -> Article:
 
 class Store(
     AccountQueries, AlertQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries,
-    WebQueries,
+    SignInQueries, WebQueries,
 ):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
