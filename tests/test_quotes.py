@@ -570,8 +570,10 @@ def test_polnear_dev_floor() -> None:
     assert figures["overlap F1"] >= FLOOR["overlap F1"]
 
 
-# measured on dev: P 0.715, R 0.962, F1 0.820, lenient F1 0.956, speaker 0.952, overlap F1 0.652
-FLOOR = {"P": 0.70, "F1": 0.80, "lenient F1": 0.94, "R": 0.95, "speaker": 0.94, "overlap F1": 0.63}
+# measured on dev (tune / test parts): P 0.897 / 0.884, R 0.920 / 0.949, F1 0.908 / 0.916, lenient F1
+# 0.935 / 0.964, speaker 0.941 / 0.963, overlap F1 0.666 / 0.646.  Fragments inside reported clauses
+# (issue 12) traded recall (0.95 -> 0.93) for precision (0.72 -> 0.89).
+FLOOR = {"P": 0.86, "F1": 0.89, "lenient F1": 0.93, "R": 0.91, "speaker": 0.94, "overlap F1": 0.63}
 
 
 # -- what is not a quote, and who the speaker is (issue 12) -----------------------------------
