@@ -125,9 +125,17 @@ COMPANY_VERBS = frozenset(
 # prepositions whose object takes part: "talks with", "between A and B", "hosted by", "alongside"
 PARTY_PREPOSITIONS = frozenset({"with", "between", "by", "alongside", "among"})
 # nouns that name a group taking part as one party: "European allies", "leaders"
-GROUP_NOUNS = frozenset({"leader", "ally", "official", "minister", "partner", "counterpart", "delegation",
-                         "negotiator", "diplomat", "envoy", "representative", "government",
-                         "country", "nation", "state", "member", "colleague", "head", "premier"})
+GROUP_NOUNS = frozenset({
+    "leader", "ally", "official", "minister", "partner", "counterpart", "delegation", "negotiator", "diplomat",
+    "envoy", "representative", "government", "country", "nation", "state", "member", "colleague", "head",
+    "premier", "executive", "fisherman", "mayor", "governor", "company", "expert", "senator", "lawmaker",
+    "organization", "organisation", "authority", "judge", "attorney", "lawyer", "family", "investor",
+    "shareholder", "activist", "protester", "resident", "worker", "scientist", "delegate", "commander",
+    "troop", "soldier", "union", "agency", "donor", "victim", "president", "chief", "adviser", "advisor",
+})
+# collective nouns that are a group in the singular: "the committee", "his cabinet"
+COLLECTIVE_NOUNS = frozenset({"committee", "council", "cabinet", "board", "parliament", "management", "panel",
+                              "commission", "delegation", "government", "team", "coalition", "congress"})
 NOT_GROUP_WORDS = frozenset({"other", "some", "several", "many", "few", "all", "both", "these", "those", "the",
                              "a", "an", "their", "his", "her", "its", "our", "about", "fellow"})
 PAIR_WORDS = frozenset({"two", "both"})
@@ -163,8 +171,8 @@ def _subjects(verb: Token) -> list[Token]:
     current = verb
     for _ in range(3):
         found = [c for c in current.children if c.dep_ in SUBJECTS]
-        if found:
-            return found
+        if found:  # "Ban Ki-moon, who is due to visit Haiti": the relative pronoun stands for its antecedent
+            return [c.head.head if c.tag_ in ("WP", "WDT") and c.head.dep_ == "relcl" else c for c in found]
         if current.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl", "acomp") or current.head.i == current.i:
             return []
         current = current.head
@@ -194,16 +202,24 @@ def _linked(trigger: Token) -> list[Token]:
             continue  # a statement or briefing is given by its subject, not by whom it is about
         if verb.lemma_.lower() in COMPANY_VERBS or verb.i == trigger.i:
             linked += [c for c in verb.children if c.dep_ == "dobj" and c.i != trigger.i]
+    kind = TRIGGERS.get(trigger.lemma_.lower())
     for head in [trigger, *verbs]:
         for prep in head.children:
-            if prep.dep_ == "prep" and prep.lower_ in PARTY_PREPOSITIONS:
+            if prep.dep_ != "prep":
+                continue
+            if (
+                prep.lower_ in PARTY_PREPOSITIONS
+                or (prep.lower_ == "to" and kind == "call")  # "spoke to Mubarak by telephone", "a call to"
+                or (prep.lower_ == "of" and head.i == trigger.i and trigger.pos_ == "NOUN" and kind != "visit")
+            ):  # "a meeting of EU health ministers"
                 linked += [c for c in prep.children if c.dep_ == "pobj"]
             if prep.dep_ in ("prep", "advmod") and prep.lower_ in ("along", "together"):
                 for inner in prep.children:  # "along with France's Emmanuel Macron"
                     if inner.dep_ == "prep" and inner.lower_ == "with":
                         linked += [c for c in inner.children if c.dep_ == "pobj"]
     if trigger.pos_ == "NOUN":
-        linked += [c for c in trigger.children if c.dep_ == "compound" and c.ent_type_ in ("PERSON", "ORG", "NORP")]
+        linked += [c for c in trigger.children
+                   if c.dep_ in ("compound", "nmod") and (c.ent_type_ in ("PERSON", "ORG", "NORP") or c.pos_ == "PROPN")]
     return linked
 
 
@@ -252,7 +268,9 @@ def _phrase(token: Token) -> tuple[int, int]:
 
 def _group_name(token: Token) -> str | None:
     """ "European allies" for a plural group noun, None for anything else."""
-    if token.lemma_.lower() not in GROUP_NOUNS or token.tag_ not in ("NNS", "NNPS"):
+    lemma = token.lemma_.lower()
+    plural = lemma in GROUP_NOUNS and token.tag_ in ("NNS", "NNPS")
+    if not plural and not (lemma in COLLECTIVE_NOUNS and token.pos_ == "NOUN"):
         return None
     words = [c for c in token.lefts if c.dep_ in ("amod", "compound", "nmod") and c.lower_ not in NOT_GROUP_WORDS]
     if any(c.dep_ == "nummod" and c.lower_ in PAIR_WORDS for c in token.lefts):
@@ -298,6 +316,10 @@ def _parties(trigger: Token, mentions: list[_Mention], earlier: list[_Mention]) 
                     for person in reversed(people):
                         add(Party(person.name, person, member.idx))
                 continue
+            if member.head.i == trigger.i and member.dep_ in ("compound", "nmod"):
+                named = _covering(mentions, member)
+                if named is not None and (named.entity.type in PLACE_TYPES or named.entity.name in LANDMARK_CITIES):
+                    continue  # "Downing Street talks", "the Alaska summit": where, not who
             start, end = _phrase(member)
             found = [m for m in mentions if start <= m.start and m.end <= end and m.entity.type in ACTOR_TYPES]
             covering = _covering(mentions, member)
@@ -447,8 +469,9 @@ def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression],
             if kind is None:
                 continue
             parties = _parties(trigger, mentions, _earlier(every, sentence))
-            if len(parties) < (2 if kind in TWO_PARTY else 1):
-                continue
+            alone = len(parties) == 1 and parties[0].entity is None and kind in ("meeting", "summit")
+            if len(parties) < (2 if kind in TWO_PARTY and not alone else 1):
+                continue  # two parties meet or call; a group ("EU health ministers") may meet among itself
             if not any(p.entity is not None and p.entity.type in ACTOR_TYPES for p in parties) and len(parties) < 2:
                 continue
             status, ahead = event_status(trigger)
