@@ -316,6 +316,10 @@ def _parties(trigger: Token, mentions: list[_Mention], earlier: list[_Mention]) 
                     for person in reversed(people):
                         add(Party(person.name, person, member.idx))
                 continue
+            if TRIGGERS.get(trigger.lemma_.lower()) == "visit":
+                named = _covering(mentions, member)
+                if named is not None and (named.entity.type in PLACE_TYPES or named.entity.name in LANDMARK_CITIES):
+                    continue  # "visit Haiti": the place visited, not a party
             if member.head.i == trigger.i and member.dep_ in ("compound", "nmod"):
                 named = _covering(mentions, member)
                 if named is not None and (named.entity.type in PLACE_TYPES or named.entity.name in LANDMARK_CITIES):
@@ -478,7 +482,7 @@ def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression],
             place, place_words = _place(doc, mentions, kind, trigger)
             when = _date(times, sentence, trigger.idx)
             date = _day(when.value) if when and when.value else None
-            if status == "happened" and date and published and date > published[:10]:
+            if status == "happened" and date and len(date) == 10 and date[4] == "-" and published and date > published[:10]:
                 status, ahead = "planned", True  # "meet on Monday", told on the Friday before
             event = Event(
                 what=_describe(kind, parties, place_words, ahead),
