@@ -184,3 +184,13 @@ def test_status_is_stored_exported_and_shown(store: Store) -> None:
     loaded = store.get_article("s1")
     assert loaded is not None and [e.status for e in loaded.events] == ["planned", "happened"]
     assert [e["status"] for e in article_record(loaded)["events"]] == ["planned", "happened"]
+
+
+def test_a_group_meeting_among_itself_and_a_call_to_someone() -> None:
+    assert _one("EU health ministers are to meet on Thursday to discuss the outbreak.").participants == [
+        "EU health ministers"]
+    call = _one("Jane Holt spoke to Polish President Adam Nowicki by telephone on Friday.", "call")
+    assert call.participants == ["Jane Holt", "Adam Nowicki"]
+    meeting = _one("Jane Holt met with a handful of fishermen in Oslo.", "meeting")
+    assert meeting.participants == ["Jane Holt", "fishermen"]
+    assert events("European allies have discussed progress, Downing Street said, after hosting crisis talks.") == []

@@ -88,7 +88,7 @@ def _trigger_type(token: Token) -> str | None:
     if kind is None or token.pos_ not in {"NOUN", "VERB"}:
         return None
     following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
-    if kind == "call" and (
+    if lemma == "call" and (
         following in {"for", "on", "to"} or (token.pos_ == "NOUN" and token.lower_ == "calls")
     ):
         return None  # "calls for a ceasefire", "called on allies", "called to say"
@@ -132,7 +132,10 @@ GROUP_NOUNS = frozenset({
     "organization", "organisation", "authority", "judge", "attorney", "lawyer", "family", "investor",
     "shareholder", "activist", "protester", "resident", "worker", "scientist", "delegate", "commander",
     "troop", "soldier", "union", "agency", "donor", "victim", "president", "chief", "adviser", "advisor",
+    "fund", "firm", "bank",
 })
+QUANTITIES = frozenset({"handful", "group", "number", "dozen", "host", "couple", "pair", "team", "delegation",
+                        "member", "members", "some", "several", "many", "most", "all", "each"})
 # collective nouns that are a group in the singular: "the committee", "his cabinet"
 COLLECTIVE_NOUNS = frozenset({"committee", "council", "cabinet", "board", "parliament", "management", "panel",
                               "commission", "delegation", "government", "team", "coalition", "congress"})
@@ -236,6 +239,8 @@ def _members(token: Token) -> list[Token]:
         # "Mr Trump and Russian President Vladimir Putin" parsed as a modifier with a conjunct
         more += [c for c in member.children if c.dep_ == "nmod" and any(g.dep_ == "cc" for g in c.children)]
         for prep in member.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of" and member.lemma_.lower() in QUANTITIES:
+                more += [obj for obj in prep.children if obj.dep_ == "pobj"]  # "a handful of fishermen"
             if prep.dep_ == "prep" and prep.lower_ in ("including", "alongside", "like"):
                 more += [obj for obj in prep.children if obj.dep_ == "pobj"]
             if prep.dep_ in ("prep", "advmod") and prep.lower_ in ("along", "together"):
@@ -347,6 +352,15 @@ def _parties(trigger: Token, mentions: list[_Mention], earlier: list[_Mention]) 
     return _join_groups(parties)
 
 
+def _gathering(trigger: Token) -> bool:
+    """A group meeting among itself: "EU health ministers are to meet", "a meeting of experts"."""
+    lemma = trigger.lemma_.lower()
+    if trigger.pos_ == "VERB" and lemma in ("meet", "gather", "convene"):
+        return not any(c.dep_ in ("dobj", "prep") and c.lower_ not in ("on", "in", "at", "to", "for")
+                       for c in trigger.children if c.dep_ == "dobj" or c.lower_ == "with")
+    return trigger.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in trigger.children)
+
+
 def _join_groups(parties: list[Party]) -> list[Party]:
     """Groups named side by side are one party: "leaders and officials from 30 countries"."""
     joined: list[Party] = []
@@ -441,7 +455,8 @@ def _describe(kind: str, parties: list[Party], place_words: str | None, ahead: b
     names = [_short(p.name) if p.entity is not None and p.entity.type == "PERSON" else p.name for p in parties]
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     singular, plural = PHRASES[kind]
-    verb = ("to " + plural) if ahead else (singular if len(names) == 1 else plural)
+    one = len(names) == 1 and parties[0].entity is not None
+    verb = ("to " + plural) if ahead else (singular if one else plural)
     return f"{who} {verb}" + (f" {place_words}" if place_words else "")
 
 
@@ -473,11 +488,11 @@ def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression],
             if kind is None:
                 continue
             parties = _parties(trigger, mentions, _earlier(every, sentence))
-            alone = len(parties) == 1 and parties[0].entity is None and kind in ("meeting", "summit")
+            alone = len(parties) == 1 and parties[0].entity is None and _gathering(trigger)
             if len(parties) < (2 if kind in TWO_PARTY and not alone else 1):
                 continue  # two parties meet or call; a group ("EU health ministers") may meet among itself
-            if not any(p.entity is not None and p.entity.type in ACTOR_TYPES for p in parties) and len(parties) < 2:
-                continue
+            if len(parties) == 1 and parties[0].entity is not None and parties[0].entity.type in PLACE_TYPES:
+                continue  # a place alone takes part in nothing
             status, ahead = event_status(trigger)
             place, place_words = _place(doc, mentions, kind, trigger)
             when = _date(times, sentence, trigger.idx)
