@@ -632,3 +632,10 @@ def test_the_ukrainian_is_the_ukrainian_person_in_context() -> None:
             "Ukrainian described the talks as \u201cvery useful\u201d.")
     quotes = _pipeline(text)
     assert quotes and all(q.speaker_name == "Oleh Marchenko" for q in quotes), quotes
+
+
+def test_a_quoted_title_on_a_line_of_its_own_is_a_heading() -> None:
+    text = ("\u201cWe will hold the line,\u201d said Maria Lopez.\n\n\u201cA Town at the Edge of the Sea.\u201d\n\n"
+            "It was raining when the council met.")
+    quotes = _pipeline(text)
+    assert [q.text for q in quotes if not q.indirect] == ["We will hold the line,"]

@@ -41,6 +41,7 @@ def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     """Direct and indirect quotes in ``doc`` (a parsed article body), in text order."""
     ctx = QuoteContext(doc, entities)
     quotes = _fold_fragments(direct_quotes(ctx) + indirect_quotes(ctx), doc)
+    quotes = [q for q in quotes if q.indirect or not _heading(doc.text, q)]
     quotes.sort(key=lambda q: (q.start, q.indirect))
     return quotes
 
@@ -110,6 +111,23 @@ def _embedded(text: str, quote: Quote) -> bool:
     there whatever the quote)."""
     before = text[max(0, quote.start - 12) : quote.start].rstrip().rstrip(_MARKS).rstrip()
     return bool(before) and before[-1].isalnum()
+
+
+_MINOR = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "with", "by",
+                    "from", "is", "isn't", "as"})
+
+
+def _heading(text: str, quote: Quote) -> bool:
+    """A paragraph that is only a short quoted title ("'Legend in the Coal Fields.'"): a section
+    heading, not words said."""
+    before = text[max(0, quote.start - 3) : quote.start].strip(_MARKS + " \t")
+    after = text[quote.end : quote.end + 4].strip(_MARKS + " \t.")
+    if (before and not before.endswith("\n")) or (after and not after.startswith("\n")):
+        return False
+    words = quote.text.strip(_MARKS + " .").split()
+    if not 2 <= len(words) <= 8:
+        return False
+    return all(w[:1].isupper() or w.lower() in _MINOR for w in words) and words[0][:1].isupper()
 
 
 def _sentence_of(doc: Doc, quote: Quote) -> Span | None:
