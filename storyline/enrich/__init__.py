@@ -10,7 +10,8 @@ component             reads                       adds
 ``entities``          doc                         entities
 ``quotes``            doc, entities               quotes
 ``times``             doc, published              times
-``events``            doc, entities, times        events
+``events``            doc, entities, times,       events
+                      published
 ``lemmas``            doc                         lemmas
 ====================  ==========================  ============
 
