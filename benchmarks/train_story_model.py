@@ -60,7 +60,7 @@ def stored_docs(records: Sequence[pp.Record], name: str, *, headline_only: bool 
         pp.run_product(records, name, headline_only=headline_only)
     gold = {r.id: r.gold for r in records}
     store = Store(str(db))
-    articles = [a for a in store.iter_articles(include_duplicates=False) if a.external_id in gold]
+    articles = [a for a in store.iter_articles(include_duplicates=False, enrichment=True) if a.external_id in gold]
     with store.transaction("read ingest dates") as conn:
         seen = store.ingest_dates(conn, [a.id for a in articles])
     articles.sort(key=lambda a: (a.published is None, (a.published or "")[:10], seen.get(a.id, "")[:10],
@@ -141,8 +141,8 @@ def _fit(rows: list[dict[str, float]], labels: list[bool], features: tuple[str, 
     )
 
 
-JOIN_GRID = [round(0.05 * i, 2) for i in range(2, 19)]
-MERGE_GRID = [0.8, 0.9, 0.95, 1.01]  # 1.01: never merge
+JOIN_GRID = [round(0.05 * i, 2) for i in range(1, 19)]
+MERGE_GRID = [0.6, 0.7, 0.8, 0.9, 0.95, 1.01]  # 1.01: never merge
 LINK_GRID = [round(0.05 * i, 2) for i in range(1, 19)]
 
 
