@@ -138,11 +138,11 @@ def _verb_direction(verb: Token) -> int:
         return -1
     if verb.tag_ == "VB" and "to" in words:
         head = verb.head
-        if head is not verb and _has_had(head):
+        if head.i != verb.i and _has_had(head):
             return -1  # "had been due to expire": a plan seen from the past
-        if head is not verb and (head.lemma_.lower() in _FORWARD_HEADS or head.lower_ in _FORWARD_HEADS):
+        if head.i != verb.i and (head.lemma_.lower() in _FORWARD_HEADS or head.lower_ in _FORWARD_HEADS):
             return 1
-        if head is not verb and head.pos_ in ("VERB", "AUX"):
+        if head.i != verb.i and head.pos_ in ("VERB", "AUX"):
             return _verb_direction(head)
     if verb.lemma_.lower() in ("be",) and words & {"was", "were"}:
         return -1
