@@ -38,7 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _shared() -> Path:
-    """The read-only datasets: ``shared/`` beside the repo (or beside a parent folder of it)."""
+    """The read-only datasets: $STORYLINE_SHARED, else ``shared/`` beside the repo (or beside
+    a parent folder of it)."""
+    if os.environ.get("STORYLINE_SHARED"):
+        return Path(os.environ["STORYLINE_SHARED"])
     for folder in ROOT.parents:
         if (folder / "shared" / "data").is_dir():
             return folder / "shared"
@@ -187,6 +190,7 @@ class Run:
     seconds: float
     stories: int
     storylines: int
+    how: str  # "ingest" or "cluster --rebuild"
 
 
 def run_product(records: Sequence[Record], name: str, *, headline_only: bool = False,
@@ -200,7 +204,8 @@ def run_product(records: Sequence[Record], name: str, *, headline_only: bool = F
     db = OUT / f"{name}.db"
     source = OUT / f"{name}.jsonl"
     started = time.time()
-    if recluster and db.exists():
+    how = "cluster --rebuild" if recluster and db.exists() else "ingest"
+    if how != "ingest":
         _cli("cluster", "--rebuild", "--db", str(db), "--json")
     else:
         for stale in OUT.glob(f"{name}.db*"):
@@ -224,7 +229,7 @@ def run_product(records: Sequence[Record], name: str, *, headline_only: bool = F
             doc = external.get(article_id, article_id)
             story[doc] = row["id"]
             storyline[doc] = line_id
-    return Run(story, storyline, seconds, len(exported), len(lines))
+    return Run(story, storyline, seconds, len(exported), len(lines), how)
 
 
 def labels(run: dict[str, str], records: Sequence[Record]) -> list[str]:
@@ -291,7 +296,7 @@ def tfidf_agglomerative(texts: Sequence[str], threshold: float) -> list[str]:
     return [str(label) for label in model.fit_predict(cosine_distances(matrix))]
 
 
-BASELINE_GRID = tuple(round(0.05 * i, 2) for i in range(8, 20))
+BASELINE_GRID = (*(round(0.05 * i, 2) for i in range(8, 18)), 0.9, 0.92, 0.94, 0.96, 0.98)
 
 
 def baseline_texts(records: Sequence[Record], headline_only: bool) -> list[str]:
@@ -339,8 +344,7 @@ def ours(records: Sequence[Record], part: str, name: str, group: str, *, headlin
         prf(stories, story_gold) if story_gold else None,
         prf(lines, line_gold),
         spread(main_pred, main_gold, [r.gold[group] for r in records]),
-        f"{run.stories} stories, {run.storylines} storylines, {run.seconds:.0f} s "
-        f"{'cluster --rebuild' if recluster else 'ingest'}",
+        f"{run.stories} stories, {run.storylines} storylines, {run.seconds:.0f} s {run.how}",
     )
 
 

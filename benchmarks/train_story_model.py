@@ -196,9 +196,11 @@ def train_story(streams: Sequence[StoryStream]) -> StoryParams:
         best = max(JOIN_GRID, key=lambda t: (mean_f1(replace(params, join=replace(join, threshold=t))), -t))
         params = replace(params, join=replace(join, threshold=best))
         merge = max(MERGE_GRID, key=lambda m: (mean_f1(replace(params, merge_threshold=m)), m))
-        tuned.append((replace(params, merge_threshold=merge), mean_f1(replace(params, merge_threshold=merge))))
+        final = replace(params, merge_threshold=merge)
+        each = [round(stream.f1(final), 3) for stream in streams]
+        tuned.append((final, sum(each) / len(each)))
         print(f"join {'dense' if join is dense else 'lexical'}: threshold {best}, merge {merge}, "
-              f"mean tune F1 {tuned[-1][1]:.3f}", flush=True)
+              f"mean tune F1 {tuned[-1][1]:.3f}, per stream {each}", flush=True)
     (with_dense, _), (with_lexical, _) = tuned
     return replace(with_dense, join_lexical=with_lexical.join)
 
@@ -250,8 +252,9 @@ def train_storyline(streams: Sequence[LineStream]) -> StorylineParams:
             return sum(stream.f1(params) for stream in streams) / len(streams)
 
         best = max(LINK_GRID, key=lambda t: (score(t), -t))
+        each = [round(stream.f1(replace(base, link=replace(link, threshold=best))), 3) for stream in streams]
         print(f"link {'dense' if features is LINK_FEATURES else 'lexical'}: threshold {best}, "
-              f"mean tune F1 {score(best):.3f}", flush=True)
+              f"mean tune F1 {score(best):.3f}, per stream {each}", flush=True)
         chosen.append(replace(link, threshold=best))
     return replace(base, link=chosen[0], link_lexical=chosen[1])
 
@@ -260,13 +263,15 @@ def train_all() -> dict[str, Any]:
     ecb_full = stored_docs(pp.ecbplus("tune"), "ecb_tune")
     ecb_head = stored_docs(pp.ecbplus("tune"), "ecb_tune_head", headline_only=True)
     t17 = stored_docs(pp.t17("tune"), "t17_tune")
-    print(f"ECB+ tune: {len(ecb_full)} documents (+{len(ecb_head)} headline-only); T17 tune: {len(t17)}",
-          flush=True)
+    t17_head = stored_docs(pp.t17("tune"), "t17_tune_head", headline_only=True)
+    print(f"ECB+ tune: {len(ecb_full)} documents (+{len(ecb_head)} headline-only); T17 tune: {len(t17)} "
+          f"(+{len(t17_head)} headline-only)", flush=True)
     streams = [StoryStream.of(shuffled(data, seed), "story") for data in (ecb_full, ecb_head)
                for seed in range(ORDERS)]
     story = train_story(streams)
     line = train_storyline([
         LineStream.of(t17, "storyline", story),
+        LineStream.of(t17_head, "storyline", story),
         LineStream.of(shuffled(ecb_full, 0), "storyline", story),
         LineStream.of(shuffled(ecb_head, 0), "storyline", story),
     ])
@@ -276,7 +281,8 @@ def train_all() -> dict[str, Any]:
             "story": (f"ECB+ dev tuning topics {list(pp.ECB_TUNE_TOPICS)}: {len(ecb_full)} documents, full "
                       f"text and headline only, {ORDERS} random orders each, label event (no dates)"),
             "storyline": (f"Timeline17 dev tuning storylines {sorted(pp.T17_TUNE)}: {len(t17)} articles in "
-                          "publication order, label storyline; ECB+ tuning topics, label event (no dates)"),
+                          "publication order, full text and headline only, label storyline; ECB+ tuning "
+                          "topics, label event (no dates)"),
             "path": "storyline ingest of JSONL (enrichment on), documents read back from the store",
         },
         "story": story.to_dict(),

@@ -24,7 +24,7 @@ from storyline.stories import embed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import product_path as pp  # noqa: E402
+import product_path as pp
 
 TOPICS = (2, 4, 6, 8)
 # Measured on this subset (see BENCHMARKS.md); floors a little below.

@@ -50,7 +50,7 @@ from storyline.stories.index import (
 from storyline.stories.model import Decision, StoryParams, choose, story_params
 
 DENSE: tuple[str, ...] = ("head_vec", "lead_vec")
-LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size")
+LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size", "log_terms")
 STORY_FEATURES: tuple[str, ...] = (*LEXICAL_FEATURES, *(f"sim_{name}" for name in DENSE))
 
 # How many of a story's strongest terms go into the index, per sub-vector, and how
@@ -193,6 +193,9 @@ class StoryClusterer:
         """Every feature the join models may read, by name."""
         values = {f"sim_{name}": story.similarity(doc, name) for name in SUBVECTORS}
         values["log_size"] = math.log1p(story.size)
+        # how much text the article has (distinct body terms, capped): a headline shares
+        # fewer terms with any story than a full article does, so it needs less to join
+        values["log_terms"] = math.log1p(len(doc.weights.get("body_tokens", {})))
         for name in DENSE:
             values[f"sim_{name}"] = story.dense_similarity(doc, name)
         return values

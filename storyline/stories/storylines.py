@@ -42,6 +42,7 @@ LINK_LEXICAL: tuple[str, ...] = (
     "log_gap_days",
     "date_unknown",
     "log_size",
+    "log_terms",
 )
 LINK_FEATURES: tuple[str, ...] = (*LINK_LEXICAL, *(f"sim_{name}" for name in DENSE))
 # Storylines are coarse and few, and a new story shares their common vocabulary rather than
@@ -168,6 +169,7 @@ class StorylineLinker:
         values["log_gap_days"] = math.log1p(gap or 0)
         values["date_unknown"] = 1.0 if gap is None else 0.0
         values["log_size"] = math.log1p(line.size)
+        values["log_terms"] = math.log1p(len(doc.weights.get("lemmas", {})))  # short text or long
         for name in DENSE:
             values[f"sim_{name}"] = line.dense_similarity(doc, name)
         return values
