@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
                                 recluster=args.recluster, story_level=False))
             print(rows[-1], flush=True)
     if not args.no_shuffled:
-        rows.append(pp.ours(test, "test", "t17_test_shuffled", "storyline", shuffle=1, story_level=False))
+        rows.append(pp.ours(test, "test", "t17_test_shuffled", "storyline", shuffle=1, story_level=False,
+                            recluster=args.recluster))
     rows.extend(pp.baseline(tune, test, "storyline", "storyline"))
     rows.extend(pp.baseline(tune, test, "storyline", "storyline", headline_only=True))
     rows.sort(key=lambda row: (row.part != "tune", row.system))

@@ -388,6 +388,8 @@ def print_table(title: str, rows: Sequence[Row], commit: str, command: str, star
 
 
 def commit_id() -> str:
+    if os.environ.get("STORYLINE_COMMIT"):  # a run from an exported copy of a commit
+        return os.environ["STORYLINE_COMMIT"]
     done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True, check=False)
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
