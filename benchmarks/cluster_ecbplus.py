@@ -39,6 +39,8 @@ import product_path as pp
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recluster", action="store_true", help="regroup earlier stores with cluster --rebuild")
+    parser.add_argument("--lexical", action="store_true",
+                        help="also rows without the embeddings extra (regroups the same stores)")
     args = parser.parse_args(argv)
     started = time.time()
     tune, test = pp.ecbplus("tune"), pp.ecbplus("test")
@@ -48,6 +50,10 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(pp.ours(records, part, f"ecb_{part}_head", "topic", headline_only=True,
                             recluster=args.recluster))
         print(rows[-2], rows[-1], sep="\n", flush=True)
+        if args.lexical:  # the same stores regrouped as without the extra (needs --recluster)
+            for headline_only in (False, True):
+                rows.append(pp.ours(records, part, f"ecb_{part}" + ("_head" if headline_only else ""), "topic",
+                                    headline_only=headline_only, recluster=True, lexical=True))
     rows.append(pp.ours(test, "test", "ecb_test_shuffled", "topic", shuffle=1, recluster=args.recluster))
     rows.extend(pp.baseline(tune, test, "story", "topic"))
     rows.extend(pp.baseline(tune, test, "story", "topic", headline_only=True))

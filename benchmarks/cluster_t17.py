@@ -34,6 +34,8 @@ import product_path as pp
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recluster", action="store_true", help="regroup earlier stores with cluster --rebuild")
+    parser.add_argument("--lexical", action="store_true",
+                        help="also rows without the embeddings extra (regroups the same stores)")
     parser.add_argument("--no-shuffled", action="store_true", help="leave out the shuffled-order row")
     args = parser.parse_args(argv)
     started = time.time()
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(pp.ours(records, part, name, "storyline", headline_only=headline_only,
                                 recluster=args.recluster, story_level=False))
             print(rows[-1], flush=True)
+            if args.lexical:  # the same store regrouped as without the extra (needs --recluster)
+                rows.append(pp.ours(records, part, name, "storyline", headline_only=headline_only,
+                                    recluster=True, story_level=False, lexical=True))
     if not args.no_shuffled:
         rows.append(pp.ours(test, "test", "t17_test_shuffled", "storyline", shuffle=1, story_level=False,
                             recluster=args.recluster))

@@ -170,11 +170,20 @@ def write_jsonl(records: Sequence[Record], path: Path, *, headline_only: bool = 
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``storyline`` command with this tree first on the path."""
+# The CLI as it runs when the embeddings extra is not installed (its import fails).
+_WITHOUT_EMBEDDINGS = "import sys; sys.modules['wordllama'] = None; from storyline.cli import app; app()"
+
+
+def _cli(*args: str, lexical: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``storyline`` command with this tree first on the path; with
+    ``lexical``, as if the embeddings extra were not installed."""
     exe = Path(sys.executable).parent / "storyline"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [str(exe), *args] if exe.exists() else [sys.executable, "-m", "storyline.cli", *args]
+    if lexical or not exe.exists():
+        command = [sys.executable, "-c", _WITHOUT_EMBEDDINGS if lexical else "from storyline.cli import app; app()",
+                   *args]
+    else:
+        command = [str(exe), *args]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):  # 1: some input skipped, reported per item
         raise SystemExit(f"storyline {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -194,7 +203,7 @@ class Run:
 
 
 def run_product(records: Sequence[Record], name: str, *, headline_only: bool = False,
-                shuffle: int | None = None, recluster: bool = False) -> Run:
+                shuffle: int | None = None, recluster: bool = False, lexical: bool = False) -> Run:
     """Ingest the records through the CLI into ``benchmarks/out/NAME.db`` and read the groups.
 
     With ``recluster`` and an existing store, ``storyline cluster --rebuild`` regroups the
@@ -206,12 +215,12 @@ def run_product(records: Sequence[Record], name: str, *, headline_only: bool = F
     started = time.time()
     how = "cluster --rebuild" if recluster and db.exists() else "ingest"
     if how != "ingest":
-        _cli("cluster", "--rebuild", "--db", str(db), "--json")
+        _cli("cluster", "--rebuild", "--db", str(db), "--json", lexical=lexical)
     else:
         for stale in OUT.glob(f"{name}.db*"):
             stale.unlink()
         write_jsonl(records, source, headline_only=headline_only, shuffle=shuffle)
-        _cli("ingest", str(source), "--db", str(db), "--json")
+        _cli("ingest", str(source), "--db", str(db), "--json", lexical=lexical)
     seconds = time.time() - started
     external = {}
     for line in _cli("export", "articles", "--db", str(db)).stdout.splitlines():
@@ -328,9 +337,12 @@ class Row:
 
 
 def ours(records: Sequence[Record], part: str, name: str, group: str, *, headline_only: bool = False,
-         shuffle: int | None = None, recluster: bool = False, story_level: bool = True) -> Row:
-    """Our row for one part and variant, through the CLI."""
-    run = run_product(records, name, headline_only=headline_only, shuffle=shuffle, recluster=recluster)
+         shuffle: int | None = None, recluster: bool = False, story_level: bool = True,
+         lexical: bool = False) -> Row:
+    """Our row for one part and variant, through the CLI (``lexical``: without the
+    embeddings extra)."""
+    run = run_product(records, name, headline_only=headline_only, shuffle=shuffle, recluster=recluster,
+                      lexical=lexical)
     story_gold = [r.gold["story"] for r in records] if story_level else None
     line_gold = [r.gold["storyline"] for r in records]
     stories = labels(run.story, records)
@@ -339,6 +351,8 @@ def ours(records: Sequence[Record], part: str, name: str, group: str, *, headlin
     variant = "headline only" if headline_only else "full text"
     if shuffle is not None:
         variant += f", ingest order shuffled (seed {shuffle})"
+    if lexical:
+        variant += ", without the embeddings extra"
     return Row(
         part, f"storyline: {variant}",
         prf(stories, story_gold) if story_gold else None,

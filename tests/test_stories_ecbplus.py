@@ -27,14 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import product_path as pp
 
 TOPICS = (2, 4, 6, 8)
-# Measured on this subset (see BENCHMARKS.md); floors a little below.
+# Measured on this subset (2026-12-05): with the embeddings extra 0.900 (full text) and 0.819
+# (headline only); without it (CI installs no extras beyond web/test/postgres/ray) 0.957 and
+# 0.789; the TF-IDF baseline 0.945 and 0.870.  Floors sit 0.03 below.
 FLOORS = {
-    ("full", True): 0.0,
-    ("head", True): 0.0,
-    ("full", False): 0.0,
-    ("head", False): 0.0,
+    ("full", True): 0.87,
+    ("head", True): 0.79,
+    ("full", False): 0.93,
+    ("head", False): 0.76,
 }
-BASELINE_THRESHOLDS = {"full": 0.0, "head": 0.0}  # tuned on the tuning part (cluster_ecbplus.py)
+BASELINE_THRESHOLDS = {"full": 0.85, "head": 0.92}  # tuned on the tuning part (cluster_ecbplus.py)
 
 
 def _needs_data() -> None:
