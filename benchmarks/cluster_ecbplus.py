@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     pp.print_table(
         f"ECB+ dev through the product path: tune {len(tune)} documents / {len(set(r.gold['story'] for r in tune))} "
         f"events, test {len(test)} / {len(set(r.gold['story'] for r in test))}",
-        rows, pp.commit_id(), "python benchmarks/cluster_ecbplus.py" + (" --recluster" if args.recluster else ""),
+        rows, pp.commit_id(), " ".join(["python", "benchmarks/cluster_ecbplus.py", *(argv if argv is not None else sys.argv[1:])]),
         started,
     )
 

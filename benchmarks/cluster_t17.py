@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     pp.print_table(
         f"Timeline17 dev through the product path: tune {len(tune)} articles / {sorted(pp.T17_TUNE)}, "
         f"test {len(test)} / {sorted(pp.T17_TEST)}",
-        rows, pp.commit_id(), "python benchmarks/cluster_t17.py" + (" --recluster" if args.recluster else ""),
+        rows, pp.commit_id(), " ".join(["python", "benchmarks/cluster_t17.py", *(argv if argv is not None else sys.argv[1:])]),
         started,
     )
 

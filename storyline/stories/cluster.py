@@ -245,7 +245,8 @@ class StoryClusterer:
         into.absorb(story)
         self.index.replace(story.seq, story.keys, [])
         del self.stories[story.seq]
-        self.ids[story.id] = into.seq  # old ids keep resolving to the survivor
+        for key in [key for key, seq in self.ids.items() if seq == story.seq]:
+            self.ids[key] = into.seq  # old ids (this one's and those merged into it) keep resolving
         self._reindex(into)
 
     def resolve(self, story_id: str) -> str:
