@@ -232,16 +232,15 @@ def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
     """The stored form of a storyline, composed from its stories' stored forms.
 
     Reading the stories, not their articles, keeps the cost of an update to the number of
-    stories however long the storyline runs.  The title is the headline of its largest
-    story (the most recent among equals); the timeline keeps the best-attested entries of
-    the stories' timelines, two a day at most.
+    stories however long the storyline runs.  The title names the thread (see
+    :func:`thread_title`); the timeline keeps the best-attested entries of the stories'
+    timelines, two a day at most.
     """
     ordered = sorted(stories, key=lambda s: (s.first_seen or "9999", s.id))
-    main = max(stories, key=lambda s: (len(s.articles), s.last_updated or "", s.id))
     first, last, known = storyline_dates(stories)
     return Storyline(
         id=storyline_id,
-        title=main.title,
+        title=thread_title(stories),
         first_seen=first,
         last_updated=last,
         dates=known,
@@ -252,6 +251,54 @@ def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
         places=_merged_entities([s.places for s in stories]),
         timeline=_merged_timeline(stories, limit=60, per_date=2),
     )
+
+
+THREAD_PLACES = 2
+THREAD_NAMES = 3
+
+
+def thread_title(stories: Sequence[Story]) -> str:
+    """What a storyline is about, named by what persists across its stories.
+
+    A storyline runs for months through many developments, and any one headline names one
+    of them (its largest story's headline named the August summit long after the thread had
+    moved on).  What identifies the thread is what its stories keep sharing: the places and
+    the people or organisations named in the most of its stories (the signal the stories
+    were linked by).  So the title is those: up to two places, then up to three people (or
+    organisations when no person recurs), each named in at least two of the stories, ordered
+    by how many stories name them, e.g. "Ukraine, Russia: Keir Starmer, Volodymyr Zelensky".
+    A storyline of one story, or whose stories share no one, is named by the headline of its
+    most central story: the one sharing the most entities with the others (latest among
+    equals)."""
+    if not stories:
+        return "Untitled storyline"
+
+    def recurring(kind: str) -> list[str]:
+        present: Counter[str] = Counter()
+        weight: Counter[str] = Counter()
+        names: dict[str, str] = {}
+        for story in stories:
+            for entity in getattr(story, kind):
+                names.setdefault(entity["id"], entity["name"])
+                present[entity["id"]] += 1
+                weight[entity["id"]] += int(entity.get("count", 1))
+        ranked = sorted((k for k, n in present.items() if n >= 2), key=lambda k: (-present[k], -weight[k], names[k]))
+        return [names[k] for k in ranked]
+
+    if len(stories) >= 2:
+        places = recurring("places")[:THREAD_PLACES]
+        actors = (recurring("people") or recurring("organisations"))[:THREAD_NAMES]
+        if places and actors:
+            return f"{', '.join(places)}: {', '.join(actors)}"
+        if places or actors:
+            return ", ".join(places or actors)
+    return _central(stories).title
+
+
+def _central(stories: Sequence[Story]) -> Story:
+    entity_sets = {s.id: {e["id"] for kind in ENTITY_KINDS for e in getattr(s, kind)} for s in stories}
+    return max(stories, key=lambda s: (sum(len(entity_sets[s.id] & entity_sets[o.id]) for o in stories if o is not s),
+                                       len(s.articles), s.last_updated or "", s.id))
 
 
 def storyline_dates(stories: Sequence[Story]) -> tuple[str | None, str | None, str]:
