@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from storyline.article import Article
 from storyline.enrich.quote_groups import group_quotes
 from storyline.stories.headline import headline, summary
-from storyline.stories.timeline import build_timeline, date_order
+from storyline.stories.keydates import default_dates, story_days
+from storyline.stories.timeline import build_timeline, period_start, words
 from storyline.stories.types import Story, Storyline
 
 TOP_ENTITIES = 12
@@ -206,6 +207,7 @@ def build_story(
     listed, series = outlets(canonical, copies)
     first, last, known = dates_of(canonical, copies)
     entities = key_entities(canonical)
+    day_scores, key_dates = story_days(canonical)
     return Story(
         id=story_id,
         title=headline(canonical),
@@ -221,10 +223,12 @@ def build_story(
         people=entities["people"],
         organisations=entities["organisations"],
         places=entities["places"],
-        timeline=build_timeline(canonical),
+        timeline=in_period(build_timeline(canonical), first, last),
         quotes=story_quotes(canonical),
         outlets=listed,
         coverage=series,
+        day_scores=day_scores,
+        key_dates=key_dates,
     )
 
 
@@ -233,8 +237,7 @@ def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
 
     Reading the stories, not their articles, keeps the cost of an update to the number of
     stories however long the storyline runs.  The title names the thread (see
-    :func:`thread_title`); the timeline keeps the best-attested entries of the stories'
-    timelines, two a day at most.
+    :func:`thread_title`); the timeline holds its key dates (see :func:`storyline_key_dates`).
     """
     ordered = sorted(stories, key=lambda s: (s.first_seen or "9999", s.id))
     first, last, known = storyline_dates(stories)
@@ -249,7 +252,8 @@ def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
         people=_merged_entities([s.people for s in stories]),
         organisations=_merged_entities([s.organisations for s in stories]),
         places=_merged_entities([s.places for s in stories]),
-        timeline=_merged_timeline(stories, limit=60, per_date=2),
+        timeline=storyline_key_dates(stories, first if known == "published" else None,
+                                     last if known == "published" else None),
     )
 
 
@@ -323,14 +327,71 @@ def _merged_entities(lists: Sequence[list[dict[str, Any]]]) -> list[dict[str, An
     return [{"id": key, "name": names[key], "count": n} for key, n in ranked]
 
 
-def _merged_timeline(stories: Sequence[Story], *, limit: int, per_date: int) -> list[dict[str, Any]]:
-    entries = [entry for story in stories for entry in story.timeline if entry.get("date")]
-    entries.sort(key=lambda e: (-len(e.get("articles", [])), -len(e.get("evidence", [])), e["date"], e["text"]))
-    kept: list[dict[str, Any]] = []
-    per: Counter[str] = Counter()
+KEY_MARGIN_DAYS = 7  # a key date may precede the first report of it by this much (or follow the last)
+REPEATS = 0.5  # word overlap above which an entry repeats one already on the timeline
+
+
+def in_period(entries: list[dict[str, Any]], first: str | None, last: str | None) -> list[dict[str, Any]]:
+    """The timeline entries that fall in the period the articles cover (give or take
+    :data:`KEY_MARGIN_DAYS`): a date named in passing as background (1995 in a 2010 report)
+    is not a development of the story.  Undated entries stay; year-only dates go."""
+    if not first or not last:
+        return entries
+    low = date.fromisoformat(first) - timedelta(days=KEY_MARGIN_DAYS)
+    high = date.fromisoformat(last) + timedelta(days=KEY_MARGIN_DAYS)
+    kept = []
     for entry in entries:
-        if per[entry["date"]] < per_date and len(kept) < limit:
-            kept.append(entry)
-            per[entry["date"]] += 1
-    kept.sort(key=lambda e: (date_order(e["date"]), -len(e.get("articles", []))))
+        value = entry.get("date")
+        start = period_start(str(value)) if value else None
+        if value and (start is None or len(str(value)) == 4):
+            continue
+        if start is not None and not (low <= start <= high):
+            continue
+        kept.append(entry)
     return kept
+
+
+def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str | None,
+                        *, dates: int | None = None) -> list[dict[str, Any]]:
+    """The key dates of a storyline in the period its articles were published (give or take
+    :data:`KEY_MARGIN_DAYS`), in order, each saying what happened then with its evidence.
+
+    Days are ranked as :func:`storyline.stories.keydates.rank_days` ranks them over all the
+    storyline's articles (its stories' day scores add up); as many are kept as
+    :func:`~storyline.stories.keydates.default_dates` finds the span deserves (or ``dates``).
+    Each day is told by the story that weighs most on it, skipping a sentence that repeats
+    one already shown.  Dates outside the period (background named in passing) never count."""
+    scores: dict[str, float] = {}
+    support: Counter[str] = Counter()
+    for story in stories:
+        for day, (score, count) in story.day_scores.items():
+            scores[day] = scores.get(day, 0.0) + score
+            support[day] += int(count)
+    if first and last:
+        low = (date.fromisoformat(first) - timedelta(days=KEY_MARGIN_DAYS)).isoformat()
+        high = (date.fromisoformat(last) + timedelta(days=KEY_MARGIN_DAYS)).isoformat()
+        scores = {d: v for d, v in scores.items() if low <= d <= high}
+    ranked: list[tuple[str, float, int]] = sorted(((d, v, support[d]) for d, v in scores.items()),
+                                                  key=lambda item: (-item[1], item[0]))
+    wanted = default_dates(ranked) if dates is None else dates
+    told: dict[str, list[tuple[float, str, dict[str, Any]]]] = {}
+    for story in stories:
+        for entry in story.key_dates:
+            weight = story.day_scores.get(str(entry["date"]), [0.0, 0.0])[0]
+            told.setdefault(str(entry["date"]), []).append((weight, story.id, entry))
+    shown: list[set[str]] = []
+    entries: list[dict[str, Any]] = []
+    for day, score, count in ranked:
+        if len(entries) >= wanted:
+            break
+        for _, story_id, entry in sorted(told.get(day, []), key=lambda t: (-t[0], t[1])):
+            text = words(str(entry["text"]))
+            if any(len(text & other) / max(1, len(text | other)) > REPEATS for other in shown):
+                continue
+            shown.append(text)
+            entries.append({"date": day, "date_text": None, "text": entry["text"], "type": "key date",
+                            "articles": entry["articles"], "evidence": entry["evidence"],
+                            "score": round(score, 4), "support": count, "story": story_id})
+            break
+    entries.sort(key=lambda e: str(e["date"]))
+    return entries
