@@ -245,15 +245,18 @@ def protocol_cut(entries: list[dict[str, Any]], n: int, start: str, end: str) ->
     return sorted(days[:n], key=lambda e: str(e["date"]))
 
 
+def raw_rows() -> list[dict[str, Any]]:
+    """The T17 dev article lines as they are: ``{id, storyline, collection, published, text}``."""
+    return [json.loads(line) for line in ARTICLES.read_text(encoding="utf-8").splitlines() if line]
+
+
 def prepare(collections: Iterable[str] | None = None) -> dict[str, Path]:
     """Ingest every collection (or the given ones) through the product; returns the stores."""
     wanted = set(collections) if collections is not None else None
     by_collection: dict[str, list[dict[str, Any]]] = {}
-    for line in ARTICLES.read_text(encoding="utf-8").splitlines():
-        if line:
-            row = json.loads(line)
-            if wanted is None or row["collection"] in wanted:
-                by_collection.setdefault(row["collection"], []).append(row)
+    for row in raw_rows():
+        if wanted is None or row["collection"] in wanted:
+            by_collection.setdefault(row["collection"], []).append(row)
     stores = {}
     for collection in sorted(by_collection, key=lambda c: len(by_collection[c])):
         t0 = time.time()

@@ -248,8 +248,10 @@ def story_days(articles: Sequence[Article], *, told: int = STORY_DAYS_TOLD, weig
     entry saying what happened, with ``score`` and ``support``).
 
     Scores and supports add up across stories (each article is in one story), so a storyline
-    ranks its days from its stories' stored forms alone, without reading an article."""
-    coverage = build_coverage(articles)
+    ranks its days from its stories' stored forms alone, without reading an article.  Only
+    the time expressions enrichment stored count: an article not enriched yet adds its
+    publication day alone."""
+    coverage = build_coverage(articles, tag=False)
     ranked = rank_days(coverage, weights=weights)
     scores = {day: [round(score, 4), float(support)] for day, score, support in ranked}
     chosen: list[dict[str, float]] = []
