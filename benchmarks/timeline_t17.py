@@ -215,8 +215,18 @@ def product_store(collection: str, rows: list[dict[str, Any]], folder: Path = PR
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     if done.returncode not in (0, 1):  # 1: some lines skipped, each with its reason
         raise RuntimeError(f"{' '.join(command[3:])} failed: {done.stderr[-2000:]}")
+    if "Traceback" in done.stderr:  # reported, not hidden: the store holds what was stored
+        print(f"{collection}: {' '.join(command[3:5])} crashed: {done.stderr.strip().splitlines()[-1]}",
+              flush=True)
     stamp.write_text(digest)
     return db
+
+
+def stored_count(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
 
 def exported(db: Path, what: str) -> list[dict[str, Any]]:
@@ -445,7 +455,8 @@ def main() -> None:
         for name, scored in runs.items():
             results.setdefault((part, name), []).append({key: mean(r[key] for r in scored) for key in KEYS})
         mine = runs[names[0]][0]
-        print(f"{part:4} {collection:22} {len(arts):4} articles, gold {n:3} dates; largest storyline holds "
+        print(f"{part:4} {collection:22} {stored_count(stores[collection]):4} of {len(arts)} articles stored, "
+              f"gold {n:3} dates; largest storyline holds "
               f"{share:.0%} of them, shows {len(shown)} dates: date F1 {mine['date_f1']:.3f} "
               f"(as shown {runs[names[1]][0]['date_f1']:.3f}) agreement R1 {mine['a_r1']:.3f}", flush=True)
 

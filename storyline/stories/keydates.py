@@ -238,7 +238,7 @@ def describe_dates(
     return entries
 
 
-STORY_DAYS_TOLD = 40  # days of a story that keep a sentence saying what happened
+STORY_DAYS_TOLD = MAX_DATES  # days of a story that keep a sentence saying what happened
 
 
 def story_days(articles: Sequence[Article], *, told: int = STORY_DAYS_TOLD, weights: Weights = Weights()

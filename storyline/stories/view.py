@@ -359,8 +359,9 @@ def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str |
     Days are ranked as :func:`storyline.stories.keydates.rank_days` ranks them over all the
     storyline's articles (its stories' day scores add up); as many are kept as
     :func:`~storyline.stories.keydates.default_dates` finds the span deserves (or ``dates``).
-    Each day is told by the story that weighs most on it, skipping a sentence that repeats
-    one already shown.  Dates outside the period (background named in passing) never count."""
+    Each day is told by the story that weighs most on it, unless another story tells it
+    without repeating a sentence already shown.  Dates outside the period (background named
+    in passing) never count."""
     scores: dict[str, float] = {}
     support: Counter[str] = Counter()
     for story in stories:
@@ -384,14 +385,17 @@ def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str |
     for day, score, count in ranked:
         if len(entries) >= wanted:
             break
-        for _, story_id, entry in sorted(told.get(day, []), key=lambda t: (-t[0], t[1])):
-            text = words(str(entry["text"]))
-            if any(len(text & other) / max(1, len(text | other)) > REPEATS for other in shown):
-                continue
-            shown.append(text)
-            entries.append({"date": day, "date_text": None, "text": entry["text"], "type": "key date",
-                            "articles": entry["articles"], "evidence": entry["evidence"],
-                            "score": round(score, 4), "support": count, "story": story_id})
-            break
+        tellers = sorted(told.get(day, []), key=lambda t: (-t[0], t[1]))
+        if not tellers:
+            continue
+        texts = [words(str(entry["text"])) for _, _, entry in tellers]
+        fresh = [i for i, text in enumerate(texts)
+                 if not any(len(text & other) / max(1, len(text | other)) > REPEATS for other in shown)]
+        # the day is kept whatever its sentence: a repeated sentence only yields to a fresh one
+        _, story_id, entry = tellers[fresh[0] if fresh else 0]
+        shown.append(texts[fresh[0] if fresh else 0])
+        entries.append({"date": day, "date_text": None, "text": entry["text"], "type": "key date",
+                        "articles": entry["articles"], "evidence": entry["evidence"],
+                        "score": round(score, 4), "support": count, "story": story_id})
     entries.sort(key=lambda e: str(e["date"]))
     return entries
