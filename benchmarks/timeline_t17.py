@@ -92,7 +92,7 @@ def _tagger_fingerprint() -> str:
     import storyline.enrich as enrich
 
     digest = hashlib.sha1()
-    for path in sorted(Path(enrich.__file__).parent.glob("time*.py")):
+    for path in sorted(Path(enrich.__file__).parent.glob("time/*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -46,16 +46,16 @@ def build_database(path: str, stories: int) -> tuple[str, list[tuple[str, str]]]
     store = Store(path)
     outcomes = list(make_pipeline(store).run([str(EXAMPLES)]))
     update_stories(store)
-    built = sorted(store.list_stories(limit=100000), key=lambda st: -len(st.get("articles", [])))
+    built = sorted(store.list_stories(limit=100000), key=lambda st: -len(st.articles))
     pages = [("top stories", "/")]
     if built:  # the examples' largest story, its storyline, an article of it and its first person
         story = built[0]
-        pages.append(("story", f"/stories/{story['id']}"))
-        if story.get("storyline_id"):
-            pages.append(("storyline", f"/storylines/{story['storyline_id']}"))
-        pages.append(("article", f"/articles/{story['articles'][0]}"))
-        if story.get("people"):
-            pages.append(("person", f"/entities/{story['people'][0]['id']}"))
+        pages.append(("story", f"/stories/{story.id}"))
+        if story.storyline_id:
+            pages.append(("storyline", f"/storylines/{story.storyline_id}"))
+        pages.append(("article", f"/articles/{story.articles[0]}"))
+        if story.people:
+            pages.append(("person", f"/entities/{story.people[0]['id']}"))
     pages.append(("search", "/search?q=talks"))
     ingested = sum(o.status in ("new", "updated", "duplicate") for o in outcomes)
     real = len(store.list_stories(limit=100000))

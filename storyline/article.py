@@ -86,6 +86,7 @@ class Event:
     place: str | None
     participants: list[str]
     evidence: Span
+    status: str = "happened"  # happened | planned | reported (told with a hedge)
 
 
 @dataclass(slots=True)
@@ -101,6 +102,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     published: str | None = None  # ISO date, None when unknown
     language: str | None = None
+    image: str | None = None  # the lead image's http(s) address, when the source gives one
     duplicate_of: str | None = None
     content_hash: str | None = None
     collection: str | None = None
@@ -136,6 +138,7 @@ class Extraction:
     via: str | None = None
     language: str | None = None
     url: str | None = None
+    image: str | None = None
     extracted_by: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)  # boilerplate taken out, for inspection
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from storyline.article import Article
+from storyline.stories.types import Story, Storyline
 
 
 def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any]:
@@ -54,43 +55,46 @@ def jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def story_record(story: dict[str, Any], storyline: dict[str, Any] | None) -> dict[str, Any]:
+def _timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"]}
+            for e in entries]
+
+
+def story_record(story: Story, storyline: Storyline | None) -> dict[str, Any]:
     """The exported form of a story (the ``export stories`` line)."""
     return {
-        "id": story["id"],
-        "title": story["title"],
-        "summary": story.get("summary", ""),
-        "storyline": {"id": storyline["id"], "title": storyline["title"]} if storyline else None,
-        "articles": list(story.get("articles", [])),
-        "people": [p["name"] for p in story.get("people", [])],
-        "organisations": [o["name"] for o in story.get("organisations", [])],
-        "places": [p["name"] for p in story.get("places", [])],
-        "timeline": [
-            {"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"]}
-            for e in story.get("timeline", [])
-        ],
+        "id": story.id,
+        "title": story.title,
+        "summary": story.summary,
+        "storyline": {"id": storyline.id, "title": storyline.title} if storyline else None,
+        "articles": list(story.articles),
+        "copies": dict(story.copies),
+        "people": [p["name"] for p in story.people],
+        "organisations": [o["name"] for o in story.organisations],
+        "places": [p["name"] for p in story.places],
+        "timeline": _timeline(story.timeline),
         "quotes": [
             {"speaker": (q["speaker"] or {}).get("name"), "text": q["text"], "articles": q["articles"],
              "indirect": q.get("indirect", False)}
-            for q in story.get("quotes", [])
+            for q in story.quotes
         ],
-        "outlets": story.get("outlets", []),
-        "first_seen": story.get("first_seen"),
-        "last_updated": story.get("last_updated"),
+        "outlets": story.outlets,
+        "first_seen": story.first_seen,
+        "last_updated": story.last_updated,
+        "dates": story.dates,
+        "placed": dict(story.placed),
     }
 
 
-def storyline_record(storyline: dict[str, Any]) -> dict[str, Any]:
+def storyline_record(storyline: Storyline) -> dict[str, Any]:
     """The exported form of a storyline (the ``export storylines`` line)."""
     return {
-        "id": storyline["id"],
-        "title": storyline["title"],
-        "stories": list(storyline.get("stories", [])),
-        "articles": list(storyline.get("articles", [])),
-        "timeline": [
-            {"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"]}
-            for e in storyline.get("timeline", [])
-        ],
-        "first_seen": storyline.get("first_seen"),
-        "last_updated": storyline.get("last_updated"),
+        "id": storyline.id,
+        "title": storyline.title,
+        "stories": list(storyline.stories),
+        "articles": list(storyline.articles),
+        "timeline": _timeline(storyline.timeline),
+        "first_seen": storyline.first_seen,
+        "last_updated": storyline.last_updated,
+        "dates": storyline.dates,
     }

@@ -35,7 +35,7 @@ from storyline.ingest import Fetcher, IngestOptions
 from storyline.ingest.feeds import FeedPoll
 from storyline.ingest.robots import Cancelled, Politeness
 from storyline.pipeline import Pipeline, Summary, enrich_stored, group, make_pipeline
-from storyline.refresh import STORED, ingest_poll, poll, record_poll
+from storyline.refresh import STORED, fetch_retries, ingest_poll, poll, record_poll, unexpected
 from storyline.scheduler import Clock, SchedulePolicy, iso, utcnow
 from storyline.store import Store, StoreError
 
@@ -218,6 +218,7 @@ class Poller:
         url = str(feed["url"])
         try:
             result = poll(feed, self.config.options, self._fetcher)
+            result.retries = fetch_retries(self.store, feed, self._fetcher, clock=self.config.clock, polled=result)
             stored = 0
             with self._ingest:
                 if self._stop.is_set():
@@ -238,7 +239,7 @@ class Poller:
         except Exception as exc:
             log.exception("background refresh of %s failed", url)
             try:
-                record_poll(self.store, feed, FeedPoll(status=0), f"unexpected error: {type(exc).__name__}: {exc}",
+                record_poll(self.store, feed, FeedPoll(status=0), unexpected(exc),
                             0, policy=self.config.policy, clock=self.config.clock)
             except StoreError as store_exc:
                 log.error("background refresh of %s: %s", url, store_exc)

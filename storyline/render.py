@@ -42,7 +42,7 @@ def print_annotations(out: Console, article: Article) -> None:
         for event in article.events:
             where = f" in {event.place}" if event.place else ""
             out.print(f"  {event.date or 'undated'}: {escape(event.what)}{escape(where)} "
-                      f"[dim]({event.type}; chars {event.evidence[0]}-{event.evidence[1]})[/dim]")
+                      f"[dim]({event.type}, {event.status}; chars {event.evidence[0]}-{event.evidence[1]})[/dim]")
 
 
 def _quoted(text: str, indirect: bool) -> str:

@@ -71,6 +71,7 @@ class SearchQuery:
     date_from: str | None = None  # ISO date, inclusive
     date_to: str | None = None
     limit: int = 100
+    offset: int = 0
 
     def terms(self) -> list[Term]:
         return parse_terms(self.q)
@@ -116,6 +117,8 @@ class SearchResults:
         return {
             "query": self.query.to_dict(),
             "total": self.total,
+            "offset": self.query.offset,
+            "limit": self.query.limit,
             "groups": [
                 {"story": {"id": g.story_id, "title": g.title} if g.story_id else None,
                  "articles": [{"id": h.article_id, "title": h.title, "publisher": h.publisher,
@@ -169,4 +172,6 @@ def search(store: Store, query: SearchQuery) -> SearchResults:
         if group.story_id:
             group.title = titles.get(group.story_id)
     ordered = sorted(groups.values(), key=lambda g: g.story_id is None)  # stable: rank order kept
-    return SearchResults(query, len(hits), ordered)
+    short_page = len(hits) < query.limit and (hits or not query.offset)  # the last page: nothing more to count
+    total = query.offset + len(hits) if short_page else store.count_search(query)
+    return SearchResults(query, total, ordered)

@@ -53,6 +53,22 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest interval between polls of a feed, in seconds; also the longest wait after errors."),
     Setting("STORYLINE_REFRESH_MAX_ERRORS", "10",
             "Consecutive errors after which a feed is stopped until it is resumed."),
+    Setting("STORYLINE_SIGNUP", "closed",
+            "Who may create an account in multi-user mode: `closed` (only `storyline users add`), "
+            "`invite` (with a code from `storyline users invite`) or `open` (anyone)."),
+    Setting("STORYLINE_BASE_URL", "",
+            "The address readers use, e.g. https://news.example.org: absolute links in feeds and the "
+            "Reader API. Unset: the request's address where the Host header is checked (local mode), "
+            "else links relative to the site."),
+    Setting("STORYLINE_LOGIN_FAILURES", "10",
+            "Failed sign-ins allowed per account, and per address, within `STORYLINE_LOGIN_WINDOW`; "
+            "more are refused with 429 and Retry-After (web form and Reader API)."),
+    Setting("STORYLINE_LOGIN_WINDOW", "900",
+            "Seconds over which failed sign-ins are counted."),
+    Setting("STORYLINE_ALERT_INTERVAL", "60",
+            "Seconds between checks for developments to send to webhooks while `storyline serve` runs; 0 turns alerts off."),
+    Setting("STORYLINE_IMAGES", "on",
+            "Show lead images in the reader (loaded from the outlets' servers, lazily, with no referrer); off for text only."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

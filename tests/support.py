@@ -130,3 +130,10 @@ def together(workers: int, work: Callable[[int], T]) -> list[T]:
         thread.join()
     assert not errors, errors
     return results
+
+
+def page_csrf(client: Any, path: str = "/sources") -> str:
+    """The CSRF token a browser finds in the forms of one of the server's pages."""
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text)
+    assert match, f"{path} has a CSRF field"
+    return match.group(1)

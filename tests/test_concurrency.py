@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 from starlette.testclient import TestClient
-from support import together
+from support import page_csrf, together
 
 from storyline.article import Article, Entity
 from storyline.dedup import content_hash
@@ -165,7 +165,7 @@ def test_ingest_processes_and_the_web_app_at_once(db_location: str, tmp_path: Pa
         workers.append(subprocess.Popen(_ingest_command(path, db_location), stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True))
     client = TestClient(create_app(db_location), base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000))
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     store = Store(db_location)
     deadline = time.monotonic() + 120
     while store.count_articles() == 0 and time.monotonic() < deadline:  # the workers have started writing

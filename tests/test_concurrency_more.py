@@ -202,7 +202,7 @@ def _stories(store: Store) -> dict[str, Any]:
         rows = conn.execute(text("SELECT article_id, story_id FROM story_articles ORDER BY article_id")).fetchall()
     return {
         "members": {row[0]: row[1] for row in rows},
-        "storylines": {s["id"]: s.get("storyline_id") for s in store.list_stories(limit=1000)},
+        "storylines": {s.id: s.storyline_id for s in store.list_stories(limit=1000)},
         "state": [store.get_state(CLUSTER_STATE), store.get_state(LINKER_STATE)],
     }
 
@@ -438,13 +438,13 @@ def _outcome(location: str) -> dict[str, Any]:
         with store.transaction("read people") as conn:
             people = [row[0] for row in conn.execute(text("SELECT name FROM entities WHERE type = 'PERSON'"))]
         stories = store.list_stories(limit=1000)
-        storylines = {s["storyline_id"] for s in stories}
+        storylines = {s.storyline_id for s in stories}
         return {
             "articles": sorted(names.values()),
-            "stories": sorted(sorted(names[a] for a in s["articles"]) for s in stories),
-            "storylines": sorted(sorted(names[a] for s in stories if s["storyline_id"] == line
-                                        for a in s["articles"]) for line in storylines),
-            "in_stories": sorted(names[a] for s in stories for a in s["articles"]),
+            "stories": sorted(sorted(names[a] for a in s.members) for s in stories),
+            "storylines": sorted(sorted(names[a] for s in stories if s.storyline_id == line
+                                        for a in s.members) for line in storylines),
+            "in_stories": sorted(names[a] for s in stories for a in s.members),
             "people": people,
             "canonical": ids,
             "given": given,

@@ -9,7 +9,7 @@ import pytest
 from storyline.article import Event
 from storyline.enrich.entities import find_entities
 from storyline.enrich.events import find_events
-from storyline.enrich.times import find_times
+from storyline.enrich.time import find_times
 from storyline.nlp import load_nlp
 
 FRIDAY = date(2025, 12, 12)
@@ -18,7 +18,7 @@ FRIDAY = date(2025, 12, 12)
 def events(text: str, dct: date | None = FRIDAY) -> list[Event]:
     doc = load_nlp()(text)
     entities = find_entities(doc)
-    return find_events(doc, entities, find_times(doc.text, dct, doc))
+    return find_events(doc, entities, find_times(doc.text, dct, doc), dct.isoformat() if dct else None)
 
 
 def test_a_meeting_with_its_participants_place_and_day() -> None:
@@ -61,3 +61,107 @@ def test_an_undated_article_keeps_its_events_undated() -> None:
 @pytest.mark.parametrize("text", ["", "The weather was mild and nothing happened."])
 def test_no_people_no_events(text: str) -> None:
     assert events(text) == []
+
+
+def test_components_run_in_an_order_that_gives_what_each_reads() -> None:
+    from storyline.enrich import COMPONENTS, Enricher
+    from storyline.enrich.component import check_order
+
+    check_order(COMPONENTS)
+    names = [part.name for part in COMPONENTS]
+    assert names.index("entities") < names.index("quotes") < names.index("events")
+    reordered = tuple(part for part in COMPONENTS if part.name != "times")
+    with pytest.raises(ValueError, match="events"):
+        Enricher(components=reordered)  # events read times, which nobody adds
+
+
+# -- participants: every party the sentence names or implies --------------------------------
+
+
+def _one(text: str, kind: str | None = None) -> Event:
+    found = [e for e in events(text) if kind is None or e.type == kind]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_subject_and_objects_of_spoke_with_all_take_part() -> None:
+    text = ("Chancellor Olaf Brandt said little this week. The German chancellor spoke with Ms Anna Lindqvist, "
+            "Mr Pedro Sala and Mr Tomas Novak on Wednesday.")
+    event = _one(text, "call")
+    assert event.participants == ["Olaf Brandt", "Anna Lindqvist", "Pedro Sala", "Tomas Novak"]
+
+
+def test_an_apposition_list_and_its_conjuncts_all_meet() -> None:
+    text = ("Prime Minister Jane Holt, Danish Prime Minister Lars Berg, Polish President Adam Nowicki and "
+            "Dutch Prime Minister Eva de Jong met in Copenhagen on Monday.")
+    event = _one(text, "meeting")
+    assert event.participants == ["Jane Holt", "Lars Berg", "Adam Nowicki", "Eva de Jong"]
+    assert event.place == "Copenhagen" and event.status == "happened"
+
+
+def test_joined_and_along_with_add_company() -> None:
+    event = _one("Jane Holt joined Lars Berg and Adam Nowicki for talks in Oslo.", "meeting")
+    assert set(event.participants) == {"Jane Holt", "Lars Berg", "Adam Nowicki"}
+    visit = _one("Jane Holt, along with Poland's Adam Nowicki, will travel to the White House next week.", "visit")
+    assert visit.participants == ["Jane Holt", "Adam Nowicki"]
+    assert visit.place == "Washington" and visit.status == "planned"
+
+
+def test_a_group_counts_as_one_party_and_a_lone_meeting_is_no_event() -> None:
+    event = _one("After the vote, Jane Holt convened a call with other European allies.", "call")
+    assert event.participants == ["Jane Holt", "European allies"]
+    assert events("Jane Holt described the talks as productive.") == []
+
+
+def test_a_person_included_in_a_group_takes_part() -> None:
+    event = _one("European leaders, including Adam Nowicki, held talks with Jane Holt.", "meeting")
+    assert event.participants == ["European leaders", "Adam Nowicki", "Jane Holt"]
+
+
+def test_the_two_leaders_are_the_two_people_just_named() -> None:
+    text = "Jane Holt flew to Warsaw to see Adam Nowicki. The two leaders met on Tuesday at the presidential palace."
+    event = _one(text, "meeting")
+    assert set(event.participants) == {"Jane Holt", "Adam Nowicki"}
+
+
+def test_a_coordination_parsed_as_a_modifier_still_gives_both_sides() -> None:
+    event = _one("This comes ahead of the expected meeting between Mr Holt and Polish President Adam Nowicki "
+                 "in Gdansk.", "meeting")
+    assert set(event.participants) == {"Holt", "Adam Nowicki"}
+    assert event.place == "Gdansk" and event.status == "planned"
+
+
+# -- places ------------------------------------------------------------------------------------
+
+
+def test_landmarks_give_their_city() -> None:
+    assert _one("Jane Holt met Lars Berg at No 10 on Monday.").place == "London"
+    assert _one("Jane Holt met Lars Berg in the Oval Office on Monday.").place == "Washington"
+    assert _one("Jane Holt will host Lars Berg for Downing Street talks on Monday.").place == "London"
+
+
+# -- status: happened, planned, reported --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Jane Holt met Lars Berg in Oslo on Tuesday.", "happened"),
+        ("Jane Holt will host Lars Berg on Monday.", "planned"),
+        ("Jane Holt is due to meet Lars Berg in Berlin on Monday.", "planned"),
+        ("Jane Holt is set to meet Lars Berg in Oslo next week.", "planned"),
+        ("A meeting between Jane Holt and Lars Berg is being arranged.", "planned"),
+        ("Jane Holt began arrangements for a meeting between Lars Berg and Adam Nowicki.", "planned"),
+        ("Jane Holt is understood to have met Lars Berg in Oslo.", "reported"),
+        ("Jane Holt reportedly met Lars Berg in Oslo.", "reported"),
+        ("Jane Holt is expected to host Lars Berg on Monday.", "reported"),
+    ],
+)
+def test_status(text: str, status: str) -> None:
+    found = [e for e in events(text) if e.type in ("meeting", "call")]
+    assert found and found[0].status == status, found
+
+
+def test_a_date_after_publication_makes_an_untensed_event_planned() -> None:
+    [event] = events("Jane Holt and Lars Berg hold talks in Oslo on 15 December.")
+    assert event.date == "2025-12-15" and event.status == "planned"

@@ -83,15 +83,16 @@ def test_truncated_entry_fetches_the_full_page_or_falls_back() -> None:
                  + "<item><title>Nothing</title><guid isPermaLink=\"false\">t-4</guid></item>")
         server.routes["/feed"] = Reply(200, rss(items), RSS_TYPE)
         poll = poll_feed(server.base + "/feed", LOCAL)
-    full, fallback, private = poll.documents
-    assert private.given["note"].startswith("feed entry is truncated and the full page could not be fetched (refused:")
-    assert poll.failures == [Failure(server.base + "/feed#t-4",
-                                     "entry has no content and the full page could not be fetched: the entry has no link")]
+    full, fallback, private, nothing = poll.documents
+    assert private.kind == "body" and private.given["summary_only"].startswith("refused:")
+    assert poll.failures == []  # every entry is kept, even one with only a title
+    assert nothing.text == "Nothing" and nothing.given["summary_only"] == "the entry has no link"
     assert full.html == page and full.url == server.base + "/story/full"
-    assert full.given["title"] == "Teaser t-1" and "note" not in full.given
+    assert full.given["title"] == "Teaser t-1" and "summary_only" not in full.given
     assert full.given["published"] == "2025-08-19"
-    assert "Zelensky arrived" in (fallback.html or "") and fallback.url == server.base + "/gone"
-    assert "HTTP 404" in fallback.given["note"] and "summary" in fallback.given["note"]
+    assert fallback.kind == "body" and fallback.url == server.base + "/gone"
+    assert fallback.text == "Zelensky arrived in Washington on Monday for talks […]"
+    assert fallback.given["summary_only"] == "HTTP 404 Not Found"
     assert [hit[0] for hit in server.hits] == ["/feed", "/page", "/gone"]
 
 

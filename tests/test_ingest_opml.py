@@ -27,8 +27,8 @@ NESTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_read_nested_outlines() -> None:
     assert read_opml(NESTED) == [
-        OutlineFeed("https://news.example/feed", "The Example Times", "https://news.example/"),
-        OutlineFeed("https://wire.example/rss", "Wire & Co", None),
+        OutlineFeed("https://news.example/feed", "The Example Times", "https://news.example/", "News/UK"),
+        OutlineFeed("https://wire.example/rss", "Wire & Co", None, "News"),
         OutlineFeed("https://cafe.example/atom.xml", "Café Journal", None),
     ]
 

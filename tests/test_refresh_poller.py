@@ -336,12 +336,12 @@ def test_robots_txt_decides_what_refresh_fetches(store: Store) -> None:
     assert all(headers["User-Agent"] == LOCAL.user_agent and headers["User-Agent"].startswith("storyline/")
                for _, headers in server.hits)
     assert sorted((o.status, o.reason or "") for o in outcomes) == [
-        ("new", ""), ("new", ""), ("skipped", f"disallowed by {server.base}/robots.txt for storyline")]
+        ("new", ""), ("new", f"summary only: disallowed by {server.base}/robots.txt for storyline"),
+        ("skipped", f"disallowed by {server.base}/robots.txt for storyline")]
     public, private = result.documents
-    assert "note" not in public.given and public.url == server.base + "/public/page"
-    assert private.given["note"] == (
-        "feed entry is truncated and the full page could not be fetched (disallowed by "
-        f"{server.base}/robots.txt for storyline); this is the feed's summary")
+    assert "summary_only" not in public.given and public.url == server.base + "/public/page"
+    assert private.kind == "body"  # kept with the feed's summary, marked summary-only, with why
+    assert private.given["summary_only"] == f"disallowed by {server.base}/robots.txt for storyline"
     disallowed = feed(store, server.base + "/private/feed.xml")
     assert disallowed["last_error"] == f"disallowed by {server.base}/robots.txt for storyline"
     assert disallowed["error_count"] == 1 and disallowed["next_due"]

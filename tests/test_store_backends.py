@@ -14,6 +14,7 @@ from storyline.dedup import content_hash
 from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store, StoreError
 from storyline.store.migrations import MIGRATIONS
+from storyline.stories.types import Story, Storyline
 
 
 def _article(article_id: str, body: str, **fields: object) -> Article:
@@ -132,25 +133,25 @@ def test_stories_version_changes_with_every_later_write(store: Store, monkeypatc
 
     saved_at("2025-12-08T10:00:00+00:00")
     with store.transaction("save") as conn:
-        store.save_story(conn, {"id": "s1", "title": "One", "last_updated": "2025-12-08", "articles": []})
-        store.save_storyline(conn, {"id": "l1", "title": "Line", "stories": ["s1"]})
+        store.save_story(conn, Story(id="s1", title="One", last_updated="2025-12-08"))
+        store.save_storyline(conn, Storyline(id="l1", title="Line", stories=["s1"]))
     versions = [store.stories_version()]
     saved_at("2025-12-08T10:00:01+00:00")
     with store.transaction("retitle the story") as conn:
-        store.save_story(conn, {"id": "s1", "title": "One, retitled", "last_updated": "2025-12-08", "articles": []})
+        store.save_story(conn, Story(id="s1", title="One, retitled", last_updated="2025-12-08"))
     versions.append(store.stories_version())
     saved_at("2025-12-08T10:00:02+00:00")
     with store.transaction("retitle the storyline") as conn:
-        store.save_storyline(conn, {"id": "l1", "title": "Line, retitled", "stories": ["s1"]})
+        store.save_storyline(conn, Storyline(id="l1", title="Line, retitled", stories=["s1"]))
     versions.append(store.stories_version())
     saved_at("2025-12-08T10:00:03+00:00")
     with store.transaction("a second story") as conn:
-        store.save_story(conn, {"id": "s2", "title": "Two", "last_updated": "2025-12-08", "articles": []})
+        store.save_story(conn, Story(id="s2", title="Two", last_updated="2025-12-08"))
     versions.append(store.stories_version())
     saved_at("2025-12-08T10:00:04+00:00")
     with store.transaction("merge, as a story run does: the survivor is rewritten") as conn:
         store.merge_story(conn, "s2", "s1")
-        store.save_story(conn, {"id": "s1", "title": "One and two", "last_updated": "2025-12-08", "articles": []})
+        store.save_story(conn, Story(id="s1", title="One and two", last_updated="2025-12-08"))
     versions.append(store.stories_version())
     with store.transaction("rebuild") as conn:
         store.clear_stories(conn)
@@ -165,24 +166,24 @@ def test_stories_order_redirects_membership_and_cards(store: Store) -> None:
           _article("d", "Four.", published="2025-12-02", publisher="Ledger", duplicate_of="c"))
     before = store.stories_version()
     with store.transaction("save stories") as conn:
-        store.save_story(conn, {"id": "s1", "title": "Dated", "last_updated": "2025-12-08", "articles": ["a", "c"],
-                                "outlets": [{"publisher": "Ledger"}], "coverage": [{"date": "2025-12-08"}]})
-        store.save_story(conn, {"id": "s2", "title": "Undated", "last_updated": None, "articles": ["b"]})
-        store.save_story(conn, {"id": "s3", "title": "Old", "last_updated": "2025-11-01", "articles": []})
-        store.save_storyline(conn, {"id": "l1", "title": "Line", "last_updated": None, "stories": ["s1"]})
-        store.save_storyline(conn, {"id": "l2", "title": "Line two", "last_updated": "2025-12-01"})
+        store.save_story(conn, Story(id="s1", title="Dated", last_updated="2025-12-08", articles=["a", "c"],
+                                         outlets=[{"publisher": "Ledger"}], coverage=[{"date": "2025-12-08"}]))
+        store.save_story(conn, Story(id="s2", title="Undated", last_updated=None, articles=["b"]))
+        store.save_story(conn, Story(id="s3", title="Old", last_updated="2025-11-01"))
+        store.save_storyline(conn, Storyline(id="l1", title="Line", last_updated=None, stories=["s1"]))
+        store.save_storyline(conn, Storyline(id="l2", title="Line two", last_updated="2025-12-01"))
     assert store.stories_version() != before
-    assert [s["id"] for s in store.list_stories()] == ["s1", "s3", "s2"]
-    assert [s["id"] for s in store.list_storylines()] == ["l2", "l1"]
-    cards = {c["id"]: c for c in store.story_cards()}
-    assert cards["s1"]["outlets"] == [{"publisher": "Ledger"}] and cards["s1"]["coverage"] == [{"date": "2025-12-08"}]
-    assert cards["s2"]["outlets"] == [] and cards["s3"]["outlets"] == []
+    assert [s.id for s in store.list_stories()] == ["s1", "s3", "s2"]
+    assert [s.id for s in store.list_storylines()] == ["l2", "l1"]
+    cards = {c.id: c for c in store.story_cards()}
+    assert cards["s1"].outlets == [{"publisher": "Ledger"}] and cards["s1"].coverage == [{"date": "2025-12-08"}]
+    assert cards["s2"].outlets == [] and cards["s3"].outlets == []
     assert store.unassigned_article_ids() == ["d"]
     with store.transaction("merge stories") as conn:
         store.merge_story(conn, "s2", "s1")
         assert store.story_members(conn, "s1") == ["c", "a", "b"]
     story = store.get_story("s2")
-    assert story is not None and story["id"] == "s1"
+    assert story is not None and story.id == "s1"
     assert store.story_of_article("b") == "s1"
     assert store.list_outlets() == [{"publisher": "Ledger", "articles": 2}, {"publisher": "Post", "articles": 1}]
 
@@ -233,7 +234,7 @@ def test_search_snippets_mark_the_words_found(store: Store) -> None:
 def test_search_filters_and_ordering_without_words(store: Store) -> None:
     _search_corpus(store)
     with store.transaction("put two articles in a story") as conn:
-        store.save_story(conn, {"id": "s1", "title": "Talks", "articles": ["x1", "x3"]})
+        store.save_story(conn, Story(id="s1", title="Talks", articles=["x1", "x3"]))
     ids = [h.article_id for h in store.search_articles(SearchQuery(outlet="daily ledger"))]
     assert ids == ["x1", "x3"]  # dated first, undated last; the copy x4 is left out
     assert [h.article_id for h in store.search_articles(SearchQuery(story="s1", q="brussels"))] == ["x3"]

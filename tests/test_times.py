@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from storyline.article import Article, TimeExpression
-from storyline.enrich.times import add_times, find_times, parse_dct
+from storyline.enrich.time import add_times, find_times, parse_dct
 
 FRIDAY = dt.date(2025, 12, 12)
 MONDAY = dt.date(2025, 12, 8)
@@ -260,3 +260,43 @@ def test_te3_floor() -> None:
     assert f1(strict) >= 0.84
     assert f1(relaxed) >= 0.90
     assert right_value / relaxed >= 0.83
+
+
+# -- robustness: no parse and no text can stop annotation -----------------------------------
+
+
+def test_an_infinitive_at_the_root_does_not_recurse(nlp: Language) -> None:
+    """spaCy's root is its own head, but a new ``Token`` object each time: the tense of a root
+    infinitive ("To meet on Monday.") once recursed until RecursionError."""
+    from storyline.enrich.time.tense import direction_from_doc
+
+    text = "To meet on Monday."
+    doc = nlp(text)
+    assert doc[1].head.i == doc[1].i  # the sentence is what the test means: "meet" is the root
+    assert direction_from_doc(doc, 8, 17) in (-1, 0, 1)
+
+
+def test_a_long_chain_of_infinitives_is_followed_boundedly(nlp: Language) -> None:
+    """A head chain far longer than any real sentence: each infinitive hangs from the one before."""
+    from storyline.enrich.time.tense import direction_from_doc
+
+    text = "They wanted " + " ".join(["to try"] * 400) + " to meet on Monday."
+    doc = nlp(text)
+    start = text.index("Monday")
+    assert direction_from_doc(doc, start, start + 6) in (-1, 0, 1)
+    # a short chain still reaches its forward-looking head
+    short = "They plan to try to meet on Monday."
+    assert values(short, FRIDAY, nlp(short))["Monday"] == ("DATE", "2025-12-15")
+
+
+def test_lone_surrogates_and_nul_cannot_stop_annotation() -> None:
+    from storyline.enrich import Enricher, safe_text
+
+    body = 'Ms Reeves said \ud800 "we will meet again on Monday."\x00 She met Mr Lammy.\udfff'
+    assert len(safe_text(body)) == len(body)
+    articles = [Article(id="s1", source="test", body=body, published="2025-12-10"),
+                Article(id="s2", source="test", body="\x00\udfff")]
+    Enricher()(articles)
+    said = [q for q in articles[0].quotes if not q.indirect]
+    assert said and said[0].text == "we will meet again on Monday."
+    assert body[said[0].start:said[0].end] == said[0].text  # offsets still point into the body

@@ -7,9 +7,10 @@ import re
 
 import pytest
 from starlette.testclient import TestClient
-from support import stored_text
+from support import page_csrf, stored_text
 from test_web_corpus import Corpus, corpus, local_client
 
+from storyline.accounts import add_user, new_invite
 from storyline.store import Store
 from storyline.web import create_app
 from storyline.web.auth import hash_password, token_hash, verify_password
@@ -83,10 +84,10 @@ def test_api_writes_need_csrf_or_a_bearer_token(data: Corpus) -> None:
     body = {"kind": "entity", "id": data.person}
     assert client.post("/api/follows", json=body).status_code == 403
     me = client.get("/api/me").json()
-    assert me["via"] == "local" and me["user"]["id"] == "local"
-    response = client.post("/api/follows", json=body, headers={"X-CSRF-Token": me["csrf_token"]})
+    assert me == {"via": "local", "user": {"id": "local", "name": "local reader", "admin": True}}  # no CSRF token
+    response = client.post("/api/follows", json=body, headers={"X-CSRF-Token": page_csrf(client)})
     assert response.status_code == 201 and response.json()["added"] is True
-    assert client.get("/api/follows").json()[0]["target_id"] == data.person
+    assert client.get("/api/follows").json()["follows"][0]["id"] == data.person
     assert client.post("/api/follows", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
@@ -104,7 +105,7 @@ def test_api_tokens_are_shown_once_stored_hashed_and_work_from_anywhere(data: Co
     remote = TestClient(create_app(data.path), base_url="http://127.0.0.1:8000", client=("203.0.113.9", 1))
     auth = {"Authorization": f"Bearer {secret}"}
     assert remote.post("/api/feeds", json={"url": "https://n.example/rss"}, headers=auth).status_code == 201
-    assert "https://n.example/rss" in [f["url"] for f in remote.get("/api/feeds").json()]
+    assert "https://n.example/rss" in [f["url"] for f in remote.get("/api/feeds").json()["feeds"]]
     assert remote.request("DELETE", "/api/feeds", params={"url": "https://n.example/rss"}, headers=auth).json() == {
         "url": "https://n.example/rss", "removed": True}
     token_id = client.get("/account.json").json()["tokens"][0]["id"]
@@ -112,13 +113,35 @@ def test_api_tokens_are_shown_once_stored_hashed_and_work_from_anywhere(data: Co
     assert remote.post("/api/feeds", json={"url": "https://m.example/rss"}, headers=auth).status_code == 401
 
 
+def _sign_in(client: TestClient, name: str, password: str) -> int:
+    response = client.post("/login", data={"csrf": _csrf(client, "/login"), "name": name, "password": password},
+                           follow_redirects=False)
+    return response.status_code
+
+
+def test_nobody_becomes_admin_by_visiting_first(data: Corpus) -> None:
+    app = create_app(data.path, multi_user=True, allowed_hosts=["testserver"], signup="open")
+    visitor = TestClient(app)
+    page = visitor.get("/login").text
+    assert "No accounts yet" in page and "storyline users add NAME --admin" in page
+    assert 'action="/signup"' not in page
+    refused = visitor.post("/signup", data={"name": "mallory", "password": "a long passphrase"})
+    assert refused.status_code == 403 and "sign-up is closed" in refused.text  # not while nobody administers it
+    store = Store(data.path)
+    assert store.count_users() == 0
+    store.close()
+
+
 def test_multi_user_sign_up_sign_in_sessions_and_roles(data: Corpus) -> None:
-    app = create_app(data.path, multi_user=True, allowed_hosts=["testserver"])
+    store = Store(data.path)
+    add_user(store, "alice", "a long passphrase", admin=True)  # what `storyline users add alice --admin` does
+    store.close()
+    app = create_app(data.path, multi_user=True, allowed_hosts=["testserver"], signup="open")
     alice = TestClient(app)
     assert alice.get("/for-you", follow_redirects=False).headers["location"] == "/login?next=/for-you"
     csrf = _csrf(alice, "/login")
-    assert alice.post("/signup", data={"name": "alice", "password": "short"}).status_code == 403  # no csrf
-    response = alice.post("/signup", data={"csrf": csrf, "name": "alice", "password": "a long passphrase"},
+    assert alice.post("/login", data={"name": "alice", "password": "a long passphrase"}).status_code == 403  # no csrf
+    response = alice.post("/login", data={"csrf": csrf, "name": "alice", "password": "a long passphrase"},
                           follow_redirects=False)
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
@@ -131,30 +154,55 @@ def test_multi_user_sign_up_sign_in_sessions_and_roles(data: Corpus) -> None:
                       follow_redirects=False).status_code == 303
 
     bob = TestClient(app)
-    closed = bob.post("/signup", data={"csrf": _csrf(bob, "/login"), "name": "bob", "password": "another long one"})
-    assert closed.status_code == 403  # sign-up closes after the first account
+    joined = bob.post("/signup", data={"csrf": _csrf(bob, "/login"), "name": "bob", "password": "bobs long password"},
+                      follow_redirects=False)
+    assert joined.status_code == 303  # the open policy lets anyone sign up ...
+    assert bob.get("/api/me").json()["user"]["admin"] is False  # ... never as an administrator
     store = Store(data.path)
-    store.create_user("bob", hash_password("bobs long password"))
     row = store.get_user_by_name("bob")
     assert row is not None and "bobs" not in row["password_hash"]
     store.close()
+    bob_csrf = _csrf(bob, f"/stories/{data.story}")
+    bob.post("/logout", data={"csrf": bob_csrf})
+    assert bob.get("/api/me").json()["user"] is None
     wrong = bob.post("/login", data={"csrf": _csrf(bob, "/login"), "name": "bob", "password": "nope nope nope"})
     assert wrong.status_code == 400 and "Wrong name or password" in wrong.text
-    assert bob.post("/login", data={"csrf": _csrf(bob, "/login"), "name": "bob", "password": "bobs long password"},
-                    follow_redirects=False).status_code == 303
+    assert _sign_in(bob, "bob", "bobs long password") == 303
     bob_csrf = _csrf(bob, f"/stories/{data.story}")
     assert bob.post("/follow", data={"csrf": bob_csrf, "kind": "story", "id": data.story},
                     follow_redirects=False).status_code == 303
     assert bob.post("/sources/add", data={"csrf": bob_csrf, "url": "https://b.example/feed"}).status_code == 403
     assert [s["id"] for s in bob.get("/for-you.json").json()["stories"]] == [data.story]
     assert alice.get("/for-you.json").json()["stories"] == []  # follows are per user
-    bob.post("/logout", data={"csrf": bob_csrf})
-    assert bob.get("/api/me").json()["user"] is None
+
+
+def test_sign_up_is_closed_by_default_and_invite_codes_work_once(data: Corpus) -> None:
+    store = Store(data.path)
+    add_user(store, "alice", "a long passphrase", admin=True)
+    closed = TestClient(create_app(data.path, multi_user=True, allowed_hosts=["testserver"]))
+    assert 'action="/signup"' not in closed.get("/login").text
+    assert closed.post("/signup", data={"csrf": _csrf(closed, "/login"), "name": "carol",
+                                        "password": "carols long password"}).status_code == 403
+    app = create_app(data.path, multi_user=True, allowed_hosts=["testserver"], signup="invite")
+    carol = TestClient(app)
+    assert 'name="invite"' in carol.get("/login").text
+    form = {"csrf": _csrf(carol, "/login"), "name": "carol", "password": "carols long password"}
+    assert carol.post("/signup", data=form).status_code == 400  # no code
+    assert carol.post("/signup", data={**form, "invite": "made-up"}).status_code == 400
+    code = new_invite(store)
+    assert carol.post("/signup", data={**form, "invite": code}, follow_redirects=False).status_code == 303
+    dave = TestClient(app)
+    again = dave.post("/signup", data={"csrf": _csrf(dave, "/login"), "name": "dave",
+                                       "password": "daves long password", "invite": code})
+    assert again.status_code == 400 and "invite" in again.text  # used up
+    assert store.get_user_by_name("dave") is None
+    assert [u["name"] for u in store.list_users()] == ["alice", "carol"]
+    store.close()
 
 
 def test_ingest_through_the_api_runs_the_pipeline_and_feeds_search(data: Corpus) -> None:
     client = local_client(data.path)
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     record = {"id": "api-1", "title": "Glacier melt speeds up", "url": "https://example.org/glacier",
               "text": "Scientists in Tromsø said the glacier lost more ice this summer than in any year on record."
                       " The measurements were published on Tuesday.", "published": "2025-12-14",

@@ -102,7 +102,7 @@ def corpus(location: str) -> Corpus:
     store.add_feed("https://feeds.example.org/world.xml", f"World {XSS} news")
     store.record_feed_fetch("https://feeds.example.org/world.xml", status="error", error=f"HTTP 500 {XSS}")
     store.close()
-    return Corpus(path, story["id"], other["id"], "sl-ukraine", berg, "p-evil", ["a1", "a2", "a3", "b1"], "a3", "a4")
+    return Corpus(path, story.id, other.id, "sl-ukraine", berg, "p-evil", ["a1", "a2", "a3", "b1"], "a3", "a4")
 
 
 def local_client(app_path: str, **options: object) -> TestClient:
@@ -116,10 +116,10 @@ def test_the_corpus_story_is_derived_from_its_articles(db_location: str) -> None
     store = Store(data.path)
     story = store.get_story(data.story)
     assert story is not None
-    assert story["articles"] == ["a1", "a2", "a3"]
-    assert story["outlet_count"] == 3
-    assert next(p["id"] for p in story["people"]) == data.person
-    assert {e["date"] for e in story["timeline"]} == {"2025-12-08", "2025-12-12", None}
-    assert store.get_story("s-old")["id"] == data.story  # type: ignore[index]
+    assert story.articles == ["a1", "a2", "a3"]
+    assert story.outlet_count == 3
+    assert next(p["id"] for p in story.people) == data.person
+    assert {e["date"] for e in story.timeline} == {"2025-12-08", "2025-12-12", None}
+    assert store.get_story("s-old").id == data.story  # type: ignore[union-attr]
     assert store.duplicates_of("a1") == ["a4"]
     store.close()

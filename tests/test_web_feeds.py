@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_web_corpus import XSS, Corpus, corpus, local_client
 
 from storyline.web.feeds_out import Feed, FeedEntry, atom, json_feed
@@ -49,7 +50,7 @@ def _check_json_feed(data: dict) -> None:  # type: ignore[type-arg]
 
 def test_every_feed_is_valid_atom_and_json_feed(site: tuple[Corpus, TestClient]) -> None:
     data, client = site
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     saved = client.post("/searches", data={"csrf": csrf, "q": "brussels"}, follow_redirects=False)
     for base in ("", f"/stories/{data.story}", f"/storylines/{data.storyline}", f"/entities/{data.person}",
                  saved.headers["location"]):

@@ -132,7 +132,8 @@ def write_corpus(location: str) -> list[str]:
 @pytest.fixture
 def reader(db_location: str) -> Reader:
     canonical = write_corpus(db_location)
-    client = TestClient(create_app(db_location, multi_user=True), base_url="http://testserver")
+    app = create_app(db_location, multi_user=True, base_url="http://testserver")  # links start with the base URL
+    client = TestClient(app, base_url="http://testserver")
     return Reader(db_location, client, canonical)
 
 

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 from starlette.testclient import TestClient
+from support import page_csrf
 from test_web_corpus import Corpus, corpus, local_client
 
 from storyline.store import Store
@@ -165,7 +166,7 @@ def test_reading_pages_records_reads_for_the_local_reader(site: tuple[Corpus, Te
 
 def test_for_you_ranks_what_the_reader_follows(site: tuple[Corpus, TestClient]) -> None:
     data, client = site
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     empty = client.get("/for-you.json").json()
     assert empty["stories"] == [] and empty["follows"] == []
     response = client.post("/follow", data={"csrf": csrf, "kind": "entity", "id": data.person, "next": "/for-you"},
@@ -189,7 +190,7 @@ def test_for_you_ranks_what_the_reader_follows(site: tuple[Corpus, TestClient]) 
 
 def test_saved_search_page_and_feed(site: tuple[Corpus, TestClient]) -> None:
     _data, client = site
-    csrf = client.get("/api/me").json()["csrf_token"]
+    csrf = page_csrf(client)
     response = client.post("/searches", data={"csrf": csrf, "q": "progress", "name": "Progress"},
                            follow_redirects=False)
     assert response.status_code == 303
@@ -197,7 +198,7 @@ def test_saved_search_page_and_feed(site: tuple[Corpus, TestClient]) -> None:
     html, twin = _twin(client, location)
     assert twin["saved"]["name"] == "Progress"
     assert [a["id"] for g in twin["groups"] for a in g["articles"]] == ["a2"]
-    assert f'href="{location}/feed.atom"' in html
+    assert f'href="{location}/feed.atom?key=local.' in html  # a feed reader's key, see test_security
     assert client.get(location + "/feed.json").json()["items"][0]["url"].endswith("/articles/a2")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from storyline.article import Article, Extraction, RawDocument, Skip
 from storyline.clean.boilerplate import BoilerplateModel
 from storyline.clean.html import extract_html
+from storyline.clean.images import lead_image
 from storyline.clean.text import clean_text, source_key
 from storyline.dates import iso_date
 from storyline.dedup import content_hash
@@ -82,6 +83,10 @@ def clean(doc: RawDocument, model: BoilerplateModel | None = None) -> Article:
         extracted_by["published"] = "given"
     else:
         fields["published"] = found.published
+    given_image = lead_image(given.get("image"), fields["url"])
+    fields["image"] = given_image or found.image
+    if given_image:
+        extracted_by["image"] = "given"
     external = given.get("id")
     return Article(
         id=article_id(doc, found.body),

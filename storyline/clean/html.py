@@ -33,6 +33,7 @@ from storyline.article import Extraction, Skip
 from storyline.clean.html_body import Body, clean_paragraphs, words
 from storyline.clean.html_chunks import sibling_chunks
 from storyline.clean.html_meta import clean_date, date_params, declared_language, split_authors
+from storyline.clean.images import lead_image
 
 __all__ = ["HtmlOptions", "extract_html"]
 
@@ -108,6 +109,10 @@ def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAU
     if page_url:
         result.url = page_url
         extracted_by["url"] = "trafilatura" if meta.url and meta.url != url else "given"
+    image = lead_image(getattr(meta, "image", None), page_url)
+    if image:
+        result.image = image
+        extracted_by["image"] = "trafilatura"
     return result
 
 

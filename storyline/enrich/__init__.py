@@ -1,29 +1,72 @@
 """Enrichment: who is in each article, who said what, and what happened when.
 
-One spaCy pass per article (streamed in batches with ``nlp.pipe``) feeds the
-annotators in order: entities → canonical entities across articles → quotes
-(speakers link to entities) → time expressions (resolved against the
-publication date) → events (which use both).  Every annotation keeps
-character offsets into the article body.
+One spaCy pass per article (streamed in batches with ``nlp.pipe``) feeds a list of
+components (:mod:`storyline.enrich.component`), each with a name, what it reads and what it
+adds, run in order:
+
+====================  ==========================  ============
+component             reads                       adds
+====================  ==========================  ============
+``entities``          doc                         entities
+``quotes``            doc, entities               quotes
+``times``             doc, published              times
+``events``            doc, entities, times        events
+``lemmas``            doc                         lemmas
+====================  ==========================  ============
+
+The packages: :mod:`storyline.enrich.entities`, :mod:`storyline.enrich.quotes`,
+:mod:`storyline.enrich.time` and :mod:`storyline.enrich.events`.  Canonical entities across
+articles are given afterwards, in ingest order, by :meth:`Enricher.persist`.  Every
+annotation keeps character offsets into the article body.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from spacy.language import Language
 from sqlalchemy import Connection, event
 
 from storyline.article import Article
-from storyline.enrich.entities import find_entities
-from storyline.enrich.entity_registry import EntityRegistry
-from storyline.enrich.events import find_events
-from storyline.enrich.quotes import find_quotes
-from storyline.enrich.times import find_times, parse_dct
+from storyline.enrich.component import Component, check_order, component
+from storyline.enrich.entities import entities_component
+from storyline.enrich.entities.registry import EntityRegistry
+from storyline.enrich.events import events_component
+from storyline.enrich.quotes import quotes_component
+from storyline.enrich.time import times_component
 from storyline.nlp import MAX_LENGTH, load_nlp
 from storyline.store import Store
 from storyline.store.base import now
 from storyline.stories.features import story_doc_from_spacy
+
+# Lone surrogates cannot be encoded (spaCy hashes every string as UTF-8) and NUL ends strings in
+# C code and databases; each becomes one harmless character so offsets into the body still hold.
+_UNSAFE = re.compile("[\ud800-\udfff\x00]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with lone surrogates as U+FFFD and NUL as a space, of the same length."""
+    return _UNSAFE.sub(lambda m: " " if m.group(0) == "\x00" else "\ufffd", text)
+
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+
+@component("lemmas", reads=("doc",), adds=("lemmas",))
+def lemmas_component(doc: Doc, article: Article) -> None:
+    """The pipeline component: the content words the story grouping compares."""
+    article.lemmas = story_doc_from_spacy(article.id, doc).lemmas or []
+
+
+COMPONENTS: tuple[Component, ...] = (
+    entities_component,
+    quotes_component,
+    times_component,
+    events_component,
+    lemmas_component,
+)
 
 
 class Enricher:
@@ -38,7 +81,9 @@ class Enricher:
     """
 
     def __init__(self, registry: EntityRegistry | None = None, batch_size: int = 16, *,
-                 seen: int | None = None) -> None:
+                 seen: int | None = None, components: tuple[Component, ...] = COMPONENTS) -> None:
+        check_order(components)
+        self.components = components
         self.registry = registry or EntityRegistry()
         self.batch_size = batch_size
         # the store's entity version the registry holds everything up to; None: not read from a store yet
@@ -62,18 +107,15 @@ class Enricher:
         return articles
 
     def annotate(self, articles: list[Article]) -> list[Article]:
-        """The per-article part: entities, quotes, times, events and lemmas, from one spaCy pass.
+        """The per-article part: each of :attr:`components` in order, over one spaCy pass.
 
         It reads nothing but each article, so any process may run it in any order; the
         canonical ids (:meth:`canonicalise`) are left for the process that holds the registry.
         """
-        texts = [article.body[:MAX_LENGTH] for article in articles]
+        texts = [safe_text(article.body[:MAX_LENGTH]) for article in articles]
         for article, doc in zip(articles, self.nlp.pipe(texts, batch_size=self.batch_size), strict=True):
-            article.entities = find_entities(doc)
-            article.quotes = find_quotes(doc, article.entities)
-            article.times = find_times(doc.text, parse_dct(article.published), doc)
-            article.events = find_events(doc, article.entities, article.times)
-            article.lemmas = story_doc_from_spacy(article.id, doc).lemmas or []
+            for part in self.components:
+                part(doc, article)
         return articles
 
     def canonicalise(self, article: Article) -> None:

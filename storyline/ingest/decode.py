@@ -1,6 +1,7 @@
 """Bytes to text: byte-order marks, declared charsets, then detection.
 
-Order of evidence: a BOM, then a charset declared by the transport (HTTP
+Order of evidence: a BOM, then UTF-16 or UTF-32 without a BOM (recognised
+by the zero bytes of its ASCII characters, as XML 1.0 appendix F does), then a charset declared by the transport (HTTP
 header) or the document (``<meta charset>``, XML declaration), then UTF-8 if
 the bytes are valid UTF-8, then charset-normalizer.  Nothing here fails on bad
 bytes: a file mixing UTF-8 with Windows-1252 decodes each part by its own
@@ -77,10 +78,46 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("storyline-cp1252", _cp1252_fallback)
 
 
+def _zero_share(sample: bytes, offset: int, step: int) -> float:
+    picked = sample[offset::step]
+    return picked.count(0) / len(picked) if picked else 0.0
+
+
+def unmarked_utf(data: bytes) -> str | None:
+    """``"utf-16-le"``, ``"utf-16-be"``, ``"utf-32-le"`` or ``"utf-32-be"`` for text in that
+    encoding without a BOM, else None.
+
+    Markup and most Western text is largely ASCII, whose characters in these
+    encodings carry a fixed pattern of zero bytes; the sample must also decode
+    cleanly into printable text.
+    """
+    sample = data[:1024]
+    sample = sample[: len(sample) - len(sample) % 4]
+    if len(sample) < 8 or 0 not in sample:
+        return None
+    candidates = (
+        ("utf-32-le", all(_zero_share(sample, i, 4) > 0.9 for i in (2, 3)) and _zero_share(sample, 0, 4) < 0.1),
+        ("utf-32-be", all(_zero_share(sample, i, 4) > 0.9 for i in (0, 1)) and _zero_share(sample, 3, 4) < 0.1),
+        ("utf-16-le", _zero_share(sample, 1, 2) > 0.6 and _zero_share(sample, 0, 2) < 0.1),
+        ("utf-16-be", _zero_share(sample, 0, 2) > 0.6 and _zero_share(sample, 1, 2) < 0.1),
+    )
+    for name, pattern in candidates:
+        if not pattern:
+            continue
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f")
+        if controls <= len(text) * 0.02:
+            return name
+    return None
+
+
 def binary_kind(data: bytes) -> str | None:
     """What kind of binary data ``data`` is (e.g. ``"PDF"``), or None if it may be text."""
     head = data[:_SNIFF]
-    if any(head.startswith(bom) for bom, _ in _BOMS):
+    if any(head.startswith(bom) for bom, _ in _BOMS) or unmarked_utf(head) is not None:
         return None
     for magic, name in _MAGIC:
         if head.startswith(magic):
@@ -103,6 +140,11 @@ def _codec(label: str | None) -> str | None:
         return codecs.lookup(label).name
     except LookupError:
         return None
+
+
+def known_charset(label: str | None) -> bool:
+    """True when ``label`` names an encoding Python can decode (or is absent)."""
+    return label is None or _codec(label) is not None
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -162,6 +204,9 @@ def decode(data: bytes, declared: str | None = None) -> str:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(name, errors="replace")
+    unmarked = unmarked_utf(data)
+    if unmarked is not None:
+        return data.decode(unmarked, errors="replace")
     codec = _codec(declared) or _codec(declared_charset(data))
     if codec == "utf-8":
         return data.decode("utf-8", errors="storyline-cp1252")

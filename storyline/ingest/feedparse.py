@@ -3,6 +3,12 @@
 XML is checked with defusedxml before feedparser sees it: a DOCTYPE that
 declares entities (entity expansion, "billion laughs") or refers to external
 ones (XXE) is refused with a :class:`HostileFeed` error.
+
+A feed in an encoding the XML parsers cannot take (a declared label no codec
+knows, UTF-16 or UTF-32 without a BOM) is decoded the way any document is
+(:func:`storyline.ingest.decode.decode`: the evidence that can be trusted, then
+detection) and handed on as UTF-8 with its declaration saying so; the check and
+feedparser then read the very same bytes.
 """
 
 from __future__ import annotations
@@ -20,15 +26,22 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import feedparser
 
-from storyline.ingest.decode import decode
+from storyline.ingest.decode import (
+    charset_from_content_type,
+    declared_charset,
+    decode,
+    known_charset,
+    unmarked_utf,
+)
 
 _FEED_MEDIA = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
 })
-_XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf)[\s>]", re.I)
+_XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf|channel)[\s>]", re.I)  # channel: CDF
 _HTML_ROOT = re.compile(r"<html[\s>]", re.I)
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _JSON_FEED = "https://jsonfeed.org/version/"
+_XML_DECLARED = re.compile(r"""^(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])([^"']*)(["'])""", re.I)
 
 
 class FeedError(Exception):
@@ -48,6 +61,7 @@ class FeedEntry:
     published: str | None = None  # ISO date
     content: str | None = None  # HTML of the full content, when the feed has it
     summary: str | None = None  # HTML of the summary or description
+    image: str | None = None  # media:content, media:thumbnail, an image enclosure or JSON Feed's image
 
 
 @dataclass(slots=True)
@@ -87,6 +101,17 @@ def is_feed(content: bytes, content_type: str | None = None) -> bool:
     return _media(content_type) in _FEED_MEDIA and page is None and stripped.startswith("<")
 
 
+def readable_xml(content: bytes, content_type: str | None = None) -> tuple[bytes, str | None]:
+    """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is."""
+    transport = charset_from_content_type(content_type)
+    if unmarked_utf(content) is None and known_charset(declared_charset(content)) and known_charset(transport):
+        return content, content_type
+    text = decode(content, transport if known_charset(transport) else None).lstrip("\ufeff")
+    text = _XML_DECLARED.sub(lambda m: f"{m.group(1)}utf-8{m.group(3)}", text, count=1)
+    media = _media(content_type) or None
+    return text.encode("utf-8"), media
+
+
 def check_xml(content: bytes) -> None:
     """Raise :class:`HostileFeed` if ``content`` declares or references entities."""
     try:
@@ -105,8 +130,8 @@ def check_xml(content: bytes) -> None:
         raise HostileFeed(f"refused hostile XML: external reference {exc.sysid!r} (XXE)") from None
     except defusedxml.DefusedXmlException as exc:
         raise HostileFeed(f"refused hostile XML: {exc}") from None
-    except (ParseError, ValueError):
-        # Malformed XML goes to feedparser's lenient parser, but never with entity declarations.
+    except (ParseError, ValueError, LookupError):
+        # Malformed XML (or an encoding expat cannot take) goes to feedparser's lenient parser, but never with entity declarations.
         if _ENTITY_DECL.search(decode(content)):
             raise HostileFeed("refused hostile XML: malformed document declaring entities") from None
 
@@ -117,8 +142,17 @@ def _iso_date(parsed: time.struct_time | None) -> str | None:
     return f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}"
 
 
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
+
+
 def _as_html(value: str, media: str) -> str:
-    return value if "html" in media else "<p>" + html.escape(value).replace("\n\n", "</p><p>") + "</p>"
+    """HTML for an entry's text; text without any markup is plain text, whatever the feed calls it
+    (RSS descriptions are declared HTML, and are often plain text with entities)."""
+    if "html" in media and _MARKUP.search(value):
+        return value
+    plain = html.unescape(value) if "html" in media else value
+    paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", plain)]
+    return "".join(f"<p>{html.escape(part)}</p>" for part in paragraphs if part)
 
 
 def _text(value: Any) -> str | None:
@@ -133,7 +167,7 @@ def _feedparser_entry(entry: Any) -> FeedEntry:
             content = _as_html(value, part.get("type", "text/html"))
     summary = entry.get("summary") or None
     if summary:
-        summary = _as_html(summary, (entry.get("summary_detail") or {}).get("type", "text/html"))
+        summary = _as_html(summary, (entry.get("summary_detail") or {}).get("type", "text/html")) or None
     authors = [a.get("name", "").strip() for a in entry.get("authors") or [] if a.get("name", "").strip()]
     if not authors and _text(entry.get("author")):
         authors = [entry["author"].strip()]
@@ -145,7 +179,23 @@ def _feedparser_entry(entry: Any) -> FeedEntry:
         published=_iso_date(entry.get("published_parsed") or entry.get("updated_parsed")),
         content=content,
         summary=summary,
+        image=_entry_image(entry),
     )
+
+
+def _entry_image(entry: Any) -> str | None:
+    """The entry's picture: media:content (an image), media:thumbnail, then an image enclosure."""
+    for media in entry.get("media_content") or []:
+        kind = str(media.get("medium") or media.get("type") or "image")
+        if _text(media.get("url")) and (kind == "image" or kind.startswith("image/")):
+            return _text(media.get("url"))
+    for thumbnail in entry.get("media_thumbnail") or []:
+        if _text(thumbnail.get("url")):
+            return _text(thumbnail.get("url"))
+    for link in [*(entry.get("enclosures") or []), *(entry.get("links") or [])]:
+        if str(link.get("type") or "").startswith("image/") and _text(link.get("href") or link.get("url")):
+            return _text(link.get("href") or link.get("url"))
+    return None
 
 
 def _json_date(value: Any) -> str | None:
@@ -173,6 +223,7 @@ def _json_entry(item: dict[str, Any]) -> FeedEntry:
         published=_json_date(item.get("date_published") or item.get("date_modified")),
         content=content,
         summary=_as_html(summary, "text/plain") if summary else None,
+        image=_text(item.get("image")) or _text(item.get("banner_image")),
     )
 
 
@@ -188,11 +239,12 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
             site_url=_text(data.get("home_page_url")),
             entries=[_json_entry(item) for item in items if isinstance(item, dict)],
         )
+    content, content_type = readable_xml(content, content_type)
     check_xml(content)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     # A file object, never bytes or str: feedparser treats strings as URLs or file names.
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
-    if not parsed.get("version") and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries and not parsed.feed:
         reason = parsed.get("bozo_exception") or "no RSS, Atom or RDF content"
         raise FeedError(f"not a valid feed: {reason}")
     ttl = str(parsed.feed.get("ttl") or "").strip()

@@ -1,9 +1,17 @@
 """Feeds: poll one with conditional GET and turn its entries into documents.
 
 An entry with its full article in the feed becomes an HTML document as it is.
-An entry that is only a teaser (short, or ending in "…", "[...]", "Read more")
-is replaced by the page at its link, fetched through the safe fetcher; when that
-fails the teaser is kept and ``given["note"]`` says why.
+An entry that is only a teaser (short, or ending in "…", "[...]", "Read more"),
+or has no content at all, is replaced by the page at its link, fetched through
+the safe fetcher.  When there is no page to be had, the entry is kept all the
+same, as a reader keeps every entry of a subscribed feed: its title and summary
+become the article (plain text), marked summary-only (``given["summary_only"]``
+says why), and the refresher tries the page again later.  Only an entry with no
+title, summary or content is skipped.
+
+Each document that may still fail to clean (a page or HTML content with no
+article text in it) has a plain-text fallback from the entry in
+:attr:`FeedPoll.fallbacks`, which the refresher stores instead.
 """
 
 from __future__ import annotations
@@ -44,10 +52,36 @@ class FeedPoll:
     failures: list[Failure] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # of the feed's response, lower-case names
     ttl: int | None = None  # RSS <ttl>, minutes
+    empty: bool = False  # the feed was read and has no entries
+    # source of a document -> the entry as plain text, stored if that document cannot be cleaned
+    fallbacks: dict[str, RawDocument] = field(default_factory=dict)
+    retries: list[PageRetry] = field(default_factory=list)  # summary-only entries' pages fetched again
+
+
+@dataclass(slots=True)
+class PageRetry:
+    """The page of a summary-only entry, fetched again: the document, or why there is none."""
+
+    article_id: str
+    attempts: int  # failed retries before this one
+    document: RawDocument | None = None
+    reason: str | None = None
+
+
+_BLOCK = re.compile(r"<\s*/?\s*(?:p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|table|section|article)\b[^>]*>", re.I)
+_DROPPED = re.compile(r"<\s*(script|style)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
+SUMMARY_ONLY = "summary_only"  # the key of given that marks a summary-only document, with the reason
 
 
 def plain_text(fragment: str) -> str:
     return " ".join(htmllib.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def plain_paragraphs(fragment: str) -> str:
+    """The text of an HTML fragment, one paragraph per block element, tags and scripts removed."""
+    blocks = _BLOCK.sub("\n\n", _DROPPED.sub(" ", fragment))
+    paragraphs = (" ".join(htmllib.unescape(_TAG.sub(" ", part)).split()) for part in re.split(r"\n\s*\n", blocks))
+    return "\n\n".join(part for part in paragraphs if part)
 
 
 def is_truncated(fragment: str | None) -> bool:
@@ -69,6 +103,7 @@ def _given(entry: FeedEntry, feed: FeedData) -> dict[str, Any]:
         "url": entry.link,
         "id": entry.id,
         "publisher": feed.title,
+        "image": entry.image,
     }
     return {k: v for k, v in given.items() if v}
 
@@ -92,11 +127,35 @@ def _full_page(link: str, source: str, given: dict[str, Any], feed_url: str, fet
     return doc.reason if isinstance(doc, Failure) else doc
 
 
+def _source(entry: FeedEntry, feed_url: str, index: int) -> str:
+    return entry.link or f"{feed_url}#{entry.id or index}"
+
+
+def entry_text(entry: FeedEntry) -> str:
+    """The entry as plain text: its content or summary, else its title."""
+    return plain_paragraphs(entry.content or entry.summary or "") or " ".join((entry.title or "").split())
+
+
+def summary_document(
+    entry: FeedEntry, feed: FeedData, feed_url: str, index: int, reason: str | None
+) -> RawDocument | Failure:
+    """The entry as plain text; with a ``reason`` (why its page is missing), marked summary-only."""
+    source = _source(entry, feed_url, index)
+    text = entry_text(entry)
+    if not text:
+        why = f" (and its page could not be fetched: {reason})" if reason else ""
+        return Failure(source, f"entry has no title, summary or content{why}")
+    given = _given(entry, feed)
+    if reason is not None:
+        given[SUMMARY_ONLY] = reason
+    return RawDocument(source=source, kind="body", text=text, url=entry.link, given=given, collection=feed_url)
+
+
 def entry_document(
     entry: FeedEntry, feed: FeedData, feed_url: str, index: int, fetcher: Fetcher
 ) -> RawDocument | Failure:
     """One feed entry as a document; see the module docstring for truncated entries."""
-    source = entry.link or f"{feed_url}#{entry.id or index}"
+    source = _source(entry, feed_url, index)
     given = _given(entry, feed)
     if entry.content and not is_truncated(entry.content):
         return RawDocument(
@@ -109,11 +168,25 @@ def entry_document(
         reason = page
     else:
         reason = "the entry has no link"
-    teaser = entry.content or entry.summary
-    if not teaser or not plain_text(teaser):
-        return Failure(source, f"entry has no content and the full page could not be fetched: {reason}")
-    given["note"] = f"feed entry is truncated and the full page could not be fetched ({reason}); this is the feed's summary"
-    return RawDocument(source=source, kind="html", html=teaser, url=entry.link, given=given, collection=feed_url)
+    return summary_document(entry, feed, feed_url, index, reason)
+
+
+def page_document(page: FetchResult, retry_of: dict[str, Any], source: str, feed_url: str) -> RawDocument | str:
+    """The fetched page of a summary-only entry as a document with the entry's metadata, or why not.
+
+    The document keeps the entry's link as its URL (not the page's canonical one), so it
+    is stored over the summary, as the same article.
+    """
+    if is_feed(page.content, page.content_type):
+        return "the entry link is a feed, not a page"
+    doc = document_from_bytes(
+        page.content, source, declared_charset=charset_from_content_type(page.content_type),
+        url=page.url, given=retry_of, collection=feed_url,
+    )
+    if isinstance(doc, Failure):
+        return doc.reason
+    doc.url = page.url
+    return doc
 
 
 def feed_documents(
@@ -135,13 +208,28 @@ def feed_documents(
     except FeedError as exc:
         poll.failures.append(Failure(feed_url, str(exc)))
         return poll
+    except Exception as exc:  # the XML or feed parser failing on odd input: this feed only
+        poll.failures.append(Failure(feed_url, f"unreadable feed: {type(exc).__name__}: {exc}"))
+        return poll
     poll.title, poll.site_url, poll.ttl = feed.title, feed.site_url, feed.ttl
+    poll.empty = not feed.entries
     for index, entry in enumerate(feed.entries):
-        item = entry_document(entry, feed, feed_url, index, fetcher)
+        try:
+            item = entry_document(entry, feed, feed_url, index, fetcher)
+        except Exception as exc:  # a library failing on one odd entry: that entry only
+            item = Failure(_source(entry, feed_url, index),
+                           f"unexpected error while reading the entry: {type(exc).__name__}: {exc}")
         if isinstance(item, Failure):
             poll.failures.append(item)
-        else:
-            poll.documents.append(item)
+            continue
+        poll.documents.append(item)
+        if item.kind == "html":
+            # a page (or HTML content) may hold no article text: the entry's own text is kept then
+            fetched = item.html != entry.content
+            fallback = summary_document(entry, feed, feed_url, index,
+                                        "the page has no article text" if fetched else None)
+            if isinstance(fallback, RawDocument):
+                poll.fallbacks[item.source] = fallback
     return poll
 
 
@@ -194,5 +282,6 @@ def poll_feed(
 
 
 __all__ = [
-    "FeedPoll", "discover_feeds", "entry_document", "feed_documents", "feed_from_result", "is_truncated", "poll_feed",
+    "SUMMARY_ONLY", "FeedPoll", "PageRetry", "discover_feeds", "entry_document", "feed_documents", "feed_from_result",
+    "is_truncated", "page_document", "poll_feed", "summary_document",
 ]

@@ -7,6 +7,13 @@ that changes between a check and a connect therefore cannot reach a private
 address.  Redirects are followed here, one hop at a time, so every hop gets the
 same checks, and every hop passes the fetcher's :class:`Gate` when it has one
 (robots.txt, per-host limits: see :mod:`storyline.ingest.robots`).
+
+The timeout is a wall-clock deadline over the whole fetch (name resolution,
+connect, TLS, the request, the headers, the body and every redirect hop), counted from the moment
+the first request goes out (a wait for the gate's turn is not counted).  httpx's
+own timeouts are per read, so a server that sends one byte a second would hold
+them for ever; here every socket operation gets at most the time left, and none
+starts once it is gone.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ import functools
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpcore
 import httpx
@@ -125,7 +133,7 @@ class AddressGuard:
         """The addresses of ``host`` that may be connected to; refuses when there are none."""
         name = host.strip("[]").lower().rstrip(".")
         try:
-            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+            infos = _getaddrinfo(name, port)
         except (socket.gaierror, UnicodeError) as exc:
             raise httpcore.ConnectError(f"cannot resolve host {host!r}: {exc}") from exc
         addresses: list[str] = []
@@ -143,6 +151,77 @@ class AddressGuard:
                 "add it to STORYLINE_ALLOW_PRIVATE to allow it"
             )
         return allowed
+
+
+class _Deadline(threading.local):
+    """The deadline of the fetch running on this thread (monotonic seconds), if any."""
+
+    at: float | None = None
+
+
+_DEADLINE = _Deadline()
+
+
+def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` cut to what is left before this thread's deadline; ``error`` once it has passed."""
+    if _DEADLINE.at is None:
+        return timeout
+    left = _DEADLINE.at - time.monotonic()
+    if left <= 0:
+        raise error("the fetch deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def _getaddrinfo(name: str, port: int) -> list[Any]:
+    """``socket.getaddrinfo``, given up when the fetch's deadline passes (a resolver can hang)."""
+    left = _time_left(None, httpcore.ConnectTimeout)
+    if left is None:
+        return socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    answer: list[Any] = []
+    failure: list[BaseException] = []
+
+    def resolve() -> None:
+        try:
+            answer.extend(socket.getaddrinfo(name, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=resolve, name="storyline-resolve", daemon=True)
+    worker.start()
+    worker.join(left)
+    if worker.is_alive():
+        raise httpcore.ConnectTimeout(f"resolving {name} took longer than the time left")
+    if failure:
+        raise failure[0]
+    return answer
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the fetch's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(tls)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
 
 
 class _GuardedBackend(httpcore.NetworkBackend):
@@ -163,7 +242,10 @@ class _GuardedBackend(httpcore.NetworkBackend):
         error: Exception | None = None
         for address in self._guard.resolve(host, port):
             try:
-                return self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = self._inner.connect_tcp(
+                    address, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+                )
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         assert error is not None
@@ -254,9 +336,20 @@ class Fetcher:
         self._client.close()
 
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET ``url``; raises :class:`FetchError` with a clear reason when it cannot."""
+        """GET ``url``; raises :class:`FetchError` with a clear reason when it cannot.
+
+        The whole fetch, redirects included, ends within ``options.timeout`` seconds
+        of its first request (see the module docstring).
+        """
+        outer = _DEADLINE.at  # a fetch made by the gate (robots.txt) inside another has its own deadline
+        _DEADLINE.at = None
+        try:
+            return self._fetch(url, etag, last_modified)
+        finally:
+            _DEADLINE.at = outer
+
+    def _fetch(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         timeout = self.options.timeout
-        deadline = time.monotonic() + timeout
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -264,9 +357,11 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = _check_url(url)
         for _hop in range(MAX_REDIRECTS + 1):
-            if time.monotonic() > deadline:
-                raise FetchError(f"timed out after {timeout:g} s")
             with self.gate.request(str(current)) if self.gate is not None else nullcontext():
+                if _DEADLINE.at is None:
+                    _DEADLINE.at = time.monotonic() + timeout
+                elif time.monotonic() > _DEADLINE.at:
+                    raise FetchError(f"timed out after {timeout:g} s")
                 try:
                     with self._client.stream("GET", current, headers=headers) as response:
                         status = response.status_code
@@ -280,7 +375,7 @@ class Fetcher:
                         if status >= 400:
                             phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
                             raise FetchError(f"HTTP {status}{phrase}", status, result_headers)
-                        content = self._read(response, deadline)
+                        content = self._read(response)
                         return FetchResult(url, str(response.url), status, result_headers, content, False)
                 except httpx.TimeoutException as exc:
                     raise FetchError(f"timed out after {timeout:g} s") from exc
@@ -290,7 +385,7 @@ class Fetcher:
                     raise FetchError(f"network error: {exc}") from exc
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
 
-    def _read(self, response: httpx.Response, deadline: float) -> bytes:
+    def _read(self, response: httpx.Response) -> bytes:
         limit = self.options.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -301,8 +396,6 @@ class Fetcher:
             size += len(chunk)
             if size > limit:
                 raise FetchError(f"too large: more than {limit} bytes, limit is {limit} bytes")
-            if time.monotonic() > deadline:
-                raise FetchError(f"timed out after {self.options.timeout:g} s")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -313,3 +406,23 @@ def fetch(
     """Fetch one URL with a client of its own (see :class:`Fetcher` for many)."""
     with Fetcher(options) as fetcher:
         return fetcher.fetch(url, etag, last_modified)
+
+
+def guarded_client(options: IngestOptions) -> httpx.Client:
+    """An httpx client held to the fetcher's rules: public addresses only (checked on the address
+    connected to), no proxy from the environment, no redirects followed.  For requests that are
+    not fetches, such as webhook deliveries."""
+    return httpx.Client(
+        transport=_GuardedTransport(AddressGuard(options.allow_private)),
+        timeout=httpx.Timeout(options.timeout),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": options.user_agent},
+    )
+
+
+def check_public_url(url: str, options: IngestOptions) -> None:
+    """Raise :class:`FetchError` unless ``url`` is http(s) and its host resolves to addresses the
+    rules allow (as a fetch would check them)."""
+    parsed = _check_url(url)
+    AddressGuard(options.allow_private).resolve(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))

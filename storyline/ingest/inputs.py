@@ -15,7 +15,7 @@ from pathlib import Path
 from storyline.article import Failure, RawDocument
 from storyline.ingest.decode import charset_from_content_type, decode
 from storyline.ingest.feedparse import is_feed
-from storyline.ingest.feeds import feed_documents, feed_from_result, poll_feed
+from storyline.ingest.feeds import FeedPoll, feed_documents, feed_from_result, poll_feed
 from storyline.ingest.fetch import Fetcher, FetchError
 from storyline.ingest.files import (
     JSONL_SUFFIXES,
@@ -117,9 +117,7 @@ def _read_path(path: Path, options: IngestOptions, network: _Network, collection
     if suffix in OPML_SUFFIXES:
         yield from _read_opml(path, data, options, network)
     elif suffix not in TEXT_SUFFIXES and is_feed(data):
-        poll = feed_documents(data, str(path), network.get())
-        yield from poll.documents
-        yield from poll.failures
+        yield from _entries(feed_documents(data, str(path), network.get()), str(path))
     else:
         yield read_document(path, data, collection)
 
@@ -133,9 +131,15 @@ def _read_opml(path: Path, data: bytes, options: IngestOptions, network: _Networ
     if not feeds:
         yield Failure(str(path), "the OPML file lists no feeds")
     for feed in feeds:
-        poll = poll_feed(feed.url, options, fetcher=network.get())
-        yield from poll.documents
-        yield from poll.failures
+        yield from _entries(poll_feed(feed.url, options, fetcher=network.get()), feed.url)
+
+
+def _entries(poll: FeedPoll, source: str) -> Iterator[Item]:
+    """A feed's documents and failures; a feed without entries says so."""
+    yield from poll.documents
+    yield from poll.failures
+    if poll.empty:
+        yield Failure(source, "the feed has no entries")
 
 
 def _read_url(url: str, fetcher: Fetcher) -> Iterator[Item]:
@@ -146,9 +150,7 @@ def _read_url(url: str, fetcher: Fetcher) -> Iterator[Item]:
         yield Failure(url, exc.reason)
         return
     if is_feed(result.content, result.content_type):
-        poll = feed_from_result(result, fetcher)
-        yield from poll.documents
-        yield from poll.failures
+        yield from _entries(feed_from_result(result, fetcher), url)
         return
     media = (result.content_type or "").split(";")[0].strip().lower()
     kind = "text" if media == "text/plain" else "html" if media in ("text/html", "application/xhtml+xml") else None

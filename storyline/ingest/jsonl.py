@@ -19,7 +19,7 @@ from storyline.ingest.decode import decode
 from storyline.ingest.options import IngestOptions
 from storyline.ingest.rawdoc import too_large
 
-GIVEN_FIELDS = ("id", "url", "title", "authors", "published", "publisher", "via")
+GIVEN_FIELDS = ("id", "url", "title", "authors", "published", "publisher", "via", "image")
 
 
 def _given(record: dict[str, Any]) -> dict[str, Any]:

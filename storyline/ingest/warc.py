@@ -5,15 +5,26 @@ records become documents with ``url`` = WARC-Target-URI.  The WARC-Date is the
 crawl date, never the publication date: it goes into ``given["fetched"]``.  An
 archive that breaks part way yields what was read before the break and one
 :class:`Failure` for the rest.
+
+A truncated record is never a document: half a page would be stored as the
+article, or replace the complete copy read earlier.  It is a :class:`Failure`
+saying why, when the archive marks it (``WARC-Truncated``), when the record
+ends before its ``Content-Length`` (the file was cut off), when the page is
+shorter than its HTTP ``Content-Length``, when a chunked or compressed payload
+ends before its last chunk or the end of its compressed stream, and when the
+archive's last gzip member ends early (warcio then yields nothing for it).
 """
 
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.recordloader import ArcWarcRecord
 
 from storyline.article import Failure, RawDocument
@@ -21,6 +32,7 @@ from storyline.ingest.decode import charset_from_content_type
 from storyline.ingest.options import IngestOptions
 from storyline.ingest.rawdoc import document_from_bytes, too_large
 
+TRUNCATED = "truncated record, not stored"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -30,6 +42,82 @@ def _kind(content_type: str) -> str | None:
         return "html"
     if media == "text/plain":
         return "text"
+    return None
+
+
+class _CheckedIterator(ArchiveIterator):  # type: ignore[misc]
+    """warcio's iterator, remembering whether the file ended inside a gzip member."""
+
+    ended_early = False
+
+    def close(self) -> None:
+        reader = self.reader
+        decompressor = getattr(reader, "decompressor", None) if reader is not None else None
+        if decompressor is not None and not getattr(decompressor, "eof", True):
+            self.ended_early = True
+        super().close()
+
+
+_CHUNK_START = re.compile(rb"^[0-9a-fA-F]+[ \t]*(?:;[^\r\n]*)?\r\n")
+_CHUNK_END = re.compile(rb"(?:^|\r\n)0+[ \t]*(?:;[^\r\n]*)?\r\n(?:[^\r\n]+\r\n)*\r\n$")
+
+
+class _Ends:
+    """A record's raw stream, remembering its first and last bytes (to check the chunked framing)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.head = b""
+        self.tail = b""
+
+    def _seen(self, data: bytes) -> bytes:
+        if len(self.head) < 64:
+            self.head += data[:64 - len(self.head)]
+        self.tail = (self.tail + data)[-256:]
+        return data
+
+    def read(self, length: int | None = None) -> bytes:
+        return self._seen(self.inner.read(length))
+
+    def readline(self, length: int | None = None) -> bytes:
+        return self._seen(self.inner.readline(length))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _drain(stream: Any) -> None:
+    while stream.read(65536):
+        pass
+
+
+def truncation(record: ArcWarcRecord, content: Any, data: bytes) -> str | None:
+    """Why a record whose whole payload ``data`` was read from ``content`` is incomplete, or None."""
+    marked = record.rec_headers.get_header("WARC-Truncated")
+    if marked:
+        return f"the archive marks the record truncated (WARC-Truncated: {marked})"
+    _drain(content)
+    ends = record.raw_stream
+    _drain(ends)
+    raw = ends.inner if isinstance(ends, _Ends) else ends
+    short = getattr(raw, "limit", 0)
+    if short:
+        return f"the record ends {short} bytes before its Content-Length of {record.length} (the archive was cut off)"
+    if (
+        isinstance(content, ChunkedDataReader)
+        and isinstance(ends, _Ends)
+        and _CHUNK_START.match(ends.head)
+        and not _CHUNK_END.search(ends.tail)
+    ):
+        return "the page's chunked payload ends before its last chunk"
+    decompressor = getattr(content, "decompressor", None)
+    if decompressor is not None and not getattr(decompressor, "eof", True):
+        return "the page's compressed payload ends before the end of its compressed stream"
+    http = record.http_headers
+    if http is not None and content is ends:
+        declared = (http.get_header("Content-Length") or "").strip()
+        if declared.isdigit() and len(data) < int(declared):
+            return f"the page has {len(data)} of the {int(declared)} bytes its HTTP Content-Length declares"
     return None
 
 
@@ -52,11 +140,16 @@ def _record(record: ArcWarcRecord, path: Path, options: IngestOptions) -> RawDoc
     target = headers.get_header("WARC-Target-URI")
     record_id = headers.get_header("WARC-Record-ID")
     source = f"{path}#{record_id or target}"
-    data = record.content_stream().read(options.max_bytes + 1)
+    record.raw_stream = _Ends(record.raw_stream)
+    content = record.content_stream()
+    data = content.read(options.max_bytes + 1)
     if len(data) > options.max_bytes:
         declared = headers.get_header("Content-Length")
         size = int(declared) if declared and declared.isdigit() else len(data)
         return Failure(source, too_large(size, options.max_bytes))
+    cut = truncation(record, content, data)
+    if cut is not None:
+        return Failure(source, f"{TRUNCATED}: {cut}")
     given: dict[str, str] = {}
     fetched = headers.get_header("WARC-Date")
     if fetched:
@@ -85,18 +178,27 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Fail
     """
     records = 0  # records consumed, articles or not
     documents = 0
+    last_truncated = False  # the last record read was reported truncated
     whole_gzip = False
     while True:
         try:
             with gzip.open(path, "rb") if whole_gzip else path.open("rb") as handle:
-                for index, record in enumerate(ArchiveIterator(handle)):
+                iterator = _CheckedIterator(handle)
+                for index, record in enumerate(iterator):
                     if index < records:
                         continue
                     item = _record(record, path, options)
                     records += 1
                     if item is not None:
                         documents += 1
+                        last_truncated = isinstance(item, Failure) and item.reason.startswith(TRUNCATED)
                         yield item
+            if iterator.ended_early and not last_truncated:
+                yield Failure(
+                    str(path),
+                    f"archive ends inside a gzip member after {documents} documents: its last record is "
+                    "truncated, not stored",
+                )
             return
         except Exception as exc:  # warcio raises many kinds on corrupt input
             if not whole_gzip and "non-chunked gzip" in str(exc):

@@ -19,6 +19,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_u
 from sqlalchemy.exc import SQLAlchemyError
 
 from storyline.article import Article
+from storyline.store.accounts import AccountQueries
+from storyline.store.alerts import AlertQueries
 from storyline.store.awaiting import AwaitingQueries
 from storyline.store.base import StoreError, now, storable
 from storyline.store.enrichment import EnrichmentQueries
@@ -70,6 +72,12 @@ def _write_ahead_log(cursor: Any) -> None:
             time.sleep(0.01)
 
 
+def _reason(exc: Exception) -> str:
+    """The driver's own words on one line, without SQLAlchemy's wrapper and background link."""
+    original = getattr(exc, "orig", None)
+    return " ".join(str(original if original is not None else exc).split())
+
+
 def _shown(location: str) -> str:
     """The location as messages show it: a URL without its password."""
     if "://" not in location:
@@ -82,7 +90,7 @@ def _shown(location: str) -> str:
 
 _ARTICLE_COLUMNS = (
     "id", "source", "external_id", "url", "publisher", "via", "title", "authors",
-    "published", "language", "body", "content_hash", "duplicate_of", "collection",
+    "published", "language", "image", "body", "content_hash", "duplicate_of", "collection",
     "extracted_by", "raw", "raw_kind",
 )
 
@@ -105,7 +113,10 @@ def _article_from_row(row: Any) -> Article:
     return Article(**data)
 
 
-class Store(AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries, WebQueries):
+class Store(
+    AccountQueries, AlertQueries, AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, StoryQueries,
+    WebQueries,
+):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 
     def __init__(self, location: str) -> None:
@@ -116,7 +127,7 @@ class Store(AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, Stor
             raise StoreError(f"store: unable to open database {_shown(location)}: {exc}"
                              " (PostgreSQL needs the extra: pip install 'storyline[postgres]')") from exc
         except (SQLAlchemyError, ValueError) as exc:
-            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}") from exc
+            raise StoreError(f"store: unable to open database {_shown(location)}: {_reason(exc)}") from exc
         self.dialect = self.engine.dialect.name
         # a store dropped without close() still hands its connections back
         self._release = weakref.finalize(self, self.engine.dispose)
@@ -124,7 +135,7 @@ class Store(AwaitingQueries, EnrichmentQueries, FeedQueries, ReaderQueries, Stor
             self.migrate()
         except SQLAlchemyError as exc:
             self.close()
-            raise StoreError(f"store: unable to open database {_shown(location)}: {exc}") from exc
+            raise StoreError(f"store: unable to open database {_shown(location)}: {_reason(exc)}") from exc
 
     # -- plumbing ---------------------------------------------------------
 

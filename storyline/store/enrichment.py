@@ -59,10 +59,11 @@ class EnrichmentQueries(StoreBase):
         if article.events:
             conn.execute(
                 text("INSERT INTO events (article_id, seq, what, type, date, date_text, place, participants,"
-                     " evidence_start, evidence_end) VALUES (:a, :s, :w, :ty, :d, :dt, :p, :pa, :b, :e)"),
+                     " evidence_start, evidence_end, status) VALUES (:a, :s, :w, :ty, :d, :dt, :p, :pa, :b, :e, :st)"),
                 [storable({"a": article.id, "s": i, "w": ev.what, "ty": ev.type, "d": ev.date,
                            "dt": ev.date_text, "p": ev.place, "pa": _dumps(ev.participants),
-                           "b": ev.evidence[0], "e": ev.evidence[1]}) for i, ev in enumerate(article.events)],
+                           "b": ev.evidence[0], "e": ev.evidence[1], "st": ev.status})
+                 for i, ev in enumerate(article.events)],
             )
         if article.lemmas is not None:
             counts = dict(Counter(article.lemmas).most_common(LEMMA_CAP))
@@ -95,7 +96,8 @@ class EnrichmentQueries(StoreBase):
         ]
         article.events = [
             Event(what=r.what, type=r.type, date=r.date, date_text=r.date_text, place=r.place,
-                  participants=json.loads(r.participants), evidence=(r.evidence_start, r.evidence_end))
+                  participants=json.loads(r.participants), evidence=(r.evidence_start, r.evidence_end),
+                  status=r.status)
             for r in conn.execute(text("SELECT * FROM events WHERE article_id = :id ORDER BY seq"), params)
         ]
         counts = conn.execute(text("SELECT lemmas FROM article_features WHERE article_id = :id"), params).scalar()

@@ -499,6 +499,60 @@ def m015_article_lookups_in_arrival_order(conn: Connection, dialect: str) -> Non
     )
 
 
+def m024_summary_only_entries(conn: Connection, dialect: str) -> None:
+    """Feed entries stored with the feed's summary because their page could not be fetched.
+
+    One row per such article: the feed, the page to fetch again, the entry's metadata
+    (JSON, to rebuild the document), why the page failed, how many retries failed and
+    when the next is due (NULL once the retries gave up).  The row goes when the full
+    page is stored.
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE summary_only_entries (
+            article_id TEXT PRIMARY KEY,
+            feed_url TEXT NOT NULL,
+            page_url TEXT,
+            given TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try TEXT,
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX summary_only_entries_due ON summary_only_entries (feed_url, next_try)
+        """,
+    )
+
+
+def m028_invites(conn: Connection, dialect: str) -> None:
+    """Invite codes for signing up when the sign-up policy is ``invite`` (stored by hash; each is used once)."""
+    _run(
+        conn,
+        """
+        CREATE TABLE invites (
+            code_hash TEXT PRIMARY KEY,
+            created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            used_at TEXT
+        )
+        """,
+    )
+
+
+def m032_article_image(conn: Connection, dialect: str) -> None:
+    """The lead image's address (og:image of the page, or the feed's media:content/enclosure)."""
+    _run(conn, "ALTER TABLE articles ADD COLUMN image TEXT")
+
+
+def m036_event_status(conn: Connection, dialect: str) -> None:
+    """An event happened, is planned, or is only reported (told with a hedge); rows written
+    before this migration were all read as told, so they keep 'happened'."""
+    _run(conn, "ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT 'happened'")
+
+
 def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
     """Articles stored without their annotations, marked to be enriched later.
 
@@ -514,6 +568,75 @@ def m016_awaiting_enrichment(conn: Connection, dialect: str) -> None:
         ALTER TABLE articles ADD COLUMN enrich_error TEXT;
         ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX articles_awaiting_enrichment ON articles (arrival, id) WHERE enriched_at IS NULL
+        """,
+    )
+
+
+def m020_stories_to_rebuild(conn: Connection, dialect: str) -> None:
+    """The stories and storylines whose shown form is behind their members.
+
+    A grouping run marks a story here in the transaction that assigns it an article (and a
+    storyline in the one that rebuilds one of its stories), and unmarks it in the transaction
+    that saves its rebuilt form: what a killed run left to do is in the store, and the next
+    run does it (see ``storyline.stories.update``).
+    """
+    _run(
+        conn,
+        """
+        CREATE TABLE stories_to_rebuild (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )
+        """,
+    )
+
+
+def m033_feed_category(conn: Connection, dialect: str) -> None:
+    """A feed's folder ("News/World"), kept from OPML and shown to Google Reader clients as a label."""
+    _run(conn, "ALTER TABLE feeds ADD COLUMN category TEXT")
+
+
+def m034_alerts(conn: Connection, dialect: str) -> None:
+    """Alerts on developments: per-user webhooks, an alert flag and cursor per follow, a delivery log."""
+    _run(
+        conn,
+        """
+        ALTER TABLE follows ADD COLUMN alert INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            site_url TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX webhooks_user ON webhooks (user_id);
+        CREATE TABLE alert_cursors (
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            arrival BIGINT NOT NULL,
+            PRIMARY KEY (user_id, kind, target_id)
+        );
+        CREATE TABLE deliveries (
+            id TEXT PRIMARY KEY,
+            webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_status INTEGER,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            last_attempt_at TEXT,
+            next_attempt_at TEXT,
+            delivered_at TEXT
+        );
+        CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+        CREATE INDEX deliveries_user ON deliveries (user_id, created_at)
         """,
     )
 
@@ -535,4 +658,11 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (14, "stories version", m014_stories_version),
     (15, "article lookups in arrival order", m015_article_lookups_in_arrival_order),
     (16, "awaiting enrichment", m016_awaiting_enrichment),
+    (20, "stories to rebuild", m020_stories_to_rebuild),
+    (24, "summary-only feed entries", m024_summary_only_entries),
+    (28, "invites", m028_invites),
+    (32, "article image", m032_article_image),
+    (33, "feed category", m033_feed_category),
+    (34, "alerts", m034_alerts),
+    (36, "event status", m036_event_status),
 ]

@@ -3,7 +3,8 @@
 A story row holds its headline facts in columns (for listing and ranking) and
 the rest of what a story shows (people, timeline, quotes by speaker, outlets,
 related stories) as one JSON document in ``data``, written whole whenever the
-story is rebuilt.  Merged ids redirect through ``story_redirects``.
+story is rebuilt.  Both are read back as one :class:`~storyline.stories.types.Story`
+(and a storyline as a :class:`~storyline.stories.types.Storyline`).  Merged ids redirect through ``story_redirects``.
 """
 
 from __future__ import annotations
@@ -14,25 +15,35 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from storyline.store.base import StoreBase, now
+from storyline.stories.types import Story, Storyline
+
+_STORY_COLUMNS = frozenset({"id", "title", "summary", "storyline_id", "first_seen", "last_updated",
+                            "article_count", "outlet_count"})
+_STORYLINE_COLUMNS = frozenset({"id", "title", "first_seen", "last_updated", "story_count", "article_count"})
 
 
-def _story_from_row(row: Any) -> dict[str, Any]:
+def _record(row: Any) -> dict[str, Any]:
     record = dict(row._mapping)
     data = json.loads(record.pop("data") or "{}")
     record.pop("updated_at", None)
-    return {**record, **data}
+    return {**data, **record}
+
+
+def _story_from_row(row: Any) -> Story:
+    return Story.from_dict(_record(row))
+
+
+def _storyline_from_row(row: Any) -> Storyline:
+    return Storyline.from_dict(_record(row))
 
 
 class StoryQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
-    def save_story(self, conn: Connection, story: dict[str, Any]) -> None:
-        """Write one story: ``{id, title, summary, storyline_id, first_seen, last_updated,
-        articles: [ids], ...}``; everything not a column goes to ``data``."""
-        columns = {"id", "title", "summary", "storyline_id", "first_seen", "last_updated",
-                   "article_count", "outlet_count"}
-        data = {k: v for k, v in story.items() if k not in columns}
-        outlets = {o.get("publisher") for o in story.get("outlets", []) if o.get("publisher")}
+    def save_story(self, conn: Connection, story: Story) -> None:
+        """Write one story: its headline facts in columns, the rest in ``data``; its members
+        (articles and their copies) in ``story_articles``."""
+        data = {k: v for k, v in story.to_dict().items() if k not in _STORY_COLUMNS and k != "dated"}
         conn.execute(
             text("INSERT INTO stories (id, title, summary, storyline_id, first_seen, last_updated,"
                  " article_count, outlet_count, data, updated_at)"
@@ -41,17 +52,18 @@ class StoryQueries(StoreBase):
                  " storyline_id = excluded.storyline_id, first_seen = excluded.first_seen,"
                  " last_updated = excluded.last_updated, article_count = excluded.article_count,"
                  " outlet_count = excluded.outlet_count, data = excluded.data, updated_at = excluded.updated_at"),
-            {"id": story["id"], "title": story["title"], "summary": story.get("summary", ""),
-             "storyline_id": story.get("storyline_id"), "first_seen": story.get("first_seen"),
-             "last_updated": story.get("last_updated"), "n": len(story.get("articles", [])),
-             "o": len(outlets), "data": json.dumps(data, ensure_ascii=False), "t": now()},
+            {"id": story.id, "title": story.title, "summary": story.summary,
+             "storyline_id": story.storyline_id, "first_seen": story.first_seen,
+             "last_updated": story.last_updated, "n": story.article_count,
+             "o": story.outlet_count, "data": json.dumps(data, ensure_ascii=False), "t": now()},
         )
-        conn.execute(text("DELETE FROM story_articles WHERE story_id = :id"), {"id": story["id"]})
-        if story.get("articles"):
+        conn.execute(text("DELETE FROM story_articles WHERE story_id = :id"), {"id": story.id})
+        members = story.members
+        if members:
             conn.execute(
                 text("INSERT INTO story_articles (article_id, story_id) VALUES (:a, :s)"
                      " ON CONFLICT (article_id) DO UPDATE SET story_id = excluded.story_id"),
-                [{"a": a, "s": story["id"]} for a in story["articles"]],
+                [{"a": a, "s": story.id} for a in members],
             )
 
     def delete_story(self, conn: Connection, story_id: str, redirect_to: str | None = None) -> None:
@@ -79,14 +91,14 @@ class StoryQueries(StoreBase):
             seen.add(target)
             current = str(target)
 
-    def get_story(self, story_id: str) -> dict[str, Any] | None:
+    def get_story(self, story_id: str) -> Story | None:
         """A story by id; merged ids redirect (the result's ``id`` is the surviving one)."""
         with self.transaction(f"fetch story {story_id}") as conn:
             resolved = self.resolve_redirect(conn, story_id)
             row = conn.execute(text("SELECT * FROM stories WHERE id = :id"), {"id": resolved}).first()
         return _story_from_row(row) if row else None
 
-    def list_stories(self, *, limit: int = 50, storyline_id: str | None = None) -> list[dict[str, Any]]:
+    def list_stories(self, *, limit: int = 50, storyline_id: str | None = None) -> list[Story]:
         """Stories, newest developments first."""
         sql = "SELECT * FROM stories"
         params: dict[str, Any] = {"limit": limit}
@@ -105,34 +117,33 @@ class StoryQueries(StoreBase):
             ).scalar()
         return str(value) if value else None
 
-    def save_storyline(self, conn: Connection, storyline: dict[str, Any]) -> None:
-        """Write one storyline: ``{id, title, stories: [ids], articles: [ids], timeline, ...}``."""
-        columns = {"id", "title", "first_seen", "last_updated", "story_count", "article_count"}
-        data = {k: v for k, v in storyline.items() if k not in columns}
+    def save_storyline(self, conn: Connection, storyline: Storyline) -> None:
+        """Write one storyline: its headline facts in columns, the rest in ``data``."""
+        data = {k: v for k, v in storyline.to_dict().items() if k not in _STORYLINE_COLUMNS and k != "dated"}
         conn.execute(
             text("INSERT INTO storylines (id, title, first_seen, last_updated, story_count, article_count,"
                  " data, updated_at) VALUES (:id, :title, :f, :l, :s, :a, :data, :t)"
                  " ON CONFLICT (id) DO UPDATE SET title = excluded.title, first_seen = excluded.first_seen,"
                  " last_updated = excluded.last_updated, story_count = excluded.story_count,"
                  " article_count = excluded.article_count, data = excluded.data, updated_at = excluded.updated_at"),
-            {"id": storyline["id"], "title": storyline["title"], "f": storyline.get("first_seen"),
-             "l": storyline.get("last_updated"), "s": len(storyline.get("stories", [])),
-             "a": len(storyline.get("articles", [])), "data": json.dumps(data, ensure_ascii=False), "t": now()},
+            {"id": storyline.id, "title": storyline.title, "f": storyline.first_seen,
+             "l": storyline.last_updated, "s": storyline.story_count,
+             "a": storyline.article_count, "data": json.dumps(data, ensure_ascii=False), "t": now()},
         )
 
-    def get_storyline(self, storyline_id: str) -> dict[str, Any] | None:
+    def get_storyline(self, storyline_id: str) -> Storyline | None:
         with self.transaction(f"fetch storyline {storyline_id}") as conn:
             resolved = self.resolve_redirect(conn, storyline_id)
             row = conn.execute(text("SELECT * FROM storylines WHERE id = :id"), {"id": resolved}).first()
-        return _story_from_row(row) if row else None
+        return _storyline_from_row(row) if row else None
 
-    def list_storylines(self, *, limit: int = 50) -> list[dict[str, Any]]:
+    def list_storylines(self, *, limit: int = 50) -> list[Storyline]:
         with self.transaction("list storylines") as conn:
             rows = conn.execute(
                 text("SELECT * FROM storylines ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"),
                 {"n": limit},
             ).fetchall()
-        return [_story_from_row(row) for row in rows]
+        return [_storyline_from_row(row) for row in rows]
 
     # -- membership -----------------------------------------------------------
 
@@ -163,9 +174,57 @@ class StoryQueries(StoreBase):
         )
 
     def merge_story(self, conn: Connection, old_id: str, new_id: str) -> None:
-        """Move every article of ``old_id`` into ``new_id``; the old id redirects."""
+        """Move every article of ``old_id`` into ``new_id``; the old id redirects.
+
+        The survivor is marked for rebuilding, and so is the storyline the old story was
+        shown in (it must drop the old story)."""
+        line = self.storyline_of_story(conn, old_id)
         conn.execute(text("UPDATE story_articles SET story_id = :n WHERE story_id = :o"), {"n": new_id, "o": old_id})
         self.delete_story(conn, old_id, redirect_to=new_id)
+        self.unmark_for_rebuild(conn, "story", old_id)
+        self.mark_for_rebuild(conn, "story", [new_id])
+        if line:
+            self.mark_for_rebuild(conn, "storyline", [line])
+
+    def merge_storyline(self, conn: Connection, old_id: str, new_id: str) -> None:
+        """Move every story of storyline ``old_id`` into ``new_id``; the old id redirects
+        and the survivor is marked for rebuilding."""
+        conn.execute(text("UPDATE stories SET storyline_id = :n, updated_at = :t WHERE storyline_id = :o"),
+                     {"n": new_id, "o": old_id, "t": now()})
+        self.delete_storyline(conn, old_id, redirect_to=new_id)
+        self.mark_for_rebuild(conn, "storyline", [new_id])
+
+    def delete_storyline(self, conn: Connection, storyline_id: str, redirect_to: str | None = None) -> None:
+        conn.execute(text("DELETE FROM storylines WHERE id = :id"), {"id": storyline_id})
+        self.unmark_for_rebuild(conn, "storyline", storyline_id)
+        if redirect_to:
+            self.save_redirect(conn, storyline_id, redirect_to, "storyline")
+
+    def storyline_of_story(self, conn: Connection, story_id: str) -> str | None:
+        """The storyline a story's stored form is shown in (None when there is no such row)."""
+        value = conn.execute(text("SELECT storyline_id FROM stories WHERE id = :id"), {"id": story_id}).scalar()
+        return str(value) if value else None
+
+    # -- what a grouping run has left to rebuild -------------------------------------------
+
+    def mark_for_rebuild(self, conn: Connection, kind: str, ids: list[str]) -> None:
+        """Note, in the caller's transaction, that these stories or storylines (``kind``)
+        must be rebuilt from their members."""
+        if ids:
+            conn.execute(
+                text("INSERT INTO stories_to_rebuild (kind, id) VALUES (:k, :id) ON CONFLICT (kind, id) DO NOTHING"),
+                [{"k": kind, "id": some_id} for some_id in dict.fromkeys(ids)],
+            )
+
+    def unmark_for_rebuild(self, conn: Connection, kind: str, some_id: str) -> None:
+        conn.execute(text("DELETE FROM stories_to_rebuild WHERE kind = :k AND id = :id"), {"k": kind, "id": some_id})
+
+    def marked_for_rebuild(self, kind: str) -> list[str]:
+        """The stories or storylines (``kind``) waiting to be rebuilt, in id order."""
+        with self.transaction(f"list the {kind} views to rebuild") as conn:
+            rows = conn.execute(text("SELECT id FROM stories_to_rebuild WHERE kind = :k ORDER BY id"),
+                                {"k": kind}).fetchall()
+        return [row[0] for row in rows]
 
     def ingest_dates(self, conn: Connection, article_ids: list[str]) -> dict[str, str]:
         """When each article was first ingested (ISO timestamps)."""
@@ -180,5 +239,5 @@ class StoryQueries(StoreBase):
 
     def clear_stories(self, conn: Connection) -> None:
         """Forget every story and storyline (before clustering again from scratch)."""
-        for table in ("story_articles", "stories", "storylines", "story_redirects"):
+        for table in ("story_articles", "stories", "storylines", "story_redirects", "stories_to_rebuild"):
             conn.execute(text(f"DELETE FROM {table}"))

@@ -1,7 +1,7 @@
-"""Queries behind the web reader: search, people, accounts and personalisation.
+"""Queries behind the web reader: search, people and personalisation.
 
-Users, sessions and API tokens are stored by hash only (the caller hashes);
-follows, reads and saved searches belong to a user and go when the user goes.
+Follows, reads and saved searches belong to a user and go when the user goes
+(accounts themselves: :mod:`storyline.store.accounts`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from storyline.search import DIALECTS, Hit, SearchQuery, match_expression
 from storyline.store.base import StoreBase, now
+from storyline.stories.types import Story
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
 READ_KINDS = ("article", "story")
@@ -29,20 +30,34 @@ class WebQueries(StoreBase):
     # -- search -----------------------------------------------------------
 
     def search_articles(self, query: SearchQuery) -> list[Hit]:
-        """Articles (not duplicates) matching the words and filters, best first."""
+        """Articles (not duplicates) matching the words and filters, best first (``query.offset`` on)."""
+        sql, order, params = self._search_sql(query, snippets=True)
+        params |= {"limit": query.limit, "offset": query.offset}
+        with self.transaction(f"search articles for {query.q!r}") as conn:
+            rows = conn.execute(text(sql + order + " LIMIT :limit OFFSET :offset"), params).fetchall()
+        return [Hit(r.id, r.title, r.publisher, r.published, r.story_id, r.snippet or "") for r in rows]
+
+    def count_search(self, query: SearchQuery) -> int:
+        """How many articles match the words and filters in all (not just one page)."""
+        sql, _order, params = self._search_sql(query, snippets=False)
+        with self.transaction(f"count articles for {query.q!r}") as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM ({sql}) matched"), params).scalar_one())
+
+    def _search_sql(self, query: SearchQuery, *, snippets: bool) -> tuple[str, str, dict[str, Any]]:
         terms = query.terms()
-        params: dict[str, Any] = {"limit": query.limit}
+        params: dict[str, Any] = {}
         select = ("SELECT a.id, a.title, a.publisher, a.published, sa.story_id,"
                   " {snippet} AS snippet FROM articles a {join}"
                   " LEFT JOIN story_articles sa ON sa.article_id = a.id"
                   " WHERE a.duplicate_of IS NULL")
         if terms:
             dialect = DIALECTS.get(self.dialect, DIALECTS["sqlite"])
-            sql = select.format(snippet=dialect.snippet, join=dialect.join) + f" AND {dialect.where}"
+            sql = select.format(snippet=dialect.snippet if snippets else "''", join=dialect.join)
+            sql += f" AND {dialect.where}"
             params["match"] = match_expression(terms, self.dialect)
             order = f" ORDER BY {dialect.rank}, a.published IS NULL, a.published DESC, a.id"
         else:
-            sql = select.format(snippet="substr(a.body, 1, 240)", join="")
+            sql = select.format(snippet="substr(a.body, 1, 240)" if snippets else "''", join="")
             order = " ORDER BY a.published IS NULL, a.published DESC, a.id"
         if query.person:
             sql += " AND a.id IN (SELECT article_id FROM article_entities WHERE entity_id = :person)"
@@ -59,9 +74,7 @@ class WebQueries(StoreBase):
         if query.date_to:
             sql += " AND substr(a.published, 1, 10) <= :date_to"
             params["date_to"] = query.date_to[:10]
-        with self.transaction(f"search articles for {query.q!r}") as conn:
-            rows = conn.execute(text(sql + order + " LIMIT :limit"), params).fetchall()
-        return [Hit(r.id, r.title, r.publisher, r.published, r.story_id, r.snippet or "") for r in rows]
+        return sql, order, params
 
     def story_titles(self, story_ids: list[str]) -> dict[str, str]:
         if not story_ids:
@@ -70,18 +83,19 @@ class WebQueries(StoreBase):
         with self.transaction("fetch story titles") as conn:
             return {row.id: row.title for row in conn.execute(stmt, {"ids": story_ids})}
 
-    def story_cards(self, *, limit: int = 400) -> list[dict[str, Any]]:
-        """What ranking and listing need of the newest stories, without decoding whole documents."""
+    def story_cards(self, *, limit: int = 400) -> list[Story]:
+        """What ranking and listing need of the newest stories, without decoding whole documents
+        (the stories' lists of articles, people, timeline and quotes are left empty)."""
         if self.dialect == "postgresql":
             coverage, outlets = "(data::json -> 'coverage')::text", "(data::json -> 'outlets')::text"
-            dated = "(data::json -> 'dated')::text"
+            dated, dates = "(data::json -> 'dated')::text", "(data::json ->> 'dates')"
         else:
             coverage, outlets = "json_extract(data, '$.coverage')", "json_extract(data, '$.outlets')"
-            dated = "json_type(data, '$.dated')"
+            dated, dates = "json_type(data, '$.dated')", "json_extract(data, '$.dates')"
         with self.transaction("list story cards") as conn:
             rows = _rows(conn.execute(text(
                 "SELECT id, title, summary, storyline_id, first_seen, last_updated, article_count, outlet_count,"
-                f" {coverage} AS coverage, {outlets} AS outlets, {dated} AS dated FROM stories"
+                f" {coverage} AS coverage, {outlets} AS outlets, {dated} AS dated, {dates} AS dates FROM stories"
                 " ORDER BY last_updated IS NULL, last_updated DESC, article_count DESC, id LIMIT :n"),
                 {"n": limit}))
         for row in rows:
@@ -89,7 +103,9 @@ class WebQueries(StoreBase):
             row["coverage"] = json.loads(row["coverage"] or "null") or []
             row["outlets"] = [{"publisher": o.get("publisher")} for o in json.loads(row["outlets"] or "null") or []]
             row["dated"] = json.loads(row["dated"] or "true") is not False  # stories stored before the flag
-        return rows
+            if row["dates"] is None:  # stored before the label
+                row.pop("dates")
+        return [Story.from_dict(row) for row in rows]
 
     def stories_version(self) -> tuple[Any, ...]:
         """A cheap fingerprint that changes when stories or storylines are written.
@@ -112,6 +128,20 @@ class WebQueries(StoreBase):
             return _rows(conn.execute(text(
                 "SELECT id, title, story_count, article_count, first_seen, last_updated FROM storylines"
                 " ORDER BY last_updated IS NULL, last_updated DESC, id LIMIT :n"), {"n": limit}))
+
+    def story_images(self, story_ids: list[str]) -> dict[str, str]:
+        """A lead image per story: that of its earliest-arrived article that has one (duplicates left out)."""
+        if not story_ids:
+            return {}
+        stmt = text("SELECT sa.story_id, a.image FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+                    " WHERE sa.story_id IN :ids AND a.image IS NOT NULL AND a.duplicate_of IS NULL"
+                    " ORDER BY a.arrival DESC").bindparams(bindparam("ids", expanding=True))
+        with self.transaction("fetch story images") as conn:
+            return {row.story_id: row.image for row in conn.execute(stmt, {"ids": story_ids})}
+
+    def count_storylines(self) -> int:
+        with self.transaction("count storylines") as conn:
+            return int(conn.execute(text("SELECT count(*) FROM storylines")).scalar_one())
 
     def storyline_title(self, storyline_id: str) -> dict[str, str] | None:
         with self.transaction(f"fetch the title of storyline {storyline_id}") as conn:
@@ -191,11 +221,11 @@ class WebQueries(StoreBase):
         """Stories an entity appears in, with how many of their articles mention it."""
         with self.transaction(f"fetch stories of {entity_id}") as conn:
             return _rows(conn.execute(text(
-                "SELECT s.id, s.title, s.summary, s.last_updated, s.article_count, s.outlet_count,"
+                "SELECT s.id, s.title, s.summary, s.first_seen, s.last_updated, s.article_count, s.outlet_count,"
                 " COUNT(DISTINCT ae.article_id) AS mentions FROM article_entities ae"
                 " JOIN story_articles sa ON sa.article_id = ae.article_id"
                 " JOIN stories s ON s.id = sa.story_id WHERE ae.entity_id = :id"
-                " GROUP BY s.id, s.title, s.summary, s.last_updated, s.article_count, s.outlet_count"
+                " GROUP BY s.id, s.title, s.summary, s.first_seen, s.last_updated, s.article_count, s.outlet_count"
                 " ORDER BY s.last_updated IS NULL, s.last_updated DESC, mentions DESC, s.id LIMIT :n"),
                 {"id": entity_id, "n": limit}))
 
@@ -203,7 +233,7 @@ class WebQueries(StoreBase):
         """Events whose participants include the entity (by local id, name or alias)."""
         with self.transaction(f"fetch events of {entity_id}") as conn:
             rows = _rows(conn.execute(text(
-                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants,"
+                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants, e.status,"
                 " e.evidence_start AS start, e.evidence_end AS \"end\", ae.local_id, ae.name, ae.aliases,"
                 " a.published FROM events e JOIN article_entities ae ON ae.article_id = e.article_id"
                 " JOIN articles a ON a.id = e.article_id"
@@ -255,96 +285,6 @@ class WebQueries(StoreBase):
         with self.transaction("count entities of read articles") as conn:
             return {row.entity_id: int(row.n) for row in conn.execute(stmt, {"ids": article_ids})}
 
-    # -- users, sessions, tokens ------------------------------------------
-
-    def create_user(self, name: str, password_hash: str | None, *, is_admin: bool = False,
-                    user_id: str | None = None) -> str:
-        user_id = user_id or secrets.token_hex(8)
-        with self.transaction(f"create user {name}") as conn:
-            conn.execute(
-                text("INSERT INTO users (id, name, password_hash, is_admin, created_at)"
-                     " VALUES (:id, :n, :p, :a, :t)"),
-                {"id": user_id, "n": name, "p": password_hash, "a": int(is_admin), "t": now()},
-            )
-        return user_id
-
-    def ensure_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
-        """Create a password-less user (the local reader) unless it exists."""
-        with self.transaction(f"ensure user {name}") as conn:
-            conn.execute(
-                text("INSERT INTO users (id, name, password_hash, is_admin, created_at)"
-                     " VALUES (:id, :n, NULL, :a, :t) ON CONFLICT (id) DO NOTHING"),
-                {"id": user_id, "n": name, "a": int(is_admin), "t": now()},
-            )
-
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
-        with self.transaction(f"fetch user {user_id}") as conn:
-            row = conn.execute(text("SELECT * FROM users WHERE id = :id"), {"id": user_id}).first()
-        return dict(row._mapping) if row else None
-
-    def get_user_by_name(self, name: str) -> dict[str, Any] | None:
-        with self.transaction(f"fetch user {name}") as conn:
-            row = conn.execute(text("SELECT * FROM users WHERE name = :n"), {"n": name}).first()
-        return dict(row._mapping) if row else None
-
-    def count_users(self, *, with_password: bool = True) -> int:
-        sql = "SELECT COUNT(*) FROM users" + (" WHERE password_hash IS NOT NULL" if with_password else "")
-        with self.transaction("count users") as conn:
-            return int(conn.execute(text(sql)).scalar() or 0)
-
-    def create_session(self, user_id: str, token_hash: str, expires_at: str) -> None:
-        with self.transaction(f"create a session for {user_id}") as conn:
-            conn.execute(text("DELETE FROM sessions WHERE expires_at < :t"), {"t": now()})
-            conn.execute(
-                text("INSERT INTO sessions (token_hash, user_id, created_at, expires_at)"
-                     " VALUES (:h, :u, :t, :e)"),
-                {"h": token_hash, "u": user_id, "t": now(), "e": expires_at},
-            )
-
-    def session_user(self, token_hash: str) -> dict[str, Any] | None:
-        """The user of a live session, or None when unknown or expired."""
-        with self.transaction("look up a session") as conn:
-            row = conn.execute(
-                text("SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id"
-                     " WHERE s.token_hash = :h AND s.expires_at > :t"),
-                {"h": token_hash, "t": now()},
-            ).first()
-        return dict(row._mapping) if row else None
-
-    def delete_session(self, token_hash: str) -> None:
-        with self.transaction("end a session") as conn:
-            conn.execute(text("DELETE FROM sessions WHERE token_hash = :h"), {"h": token_hash})
-
-    def create_api_token(self, user_id: str, token_hash: str, name: str) -> str:
-        token_id = secrets.token_hex(6)
-        with self.transaction(f"create an API token for {user_id}") as conn:
-            conn.execute(
-                text("INSERT INTO api_tokens (id, token_hash, user_id, name, created_at)"
-                     " VALUES (:id, :h, :u, :n, :t)"),
-                {"id": token_id, "h": token_hash, "u": user_id, "n": name, "t": now()},
-            )
-        return token_id
-
-    def token_user(self, token_hash: str) -> dict[str, Any] | None:
-        with self.transaction("look up an API token") as conn:
-            row = conn.execute(
-                text("SELECT u.* FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = :h"),
-                {"h": token_hash},
-            ).first()
-        return dict(row._mapping) if row else None
-
-    def list_api_tokens(self, user_id: str) -> list[dict[str, Any]]:
-        with self.transaction(f"list API tokens of {user_id}") as conn:
-            return _rows(conn.execute(
-                text("SELECT id, name, created_at FROM api_tokens WHERE user_id = :u ORDER BY created_at, name, id"),
-                {"u": user_id}))
-
-    def delete_api_token(self, user_id: str, token_id: str) -> bool:
-        with self.transaction(f"revoke API token {token_id}") as conn:
-            result = conn.execute(text("DELETE FROM api_tokens WHERE id = :id AND user_id = :u"),
-                                  {"id": token_id, "u": user_id})
-        return bool(result.rowcount)
-
     # -- follows, reads, saved searches -----------------------------------
 
     def follow(self, user_id: str, kind: str, target_id: str) -> bool:
@@ -370,7 +310,7 @@ class WebQueries(StoreBase):
     def list_follows(self, user_id: str) -> list[dict[str, Any]]:
         with self.transaction(f"list follows of {user_id}") as conn:
             return _rows(conn.execute(
-                text("SELECT kind, target_id, created_at FROM follows WHERE user_id = :u"
+                text("SELECT kind, target_id, created_at, alert FROM follows WHERE user_id = :u"
                      " ORDER BY created_at, kind, target_id"),
                 {"u": user_id}))
 

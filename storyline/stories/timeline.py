@@ -9,6 +9,7 @@ never given a guessed date.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,43 @@ from typing import Any
 from storyline.article import Article
 
 CALENDAR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-W\d{2})$")
+
+
+def period_start(value: str) -> _dt.date | None:
+    """The first day of a calendar value: a day (``2025-12-08``), an ISO week
+    (``2025-W50``: its Monday), a month (``2025-12``) or a year (``2025``); None otherwise."""
+    try:
+        if len(value) == 10:
+            return _dt.date.fromisoformat(value)
+        if len(value) == 8 and value[5] == "W":
+            return _dt.date.fromisocalendar(int(value[:4]), int(value[6:8]), 1)
+        if len(value) == 7:
+            return _dt.date(int(value[:4]), int(value[5:7]), 1)
+        if len(value) == 4:
+            return _dt.date(int(value), 1, 1)
+    except ValueError:
+        return None
+    return None
+
+
+def period_month(value: str) -> str:
+    """The month (``YYYY-MM``) a calendar value falls in; an ISO week by its Thursday (the
+    ISO rule for which year a week belongs to), so ``2025-W01`` is in December 2024 or
+    January 2025 as its days say."""
+    start = period_start(value)
+    if start is None:
+        return value[:7]
+    if len(value) == 8:
+        start += _dt.timedelta(days=3)
+    return start.isoformat()[:7]
+
+
+def date_order(value: str | None) -> tuple[int, str, int, str]:
+    """Sort key for timeline dates: by first day, the finer period first; undated last."""
+    start = period_start(value) if value else None
+    if start is None:
+        return (1, "", 0, value or "")
+    return (0, start.isoformat(), -len(value or ""), value or "")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|\n\s*\n")
 _WORD = re.compile(r"\w+")
 STOP = frozenset(
@@ -68,6 +106,7 @@ class Candidate:
     kind: str  # event type, or "dated" for a sentence holding a date
     participants: frozenset[str] = frozenset()
     words: set[str] = field(default_factory=set)
+    date_text: str | None = None  # the article's own words for when, for an event
 
 
 @dataclass(slots=True)
@@ -114,7 +153,7 @@ def candidates(article: Article) -> list[Candidate]:
         start, end = event.evidence
         sentence = article.body[start:end]
         found.append(Candidate(event.date, event.what, article.id, start, end, event.type,
-                               frozenset(event.participants), words(sentence)))
+                               frozenset(event.participants), words(sentence), event.date_text))
         used.add((start, end))
     spans = sentence_spans(article.body)
     for time in article.times:
@@ -152,7 +191,7 @@ def build_timeline(
             same_day = by_date.setdefault(candidate.date, [])
             match = next((e for e in same_day if _same(e, candidate)), None)
             if match is None:
-                match = Entry(candidate.date, None, candidate.text, candidate.kind,
+                match = Entry(candidate.date, candidate.date_text, candidate.text, candidate.kind,
                               candidate.participants, set(candidate.words))
                 entries.append(match)
                 same_day.append(match)
@@ -161,8 +200,9 @@ def build_timeline(
                 match.words |= candidate.words
             match.evidence.append((candidate.article, candidate.start, candidate.end))
     by_id = {a.id: a for a in articles}
-    for entry in entries:
-        entry.date_text = _date_text(entry, by_id)
+    for entry in entries:  # an undated entry keeps the article's words for when ("recently")
+        if entry.date:
+            entry.date_text = _date_text(entry, by_id)
     dated = sorted((e for e in entries if e.date), key=lambda e: -e.score())
     kept: list[Entry] = []
     per: dict[str, int] = {}
@@ -171,7 +211,7 @@ def build_timeline(
         if per.get(entry.date, 0) < per_date and len(kept) < limit:
             kept.append(entry)
             per[entry.date] = per.get(entry.date, 0) + 1
-    kept.sort(key=lambda e: (e.date or "", -e.score()))
+    kept.sort(key=lambda e: (date_order(e.date), -e.score()))
     loose = sorted((e for e in entries if not e.date and e.kind != "dated"), key=lambda e: -e.score())
     return [e.record() for e in kept + loose[:undated]]
 

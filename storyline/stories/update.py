@@ -6,6 +6,16 @@ order; a duplicate follows its canonical article.  The clusterer's and the
 linker's state are saved in the same transaction as each batch of
 assignments, so an interrupted run resumes where it stopped.
 
+What is left to do after the assignments is persisted too, so that a run killed at any
+moment (``kill -9``) leaves nothing behind that the next run does not finish: the
+transaction that assigns articles to a story (or merges stories or storylines) marks
+that story or storyline "to rebuild" in the store; the transaction that saves a rebuilt
+story unmarks it and marks its storylines (the one it is shown in now and the one it
+was), and the one that saves a storyline unmarks that.  A run rebuilds every marked
+story, then every marked storyline; a view is a function of its members and of the
+saved linker alone, so the store ends as an uninterrupted run leaves it.  The start of
+``storyline serve`` finishes the rebuilds a killed run left (:func:`finish_interrupted`).
+
 One run at a time: a run holds the store's "story clustering" lock from
 before it reads the state until its views are rebuilt, so a second run (another
 ``storyline ingest``, the server's background refresher) waits and then
@@ -25,6 +35,7 @@ from storyline.store import Store
 from storyline.stories.cluster import StoryClusterer
 from storyline.stories.features import story_doc_from_article
 from storyline.stories.storylines import StorylineLinker
+from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
 
 BATCH = 500
@@ -60,6 +71,19 @@ def update_stories(
         return _update(store, rebuild)
 
 
+def finish_interrupted(store: Store) -> int:
+    """Rebuild the stories and storylines a killed run left marked; returns how many
+    stories were rebuilt (0, at once, when nothing is marked)."""
+    if not store.marked_for_rebuild("story") and not store.marked_for_rebuild("storyline"):
+        return 0
+    with store.exclusive(CLUSTERING_LOCK):
+        state = store.get_state(LINKER_STATE)
+        linker = StorylineLinker.from_state(state) if state else StorylineLinker()
+        update = StoryUpdate()
+        rebuild_views(store, linker, update)
+    return len(update.stories_changed)
+
+
 def _update(store: Store, rebuild: bool) -> StoryUpdate:
     if rebuild:
         with store.transaction("clear stories for a rebuild") as conn:
@@ -73,6 +97,7 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
     for start in range(0, len(pending), BATCH):
         assignments: list[tuple[str, str]] = []
         merges: dict[str, str] = {}
+        line_merges: dict[str, str] = {}
         batch = pending[start : start + BATCH]
         with store.transaction("read when articles were first stored") as conn:
             seen = store.ingest_dates(conn, batch)
@@ -85,17 +110,18 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
                 continue
             doc = replace(story_doc_from_article(article, seen.get(article_id)), lemmas=article.lemmas)
             assignment = clusterer.add(doc)
-            linker.add(doc, assignment)
+            placed = linker.add(doc, assignment)
             assignments.append((article.id, assignment.story_id))
             merges.update(assignment.merged_into)
-        _commit(store, clusterer, linker, assignments, merges, update)
+            line_merges.update(placed.merged_into)
+        _commit(store, clusterer, linker, assignments, merges, line_merges, update)
     follow = []
     for article in deferred:
         story = store.story_of_article(article.duplicate_of or "")
         if story is not None:
             follow.append((article.id, clusterer.resolve(story)))
-    _commit(store, clusterer, linker, follow, {}, update)
-    rebuild_views(store, clusterer, linker, update.stories_changed)
+    _commit(store, clusterer, linker, follow, {}, {}, update)
+    rebuild_views(store, linker, update)
     return update
 
 
@@ -105,69 +131,95 @@ def _commit(
     linker: StorylineLinker,
     assignments: list[tuple[str, str]],
     merges: dict[str, str],
+    line_merges: dict[str, str],
     update: StoryUpdate,
 ) -> None:
+    """Save one batch of assignments and merges with the clusterer's and linker's state,
+    marking what they change for rebuilding, in one transaction."""
     with store.transaction("save story assignments") as conn:
         for article_id, story_id in assignments:
             store.assign_article(conn, article_id, clusterer.resolve(story_id))
-            update.stories_changed.add(clusterer.resolve(story_id))
+        store.mark_for_rebuild(conn, "story", [clusterer.resolve(story_id) for _, story_id in assignments])
         for old, new in merges.items():
             survivor = clusterer.resolve(new)
             store.merge_story(conn, old, survivor)
-            update.stories_changed.discard(old)
-            update.stories_changed.add(survivor)
             update.merged[old] = survivor
+        for old, new in line_merges.items():
+            survivor = _storyline_now(linker, new)
+            if survivor != old:
+                store.merge_storyline(conn, old, survivor)
         store.set_state(conn, CLUSTER_STATE, clusterer.to_state())
         store.set_state(conn, LINKER_STATE, linker.to_state())
     update.articles += len(assignments)
 
 
-def rebuild_views(store: Store, clusterer: StoryClusterer, linker: StorylineLinker, story_ids: set[str]) -> None:
-    """Rebuild the shown form of the given stories and of their storylines."""
-    storylines: dict[str, list[dict[str, Any]]] = {}
-    for story_id in sorted(story_ids):
-        with store.transaction(f"read story {story_id}") as conn:
-            members = store.story_members(conn, story_id)
-            ingested = store.ingest_dates(conn, members)
-        articles = [a for a in (store.get_article(m) for m in members) if a is not None]
-        if not articles:
-            continue
-        storyline_id = linker.storyline_of(story_id)
-        story = build_story(story_id, articles, ingested, storyline_id)
-        with store.transaction(f"save story {story_id}") as conn:
-            store.save_story(conn, story)
-        if storyline_id:
-            storylines.setdefault(storyline_id, [])
-    for storyline_id in sorted(storylines):
-        stories = store.list_stories(limit=100_000, storyline_id=storyline_id)
+def _storyline_now(linker: StorylineLinker, storyline_id: str) -> str:
+    """The current id of a storyline, following merges."""
+    seq = linker.ids.get(storyline_id)
+    if seq is None:
+        return storyline_id
+    while seq in linker.redirect:
+        seq = linker.redirect[seq]
+    if seq in linker.lines:
+        return linker.lines[seq].id
+    return linker.retired.get(seq, storyline_id)
+
+
+def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate) -> None:
+    """Rebuild the shown form of every story marked for it, then of every storyline
+    marked (by those rebuilds or by merges); each save unmarks what it saved."""
+    for story_id in store.marked_for_rebuild("story"):
+        _rebuild_story(store, linker, story_id)
+        update.stories_changed.add(story_id)
+    for storyline_id in store.marked_for_rebuild("storyline"):
+        stories = store.list_stories(limit=1_000_000, storyline_id=storyline_id)
         changed = _relate(stories)
         with store.transaction(f"save storyline {storyline_id}") as conn:
             for story in changed:
                 store.save_story(conn, story)
-            store.save_storyline(conn, build_storyline(storyline_id, stories))
+            if stories:
+                store.save_storyline(conn, build_storyline(storyline_id, stories))
+            else:
+                store.delete_storyline(conn, storyline_id)
+            store.unmark_for_rebuild(conn, "storyline", storyline_id)
+
+
+def _rebuild_story(store: Store, linker: StorylineLinker, story_id: str) -> None:
+    with store.transaction(f"read story {story_id}") as conn:
+        members = store.story_members(conn, story_id)
+        ingested = store.ingest_dates(conn, members)
+    articles = [a for a in (store.get_article(m) for m in members) if a is not None]
+    storyline_id = linker.storyline_of(story_id)
+    with store.transaction(f"save story {story_id}") as conn:
+        was = store.storyline_of_story(conn, story_id)
+        if articles:
+            store.save_story(conn, build_story(story_id, articles, ingested, storyline_id))
+        else:
+            store.delete_story(conn, story_id)
+        store.mark_for_rebuild(conn, "storyline", [line for line in (was, storyline_id) if line])
+        store.unmark_for_rebuild(conn, "story", story_id)
 
 
 RELATED = 8
 
 
-def _relate(stories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _relate(stories: list[Story]) -> list[Story]:
     """Give each story the other stories of its storyline nearest to it in time; return those
     whose list changed.  Stories are sorted once, so neighbours are found in linear time."""
     far = 1 << 30
 
-    def day(story: dict[str, Any]) -> int:
-        first = story.get("first_seen")
-        return _day_number(first) if first else far
+    def day(story: Story) -> int:
+        return _day_number(story.first_seen) if story.first_seen else far
 
-    ordered = sorted(stories, key=lambda s: (day(s), s["id"]))
+    ordered = sorted(stories, key=lambda s: (day(s), s.id))
     changed = []
     for i, story in enumerate(ordered):
         here = day(story)
         around = ordered[max(0, i - RELATED) : i] + ordered[i + 1 : i + 1 + RELATED]
-        nearest = sorted(around, key=lambda s: (abs(day(s) - here), s["id"]))[:RELATED]
-        related = [{"id": s["id"], "title": s["title"]} for s in nearest]
-        if story.get("related") != related:
-            story["related"] = related
+        nearest = sorted(around, key=lambda s: (abs(day(s) - here), s.id))[:RELATED]
+        related = [{"id": s.id, "title": s.title} for s in nearest]
+        if story.related != related:
+            story.related = related
             changed.append(story)
     return changed
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from storyline.article import Article
 from storyline.enrich.quote_groups import group_quotes
 from storyline.stories.headline import headline, summary
-from storyline.stories.timeline import build_timeline
+from storyline.stories.timeline import build_timeline, date_order
+from storyline.stories.types import Story, Storyline
 
 TOP_ENTITIES = 12
 ENTITY_KINDS = {"people": {"PERSON"}, "organisations": {"ORG"}, "places": {"GPE", "LOC", "FAC"}}
@@ -74,62 +76,159 @@ def _speaker_key(article: Article, local_id: str | None) -> str | None:
     return None
 
 
-def outlets(articles: Sequence[Article]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(per outlet: how many articles and when; per day and outlet: how many)."""
-    by_outlet: dict[str, list[str | None]] = defaultdict(list)
-    coverage: Counter[tuple[str, str]] = Counter()
+def originals_and_copies(articles: Sequence[Article]) -> tuple[list[Article], dict[str, list[Article]]]:
+    """Each article of a group once: the originals, and for each the copies (syndicated or
+    re-ingested duplicates) found in the group.  A copy whose original is elsewhere counts
+    as an original here."""
+    ids = {a.id for a in articles}
+    originals = [a for a in articles if not a.duplicate_of or a.duplicate_of not in ids]
+    copies: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        outlet = article.publisher or article.via or "unknown outlet"
-        day = article.published
-        by_outlet[outlet].append(day)
+        if article.duplicate_of and article.duplicate_of in ids:
+            copies[article.duplicate_of].append(article)
+    return originals, dict(copies)
+
+
+def _outlet(article: Article) -> str:
+    return article.publisher or article.via or "unknown outlet"
+
+
+def publication_day(article: Article, copies: Sequence[Article] = ()) -> str | None:
+    """The day an article was published: the earliest publication date of it and its copies
+    (the same text was out by then); None when none carries one."""
+    days = [a.published[:10] for a in (article, *copies) if a.published]
+    return min(days) if days else None
+
+
+INFERRED_SPAN_DAYS = 60
+
+
+def named_days(articles: Sequence[Article]) -> list[str]:
+    """The calendar days (day precision) the articles' resolved time expressions name, the
+    recent ones only: within :data:`INFERRED_SPAN_DAYS` of the latest, so that a date named
+    in passing as background (1995 in a 2010 report) does not stretch the range."""
+    days = sorted({t.value for a in articles for t in a.times
+                   if t.value and len(t.value) == 10 and t.value[4] == "-" and _is_day(t.value)})
+    if not days:
+        return []
+    latest = date.fromisoformat(days[-1])
+    return [d for d in days if (latest - date.fromisoformat(d)).days <= INFERRED_SPAN_DAYS]
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def dates_of(originals: Sequence[Article], copies: dict[str, list[Article]]) -> tuple[str | None, str | None, str]:
+    """(first day, last day, how known) of a group of articles.
+
+    "published": from the articles' publication dates (an undated article says nothing
+    about when the story happened, and the day it was ingested is never taken for it);
+    "inferred": no article is dated, so the range of the recent days their own resolved
+    time expressions name; "undated": neither.
+    """
+    days = sorted(d for d in (publication_day(a, copies.get(a.id, ())) for a in originals) if d)
+    if days:
+        return days[0], days[-1], "published"
+    named = named_days([*originals, *(c for group in copies.values() for c in group)])
+    if named:
+        return named[0], named[-1], "inferred"
+    return None, None, "undated"
+
+
+def placements(originals: Sequence[Article], copies: dict[str, list[Article]],
+               story_span: tuple[str | None, str | None], known: str = "published") -> dict[str, dict[str, str]]:
+    """Where each undated article sits, labelled inferred: the recent days it names itself
+    (when they fall near its story's range: otherwise they are background), else its
+    story's range; an article with neither is left out (shown undated)."""
+    placed: dict[str, dict[str, str]] = {}
+    first, last = story_span
+    for article in originals:
+        if publication_day(article, copies.get(article.id, ())):
+            continue
+        own = named_days([article, *copies.get(article.id, ())])
+        if own and (first is None or last is None or (_near(own[0], first, last) and _near(own[-1], first, last))):
+            placed[article.id] = {"from": own[0], "to": own[-1], "by": "its own dates"}
+        elif first and last:
+            by = "its story's dated articles" if known == "published" else "its story's inferred dates"
+            placed[article.id] = {"from": first, "to": last, "by": by}
+    return placed
+
+
+def _near(day: str, first: str, last: str) -> bool:
+    moment = date.fromisoformat(day)
+    return (date.fromisoformat(first) - moment).days <= INFERRED_SPAN_DAYS \
+        and (moment - date.fromisoformat(last)).days <= INFERRED_SPAN_DAYS
+
+
+def outlets(originals: Sequence[Article], copies: dict[str, list[Article]] | None = None
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(per outlet: how many articles, how many copies of others' articles, and when;
+    per day and outlet: how many articles).  Each article is counted once, under its own
+    outlet; its copies count as copies under theirs."""
+    copies = copies or {}
+    by_outlet: dict[str, dict[str, Any]] = {}
+    coverage: Counter[tuple[str, str]] = Counter()
+
+    def entry(outlet: str) -> dict[str, Any]:
+        return by_outlet.setdefault(outlet, {"publisher": outlet, "articles": 0, "copies": 0, "days": []})
+
+    for article in originals:
+        outlet, day = _outlet(article), publication_day(article, copies.get(article.id, ()))
+        entry(outlet)["articles"] += 1
+        entry(outlet)["days"].append(day)
         if day:
             coverage[(day, outlet)] += 1
+        for copy in copies.get(article.id, ()):
+            entry(_outlet(copy))["copies"] += 1
     listed = []
-    for outlet, days in sorted(by_outlet.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        known = sorted(d for d in days if d)
-        listed.append({"publisher": outlet, "articles": len(days),
-                       "first": known[0] if known else None, "last": known[-1] if known else None})
+    for _, item in sorted(by_outlet.items(), key=lambda kv: (-kv[1]["articles"], -kv[1]["copies"], kv[0])):
+        known = sorted(d for d in item.pop("days") if d)
+        listed.append({**item, "first": known[0] if known else None, "last": known[-1] if known else None})
     series = [{"date": d, "publisher": p, "count": n} for (d, p), n in sorted(coverage.items())]
     return listed, series
 
 
-def span_of(articles: Sequence[Article], ingested: dict[str, str]) -> tuple[str | None, str | None]:
-    """First and last day of coverage: by publication dates when any article has
-    one (an undated article says nothing about when the story happened), else by
-    when the articles were ingested."""
-    days = sorted(a.published for a in articles if a.published)
-    if not days:
-        days = sorted(d for d in (ingested.get(a.id, "")[:10] for a in articles) if d)
-    return (days[0], days[-1]) if days else (None, None)
-
-
 def build_story(
     story_id: str, articles: Sequence[Article], ingested: dict[str, str], storyline_id: str | None
-) -> dict[str, Any]:
-    """The stored form of a story (see ``storyline.store.stories``)."""
-    canonical = [a for a in articles if a.duplicate_of is None] or list(articles)
+) -> Story:
+    """The stored form of a story (see ``storyline.store.stories``).
+
+    ``articles`` lists each original once; a copy of one of them (a duplicate) is listed
+    under ``copies`` by its original's id.  ``ingested`` is not used for any date.
+    """
+    canonical, copies = originals_and_copies(articles)
     text, evidence = summary(canonical)
-    listed, series = outlets(articles)
-    first, last = span_of(articles, ingested)
-    return {
-        "id": story_id,
-        "title": headline(canonical),
-        "summary": text,
-        "summary_evidence": evidence,
-        "storyline_id": storyline_id,
-        "first_seen": first,
-        "last_updated": last,
-        "dated": any(a.published for a in articles),  # else the span above is when it was seen
-        "articles": [a.id for a in articles],
-        **key_entities(canonical),
-        "timeline": build_timeline(canonical),
-        "quotes": story_quotes(canonical),
-        "outlets": listed,
-        "coverage": series,
-    }
+    listed, series = outlets(canonical, copies)
+    first, last, known = dates_of(canonical, copies)
+    entities = key_entities(canonical)
+    return Story(
+        id=story_id,
+        title=headline(canonical),
+        summary=text,
+        summary_evidence=evidence,
+        storyline_id=storyline_id,
+        first_seen=first,
+        last_updated=last,
+        dates=known,
+        articles=[a.id for a in canonical],
+        copies={original: [c.id for c in group] for original, group in copies.items()},
+        placed=placements(canonical, copies, (first, last), known),
+        people=entities["people"],
+        organisations=entities["organisations"],
+        places=entities["places"],
+        timeline=build_timeline(canonical),
+        quotes=story_quotes(canonical),
+        outlets=listed,
+        coverage=series,
+    )
 
 
-def build_storyline(storyline_id: str, stories: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
     """The stored form of a storyline, composed from its stories' stored forms.
 
     Reading the stories, not their articles, keeps the cost of an update to the number of
@@ -137,36 +236,48 @@ def build_storyline(storyline_id: str, stories: Sequence[dict[str, Any]]) -> dic
     story (the most recent among equals); the timeline keeps the best-attested entries of
     the stories' timelines, two a day at most.
     """
-    ordered = sorted(stories, key=lambda s: (s.get("first_seen") or "9999", s["id"]))
-    main = max(stories, key=lambda s: (len(s.get("articles", [])), s.get("last_updated") or "", s["id"]))
-    firsts = [s["first_seen"] for s in stories if s.get("first_seen")]
-    lasts = [s["last_updated"] for s in stories if s.get("last_updated")]
-    return {
-        "id": storyline_id,
-        "title": main["title"],
-        "first_seen": min(firsts) if firsts else None,
-        "last_updated": max(lasts) if lasts else None,
-        "dated": any(s.get("dated", True) for s in stories),
-        "stories": [s["id"] for s in ordered],
-        "articles": [a for s in ordered for a in s.get("articles", [])],
-        **{kind: _merged_entities(stories, kind) for kind in ENTITY_KINDS},
-        "timeline": _merged_timeline(stories, limit=60, per_date=2),
-    }
+    ordered = sorted(stories, key=lambda s: (s.first_seen or "9999", s.id))
+    main = max(stories, key=lambda s: (len(s.articles), s.last_updated or "", s.id))
+    first, last, known = storyline_dates(stories)
+    return Storyline(
+        id=storyline_id,
+        title=main.title,
+        first_seen=first,
+        last_updated=last,
+        dates=known,
+        stories=[s.id for s in ordered],
+        articles=[a for s in ordered for a in s.articles],
+        people=_merged_entities([s.people for s in stories]),
+        organisations=_merged_entities([s.organisations for s in stories]),
+        places=_merged_entities([s.places for s in stories]),
+        timeline=_merged_timeline(stories, limit=60, per_date=2),
+    )
 
 
-def _merged_entities(stories: Sequence[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+def storyline_dates(stories: Sequence[Story]) -> tuple[str | None, str | None, str]:
+    """(first day, last day, how known) of a storyline: the span of its stories with
+    published dates; when none has any, of those with inferred ones; else undated."""
+    for known in ("published", "inferred"):
+        spans = [(s.first_seen, s.last_updated) for s in stories if s.dates == known]
+        days = [(f, last) for f, last in spans if f and last]
+        if days:
+            return min(f for f, _ in days), max(last for _, last in days), known
+    return None, None, "undated"
+
+
+def _merged_entities(lists: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     counts: Counter[str] = Counter()
     names: dict[str, str] = {}
-    for story in stories:
-        for entity in story.get(kind, []):
+    for listed in lists:
+        for entity in listed:
             counts[entity["id"]] += int(entity.get("count", 1))
             names.setdefault(entity["id"], entity["name"])
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))[:TOP_ENTITIES]
     return [{"id": key, "name": names[key], "count": n} for key, n in ranked]
 
 
-def _merged_timeline(stories: Sequence[dict[str, Any]], *, limit: int, per_date: int) -> list[dict[str, Any]]:
-    entries = [entry for story in stories for entry in story.get("timeline", []) if entry.get("date")]
+def _merged_timeline(stories: Sequence[Story], *, limit: int, per_date: int) -> list[dict[str, Any]]:
+    entries = [entry for story in stories for entry in story.timeline if entry.get("date")]
     entries.sort(key=lambda e: (-len(e.get("articles", [])), -len(e.get("evidence", [])), e["date"], e["text"]))
     kept: list[dict[str, Any]] = []
     per: Counter[str] = Counter()
@@ -174,5 +285,5 @@ def _merged_timeline(stories: Sequence[dict[str, Any]], *, limit: int, per_date:
         if per[entry["date"]] < per_date and len(kept) < limit:
             kept.append(entry)
             per[entry["date"]] += 1
-    kept.sort(key=lambda e: (e["date"], -len(e.get("articles", []))))
+    kept.sort(key=lambda e: (date_order(e["date"]), -len(e.get("articles", []))))
     return kept

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from storyline.stories.types import Story
 from storyline.web.ranking import parse_time
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -41,6 +42,16 @@ class Feed:
     json_url: str
     subtitle: str = ""
     entries: list[FeedEntry] = field(default_factory=list)
+
+
+def story_entries(stories: list[Story], base: str, written: dict[str, str]) -> list[FeedEntry]:
+    """An entry per story: updated on the last day of its coverage, published on the first
+    (both inferred when no article is dated).  An undated story has no publication day, and
+    its ``updated`` is when the store last rewrote it (``written``, by id): Atom requires
+    one, and that is never a day the news is said to have happened."""
+    return [FeedEntry(key=f"story:{story.id}", title=story.title, url=f"{base}/stories/{story.id}",
+                      updated=story.last_updated or written.get(story.id), published=story.first_seen,
+                      summary=story.summary) for story in stories]
 
 
 def tag_uri(key: str) -> str:

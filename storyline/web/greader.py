@@ -13,7 +13,8 @@ revocable on the account page); a token sign-in hands back that token.  The answ
 goes in ``Authorization: GoogleLogin auth=…`` on every later call; like every
 API token it is kept only as a SHA-256 hash.  Every write also needs the
 action token ``T`` from ``/reader/api/0/token`` (a hash of the auth token).
-Missing or wrong credentials give 401 with ``Google-Bad-Token: true``.
+Missing or wrong credentials give 401 with ``Google-Bad-Token: true``; too many
+failed sign-ins for a name or an address give 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from storyline.store.greader import ItemQuery, ItemScope
 from storyline.web import greader_streams as streams
-from storyline.web.auth import hash_password, new_token, token_hash, verify_password
+from storyline.web.auth import Throttled, new_token, token_hash
 from storyline.web.greader_streams import Stream, Subscription
 from storyline.web.site import JSONResponse, Site
 
@@ -124,7 +125,6 @@ def _caller_token(request: Request) -> str | None:
 def greader_routes(site: Site) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store, auth = site.store, site.auth
-    dummy_hash = hash_password(new_token())
 
     # -- who is calling ------------------------------------------------------------
 
@@ -142,17 +142,25 @@ def greader_routes(site: Site) -> APIRouter:
             raise unauthorized()
         return who
 
-    def sign_in(name: str, secret: str) -> tuple[dict[str, Any], str] | None:
-        """The user and the auth token for a name and a password or API token; None when they do not match."""
-        user = store.token_user(token_hash(secret))
-        if user is not None and (not auth.multi_user or name.casefold() in (
-                str(user["name"]).casefold(), str(user["id"]).casefold())):
-            return user, secret
-        if not auth.multi_user:
-            return None
-        user = store.get_user_by_name(name)
-        if user is None or not verify_password(secret, user.get("password_hash")):
-            verify_password(secret, dummy_hash)  # the same cost either way
+    def sign_in(name: str, secret: str, address: str) -> tuple[dict[str, Any], str] | None:
+        """The user and the auth token for a name and a password or API token; None when they do not match.
+
+        Failures count against the name and the address (:class:`~storyline.web.throttle.Throttle`);
+        past the limit, 429 before anything is checked.
+        """
+        try:
+            auth.check_throttle(name, address)
+            user = store.token_user(token_hash(secret))
+            if user is not None and (not auth.multi_user or name.casefold() in (
+                    str(user["name"]).casefold(), str(user["id"]).casefold())):
+                return user, secret
+            if not auth.multi_user:
+                auth.throttle.failed(name, address)
+                return None
+            user = auth.password_user(name, secret, address)
+        except Throttled as exc:
+            raise ReaderError(429, "Error=TooManyAttempts", {"Retry-After": str(exc.retry_after)}) from None
+        if user is None:
             return None
         token = new_token()
         label = f"{LOGIN_TOKEN_NAME} {datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f}"  # sorts by time
@@ -174,7 +182,7 @@ def greader_routes(site: Site) -> APIRouter:
             router.add_api_route(prefix + path, endpoint, methods=methods, name=f"greader:{prefix}{path}")
 
     def base_of(request: Request) -> str:
-        return str(request.base_url).rstrip("/")
+        return site.base(request)
 
     def stream_for(request: Request, who: Caller, stream_id: str, params: Params,
                    subs: list[Subscription]) -> Stream:
@@ -223,7 +231,7 @@ def greader_routes(site: Site) -> APIRouter:
 
     def client_login(request: Request, params: Params) -> Response:
         name, secret = params.get("Email").strip(), params.get("Passwd")
-        found = sign_in(name, secret) if name and secret else None
+        found = sign_in(name, secret, request.client.host if request.client else "") if name and secret else None
         if found is None:
             raise ReaderError(401, "Error=BadAuthentication", BAD_TOKEN)
         _, token = found
@@ -383,7 +391,8 @@ def greader_routes(site: Site) -> APIRouter:
     def contents_body(request: Request, stream_id: str, title: str, listed: list[dict[str, Any]]) -> dict[str, Any]:
         moment = time.time()
         return {"direction": "ltr", "id": stream_id, "title": streams.plain(title),
-                "self": [{"href": str(request.url)}], "updated": int(moment),
+                "self": [{"href": base_of(request) + request.url.path
+                          + (f"?{request.url.query}" if request.url.query else "")}], "updated": int(moment),
                 "updatedUsec": str(int(moment * 1_000_000)), "items": listed}
 
     def item_contents(request: Request, params: Params) -> Response:

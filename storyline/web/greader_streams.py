@@ -112,7 +112,7 @@ def subscriptions(store: Store, user_id: str, base: str) -> list[Subscription]:
     found = []
     for feed in store.list_feeds():
         url = str(feed["url"])
-        found.append(Subscription(FEED + url, str(feed.get("title") or url), SOURCES, url,
+        found.append(Subscription(FEED + url, str(feed.get("title") or url), str(feed.get("category") or SOURCES), url,
                                   str(feed.get("site_url") or url), ItemScope(feeds=(url,)), "feed", url))
     if store.has_unsubscribed_articles():
         found.append(Subscription(OTHER, "Other articles", SOURCES, f"{base}/sources", f"{base}/sources",
@@ -133,16 +133,16 @@ def followed(store: Store, kind: str, target: str, base: str) -> Subscription | 
         story = store.get_story(target)
         if story is None:
             return None
-        path = f"/stories/{quote(str(story['id']), safe='')}"
-        return Subscription(stream_id, str(story["title"]), STORIES, f"{base}{path}/feed.atom", base + path,
-                            ItemScope(stories=(str(story["id"]),)), kind, target)
+        path = f"/stories/{quote(story.id, safe='')}"
+        return Subscription(stream_id, story.title, STORIES, f"{base}{path}/feed.atom", base + path,
+                            ItemScope(stories=(story.id,)), kind, target)
     if kind == "storyline":
         storyline = store.get_storyline(target)
         if storyline is None:
             return None
-        path = f"/storylines/{quote(str(storyline['id']), safe='')}"
-        return Subscription(stream_id, str(storyline["title"]), STORIES, f"{base}{path}/feed.atom", base + path,
-                            ItemScope(storylines=(str(storyline["id"]),)), kind, target)
+        path = f"/storylines/{quote(storyline.id, safe='')}"
+        return Subscription(stream_id, storyline.title, STORIES, f"{base}{path}/feed.atom", base + path,
+                            ItemScope(storylines=(storyline.id,)), kind, target)
     if kind == "entity":
         entity = store.get_entity(target)
         if entity is None:

@@ -21,6 +21,8 @@ from markupsafe import Markup
 from storyline.article import Article
 
 EVIDENCE, QUOTE, ENTITY = 0, 1, 2  # layers, outermost first
+TYPE_NAMES = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place"}
+LINKED_TYPES = frozenset(TYPE_NAMES)  # groups (NORP), events, works and the like are not linked
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _ALLOWED_TAGS = {"p", "span", "a", "br"}
 _ALLOWED_ATTRIBUTES = {"span": {"id", "class", "title"}, "a": {"href", "class", "title"}, "p": set()}
@@ -52,16 +54,47 @@ def article_marks(article: Article, evidence: Iterable[tuple[int, int]] = ()) ->
         speaker = quote.speaker_name or quote.speaker_mention or "unknown speaker"
         kind = "quote indirect" if quote.indirect else "quote"
         marks.append(Mark(quote.start, quote.end, QUOTE, attrs={"class": kind, "title": f"said by {speaker}"}))
+    marks.extend(entity_links(article))
+    return marks
+
+
+def _is_name(surface: str) -> bool:
+    """A mention worth a link names someone or somewhere: not a bare role ("Minister"), form
+    of address ("Mr") or nationality word ("European"), and it has a capital letter."""
+    from storyline.enrich.entity_lexicon import fold, load_lexicon
+
+    lexicon = load_lexicon()
+    folded = fold(surface).rstrip(".")
+    if not any(ch.isupper() for ch in surface) or len(folded) < 2:
+        return False
+    return folded not in lexicon.roles and folded not in lexicon.honorifics and folded not in lexicon.demonyms
+
+
+def entity_links(article: Article) -> list[Mark]:
+    """Links to the people, organisations and places an article names: the first mention of
+    each in a paragraph, only where the words are a name (see :func:`_is_name`)."""
+    paragraphs = _paragraphs(article.body)
+
+    def paragraph_of(position: int) -> int:
+        return next((i for i, (s, e) in enumerate(paragraphs) if s <= position < e), -1)
+
     taken: list[tuple[int, int]] = []
+    linked: set[tuple[str, int]] = set()
+    marks: list[Mark] = []
     mentions = sorted(
-        ((start, end, entity) for entity in article.entities for start, end in entity.mentions),
+        ((start, end, entity) for entity in article.entities if entity.type in LINKED_TYPES
+         for start, end in entity.mentions),
         key=lambda item: (item[0], -item[1]),
     )
     for start, end, entity in mentions:
-        if any(start < t_end and end > t_start for t_start, t_end in taken):
-            continue  # overlapping mentions would nest links
+        if not 0 <= start < end <= len(article.body) or not _is_name(article.body[start:end]):
+            continue
+        key = (entity.canonical_id or entity.id, paragraph_of(start))
+        if key in linked or any(start < t_end and end > t_start for t_start, t_end in taken):
+            continue  # once per paragraph; overlapping mentions would nest links
+        linked.add(key)
         taken.append((start, end))
-        attrs = {"class": f"ent ent-{entity.type.lower()}", "title": f"{entity.name} ({entity.type})"}
+        attrs = {"class": f"ent ent-{entity.type.lower()}", "title": f"{entity.name} ({TYPE_NAMES[entity.type]})"}
         if entity.canonical_id:
             attrs["href"] = f"/entities/{entity.canonical_id}"
             marks.append(Mark(start, end, ENTITY, "a", attrs))

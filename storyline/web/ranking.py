@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from storyline.stories.types import Story
+
 HALF_LIFE_HOURS = 36.0
 _LN2 = math.log(2)
 
@@ -33,25 +35,27 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _dated_counts(story: dict[str, Any]) -> list[tuple[datetime, int]]:
+def _dated_counts(story: Story) -> list[tuple[datetime, int]]:
+    """When the story's articles were published, with how many each day; a story none of whose
+    articles is dated counts at the last day of its inferred range, an undated one nowhere."""
     counts = []
-    for item in story.get("coverage") or []:
+    for item in story.coverage:
         moment = parse_time(item.get("date"))
         if moment is not None:
             counts.append((moment, int(item.get("count") or 1)))
-    if not counts:
-        moment = parse_time(story.get("last_updated"))
+    if not counts and story.dates != "undated":
+        moment = parse_time(story.last_updated)
         if moment is not None:
-            counts.append((moment, int(story.get("article_count") or 1)))
+            counts.append((moment, story.article_count or 1))
     return counts
 
 
-def newest(stories: list[dict[str, Any]]) -> datetime:
+def newest(stories: list[Story]) -> datetime:
     moments = [m for story in stories for m, _ in _dated_counts(story)]
     return max(moments) if moments else datetime.now(UTC)
 
 
-def log_score(story: dict[str, Any], reference: datetime) -> float:
+def log_score(story: Story, reference: datetime) -> float:
     """ln(Σ count·2^(-age/half-life)) + ln(1 + ln(1 + outlets)); -inf when undated."""
     terms = [
         math.log(count) - _LN2 * max((reference - moment).total_seconds() / 3600, 0.0) / HALF_LIFE_HOURS
@@ -61,15 +65,15 @@ def log_score(story: dict[str, Any], reference: datetime) -> float:
         return -math.inf
     top = max(terms)
     volume = top + math.log(sum(math.exp(t - top) for t in terms))
-    outlets = int(story.get("outlet_count") or len(story.get("outlets") or []) or 1)
+    outlets = story.outlet_count or 1
     return volume + math.log(1 + math.log(1 + outlets))
 
 
-def rank_top_stories(stories: list[dict[str, Any]], *, limit: int = 30) -> list[tuple[dict[str, Any], float]]:
+def rank_top_stories(stories: list[Story], *, limit: int = 30) -> list[tuple[Story, float]]:
     """Stories with their score, best first (ties: more articles, then id)."""
     reference = newest(stories)
     scored = [(story, log_score(story, reference)) for story in stories]
-    scored.sort(key=lambda item: (-item[1], -int(item[0].get("article_count") or 0), str(item[0]["id"])))
+    scored.sort(key=lambda item: (-item[1], -item[0].article_count, item[0].id))
     return scored[:limit]
 
 
@@ -77,7 +81,7 @@ def rank_top_stories(stories: list[dict[str, Any]], *, limit: int = 30) -> list[
 class Interest:
     """Why one story is in a reader's feed."""
 
-    story: dict[str, Any]
+    story: Story
     score: float
     reasons: list[str] = field(default_factory=list)
     unread: int = 0
@@ -97,7 +101,7 @@ class Profile:
 
 
 def rank_for_you(
-    stories: list[dict[str, Any]],
+    stories: list[Story],
     profile: Profile,
     story_entities: dict[str, set[str]],
     updated_at: dict[str, str],
@@ -113,12 +117,12 @@ def rank_for_you(
     reference = newest(stories)
     items: list[Interest] = []
     for story in stories:
-        sid = str(story["id"])
+        sid = story.id
         relevance, reasons = 0.0, []
         if sid in profile.stories:
             relevance += 3.0
             reasons.append("you follow this story")
-        if story.get("storyline_id") and story["storyline_id"] in profile.storylines:
+        if story.storyline_id and story.storyline_id in profile.storylines:
             relevance += 2.0
             reasons.append("in a storyline you follow")
         present = story_entities.get(sid, set())
@@ -134,12 +138,13 @@ def rank_for_you(
             reasons.append("you read about " + ", ".join(name for name, _ in implicit[:3]))
         if relevance <= 0:
             continue
-        articles = [str(a) for a in story.get("articles") or []]
-        unread = sum(1 for a in articles if a not in profile.read_articles)
+        # each article once: reading an article or any of its copies reads it
+        unread = sum(1 for a in story.articles
+                     if a not in profile.read_articles and not profile.read_articles.intersection(story.copies.get(a, ())))
         last_read = profile.read_stories.get(sid)
         new = last_read is None or (updated_at.get(sid) or "") > last_read
         freshness = 1.0 if new and unread else 0.25
         score = math.log(relevance * freshness) + log_score(story, reference)
         items.append(Interest(story, score, reasons, unread, new))
-    items.sort(key=lambda item: (-item.score, str(item.story["id"])))
+    items.sort(key=lambda item: (-item.score, item.story.id))
     return items[:limit]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import threading
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -21,29 +22,80 @@ from storyline.pipeline import ingest as ingest_items
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
 from storyline.web import views
+from storyline.web.paging import OffsetQuery, iso_day, page, window
 from storyline.web.site import Site
 
 MAX_INGEST_BYTES = 20 * 1024 * 1024
+JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
 
 class FollowIn(BaseModel):
     kind: Literal["entity", "story", "storyline"]
     id: str = Field(min_length=1, max_length=200)
+    alert: bool | None = Field(default=None, description="Also send its developments to your webhooks")
 
 
 class FeedIn(BaseModel):
     url: str = Field(pattern=r"^https?://", max_length=2000)
     title: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=200, description='Folder, e.g. "News/World"')
 
 
 class IngestIn(BaseModel):
-    urls: list[str] = Field(default_factory=list, description="Page or feed URLs to fetch and ingest.")
+    urls: list[str] = Field(default_factory=list, description="Page or feed URLs (http or https) to fetch and ingest.")
     articles: list[dict[str, Any]] = Field(
         default_factory=list, description="Article records as in JSONL input (text or html, title, url, published, ...).")
 
 
-def _documents(body: bytes, content_type: str) -> tuple[list[str], list[RawDocument | Failure]]:
-    """URLs and documents from a request body: JSON, JSON Lines, or plain text (one URL a line)."""
+def web_address(item: str) -> str:
+    """``item`` when it is an http(s) address; else 422: the API never reads the server's files."""
+    url = item.strip()
+    try:
+        parts = urlsplit(url) if len(url) <= 2000 and url.isprintable() and " " not in url else None
+        host = parts.hostname if parts else None
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        parts = host = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        raise HTTPException(422, f"not an http(s) address: {item[:200]!r}; the API ingests web addresses and"
+                                 " uploaded bodies only, never paths or file: URLs")
+    return url
+
+
+def _upload(name: str, data: bytes, content_type: str) -> list[RawDocument | Failure]:
+    """An uploaded file: JSON Lines (one article record a line), HTML, or plain text."""
+    text = data.decode("utf-8", errors="replace")
+    source = f"api:{name[:200]}" if name else "api"
+    if name.lower().endswith((".jsonl", ".ndjson")) or content_type.startswith(JSONL_TYPES):
+        lines = [line for line in text.splitlines() if line.strip()]
+        return [parse_line(line, f"{source}:{i + 1}", "api") for i, line in enumerate(lines)]
+    if not text.strip():
+        return [Failure(source, "empty")]
+    if name.lower().endswith((".html", ".htm")) or content_type.startswith(("text/html", "application/xhtml")):
+        return [RawDocument(source=source, kind="html", html=text, collection="api")]
+    return [RawDocument(source=source, kind="text", text=text, collection="api")]
+
+
+async def _documents(request: Request) -> tuple[list[str], list[RawDocument | Failure]]:
+    """Web addresses and documents from a request: JSON, JSON Lines, a multipart upload, or one URL a line.
+
+    Nothing here opens a file or a ``file:`` URL: every address must be http(s) (else 422).
+    """
+    content_type = request.headers.get("content-type", "text/plain").lower()
+    if content_type.startswith("multipart/form-data"):
+        urls, items = [], []
+        async with request.form(max_files=100, max_fields=100) as form:  # closes the spooled uploads
+            for key, value in form.multi_items():
+                if isinstance(value, str):
+                    urls += [web_address(line) for line in value.splitlines() if key == "url" and line.strip()]
+                else:
+                    data = await value.read(MAX_INGEST_BYTES + 1)
+                    if len(data) > MAX_INGEST_BYTES:
+                        raise HTTPException(413, "upload too large")
+                    items += _upload(value.filename or key, data, value.content_type or "")
+        return urls, items
+    body = await request.body()
+    if len(body) > MAX_INGEST_BYTES:
+        raise HTTPException(413, "request too large")
     text = body.decode("utf-8", errors="replace")
     if content_type.startswith("application/json"):
         try:
@@ -51,27 +103,30 @@ def _documents(body: bytes, content_type: str) -> tuple[list[str], list[RawDocum
         except (ValueError, TypeError) as exc:
             raise HTTPException(422, f"not a valid ingest request: {exc}") from None
         items = [parse_line(json.dumps(record), f"api:{i + 1}", "api") for i, record in enumerate(payload.articles)]
-        return payload.urls, items
-    if content_type.startswith(("application/x-ndjson", "application/jsonl", "application/x-jsonlines")):
-        lines = [line for line in text.splitlines() if line.strip()]
-        return [], [parse_line(line, f"api:{i + 1}", "api") for i, line in enumerate(lines)]
+        return [web_address(url) for url in payload.urls], items
+    if content_type.startswith(JSONL_TYPES):
+        return [], _upload("", body, content_type)
     urls = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    return urls, []
+    return [web_address(url) for url in urls], []
 
 
 def api_routes(site: Site) -> APIRouter:
     router = APIRouter(prefix="/api")
     store, auth = site.store, site.auth
 
-    @router.get("/me", tags=["account"], summary="Who the request is made as")
-    def me(request: Request, response: Response) -> dict[str, Any]:
+    @router.get("/me", tags=["account"], summary="Who the request is made as",
+                description="No CSRF token here: a browser finds it in the server's own forms; scripts send an"
+                            " API token (`Authorization: Bearer …`) and need none.")
+    def me(request: Request) -> dict[str, Any]:
         viewer = site.viewer(request)
-        auth.remember_seed(viewer, request, response)  # the CSRF token is tied to this cookie
-        return {"user": viewer.public(), "via": viewer.via, "csrf_token": viewer.csrf or None}
+        return {"user": viewer.public(), "via": viewer.via}
 
     @router.get("/stories", tags=["read"], summary="Top stories, ranked by coverage and recency")
-    def stories(limit: int = Query(30, ge=1, le=200)) -> dict[str, Any]:
-        return views.top_stories(store, limit=limit)
+    def stories(request: Request, limit: int = Query(30, ge=1, le=200), offset: int = OffsetQuery) -> dict[str, Any]:
+        ranked = views.top_stories(store, limit=views.CANDIDATES)
+        listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
+                      offset=offset, limit=limit)
+        return listed | {"storylines": ranked["storylines"]}
 
     @router.get("/stories/{story_id}", tags=["read"], summary="One story (merged ids resolve to the survivor)")
     def story(story_id: str) -> dict[str, Any]:
@@ -81,8 +136,33 @@ def api_routes(site: Site) -> APIRouter:
         return views.story_view(store, found)
 
     @router.get("/storylines", tags=["read"], summary="Storylines, newest first")
-    def storylines(limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
-        return store.list_storylines(limit=limit)
+    def storylines(request: Request, limit: int = Query(50, ge=1, le=500),
+                   offset: int = OffsetQuery) -> dict[str, Any]:
+        found = [line.to_dict() for line in window(store.list_storylines(limit=offset + limit), offset, limit)]
+        return page(request, "storylines", found, total=store.count_storylines(), offset=offset, limit=limit)
+
+    @router.get("/articles", tags=["read"], summary="Articles, newest first, with filters",
+                description="Duplicates are left out (each article once). Filter by outlet (`source`), "
+                            "publication day (`from`, `to`, inclusive), a person or organisation (`person`, an "
+                            "entity id) or a story (`story`).")
+    def articles(
+        request: Request,
+        source: str | None = Query(None, max_length=300, description="Outlet (publisher) name, any case"),
+        person: str | None = Query(None, max_length=200, description="Entity id of a person or organisation"),
+        story: str | None = Query(None, max_length=200, description="Story id"),
+        date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
+        date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = OffsetQuery,
+    ) -> dict[str, Any]:
+        query = SearchQuery(outlet=source, person=person, story=story, date_from=iso_day(date_from, "from"),
+                            date_to=iso_day(date_to, "to"), limit=limit, offset=offset)
+        hits = store.search_articles(query)
+        items = [{"id": h.article_id, "title": h.title, "publisher": h.publisher, "published": h.published,
+                  "story_id": h.story_id, "excerpt": h.snippet, "href": f"/api/articles/{h.article_id}"}
+                 for h in hits]
+        total = offset + len(items) if 0 < len(items) < limit else store.count_search(query)
+        return page(request, "articles", items, total=total, offset=offset, limit=limit)
 
     @router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
     def storyline(storyline_id: str) -> dict[str, Any]:
@@ -106,26 +186,41 @@ def api_routes(site: Site) -> APIRouter:
             raise HTTPException(404, f"no entity {entity_id!r}")
         return views.entity_view(store, found)
 
-    @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story")
-    def search(q: str = "", person: str | None = None, outlet: str | None = None, story: str | None = None,
-               date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-               limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
-        query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story, date_from=date_from,
-                            date_to=date_to, limit=limit)
-        return views.search_view(store, query)
+    @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story",
+                description="`total` counts every matching article; `next` links to the following page.")
+    def search(request: Request, q: str = "", person: str | None = None, outlet: str | None = None,
+               story: str | None = None,
+               date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
+               date_to: str | None = Query(None, alias="to", description="Published on or before (YYYY-MM-DD)"),
+               limit: int = Query(100, ge=1, le=500), offset: int = OffsetQuery) -> dict[str, Any]:
+        query = SearchQuery(q=q[:500], person=person, outlet=outlet, story=story,
+                            date_from=iso_day(date_from, "from"), date_to=iso_day(date_to, "to"), limit=limit,
+                            offset=offset)
+        data = views.search_view(store, query)
+        shown = sum(len(group["articles"]) for group in data["groups"])
+        paged = page(request, "groups", data["groups"], total=data["total"], offset=offset, limit=limit)
+        paged["next"] = paged["next"] if offset + shown < data["total"] else None
+        return data | paged
 
-    @router.get("/follows", tags=["follows"], summary="What the caller follows")
-    def follows(request: Request) -> list[dict[str, Any]]:
+    @router.get("/follows", tags=["follows"], summary="What the caller follows",
+                description="Each item has the `kind` and `id` that `POST /api/follows` takes, and a name.")
+    def follows(request: Request, limit: int = Query(100, ge=1, le=1000),
+                offset: int = OffsetQuery) -> dict[str, Any]:
         viewer = site.viewer(request)
         if viewer.user_id is None:
             raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        return store.list_follows(viewer.user_id)
+        listed = [{key: f[key] for key in ("kind", "id", "name", "href", "label", "alert", "feed")}
+                  for f in views.profile_of(store, viewer.user_id)[1]]
+        return page(request, "follows", window(listed, offset, limit), total=len(listed), offset=offset,
+                    limit=limit)
 
     @router.post("/follows", tags=["follows"], status_code=201, summary="Follow an entity, story or storyline")
     def follow(request: Request, item: FollowIn) -> dict[str, Any]:
         viewer = auth.writer(request)
         added = store.follow(str(viewer.user_id), item.kind, item.id)
-        return {"kind": item.kind, "id": item.id, "added": added}
+        if item.alert is not None:
+            store.set_alert(str(viewer.user_id), item.kind, item.id, item.alert)
+        return {"kind": item.kind, "id": item.id, "added": added, "alert": item.alert}
 
     @router.delete("/follows/{kind}/{target_id}", tags=["follows"], summary="Stop following")
     def unfollow(request: Request, kind: str, target_id: str) -> dict[str, Any]:
@@ -137,20 +232,24 @@ def api_routes(site: Site) -> APIRouter:
         return {"kind": kind, "id": target_id, "removed": True}
 
     @router.get("/for-you", tags=["follows"], summary="Stories ranked for the caller")
-    def for_you(request: Request, limit: int = Query(30, ge=1, le=200)) -> dict[str, Any]:
+    def for_you(request: Request, limit: int = Query(30, ge=1, le=200), offset: int = OffsetQuery) -> dict[str, Any]:
         viewer = site.viewer(request)
         if viewer.user_id is None:
             raise HTTPException(401, "sign in or send an API token", headers={"WWW-Authenticate": "Bearer"})
-        return views.for_you(store, viewer.user_id, limit=limit)
+        ranked = views.for_you(store, viewer.user_id, limit=views.CANDIDATES)
+        listed = page(request, "stories", window(ranked["stories"], offset, limit), total=len(ranked["stories"]),
+                      offset=offset, limit=limit)
+        return listed | {"follows": ranked["follows"]}
 
     @router.get("/feeds", tags=["feeds"], summary="Subscribed feeds and their health")
-    def feeds() -> list[dict[str, Any]]:
-        return list(views.sources(store)["feeds"])
+    def feeds(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OffsetQuery) -> dict[str, Any]:
+        listed = list(views.sources(store)["feeds"])
+        return page(request, "feeds", window(listed, offset, limit), total=len(listed), offset=offset, limit=limit)
 
     @router.post("/feeds", tags=["feeds"], status_code=201, summary="Subscribe to a feed")
     def add_feed(request: Request, feed: FeedIn) -> dict[str, Any]:
         auth.writer(request, admin=True)
-        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title)}
+        return {"url": feed.url, "added": store.add_feed(feed.url, feed.title, category=feed.category or None)}
 
     @router.delete("/feeds", tags=["feeds"], summary="Unsubscribe from a feed")
     def remove_feed(request: Request, url: str = Query(..., description="The feed's address")) -> dict[str, Any]:
@@ -174,20 +273,21 @@ def api_routes(site: Site) -> APIRouter:
     @router.post(
         "/ingest", tags=["ingest"], summary="Ingest articles",
         description="Send JSON (`{\"urls\": [...], \"articles\": [{...}]}`), JSON Lines "
-                    "(`application/x-ndjson`, one article record a line) or plain text (one URL a line). "
+                    "(`application/x-ndjson`, one article record a line), a multipart upload (files: JSON Lines,"
+                    " HTML or text; `url` fields) or plain text (one URL a line). Addresses must be http(s):"
+                    " paths, `~/...` and `file:` URLs are refused with 422 and nothing is read. "
                     "Runs the ingest pipeline and answers with its summary and per-item outcomes.",
         openapi_extra={"requestBody": {"required": True, "content": {
             "application/json": {"schema": IngestIn.model_json_schema()},
             "application/x-ndjson": {"schema": {"type": "string"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary"}, "url": {"type": "string"}}}},
             "text/plain": {"schema": {"type": "string"}},
         }}},
     )
     async def ingest(request: Request) -> dict[str, Any]:
         auth.writer(request, admin=True)
-        body = await request.body()
-        if len(body) > MAX_INGEST_BYTES:
-            raise HTTPException(413, "request too large")
-        urls, documents = _documents(body, request.headers.get("content-type", "text/plain"))
+        urls, documents = await _documents(request)
         return await run_in_threadpool(run_pipeline, urls, documents)
 
     return router

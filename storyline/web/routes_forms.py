@@ -1,10 +1,15 @@
 """Forms that change things: signing in, following, sources, saved searches, API tokens.
 
 Every POST goes through :meth:`Auth.writer`, which checks the CSRF token and
-that someone allowed to write is asking; then it redirects (303) back.
+that someone allowed to write is asking; then it redirects (303) back.  Signing
+in and up check the CSRF token and the origin themselves (nobody is signed in
+yet); sign-up follows the server's policy (closed, invite, open) and never
+makes an administrator.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
@@ -12,6 +17,8 @@ from starlette.responses import Response
 from storyline.ingest.opml import OPMLError, OutlineFeed, read_opml, write_opml
 from storyline.search import SearchQuery
 from storyline.store.web import FOLLOW_KINDS
+from storyline.web.auth import Throttled, Viewer
+from storyline.web.routes_alerts import alert_state
 from storyline.web.site import Site, local_path, redirect
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
@@ -28,12 +35,16 @@ def form_routes(site: Site) -> APIRouter:
 
     # -- accounts -----------------------------------------------------------
 
+    def login_form(request: Request, viewer: Viewer, target: str, error: str | None = None,
+                   status: int = 200) -> Response:
+        return site.page(request, viewer, "login.html",
+                         {"next": target, "error": error, "may_sign_up": auth.may_sign_up(),
+                          "invite_only": auth.signup == "invite", "has_accounts": auth.has_accounts()},
+                         title="Sign in", status=status)
+
     @router.get("/login")
     def login_page(request: Request) -> Response:
-        viewer = site.viewer(request)
-        return site.page(request, viewer, "login.html",
-                         {"next": local_path(request.query_params.get("next")), "error": None,
-                          "may_sign_up": auth.may_sign_up()}, title="Sign in")
+        return login_form(request, site.viewer(request), local_path(request.query_params.get("next")))
 
     @router.post("/login")
     async def login(request: Request) -> Response:
@@ -45,25 +56,29 @@ def form_routes(site: Site) -> APIRouter:
         auth.check_csrf(request, viewer, form)
         target = local_path(_field(form, "next"))
         response = redirect(target)
-        if auth.sign_in(_field(form, "name"), str(form.get("password") or ""), request, response):
-            return response
-        return site.page(request, viewer, "login.html", {"next": target, "error": "Wrong name or password.",
-                         "may_sign_up": auth.may_sign_up()}, title="Sign in", status=400)
+        try:
+            if auth.sign_in(_field(form, "name"), str(form.get("password") or ""), request, response):
+                return response
+        except Throttled as exc:
+            page = login_form(request, viewer, target, f"Too many failed sign-ins: try again in {exc.retry_after}"
+                              " seconds.", status=429)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        return login_form(request, viewer, target, "Wrong name or password.", status=400)
 
     @router.post("/signup")
     async def signup(request: Request) -> Response:
         form = await request.form()
+        if not auth.may_sign_up():
+            raise HTTPException(403, "sign-up is closed on this server")
         auth.check_origin(request)
         viewer = site.viewer(request)
         auth.check_csrf(request, viewer, form)
-        if not auth.may_sign_up():
-            raise HTTPException(403, "sign-up is closed on this server")
         name, password = _field(form, "name"), str(form.get("password") or "")
         try:
-            auth.sign_up(name, password)
+            auth.sign_up(name, password, _field(form, "invite") or None)
         except ValueError as exc:
-            return site.page(request, viewer, "login.html", {"next": "/", "error": str(exc), "may_sign_up": True},
-                             title="Sign in", status=400)
+            return login_form(request, viewer, "/", str(exc), status=400)
         response = redirect("/")
         auth.sign_in(name, password, request, response)
         return response
@@ -83,7 +98,7 @@ def form_routes(site: Site) -> APIRouter:
         if viewer.user_id is None:
             return redirect("/login?next=/account")
         data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
-                "saved_searches": store.list_saved_searches(viewer.user_id)}
+                "saved_searches": store.list_saved_searches(viewer.user_id), **alert_state(store, viewer.user_id)}
         return site.page(request, viewer, "account.html", data, extra={"new_token": None}, title="Account")
 
     @router.post("/account/tokens")
@@ -93,7 +108,7 @@ def form_routes(site: Site) -> APIRouter:
         assert viewer.user_id is not None
         token = auth.issue_api_token(viewer.user_id, _field(form, "name")[:80])
         data = {"user": viewer.public(), "tokens": store.list_api_tokens(viewer.user_id),
-                "saved_searches": store.list_saved_searches(viewer.user_id)}
+                "saved_searches": store.list_saved_searches(viewer.user_id), **alert_state(store, viewer.user_id)}
         response = site.page(request, viewer, "account.html", data, extra={"new_token": token}, title="Account")
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -179,21 +194,28 @@ def form_routes(site: Site) -> APIRouter:
         upload = form.get("opml")
         if upload is None or isinstance(upload, str):
             raise HTTPException(400, "choose an OPML file to import")
-        data = await upload.read(MAX_OPML_BYTES + 1)
+        try:
+            data = await upload.read(MAX_OPML_BYTES + 1)
+        finally:
+            await upload.close()
         if len(data) > MAX_OPML_BYTES:
             raise HTTPException(413, "that OPML file is too large")
         try:
             outlines = read_opml(data.decode("utf-8", errors="replace"))
         except OPMLError as exc:
             raise HTTPException(400, str(exc)) from None
-        for outline in outlines:
-            if outline.url.startswith(("http://", "https://")):
-                store.add_feed(outline.url, outline.title, outline.site_url)
-        return redirect("/sources")
+        feeds = [o for o in outlines if o.url.startswith(("http://", "https://")) and len(o.url) <= 2000]
+        added = sum(store.add_feed(o.url, o.title, o.site_url, o.category) for o in feeds)
+        folders = len({o.category for o in feeds if o.category})
+        if site.poller is not None and added:
+            site.poller.wake()
+        report = {"imported": len(feeds), "added": added, "folders": folders,
+                  "ignored": len(outlines) - len(feeds)}
+        return redirect("/sources?" + urlencode(report))
 
     @router.get("/sources/opml")
     def export_opml(request: Request) -> Response:
-        feeds = [OutlineFeed(f["url"], f["title"], f["site_url"]) for f in store.list_feeds()]
+        feeds = [OutlineFeed(f["url"], f["title"], f["site_url"], f.get("category")) for f in store.list_feeds()]
         return Response(write_opml(feeds), media_type="text/x-opml; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="storyline.opml"'})
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from storyline.search import SearchQuery
 from storyline.web import views
+from storyline.web.article_page import entity_groups, with_images
+from storyline.web.paging import iso_day
 from storyline.web.site import FeedLink, Site, redirect, with_suffix
 
 
@@ -14,13 +18,41 @@ def _feeds(base: str, title: str) -> list[FeedLink]:
     return [FeedLink(title, f"{base}/feed.atom", f"{base}/feed.json")]
 
 
-def search_query(request: Request, limit: int = 100) -> SearchQuery:
+PAGE_SIZE = 30  # stories on a front page, articles on a search page
+
+
+def _offset(request: Request) -> int:
+    value = request.query_params.get("offset", "0")
+    if not value.isdigit() or int(value) > 1_000_000:
+        raise HTTPException(422, f"offset: {value!r} is not a whole number from 0")
+    return int(value)
+
+
+def search_query(request: Request, limit: int = PAGE_SIZE) -> SearchQuery:
+    """The search a page's address asks for; a date that is not a date is a 422."""
     params = request.query_params
     return SearchQuery(
         q=params.get("q", "")[:500], person=params.get("person") or None, outlet=params.get("outlet") or None,
-        story=params.get("story") or None, date_from=params.get("from") or None, date_to=params.get("to") or None,
-        limit=limit,
+        story=params.get("story") or None, date_from=iso_day(params.get("from"), "from"),
+        date_to=iso_day(params.get("to"), "to"), limit=limit, offset=_offset(request),
     )
+
+
+def import_report(request: Request) -> dict[str, int] | None:
+    """What an OPML import just did, as its redirect to the Sources page says."""
+    params = request.query_params
+    if not params.get("imported", "").isdigit():
+        return None
+    return {key: int(params.get(key, "0")) if params.get(key, "0").isdigit() else 0
+            for key in ("imported", "added", "folders", "ignored")}
+
+
+def more_link(request: Request, offset: int, shown: int, total: int) -> str | None:
+    """The address of the next page (same filters, offset moved on), or None on the last page."""
+    if offset + shown >= total or not shown:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    return f"{request.url.path}?{urlencode([*params, ('offset', str(offset + shown))])}"
 
 
 def page_routes(site: Site) -> APIRouter:
@@ -30,8 +62,15 @@ def page_routes(site: Site) -> APIRouter:
     @router.get("/")
     @router.get("/index.json")
     def top_stories(request: Request) -> Response:
-        data = views.top_stories(store)
-        return site.page(request, site.viewer(request), "index.html", data, title="Top stories",
+        offset = _offset(request)
+        ranked = views.top_stories(store, limit=views.CANDIDATES)
+        shown = ranked["stories"][offset:offset + PAGE_SIZE]
+        if site.images:
+            shown = with_images(shown, store.story_images([str(s["id"]) for s in shown]))
+        data = {"stories": shown, "storylines": ranked["storylines"], "total": len(ranked["stories"]),
+                "offset": offset, "next": more_link(request, offset, len(shown), len(ranked["stories"]))}
+        return site.page(request, site.viewer(request), "index.html", data,
+                         title="Top stories" if not offset else f"Top stories from {offset + 1}",
                          feeds=[FeedLink("Top stories", "/feed.atom", "/feed.json")])
 
     @router.get("/stories/{story_id}")
@@ -40,8 +79,8 @@ def page_routes(site: Site) -> APIRouter:
         found = store.get_story(story_id)
         if found is None:
             return site.error(request, 404, f"There is no story {story_id!r}.")
-        if found["id"] != story_id:
-            return RedirectResponse(with_suffix(request, f"/stories/{found['id']}"), status_code=301)
+        if found.id != story_id:
+            return RedirectResponse(with_suffix(request, f"/stories/{found.id}"), status_code=301)
         viewer = site.viewer(request)
         data = views.story_view(store, found)
         following = False
@@ -49,9 +88,10 @@ def page_routes(site: Site) -> APIRouter:
             following = store.is_following(viewer.user_id, "story", story_id)
             if not request.url.path.endswith(".json"):
                 store.record_read(viewer.user_id, "story", story_id)
-        return site.page(request, viewer, "story.html", data, title=found["title"],
-                         extra={"chart": views.story_chart(found), "following": following},
-                         feeds=_feeds(f"/stories/{story_id}", f"Story: {found['title']}"))
+        image = store.story_images([story_id]).get(story_id) if site.images else None
+        return site.page(request, viewer, "story.html", data, title=found.title,
+                         extra={"chart": views.story_chart(found), "following": following, "image": image},
+                         feeds=_feeds(f"/stories/{story_id}", f"Story: {found.title}"))
 
     @router.get("/storylines/{storyline_id}")
     @router.get("/storylines/{storyline_id}.json")
@@ -59,13 +99,13 @@ def page_routes(site: Site) -> APIRouter:
         found = store.get_storyline(storyline_id)
         if found is None:
             return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
-        if found["id"] != storyline_id:
-            return RedirectResponse(with_suffix(request, f"/storylines/{found['id']}"), status_code=301)
+        if found.id != storyline_id:
+            return RedirectResponse(with_suffix(request, f"/storylines/{found.id}"), status_code=301)
         viewer = site.viewer(request)
         following = bool(viewer.user_id) and store.is_following(str(viewer.user_id), "storyline", storyline_id)
         return site.page(request, viewer, "storyline.html", views.storyline_view(store, found),
-                         title=found["title"], extra={"following": following},
-                         feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found['title']}"))
+                         title=found.title, extra={"following": following},
+                         feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found.title}"))
 
     @router.get("/entities/{entity_id}")
     @router.get("/entities/{entity_id}.json")
@@ -92,7 +132,8 @@ def page_routes(site: Site) -> APIRouter:
             store.record_read(viewer.user_id, "article", found.id)
         data, body = views.article_view(store, found)
         return site.page(request, viewer, "article.html", data, title=found.title or "Article",
-                         extra={"body_html": body})
+                         extra={"body_html": body, "entity_groups": entity_groups(data["entities"]),
+                                "image": found.image if site.images else None})
 
     @router.get("/search")
     @router.get("/search.json")
@@ -100,7 +141,9 @@ def page_routes(site: Site) -> APIRouter:
         query = search_query(request)
         viewer = site.viewer(request)
         data, groups = views.search_page(store, query)
-        extra = {"groups": groups, "q": query}
+        shown = sum(len(group["hits"]) for group in groups)
+        data["next"] = more_link(request, query.offset, shown, data["total"])
+        extra = {"groups": groups, "q": query, "shown": shown}
         return site.page(request, viewer, "search.html", data, extra=extra,
                          title=f"Search: {query.q}" if query.q else "Search")
 
@@ -108,15 +151,20 @@ def page_routes(site: Site) -> APIRouter:
     @router.get("/searches/{search_id}.json")
     def saved_search(request: Request, search_id: str) -> Response:
         found = store.get_saved_search(search_id)
-        if found is None:
+        viewer = site.viewer(request)
+        if found is None or viewer.user_id is None or found["user_id"] != viewer.user_id:  # only its owner's
             return site.error(request, 404, "There is no such saved search.")
         query = SearchQuery.from_dict(found["query"])
-        viewer = site.viewer(request)
+        query.limit, query.offset = PAGE_SIZE, _offset(request)
         data, groups = views.search_page(store, query)
         data["saved"] = {"id": found["id"], "name": found["name"]}
-        extra = {"groups": groups, "q": query}
-        return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"],
-                         feeds=_feeds(f"/searches/{search_id}", f"Search: {found['name']}"))
+        shown = sum(len(group["hits"]) for group in groups)
+        data["next"] = more_link(request, query.offset, shown, data["total"])
+        extra = {"groups": groups, "q": query, "shown": shown}
+        key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
+        feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",
+                          f"/searches/{search_id}/feed.json{key}")]
+        return site.page(request, viewer, "search.html", data, extra=extra, title=found["name"], feeds=feeds)
 
     @router.get("/for-you")
     @router.get("/for-you.json")
@@ -134,6 +182,7 @@ def page_routes(site: Site) -> APIRouter:
     @router.get("/sources")
     @router.get("/sources.json")
     def sources(request: Request) -> Response:
-        return site.page(request, site.viewer(request), "sources.html", views.sources(store), title="Sources")
+        return site.page(request, site.viewer(request), "sources.html", views.sources(store), title="Sources",
+                         extra={"import_report": import_report(request)})
 
     return router

@@ -1,8 +1,8 @@
 """Sample data for trying the reader and for load tests, written through the real store.
 
-:func:`write_story` derives a story record (people, timeline, quotes by
-speaker, outlets, coverage) from enriched articles already in the store, in
-the shape the story builder produces.  :func:`build_sample` makes a synthetic
+:func:`write_story` builds a story (people, timeline, quotes by speaker,
+outlets, coverage) from enriched articles already in the store with the real
+builder, under a headline of its own.  :func:`build_sample` makes a synthetic
 corpus of outlets, people, quotes and events on top of it.  Nothing here is
 used when serving real data.
 """
@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 
 from storyline.article import Article, Entity, Event, Quote
 from storyline.store import Store
 from storyline.store.base import now
-
-_KIND_KEY = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places"}
+from storyline.stories.types import Story, Storyline
+from storyline.stories.view import build_story, build_storyline
 
 
 def save_articles(store: Store, articles: list[Article]) -> None:
@@ -36,70 +35,23 @@ def save_articles(store: Store, articles: list[Article]) -> None:
 
 
 def write_story(store: Store, story_id: str, title: str, summary: str, article_ids: list[str],
-                *, storyline_id: str | None = None, related: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """Build and save a story record from stored, enriched articles."""
+                *, storyline_id: str | None = None, related: list[dict[str, str]] | None = None) -> Story:
+    """Build a story from stored, enriched articles with the real builder, under the given
+    headline and summary, and save it."""
     articles = [a for a in (store.get_article(i) for i in article_ids) if a is not None]
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    names: dict[str, str] = {}
-    timeline: list[dict[str, Any]] = []
-    quotes: list[dict[str, Any]] = []
-    outlets: dict[str, dict[str, Any]] = {}
-    coverage: Counter[tuple[str | None, str]] = Counter()
-    for article in articles:
-        publisher = article.publisher or "unknown outlet"
-        seen = outlets.setdefault(publisher, {"publisher": publisher, "articles": 0, "first": article.published,
-                                              "last": article.published})
-        seen["articles"] += 1
-        if article.published:
-            seen["first"] = min(filter(None, [seen["first"], article.published]))
-            seen["last"] = max(filter(None, [seen["last"], article.published]))
-        coverage[(article.published, publisher)] += 1
-        by_local = {e.id: e for e in article.entities}
-        for entity in article.entities:
-            key = _KIND_KEY.get(entity.type)
-            if key and entity.canonical_id:
-                counts[key][entity.canonical_id] += 1
-                names[entity.canonical_id] = entity.name
-        for quote in article.quotes:
-            speaker = by_local.get(quote.speaker_id or "")
-            quotes.append({
-                "speaker": {"id": speaker.canonical_id, "name": speaker.name} if speaker
-                else ({"id": None, "name": quote.speaker_name} if quote.speaker_name else None),
-                "text": quote.text, "articles": [article.id],
-                "evidence": [{"article": article.id, "start": quote.start, "end": quote.end}],
-            })
-        for event in article.events:
-            start, end = event.evidence
-            timeline.append({"date": event.date, "date_text": event.date_text, "text": article.body[start:end],
-                             "articles": [article.id], "evidence": [{"article": article.id, "start": start,
-                                                                     "end": end}]})
-    dates = sorted(a.published for a in articles if a.published)
-    story = {
-        "id": story_id, "title": title, "summary": summary, "storyline_id": storyline_id,
-        "first_seen": dates[0] if dates else None, "last_updated": dates[-1] if dates else None,
-        "articles": [a.id for a in articles],
-        **{key: [{"id": i, "name": names[i], "count": n} for i, n in counts[key].most_common()]
-           for key in ("people", "organisations", "places")},
-        "timeline": sorted(timeline, key=lambda e: (e["date"] is None, e["date"] or "")),
-        "quotes": quotes, "outlets": list(outlets.values()),
-        "coverage": [{"date": d, "publisher": p, "count": n} for (d, p), n in sorted(coverage.items(),
-                                                                                    key=lambda i: str(i[0]))],
-        "related": related or [],
-    }
+    story = replace(build_story(story_id, articles, {}, storyline_id), title=title, summary=summary,
+                    related=related or [])
     with store.transaction(f"save sample story {story_id}") as conn:
         store.save_story(conn, story)
     return story
 
 
-def write_storyline(store: Store, storyline_id: str, title: str, stories: list[dict[str, Any]]) -> None:
-    firsts = sorted(s["first_seen"] for s in stories if s.get("first_seen"))
-    lasts = sorted(s["last_updated"] for s in stories if s.get("last_updated"))
-    record = {"id": storyline_id, "title": title, "first_seen": firsts[0] if firsts else None,
-              "last_updated": lasts[-1] if lasts else None, "stories": [s["id"] for s in stories],
-              "articles": [a for s in stories for a in s["articles"]],
-              "timeline": [e for s in stories for e in s["timeline"]]}
+def write_storyline(store: Store, storyline_id: str, title: str, stories: list[Story]) -> Storyline:
+    """Build a storyline from its stories with the real builder, under the given title, and save it."""
+    storyline = replace(build_storyline(storyline_id, stories), title=title)
     with store.transaction(f"save sample storyline {storyline_id}") as conn:
-        store.save_storyline(conn, record)
+        store.save_storyline(conn, storyline)
+    return storyline
 
 
 _OUTLETS = ["The Chronicle", "Daily Ledger", "Evening Post", "Northern Star", "Harbour Times", "Civic Review",
@@ -161,7 +113,7 @@ def build_sample(store: Store, *, stories: int = 40, articles_per_story: int = 6
                  start: date = date(2025, 11, 1)) -> list[str]:
     """A synthetic corpus: ``stories`` stories over a few weeks, grouped in storylines; returns story ids."""
     rng = random.Random(seed)
-    made: list[dict[str, Any]] = []
+    made: list[Story] = []
     for n in range(stories):
         topic = _TOPICS[n % len(_TOPICS)]
         people = rng.sample(_PEOPLE, 2)
@@ -176,7 +128,7 @@ def build_sample(store: Store, *, stories: int = 40, articles_per_story: int = 6
                                 f"Negotiations on the {topic} continue in {place}.", [a.id for a in articles],
                                 storyline_id=storyline_id))
     for index, topic in enumerate(_TOPICS):
-        members = [s for s in made if s["storyline_id"] == f"sl{index:03d}"]
+        members = [s for s in made if s.storyline_id == f"sl{index:03d}"]
         if members:
             write_storyline(store, f"sl{index:03d}", f"The {topic}", members)
-    return [s["id"] for s in made]
+    return [s.id for s in made]

@@ -18,6 +18,8 @@ from storyline.refresh import feed_health
 from storyline.scheduler import SchedulePolicy, describe_interval
 from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store
+from storyline.stories.timeline import date_order, period_month, period_start
+from storyline.stories.types import Story, Storyline
 from storyline.web.charts import Chart, coverage_chart
 from storyline.web.highlight import anchor_id, article_marks, highlight
 from storyline.web.ranking import Profile, rank_for_you, rank_top_stories
@@ -31,11 +33,12 @@ def evidence_link(article_id: str, start: int, end: int) -> str:
     return f"/articles/{article_id}#{anchor_id(start, end)}"
 
 
-def _story_card(story: dict[str, Any], score: float | None = None) -> dict[str, Any]:
-    outlets = [o.get("publisher") for o in story.get("outlets") or [] if o.get("publisher")]
-    card = {key: story.get(key) for key in ("id", "title", "summary", "storyline_id", "first_seen",
-                                             "last_updated", "article_count", "outlet_count")}
-    card["dated"] = story.get("dated", True) is not False
+def _story_card(story: Story, score: float | None = None) -> dict[str, Any]:
+    outlets = [o.get("publisher") for o in story.outlets if o.get("publisher")]
+    card: dict[str, Any] = {"id": story.id, "title": story.title, "summary": story.summary,
+                            "storyline_id": story.storyline_id, "first_seen": story.first_seen,
+                            "last_updated": story.last_updated, "article_count": story.article_count,
+                            "outlet_count": story.outlet_count, "dated": story.dated, "dates": story.dates}
     card["outlets"] = outlets[:6]
     if score is not None:
         card["score"] = round(score, 4) if score > -1e300 else None
@@ -86,10 +89,10 @@ def _with_links(entry: dict[str, Any], articles: dict[str, dict[str, Any]]) -> d
 
 def split_timeline(entries: list[dict[str, Any]], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Dated entries in date order, grouped by month, and the undated ones apart."""
-    dated = sorted((e for e in entries if e.get("date")), key=lambda e: str(e["date"]))
+    dated = sorted((e for e in entries if e.get("date")), key=lambda e: date_order(str(e["date"])))
     months: dict[str, list[dict[str, Any]]] = {}
     for entry in dated:
-        months.setdefault(str(entry["date"])[:7], []).append(_with_links(entry, articles))
+        months.setdefault(period_month(str(entry["date"])), []).append(_with_links(entry, articles))
     return {
         "months": [{"month": month, "entries": items} for month, items in months.items()],
         "undated": [_with_links(e, articles) for e in entries if not e.get("date")],
@@ -106,39 +109,47 @@ def quotes_by_speaker(quotes: list[dict[str, Any]], articles: dict[str, dict[str
     return sorted(groups.values(), key=lambda g: (g["speaker"] is None, -len(g["quotes"])))
 
 
-def story_view(store: Store, story: dict[str, Any]) -> dict[str, Any]:
-    ids = [str(a) for a in story.get("articles") or []]
-    summaries = store.article_summaries(ids)
-    articles = sorted((summaries[a] for a in ids if a in summaries),
-                      key=lambda a: (a.get("published") is None, a.get("published") or "", a["id"]))
-    storyline = store.storyline_title(story["storyline_id"]) if story.get("storyline_id") else None
+def story_view(store: Store, story: Story) -> dict[str, Any]:
+    """Each article once, with its copies ("also published by/as") and, when undated, where
+    it is placed (inferred); the list runs in order of publication or placement."""
+    ids, copies, placed = story.articles, story.copies, story.placed
+    summaries = store.article_summaries(story.members)
+    articles = [{**summaries[a], "copies": [summaries[c] for c in copies.get(a, []) if c in summaries],
+                 "placed": placed.get(a)} for a in ids if a in summaries]
+
+    def when(article: dict[str, Any]) -> tuple[bool, str, str]:
+        day = article.get("published") or (article["placed"] or {}).get("from")
+        return day is None, day or "", article["id"]
+
+    articles.sort(key=when)
+    storyline = store.storyline_title(story.storyline_id) if story.storyline_id else None
     return {
-        "story": story,
+        "story": story.to_dict(),
         "articles": articles,
-        "timeline": split_timeline(list(story.get("timeline") or []), summaries),
-        "speakers": quotes_by_speaker(list(story.get("quotes") or []), summaries),
+        "timeline": split_timeline(story.timeline, summaries),
+        "speakers": quotes_by_speaker(story.quotes, summaries),
         "storyline": storyline,
     }
 
 
-def story_chart(story: dict[str, Any]) -> Chart | None:
-    return coverage_chart(list(story.get("coverage") or []))
+def story_chart(story: Story) -> Chart | None:
+    return coverage_chart(story.coverage)
 
 
-def storyline_view(store: Store, storyline: dict[str, Any]) -> dict[str, Any]:
-    stories = store.list_stories(limit=1000, storyline_id=str(storyline["id"]))
-    listed = {s["id"] for s in stories}
-    for missing in [s for s in storyline.get("stories") or [] if s not in listed]:
-        found = store.get_story(str(missing))
-        if found is not None and found["id"] not in listed:
+def storyline_view(store: Store, storyline: Storyline) -> dict[str, Any]:
+    stories = store.list_stories(limit=1000, storyline_id=storyline.id)
+    listed = {s.id for s in stories}
+    for missing in [s for s in storyline.stories if s not in listed]:
+        found = store.get_story(missing)
+        if found is not None and found.id not in listed:
             stories.append(found)
-            listed.add(found["id"])
-    stories.sort(key=lambda s: (s.get("first_seen") is None, s.get("first_seen") or "", s["id"]))
-    articles = store.article_summaries([str(a) for a in storyline.get("articles") or []])
+            listed.add(found.id)
+    stories.sort(key=lambda s: (s.first_seen is None, s.first_seen or "", s.id))
+    articles = store.article_summaries(storyline.articles)
     return {
-        "storyline": {k: v for k, v in storyline.items() if k != "timeline"},
+        "storyline": {k: v for k, v in storyline.to_dict().items() if k != "timeline"},
         "stories": [_story_card(s) for s in stories],
-        "timeline": split_timeline(list(storyline.get("timeline") or []), articles),
+        "timeline": split_timeline(storyline.timeline, articles),
     }
 
 
@@ -168,10 +179,10 @@ def entity_view(store: Store, entity: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _article_evidence(article: Article, story: dict[str, Any] | None) -> list[tuple[int, int]]:
+def _article_evidence(article: Article, story: Story | None) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if story:
-        for entry in [*(story.get("timeline") or []), *(story.get("quotes") or [])]:
+        for entry in [*story.timeline, *story.quotes]:
             for item in entry.get("evidence") or []:
                 if str(item.get("article")) == article.id:
                     spans.append((int(item.get("start") or 0), int(item.get("end") or 0)))
@@ -194,7 +205,7 @@ def article_view(store: Store, article: Article) -> tuple[dict[str, Any], Any]:
                "anchor": anchor_id(q.start, q.end)} for q in article.quotes]
     data = {
         "article": record,
-        "story": {"id": story["id"], "title": story["title"]} if story else None,
+        "story": {"id": story.id, "title": story.title} if story else None,
         "duplicates": list(duplicates.values()),
         "duplicate_of": next(iter(original.values()), None),
         "entities": dict(entities),
@@ -266,8 +277,9 @@ def profile_of(store: Store, user_id: str) -> tuple[Profile, list[dict[str, Any]
             name, href, kind_label = titles.get(target, target), f"/stories/{target}", "story"
         else:
             found = storylines.get(target)
-            name, href, kind_label = (found["title"] if found else target), f"/storylines/{target}", "storyline"
-        listed.append({"kind": kind, "id": target, "name": name, "href": href, "label": kind_label})
+            name, href, kind_label = (found.title if found else target), f"/storylines/{target}", "storyline"
+        listed.append({"kind": kind, "id": target, "name": name, "href": href, "label": kind_label,
+                       "alert": bool(follow.get("alert")), "feed": f"/developments/{kind}/{target}/feed.atom"})
     return profile, listed
 
 
@@ -275,7 +287,7 @@ def for_you(store: Store, user_id: str, *, limit: int = 30) -> dict[str, Any]:
     profile, follows = profile_of(store, user_id)
     stories = store.list_stories(limit=CANDIDATES)
     story_entities = store.stories_with_entities([*profile.entities, *profile.read_entities])
-    updated = store.story_update_times([s["id"] for s in stories])
+    updated = store.story_update_times([s.id for s in stories])
     ranked = rank_for_you(stories, profile, story_entities, updated, limit=limit)
     return {
         "follows": follows,
@@ -303,6 +315,23 @@ def human_date(value: Any) -> str:
         return date.fromisoformat(text[:10]).strftime("%-d %b %Y")
     except ValueError:
         return text
+
+
+def human_period(value: Any) -> str:
+    """A timeline date, absolute and complete: ``2025-12-08`` → ``Mon 8 Dec 2025``,
+    ``2025-W50`` → ``week of Mon 8 Dec 2025 (2025-W50)``, ``2025-12`` → ``December 2025``,
+    ``2025`` → ``2025``; anything else as it is."""
+    text = str(value or "")
+    start = period_start(text)
+    if start is None:
+        return text
+    if len(text) == 10:
+        return start.strftime("%a %-d %b %Y")
+    if len(text) == 8:
+        return f"week of {start.strftime('%a %-d %b %Y')} ({text})"
+    if len(text) == 7:
+        return start.strftime("%B %Y")
+    return text
 
 
 def human_time(value: Any) -> str:
