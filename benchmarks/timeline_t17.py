@@ -1,9 +1,18 @@
-"""Key-date timelines on Timeline17 dev, ours beside baselines measured in the same run.
+"""Key-date timelines on Timeline17 dev through the product, beside baselines in the same run.
+
+What a user gets: each collection is written as JSONL ``{id, published, text}`` and stored
+with ``storyline ingest`` (enrichment and grouping included; the stores are kept in
+``benchmarks/out/t17_product`` and regrouped with ``storyline cluster --rebuild`` on later
+runs), then ``storyline export storylines`` is read: the timeline of the collection's largest
+storyline is the prediction.  The dev set is split once by storyline (topic) into a tuning
+part and a test part (:data:`SPLIT`); tune on the first only, report both.
 
 Protocol (as in Martschat & Markert 2017 and Ghalandari & Ifrim 2020): for each gold timeline,
-generate a timeline from the articles of its collection with as many dates as the gold
-timeline has, ``sentences_per_date`` = the gold's average number of sentences per date
-(rounded, at least 1), and dates restricted to the gold timeline's first..last date.
+a timeline with as many dates as the gold timeline has, dates restricted to the gold
+timeline's first..last date: the product's row keeps the exported entries in that range that
+the product ranks highest (their ``score``); a second row scores the exported timeline as it
+is shown, whatever its length.  The baselines get ``sentences_per_date`` = the gold's average
+number of sentences per date (rounded, at least 1).
 
 Metrics, per timeline, then macro-averaged over timelines (each timeline counts once):
 - date P/R/F1: exact day match between predicted and gold dates.
@@ -20,9 +29,7 @@ Peers in the same run:
   first sentence of the first ``sentences_per_date`` articles published that day.
 - "random days + lede": days drawn uniformly from the days in range on which articles were
   published (5 seeds, averaged), first sentences as above.
-- "oracle dates + ours": the gold dates given, our sentence selection (an upper bound on the
-  date step, it measures the summarisation step alone).
-- ablations of our day ranking: mentions only, publication counts only.
+- with ``--internal``: the key-date ranking run on the tagged articles directly (no store).
 
 Reference, not measured here: DATEWISE on all of T17 (9 topics, 19 timelines) reports date
 F1 0.544 and alignment ROUGE-1 F 0.120 (Ghalandari & Ifrim 2020, table on T17).
@@ -34,7 +41,10 @@ Time expressions of all 2,577 articles take about three minutes to compute, so t
 in ``benchmarks/out/t17_times.jsonl`` keyed by a hash of the tagger's source, the body and the
 publication date (a changed tagger re-tags).
 
-    .venv/bin/python benchmarks/timeline_t17.py [--stopwords] [--collections A,B]
+    .venv/bin/python benchmarks/timeline_t17.py [--stopwords] [--collections A,B] [--internal]
+
+``--internal`` adds the former row: :func:`storyline.stories.keydates.key_timeline` run on
+the tagged articles directly, told the gold count and range (no store, no grouping).
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ import json
 import platform
 import random
 import re
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -56,7 +67,7 @@ from typing import Any
 
 from storyline.article import Article, TimeExpression
 from storyline.enrich.times import find_times, parse_dct
-from storyline.stories.keydates import Weights, describe_dates, key_timeline
+from storyline.stories.keydates import Weights, key_timeline
 from storyline.stories.keydates_index import STOPWORDS
 from storyline.stories.timeline import sentence_spans
 
@@ -166,6 +177,105 @@ def load_timelines() -> list[dict[str, object]]:
     return timelines
 
 
+# -- the product path: ``storyline ingest`` of JSONL, then ``storyline export storylines`` ------
+
+# Split once, by storyline (the T17 topic), before any tuning: tune on the first part only.
+SPLIT = {"tune": ("h1n1", "mj"), "test": ("bpoil", "haiti", "egyptianprotest")}
+PRODUCT = Path(__file__).resolve().parent / "out" / "t17_product"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def part_of(storyline: str) -> str:
+    return next(part for part, names in SPLIT.items() if storyline in names)
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from storyline.cli import app; app(sys.argv[1:])", *args]
+
+
+def product_store(collection: str, rows: list[dict[str, Any]], folder: Path = PRODUCT) -> Path:
+    """A store holding ``rows`` (one T17 collection) as a user makes one: ``storyline ingest`` of a
+    JSONL file ``{id, published, text}`` (the text detokenised, no title: T17 has none), with
+    enrichment and grouping.  The store is kept; when it already holds this very file, the
+    stories and storylines are only rebuilt (``storyline cluster --rebuild``), so a change to
+    grouping or timelines is measured without enriching again."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps({"id": r["id"], "published": r["published"], "text": detokenise(r["text"])}) + "\n"
+                    for r in rows)
+    digest = hashlib.sha1(lines.encode()).hexdigest()[:16]
+    source, db, stamp = folder / f"{collection}.jsonl", folder / f"{collection}.db", folder / f"{collection}.done"
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    if db.exists() and stamp.exists() and stamp.read_text() == digest:
+        command = _cli("cluster", "--rebuild", "--db", str(db), "--json")
+    else:
+        for stale in (db, stamp):
+            stale.unlink(missing_ok=True)
+        source.write_text(lines, encoding="utf-8")
+        command = _cli("ingest", "--db", str(db), "--json", str(source))
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    if done.returncode not in (0, 1):  # 1: some lines skipped, each with its reason
+        raise RuntimeError(f"{' '.join(command[3:])} failed: {done.stderr[-2000:]}")
+    if "Traceback" in done.stderr:  # reported, not hidden: the store holds what was stored
+        print(f"{collection}: {' '.join(command[3:5])} crashed: {done.stderr.strip().splitlines()[-1]}",
+              flush=True)
+    stamp.write_text(digest)
+    return db
+
+
+def stored_count(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+
+def exported(db: Path, what: str) -> list[dict[str, Any]]:
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(_cli("export", what, "--db", str(db), "--format", "jsonl"), cwd=REPO, env=env,
+                          capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def product_timeline(db: Path) -> tuple[list[dict[str, Any]], float]:
+    """The timeline of the collection's largest storyline as exported, and the share of the
+    collection's articles that storyline holds."""
+    lines = exported(db, "storylines")
+    if not lines:
+        return [], 0.0
+    largest = max(lines, key=lambda line: (len(line["articles"]), line["id"]))
+    total = sum(len(line["articles"]) for line in lines)
+    return list(largest["timeline"]), len(largest["articles"]) / max(1, total)
+
+
+def protocol_cut(entries: list[dict[str, Any]], n: int, start: str, end: str) -> list[dict[str, Any]]:
+    """The protocol's timeline from the product's: its day entries in the gold range, the ``n``
+    it ranks highest (by the ``score`` each exported entry carries)."""
+    days = [e for e in entries if e.get("date") and len(str(e["date"])) == 10 and start <= str(e["date"]) <= end]
+    days.sort(key=lambda e: (-float(e.get("score") or 0.0), str(e["date"])))
+    return sorted(days[:n], key=lambda e: str(e["date"]))
+
+
+def raw_rows() -> list[dict[str, Any]]:
+    """The T17 dev article lines as they are: ``{id, storyline, collection, published, text}``."""
+    return [json.loads(line) for line in ARTICLES.read_text(encoding="utf-8").splitlines() if line]
+
+
+def prepare(collections: Iterable[str] | None = None) -> dict[str, Path]:
+    """Ingest every collection (or the given ones) through the product; returns the stores."""
+    wanted = set(collections) if collections is not None else None
+    by_collection: dict[str, list[dict[str, Any]]] = {}
+    for row in raw_rows():
+        if wanted is None or row["collection"] in wanted:
+            by_collection.setdefault(row["collection"], []).append(row)
+    stores = {}
+    for collection in sorted(by_collection, key=lambda c: len(by_collection[c])):
+        t0 = time.time()
+        stores[collection] = product_store(collection, by_collection[collection])
+        print(f"{collection:22} {len(by_collection[collection]):4} articles stored and grouped in "
+              f"{time.time() - t0:.0f} s", flush=True)
+    return stores
+
+
 _TOKEN = re.compile(r"[^\W_]+")
 Generator = Callable[[Sequence[Article], int, int, str, str, list[str]], list[dict[str, Any]]]
 
@@ -269,97 +379,106 @@ def ours(weights: Weights) -> Generator:
     return generate
 
 
-def oracle(
-    arts: Sequence[Article], n: int, k: int, start: str, end: str, gold: list[str]
-) -> list[dict[str, Any]]:
-    return describe_dates(arts, gold, sentences_per_date=k)
-
-
 def sentences_per_date(entries: list[dict[str, str]]) -> int:
     days = {e["date"] for e in entries}
     count = sum(len(sentence_spans(e["text"])) for e in entries)
     return max(1, round(count / max(1, len(days))))
 
 
-SYSTEMS: list[tuple[str, list[Generator]]] = [
-    ("ours: key_timeline (DATEWISE-style)", [ours(Weights())]),
-    ("ours, ranking by mentions only", [ours(Weights(published=0.0))]),
-    (
-        "ours, ranking by publication count only",
-        [ours(Weights(after=0.0, same_day=0.0, ahead=0.0, undated=0.0))],
-    ),
-    ("baseline: most-published days + lede", [most_published]),
-    ("baseline: random days + lede (5 seeds)", [random_days(seed) for seed in range(5)]),
-    ("oracle dates + ours (summarisation only)", [oracle]),
-]
 KEYS = ["date_p", "date_r", "date_f1", "c_r1", "c_r2", "a_r1", "a_r2"]
+
+
+def raw_articles(collections: Iterable[str] | None = None) -> list[Article]:
+    """T17 dev articles with bodies detokenised, untagged (what the baselines read)."""
+    wanted = set(collections) if collections is not None else None
+    articles = []
+    for line in ARTICLES.read_text(encoding="utf-8").splitlines():
+        if line:
+            row = json.loads(line)
+            if wanted is None or row["collection"] in wanted:
+                articles.append(Article(id=row["id"], source="t17", body=detokenise(row["text"]),
+                                        published=row["published"], collection=row["collection"]))
+    return articles
+
+
+def storyline_of(collection: str) -> str:
+    """The T17 topic (storyline) of a collection: ``bpoil_bbc`` -> ``bpoil``."""
+    return collection.split("_")[0].lower()
+
+
+PRODUCT_KEYS = ["date_p", "date_r", "date_f1", "c_r1", "a_r1"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stopwords", action="store_true", help="remove stopwords before ROUGE")
     parser.add_argument("--collections", help="comma-separated collections (default: all with articles)")
+    parser.add_argument("--internal", action="store_true",
+                        help="also run key_timeline on the tagged articles directly (the former benchmark)")
     args = parser.parse_args()
     started = time.time()
     wanted = args.collections.split(",") if args.collections else None
-    t0 = time.time()
-    articles = load_articles(wanted)
-    print(f"loaded and tagged {len(articles)} articles in {time.time() - t0:.1f} s", flush=True)
+    stores = prepare(wanted)
+    articles = raw_articles(wanted)
     by_collection: dict[str, list[Article]] = {}
     for article in articles:
         by_collection.setdefault(article.collection or "", []).append(article)
-    results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in SYSTEMS}
-    seconds: dict[str, float] = {}
+    systems: list[tuple[str, list[Generator]]] = [
+        ("baseline: most-published days + lede", [most_published]),
+        ("baseline: random days + lede (5 seeds)", [random_days(seed) for seed in range(5)]),
+    ]
+    if args.internal:
+        tagged = {a.id: a for a in load_articles(wanted)}
+        by_collection = {c: [tagged.get(a.id, a) for a in arts] for c, arts in by_collection.items()}
+        systems.insert(0, ("key_timeline on the tagged articles, no store (former benchmark)", [ours(Weights())]))
+    names = ["storyline (product): top-N of the exported timeline in the gold range",
+             "storyline (product): the exported timeline as shown", *(name for name, _ in systems)]
+    results: dict[tuple[str, str], list[dict[str, float]]] = {}
     skipped = []
     for timeline in load_timelines():
         collection = str(timeline["collection"])
         gold_entries: list[dict[str, str]] = timeline["entries"]  # type: ignore[assignment]
         arts = by_collection.get(collection)
-        if not arts:
+        if not arts or collection not in stores:
             skipped.append(f"{collection}/{timeline['name']}")
             continue
+        part = part_of(storyline_of(collection))
         gold_days = sorted({e["date"] for e in gold_entries})
         n, k = len(gold_days), sentences_per_date(gold_entries)
         start, end = gold_days[0], gold_days[-1]
-        for name, generators in SYSTEMS:
-            t0 = time.time()
-            runs = [
-                score(g(arts, n, k, start, end, gold_days), gold_entries, args.stopwords) for g in generators
-            ]
-            if name.startswith("ours: key"):
-                seconds[collection] = time.time() - t0
-            results[name].append({key: mean(run[key] for run in runs) for key in KEYS})
-        mine = results[SYSTEMS[0][0]][-1]
-        print(
-            f"{collection:22} {len(arts):4} articles, {n:3} dates x {k}: date F1 {mine['date_f1']:.3f} "
-            f"agreement R1 {mine['a_r1']:.3f}  ({seconds[collection]:.1f} s)",
-            flush=True,
-        )
+        shown, share = product_timeline(stores[collection])
+        runs = {names[0]: [score(protocol_cut(shown, n, start, end), gold_entries, args.stopwords)],
+                names[1]: [score([e for e in shown if len(str(e["date"])) == 10], gold_entries, args.stopwords)]}
+        for name, generators in systems:
+            runs[name] = [score(g(arts, n, k, start, end, gold_days), gold_entries, args.stopwords)
+                          for g in generators]
+        for name, scored in runs.items():
+            results.setdefault((part, name), []).append({key: mean(r[key] for r in scored) for key in KEYS})
+        mine = runs[names[0]][0]
+        print(f"{part:4} {collection:22} {stored_count(stores[collection]):4} of {len(arts)} articles stored, "
+              f"gold {n:3} dates; largest storyline holds "
+              f"{share:.0%} of them, shows {len(shown)} dates: date F1 {mine['date_f1']:.3f} "
+              f"(as shown {runs[names[1]][0]['date_f1']:.3f}) agreement R1 {mine['a_r1']:.3f}", flush=True)
 
     print()
-    print(
-        f"Machine: {platform.machine()} {platform.processor() or ''} {platform.python_version()}, "
-        f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    )
+    print(f"Machine: {platform.machine()} {platform.processor() or ''} {platform.python_version()}, "
+          f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"Command: .venv/bin/python benchmarks/timeline_t17.py {' '.join(sys.argv[1:])}".rstrip())
-    print(
-        f"Timelines: {len(results[SYSTEMS[0][0]])} (skipped, no articles: {', '.join(skipped) or 'none'}); "
-        f"ROUGE stopwords {'removed' if args.stopwords else 'kept'}; macro-average over timelines"
-    )
-    print()
-    print(
-        "| system | date P | date R | date F1 | concat R1 F | concat R2 F | agreement R1 F | agreement R2 F |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for name, _ in SYSTEMS:
-        rows = results[name]
-        print(f"| {name} | " + " | ".join(f"{mean(r[key] for r in rows):.3f}" for key in KEYS) + " |")
-    print("| reference (paper, full T17, not measured here): DATEWISE | | | 0.544 | | | 0.120 | |")
-    print()
-    print("| collection | ours: seconds (index + rank + summarise) |")
-    print("|---|---|")
-    for collection, took in seconds.items():
-        print(f"| {collection} | {took:.1f} |")
+    print(f"Split by storyline: tune {', '.join(SPLIT['tune'])}; test {', '.join(SPLIT['test'])}. "
+          f"Skipped (no articles): {', '.join(skipped) or 'none'}; ROUGE stopwords "
+          f"{'removed' if args.stopwords else 'kept'}; macro-average over timelines")
+    for part in ("tune", "test"):
+        count = len(results.get((part, names[0]), []))
+        if not count:
+            continue
+        print(f"\n{part} part ({count} timelines)\n")
+        print("| system | date P | date R | date F1 | concat R1 F | agreement R1 F |")
+        print("|---|---|---|---|---|---|")
+        for name in names:
+            rows = results.get((part, name), [])
+            if rows:
+                print(f"| {name} | " + " | ".join(f"{mean(r[key] for r in rows):.3f}" for key in PRODUCT_KEYS) + " |")
+    print("\n| reference (paper, full T17, not measured here): DATEWISE | | | 0.544 | | 0.120 |")
     print(f"\ntotal {time.time() - started:.0f} s")
 
 

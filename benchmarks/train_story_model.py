@@ -1,168 +1,93 @@
-"""Learn the story join model and the storyline link model; write storyline/data/story_model.json.
+"""Learn the story join models and the storyline link models; write storyline/data/story_model.json.
 
-Data (../shared, dev parts only):
-- story level: ECB+ dev (``event`` labels, no dates), documents in id order;
-- storyline level: Timeline17 dev (``storyline`` labels, dated), in publication order.
+One path with the product: the tuning parts of the dev sets (benchmarks/product_path.py
+fixes the split) are ingested with the real CLI (``storyline ingest``, enrichment on) into
+stores under benchmarks/out/, and the documents are built from those stores with
+:func:`storyline.stories.features.story_doc_from_article`, exactly as the grouping stage
+builds them, in the grouping stage's order (publication day, then content hash).
 
-Both go through spaCy once (``en_core_web_sm``, parser off; T17 bodies cut at
-10,000 characters) and are cached under benchmarks/out/.
+- Story level: ECB+ tuning topics (label ``event``; no dates), full text and headline only.
+  ECB+ has no dates, so its order is arbitrary: the join model learns from teacher-forced
+  streams in several random orders and its thresholds maximise the mean B³ F1 over them.
+- Storyline level: Timeline17 tuning storylines (label ``storyline``, dated) and the ECB+
+  tuning topics with the ``event`` label (two events of one kind, e.g. two celebrities
+  entering rehab, are two storylines: only the kind of event is shared).
+
+Each level gets a model over the dense embedding features and a lexical one (used when the
+``embeddings`` extra is missing).  Nothing from the test parts is read.
 
     .venv/bin/python benchmarks/train_story_model.py            # writes the shipped model
     .venv/bin/python benchmarks/train_story_model.py --check    # trains, prints, writes nothing
-
-This module also holds the dataset loaders the clustering benchmarks share.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-OUT = ROOT / "benchmarks" / "out"
 MODEL_PATH = ROOT / "storyline" / "data" / "story_model.json"
-T17_MAX_CHARS = 10_000
-
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from storyline.stories.cluster import STORY_FEATURES, Assignment, StoryClusterer  # noqa: E402
-from storyline.stories.features import StoryDoc, doc_terms, story_doc_from_spacy  # noqa: E402
+import product_path as pp  # noqa: E402
+
+from storyline.store import Store  # noqa: E402
+from storyline.stories.cluster import LEXICAL_FEATURES, STORY_FEATURES, Assignment, StoryClusterer  # noqa: E402
+from storyline.stories.features import StoryDoc, doc_terms, doc_vectors, story_doc_from_article  # noqa: E402
 from storyline.stories.index import Bags  # noqa: E402
 from storyline.stories.model import MODEL_VERSION, Decision, StorylineParams, StoryParams  # noqa: E402
-from storyline.stories.storylines import LINK_FEATURES, StorylineLinker  # noqa: E402
+from storyline.stories.storylines import LINK_FEATURES, LINK_LEXICAL, StorylineLinker  # noqa: E402
 
 Labelled = tuple[StoryDoc, dict[str, str]]
+ORDERS = 4  # random orders of an undated stream for training and tuning
 
 
-def _doc_to_json(doc: StoryDoc, labels: dict[str, str]) -> dict[str, Any]:
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "body": doc.body,
-        "published": doc.published.isoformat() if doc.published else None,
-        "entities": doc.entities,
-        "lemmas": doc.lemmas,
-        "labels": labels,
-    }
+def stored_docs(records: Sequence[pp.Record], name: str, *, headline_only: bool = False) -> list[Labelled]:
+    """The records as the grouping stage sees them after ``storyline ingest``, in its order.
 
-
-def _doc_from_json(row: dict[str, Any]) -> Labelled:
-    doc = StoryDoc(
-        id=row["id"],
-        title=row["title"],
-        body=row["body"],
-        published=date.fromisoformat(row["published"]) if row["published"] else None,
-        entities=[(name, label) for name, label in row["entities"]],
-        lemmas=row["lemmas"],
-    )
-    return doc, row["labels"]
-
-
-def _cached(name: str, build: Callable[[], list[Labelled]]) -> list[Labelled]:
-    path = OUT / f"stories_{name}.jsonl"
-    if path.exists():
-        with path.open(encoding="utf-8") as handle:
-            return [_doc_from_json(json.loads(line)) for line in handle]
-    rows = build()
-    OUT.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        for doc, labels in rows:
-            handle.write(json.dumps(_doc_to_json(doc, labels)) + "\n")
-    tmp.replace(path)
-    return rows
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        raise SystemExit(f"dataset missing: {path} (../shared beside the repo is needed)")
-    return path
-
-
-def _spacy_docs(records: Sequence[dict[str, Any]], text_of: Callable[[dict[str, Any]], str]) -> list[Any]:
-    from storyline.nlp import load_nlp
-
-    nlp = load_nlp()
-    disable = [name for name in ("parser",) if name in nlp.pipe_names]
-    return list(nlp.pipe((text_of(r) for r in records), batch_size=32, disable=disable))
+    Ingests into benchmarks/out/NAME.db when that store is missing.  Duplicates are left
+    out (they follow their original's story).
+    """
+    db = pp.OUT / f"{name}.db"
+    if not db.exists():
+        pp.run_product(records, name, headline_only=headline_only)
+    gold = {r.id: r.gold for r in records}
+    store = Store(str(db))
+    articles = [a for a in store.iter_articles(include_duplicates=False, enrichment=True) if a.external_id in gold]
+    with store.transaction("read ingest dates") as conn:
+        seen = store.ingest_dates(conn, [a.id for a in articles])
+    articles.sort(key=lambda a: (a.published is None, (a.published or "")[:10], seen.get(a.id, "")[:10],
+                                 a.content_hash or "", a.id))
+    docs = []
+    for article in articles:
+        doc = story_doc_from_article(article, seen.get(article.id))
+        doc_vectors(doc)
+        docs.append((doc, gold[article.external_id or ""]))
+    return docs
 
 
 def load_ecbplus() -> list[Labelled]:
-    """ECB+ dev as StoryDocs in id order (topic, then document), labels ``event`` and ``topic``."""
-
-    def build() -> list[Labelled]:
-        path = _require(SHARED / "data" / "clustering" / "ecbplus.dev.jsonl")
-        with path.open(encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle]
-        records.sort(key=lambda r: _ecb_order(r["id"]))
-        docs = _spacy_docs(records, lambda r: str(r["text"]))
-        return [
-            (
-                story_doc_from_spacy(r["id"], d),
-                {"event": str(r["event"]), "topic": str(r["topic"])},
-            )
-            for r, d in zip(records, docs, strict=True)
-        ]
-
-    return _cached("ecbplus", build)
-
-
-def _ecb_order(doc_id: str) -> tuple[int, str, int]:
-    topic, _, rest = doc_id.partition("_")
-    number = "".join(ch for ch in rest if ch.isdigit())
-    return (int(topic), rest.lstrip("0123456789"), int(number or 0))
+    """Both parts of ECB+ dev as stored documents (for the cost benchmarks, not for training)."""
+    return stored_docs(pp.ecbplus("tune"), "ecb_tune") + stored_docs(pp.ecbplus("test"), "ecb_test")
 
 
 def load_t17() -> list[Labelled]:
-    """Timeline17 dev as StoryDocs in publication order (ties by id), label ``storyline``."""
-
-    def build() -> list[Labelled]:
-        path = _require(SHARED / "data" / "timelines" / "t17.dev.articles.jsonl")
-        with path.open(encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle]
-        records.sort(key=lambda r: (r["published"], r["id"]))
-        docs = _spacy_docs(records, lambda r: str(r["text"])[:T17_MAX_CHARS])
-        return [
-            (
-                story_doc_from_spacy(r["id"], d, published=date.fromisoformat(r["published"][:10])),
-                {"storyline": str(r["storyline"]), "collection": str(r["collection"])},
-            )
-            for r, d in zip(records, docs, strict=True)
-        ]
-
-    return _cached("t17", build)
+    """Both parts of Timeline17 dev as stored documents (for the cost benchmarks), by date."""
+    docs = stored_docs(pp.t17("tune"), "t17_tune") + stored_docs(pp.t17("test"), "t17_test")
+    return sorted(docs, key=lambda pair: (pair[0].published is None, pair[0].published, pair[0].id))
 
 
-# -- metric -----------------------------------------------------------------------
-
-
-def b_cubed(pred: Sequence[str], gold: Sequence[str]) -> tuple[list[float], list[float]]:
-    """Per-document B-cubed precision and recall: |pred ∩ gold| / |pred| and / |gold|."""
-    from collections import Counter
-
-    pairs = Counter(zip(pred, gold, strict=True))
-    pred_sizes = Counter(pred)
-    gold_sizes = Counter(gold)
-    precision = [pairs[p, g] / pred_sizes[p] for p, g in zip(pred, gold, strict=True)]
-    recall = [pairs[p, g] / gold_sizes[g] for p, g in zip(pred, gold, strict=True)]
-    return precision, recall
-
-
-def prf(precision: Sequence[float], recall: Sequence[float]) -> tuple[float, float, float]:
-    p = sum(precision) / len(precision)
-    r = sum(recall) / len(recall)
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def f1_of(pred: Sequence[str], gold: Sequence[str]) -> float:
-    return prf(*b_cubed(pred, gold))[2]
+def shuffled(data: Sequence[Labelled], seed: int) -> list[Labelled]:
+    rows = list(data)
+    random.Random(seed).shuffle(rows)
+    return rows
 
 
 # -- running the stream -----------------------------------------------------------
@@ -172,60 +97,42 @@ def terms_of(docs: Sequence[StoryDoc]) -> list[Bags]:
     return [doc_terms(doc) for doc in docs]
 
 
-def run_stories(
-    docs: Sequence[StoryDoc], params: StoryParams, terms: Sequence[Bags] | None = None
-) -> list[str]:
-    """Each document's story at the end of the stream (merges followed)."""
-    clusterer = StoryClusterer(params)
-    bags = terms if terms is not None else terms_of(docs)
-    assigned = [clusterer.add(doc, t).story_id for doc, t in zip(docs, bags, strict=True)]
-    return [clusterer.resolve(story) for story in assigned]
-
-
-def story_stream(
-    docs: Sequence[StoryDoc], story: StoryParams, terms: Sequence[Bags]
-) -> tuple[list[Assignment], list[str]]:
+def story_stream(docs: Sequence[StoryDoc], story: StoryParams, terms: Sequence[Bags]
+                 ) -> tuple[list[Assignment], list[str]]:
     """The assignments as they were made, and each document's story at the end."""
     clusterer = StoryClusterer(story)
     assignments = [clusterer.add(doc, t) for doc, t in zip(docs, terms, strict=True)]
     return assignments, [clusterer.resolve(a.story_id) for a in assignments]
 
 
-def run_linker(
-    docs: Sequence[StoryDoc],
-    assignments: Sequence[Assignment],
-    stories: Sequence[str],
-    line: StorylineParams,
-    terms: Sequence[Bags],
-) -> list[str]:
-    """Each document's storyline at the end of the stream, given the story assignments."""
+def run_stories(docs: Sequence[StoryDoc], params: StoryParams, terms: Sequence[Bags]) -> list[str]:
+    return story_stream(docs, params, terms)[1]
+
+
+def run_linker(docs: Sequence[StoryDoc], assignments: Sequence[Assignment], stories: Sequence[str],
+               line: StorylineParams, terms: Sequence[Bags]) -> list[str]:
     linker = StorylineLinker(line)
     for doc, assignment, t in zip(docs, assignments, terms, strict=True):
         linker.add(doc, assignment, t)
     return [linker.storyline_of(s) or s for s in stories]
 
 
-def run_storylines(
-    docs: Sequence[StoryDoc], story: StoryParams, line: StorylineParams, terms: Sequence[Bags] | None = None
-) -> tuple[list[str], list[str]]:
-    """Each document's story and storyline at the end of the stream."""
-    bags = terms if terms is not None else terms_of(docs)
-    assignments, stories = story_stream(docs, story, bags)
-    return stories, run_linker(docs, assignments, stories, line, bags)
+def f1_of(pred: Sequence[str], gold: Sequence[str]) -> float:
+    return pp.prf(pred, gold)[2]
 
 
 # -- fitting ----------------------------------------------------------------------
 
 
-def _fit(rows: list[list[float]], labels: list[bool], features: tuple[str, ...], c: float) -> Decision:
+def _fit(rows: list[dict[str, float]], labels: list[bool], features: tuple[str, ...], c: float = 1.0) -> Decision:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    x = np.asarray(rows, dtype=float)
-    y = np.asarray(labels, dtype=int)
     if len(set(labels)) < 2:
         raise SystemExit("training stream produced one class only")
-    model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
+    x = np.asarray([[row[name] for name in features] for row in rows], dtype=float)
+    y = np.asarray(labels, dtype=int)
+    model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
     return Decision(
         features=features,
         coef=tuple(round(float(v), 6) for v in model.coef_[0]),
@@ -234,116 +141,149 @@ def _fit(rows: list[list[float]], labels: list[bool], features: tuple[str, ...],
     )
 
 
-def _with_join(params: StoryParams, join: Decision, threshold: float, merge: float) -> StoryParams:
-    return replace(params, join=replace(join, threshold=threshold), merge_threshold=merge)
-
-
-JOIN_GRID = [round(0.1 * i, 2) for i in range(1, 10)]
-MERGE_GRID = [0.8, 0.9, 0.95, 1.01]  # 1.01: never merge
-LINK_GRID = [0.05, *(round(0.1 * i, 2) for i in range(1, 10))]
-
-
-def train_story(data: Sequence[Labelled], label: str = "event") -> StoryParams:
-    """Join model from a teacher-forced stream; thresholds by B³ F1 on the same stream."""
-    base = StoryParams(join=Decision(STORY_FEATURES, (0.0,) * len(STORY_FEATURES), 0.0, 0.5))
-    clusterer = StoryClusterer(base)
-    story_of_label: dict[str, str] = {}
-    rows: list[list[float]] = []
-    labels: list[bool] = []
-    docs = [doc for doc, _ in data]
-    terms = terms_of(docs)
-    for (doc, gold), bags in zip(data, terms, strict=True):
-        target = story_of_label.get(gold[label])
-        story, seen = clusterer.add_forced(doc, target, bags)
-        story_of_label[gold[label]] = story
-        for candidate, values in seen:
-            rows.append(values)
-            labels.append(candidate == target)
-    join = _fit(rows, labels, STORY_FEATURES, c=1.0)
-    gold_labels = [gold[label] for _, gold in data]
-    best = max(
-        JOIN_GRID,
-        key=lambda t: (f1_of(run_stories(docs, _with_join(base, join, t, 1.01), terms), gold_labels), -t),
-    )
-    merge = max(
-        MERGE_GRID,
-        key=lambda m: (f1_of(run_stories(docs, _with_join(base, join, best, m), terms), gold_labels), m),
-    )
-    return _with_join(base, join, best, merge)
+JOIN_GRID = [round(0.05 * i, 2) for i in range(1, 19)]
+MERGE_GRID = [0.6, 0.7, 0.8, 0.9, 0.95, 1.01]  # 1.01: never merge
+LINK_GRID = [round(0.05 * i, 2) for i in range(1, 19)]
 
 
 @dataclass(slots=True)
-class Stream:
-    """One labelled stream for the storyline level, and the story assignments made on it."""
+class StoryStream:
+    """One labelled story-level stream in one order, with its term bags."""
 
-    data: Sequence[Labelled]
-    label: str
-    terms: Sequence[Bags]
-    assignments: Sequence[Assignment]
-    stories: Sequence[str]
+    docs: list[StoryDoc]
+    gold: list[str]
+    terms: list[Bags]
 
     @classmethod
-    def of(cls, data: Sequence[Labelled], label: str, story: StoryParams) -> Stream:
+    def of(cls, data: Sequence[Labelled], label: str) -> StoryStream:
+        docs = [doc for doc, _ in data]
+        return cls(docs, [g[label] for _, g in data], terms_of(docs))
+
+    def f1(self, params: StoryParams) -> float:
+        return f1_of(run_stories(self.docs, params, self.terms), self.gold)
+
+
+def _lexical_only(params: StoryParams) -> StoryParams:
+    """Params whose main decision is the lexical one (to tune it as the fallback runs)."""
+    assert params.join_lexical is not None
+    return replace(params, join=params.join_lexical, join_lexical=None)
+
+
+def train_story(streams: Sequence[StoryStream]) -> StoryParams:
+    """Join models from teacher-forced streams; thresholds by mean B³ F1 over the streams."""
+    base = StoryParams(join=Decision(STORY_FEATURES, (0.0,) * len(STORY_FEATURES), 0.0, 0.5))
+    rows: list[dict[str, float]] = []
+    labels: list[bool] = []
+    for stream in streams:
+        clusterer = StoryClusterer(base)
+        story_of_label: dict[str, str] = {}
+        for doc, gold, bags in zip(stream.docs, stream.gold, stream.terms, strict=True):
+            target = story_of_label.get(gold)
+            story, seen = clusterer.add_forced(doc, target, bags)
+            story_of_label[gold] = story
+            for candidate, values in seen:
+                rows.append(values)
+                labels.append(candidate == target)
+    dense = _fit(rows, labels, STORY_FEATURES)
+    lexical = _fit(rows, labels, LEXICAL_FEATURES)
+
+    def mean_f1(params: StoryParams) -> float:
+        return sum(stream.f1(params) for stream in streams) / len(streams)
+
+    tuned = []
+    for join in (dense, lexical):
+        params = replace(base, join=join, join_lexical=None, merge_threshold=1.01)
+        best = max(JOIN_GRID, key=lambda t: (mean_f1(replace(params, join=replace(join, threshold=t))), -t))
+        params = replace(params, join=replace(join, threshold=best))
+        merge = max(MERGE_GRID, key=lambda m: (mean_f1(replace(params, merge_threshold=m)), m))
+        final = replace(params, merge_threshold=merge)
+        each = [round(stream.f1(final), 3) for stream in streams]
+        tuned.append((final, sum(each) / len(each)))
+        print(f"join {'dense' if join is dense else 'lexical'}: threshold {best}, merge {merge}, "
+              f"mean tune F1 {tuned[-1][1]:.3f}, per stream {each}", flush=True)
+    (with_dense, _), (with_lexical, _) = tuned
+    return replace(with_dense, join_lexical=with_lexical.join)
+
+
+@dataclass(slots=True)
+class LineStream:
+    """One labelled storyline-level stream and the story assignments made on it."""
+
+    docs: list[StoryDoc]
+    gold: list[str]
+    terms: list[Bags]
+    assignments: list[Assignment]
+    stories: list[str]
+
+    @classmethod
+    def of(cls, data: Sequence[Labelled], label: str, story: StoryParams) -> LineStream:
         docs = [doc for doc, _ in data]
         terms = terms_of(docs)
         assignments, stories = story_stream(docs, story, terms)
-        return cls(data, label, terms, assignments, stories)
-
-    def subset(self, keep: Sequence[int], story: StoryParams) -> Stream:
-        """The stream of the documents at ``keep`` only (story assignments made anew)."""
-        data = [self.data[i] for i in keep]
-        terms = [self.terms[i] for i in keep]
-        assignments, stories = story_stream([doc for doc, _ in data], story, terms)
-        return Stream(data, self.label, terms, assignments, stories)
-
-    def linked(self, line: StorylineParams) -> list[str]:
-        return run_linker([doc for doc, _ in self.data], self.assignments, self.stories, line, self.terms)
+        return cls(docs, [g[label] for _, g in data], terms, assignments, stories)
 
     def f1(self, line: StorylineParams) -> float:
-        return f1_of(self.linked(line), [gold[self.label] for _, gold in self.data])
+        return f1_of(run_linker(self.docs, self.assignments, self.stories, line, self.terms), self.gold)
 
 
-def train_storyline(streams: Sequence[Stream]) -> StorylineParams:
-    """Link model from teacher-forced streams over the stories our clusterer makes.
-
-    Every stream contributes its candidates (a dated one such as Timeline17 and an undated
-    one such as ECB+ topics, so that the model learns how much content evidence a link needs
-    when dates cannot help); the threshold maximises the mean B³ F1 over the streams.
-    """
+def train_storyline(streams: Sequence[LineStream]) -> StorylineParams:
+    """Link models from teacher-forced streams over the stories our clusterer makes; the
+    thresholds maximise the mean B³ F1 over the streams."""
     base = StorylineParams(link=Decision(LINK_FEATURES, (0.0,) * len(LINK_FEATURES), 0.0, 0.5))
-    rows: list[list[float]] = []
+    rows: list[dict[str, float]] = []
     labels: list[bool] = []
     for stream in streams:
         linker = StorylineLinker(base)
         line_of_label: dict[str, str] = {}
-        for (doc, gold), bags, assignment in zip(stream.data, stream.terms, stream.assignments, strict=True):
-            target = line_of_label.get(gold[stream.label])
+        for doc, gold, bags, assignment in zip(stream.docs, stream.gold, stream.terms, stream.assignments,
+                                               strict=True):
+            target = line_of_label.get(gold)
             line, seen = linker.add_forced(doc, assignment, target, bags)
-            line_of_label.setdefault(gold[stream.label], line)
+            line_of_label.setdefault(gold, line)
             for candidate, values in seen:
                 rows.append(values)
                 labels.append(candidate == target)
-    link = _fit(rows, labels, LINK_FEATURES, c=1.0)
+    chosen = []
+    for features in (LINK_FEATURES, LINK_LEXICAL):
+        link = _fit(rows, labels, features)
 
-    def score(t: float) -> float:
-        params = replace(base, link=replace(link, threshold=t))
-        return sum(stream.f1(params) for stream in streams) / len(streams)
+        def score(t: float, link: Decision = link) -> float:
+            params = replace(base, link=replace(link, threshold=t))
+            return sum(stream.f1(params) for stream in streams) / len(streams)
 
-    best = max(LINK_GRID, key=lambda t: (score(t), -t))
-    return replace(base, link=replace(link, threshold=best))
+        best = max(LINK_GRID, key=lambda t: (score(t), -t))
+        each = [round(stream.f1(replace(base, link=replace(link, threshold=best))), 3) for stream in streams]
+        print(f"link {'dense' if features is LINK_FEATURES else 'lexical'}: threshold {best}, "
+              f"mean tune F1 {score(best):.3f}, per stream {each}", flush=True)
+        chosen.append(replace(link, threshold=best))
+    return replace(base, link=chosen[0], link_lexical=chosen[1])
 
 
-def train_all(ecb: Sequence[Labelled], t17: Sequence[Labelled]) -> dict[str, Any]:
-    story = train_story(ecb, "event")
-    line = train_storyline([Stream.of(t17, "storyline", story), Stream.of(ecb, "topic", story)])
+def train_all() -> dict[str, Any]:
+    ecb_full = stored_docs(pp.ecbplus("tune"), "ecb_tune")
+    ecb_head = stored_docs(pp.ecbplus("tune"), "ecb_tune_head", headline_only=True)
+    t17 = stored_docs(pp.t17("tune"), "t17_tune")
+    t17_head = stored_docs(pp.t17("tune"), "t17_tune_head", headline_only=True)
+    print(f"ECB+ tune: {len(ecb_full)} documents (+{len(ecb_head)} headline-only); T17 tune: {len(t17)} "
+          f"(+{len(t17_head)} headline-only)", flush=True)
+    streams = [StoryStream.of(shuffled(data, seed), "story") for data in (ecb_full, ecb_head)
+               for seed in range(ORDERS)]
+    story = train_story(streams)
+    line = train_storyline([
+        LineStream.of(t17, "storyline", story),
+        LineStream.of(t17_head, "storyline", story),
+        LineStream.of(shuffled(ecb_full, 0), "storyline", story),
+        LineStream.of(shuffled(ecb_head, 0), "storyline", story),
+    ])
     return {
         "version": MODEL_VERSION,
         "trained_on": {
-            "story": f"ECB+ dev, {len(ecb)} documents in id order, label event (no dates)",
-            "storyline": (
-                f"Timeline17 dev, {len(t17)} articles in publication order, label storyline; "
-                f"and ECB+ dev, {len(ecb)} documents in id order, label topic (no dates)"
-            ),
+            "story": (f"ECB+ dev tuning topics {list(pp.ECB_TUNE_TOPICS)}: {len(ecb_full)} documents, full "
+                      f"text and headline only, {ORDERS} random orders each, label event (no dates)"),
+            "storyline": (f"Timeline17 dev tuning storylines {sorted(pp.T17_TUNE)}: {len(t17)} articles in "
+                          "publication order, full text and headline only, label storyline; ECB+ tuning "
+                          "topics, label event (no dates)"),
+            "path": "storyline ingest of JSONL (enrichment on), documents read back from the store",
         },
         "story": story.to_dict(),
         "storyline": line.to_dict(),
@@ -351,22 +291,13 @@ def train_all(ecb: Sequence[Labelled], t17: Sequence[Labelled]) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="train and print, do not write the model")
-    parser.add_argument("--cache-only", action="store_true", help="only build the spaCy caches")
     args = parser.parse_args(argv)
-    ecb = load_ecbplus()
-    t17 = load_t17()
-    print(f"ECB+ dev: {len(ecb)} documents; T17 dev: {len(t17)} articles")
-    if args.cache_only:
-        return
-    model = train_all(ecb, t17)
+    model = train_all()
     text = json.dumps(model, indent=1, sort_keys=True) + "\n"
     print(text)
     if not args.check:
-        MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
         MODEL_PATH.write_text(text, encoding="utf-8")
         print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
 

@@ -56,8 +56,9 @@ def jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 
 def _timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"]}
-            for e in entries]
+    """Timeline entries; a key date also carries its ``score`` and ``support`` (articles)."""
+    return [{"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"],
+             **{k: e[k] for k in ("score", "support") if k in e}} for e in entries]
 
 
 def story_record(story: Story, storyline: Storyline | None) -> dict[str, Any]:

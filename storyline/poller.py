@@ -104,6 +104,7 @@ class Poller:
         self._futures: set[Future[None]] = set()
         self._unclustered = 0
         self._last_cluster = time.monotonic()
+        self._last_catch_up = float("-inf")  # when stored articles awaiting enrichment were last looked for
         self._ingest = threading.Lock()  # the pipeline and the clusterer: one at a time
         self._pipeline: Pipeline | None = None
         self._thread: threading.Thread | None = None
@@ -153,6 +154,7 @@ class Poller:
                 break
             if busy:
                 self._finished.wait(0.5)
+        self._catch_up_when_idle(force=True)
         self._cluster(force=True)
         return len(seen)
 
@@ -165,6 +167,7 @@ class Poller:
         while not self._stop.is_set():
             try:
                 self._dispatch(None)
+                self._catch_up_when_idle(force=False)
                 self._cluster(force=False)
             except StoreError as exc:
                 log.error("background refresh: %s", exc)
@@ -253,6 +256,19 @@ class Poller:
         for outcome in summary.incomplete:
             log.info("background refresh: enrichment of %s failed again: %s", outcome.source, outcome.retry)
         return summary.counts["enriched"]
+
+    def _catch_up_when_idle(self, *, force: bool) -> None:
+        """With no poll in flight (and, unless ``force``, at most every ``cluster_every`` seconds),
+        annotate stored articles awaiting enrichment, as after a poll."""
+        with self._state:
+            busy = bool(self._in_flight)
+        if busy or (not force and time.monotonic() - self._last_catch_up < self.config.cluster_every):
+            return
+        self._last_catch_up = time.monotonic()
+        with self._ingest:
+            enriched = self._catch_up(self._ensure_pipeline_locked())
+        with self._state:
+            self._unclustered += enriched
 
     def _ensure_pipeline_locked(self) -> Pipeline:
         if self._pipeline is None:

@@ -159,3 +159,49 @@ def test_forms_of_address_of_the_other_gender_keep_people_apart() -> None:
     entities = _entities(text)
     holders = [e for e in entities if any(text[s:e_] in {"Mrs Jenkin", "Mr Jenkin"} for s, e_ in e.mentions)]
     assert len(holders) == 2
+
+
+def test_a_surname_alone_is_named_in_full_once_the_archive_knows_the_person() -> None:
+    from storyline.article import Article
+    from storyline.enrich import Enricher
+
+    enricher = Enricher()
+    first = Article(id="a1", source="t", published="2025-12-08",
+                    body="German Chancellor Friedrich Merz met Polish President Adam Nowicki in Berlin on Monday.")
+    later = Article(id="a2", source="t", published="2025-12-10",
+                    body="Mr Nowicki spoke with Mr Merz and Prime Minister Jane Holt on Tuesday.")
+    enricher([first])
+    enricher([later])
+    [call] = [e for e in later.events if e.type == "call"]
+    assert "Friedrich Merz" in call.participants and "Merz" not in call.participants
+
+
+def test_platforms_publications_and_buildings_have_their_own_types() -> None:
+    text = ("Jane Holt posted on Twitter and on Truth Social before she spoke to The Times. "
+            "She later met Adam Nowicki in the Oval Office.")
+    types = {e.name: e.type for e in _entities(text)}
+    assert types.get("Twitter") == "PRODUCT" and types.get("Truth Social") == "PRODUCT"
+    assert types.get("The Times") == "MEDIA"
+    assert types.get("Oval Office") == "FAC"
+    assert types.get("Jane Holt") == "PERSON"
+
+
+def test_the_white_house_is_a_building_where_it_is_a_place_and_an_institution_where_it_speaks() -> None:
+    building = {e.name: e.type for e in _entities("Jane Holt arrived at the White House on Monday.")}
+    assert building.get("White House") == "FAC"
+    institution = {e.name: e.type for e in _entities(
+        "The White House said on Monday that talks would go on. Jane Holt arrived at the White House.")}
+    assert institution.get("White House") == "ORG"
+
+
+def test_a_country_after_pro_is_no_person() -> None:
+    types = {e.name: e.type for e in _entities("Jane Holt will co-chair a meeting with pro-Ukraine allies.")}
+    assert types.get("Ukraine") != "PERSON"
+
+
+def test_a_definite_description_by_role_and_country_is_the_person() -> None:
+    text = ("Ukrainian President Oleh Marchenko met French President Luc Arnaud in Paris. "
+            "The Ukrainian leader said little. The French president spoke later.")
+    entities = _entities(text)
+    assert _owner(text, entities, "The Ukrainian leader") == "Oleh Marchenko"
+    assert _owner(text, entities, "The French president") == "Luc Arnaud"

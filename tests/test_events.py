@@ -11,6 +11,7 @@ from storyline.enrich.entities import find_entities
 from storyline.enrich.events import find_events
 from storyline.enrich.time import find_times
 from storyline.nlp import load_nlp
+from storyline.store import Store
 
 FRIDAY = date(2025, 12, 12)
 
@@ -165,3 +166,31 @@ def test_status(text: str, status: str) -> None:
 def test_a_date_after_publication_makes_an_untensed_event_planned() -> None:
     [event] = events("Jane Holt and Lars Berg hold talks in Oslo on 15 December.")
     assert event.date == "2025-12-15" and event.status == "planned"
+
+
+def test_status_is_stored_exported_and_shown(store: Store) -> None:
+    from storyline.article import Article
+    from storyline.dedup import content_hash
+    from storyline.enrich import Enricher
+    from storyline.export import article_record
+
+    body = "Jane Holt is due to meet Lars Berg in Berlin on Monday. Jane Holt met Adam Nowicki in Oslo on Tuesday."
+    article = Article(id="s1", source="test", body=body, published="2025-12-12", content_hash=content_hash(body))
+    Enricher()([article])
+    assert [e.status for e in article.events] == ["planned", "happened"]
+    with store.transaction("save an enriched article") as conn:
+        store.save_article(conn, article)
+        store.save_enrichment(conn, article, "2025-12-12T10:00:00+00:00")
+    loaded = store.get_article("s1")
+    assert loaded is not None and [e.status for e in loaded.events] == ["planned", "happened"]
+    assert [e["status"] for e in article_record(loaded)["events"]] == ["planned", "happened"]
+
+
+def test_a_group_meeting_among_itself_and_a_call_to_someone() -> None:
+    assert _one("EU health ministers are to meet on Thursday to discuss the outbreak.").participants == [
+        "EU health ministers"]
+    call = _one("Jane Holt spoke to Polish President Adam Nowicki by telephone on Friday.", "call")
+    assert call.participants == ["Jane Holt", "Adam Nowicki"]
+    meeting = _one("Jane Holt met with a handful of fishermen in Oslo.", "meeting")
+    assert meeting.participants == ["Jane Holt", "fishermen"]
+    assert events("European allies have discussed progress, Downing Street said, after hosting crisis talks.") == []

@@ -5,9 +5,8 @@ leaves it; SQLite's ``PRAGMA integrity_check`` must pass; and no row may point a
 article, entity or story that does not exist.  The kills land at random moments of the
 run (seeded), so some fall in cleaning and parsing, some in writes, some in grouping.
 
-Grouping's own crash safety (stories and storylines equal to an uninterrupted run after
-a kill inside ``update_stories``) is checked separately and marked as expected to fail
-until grouping persists what a run changed (issue 10, "crash-safe grouping").
+The stories and storylines must equal the uninterrupted run's too.  Kills inside grouping
+itself are the subject of ``tests/test_grouping_kill.py``.
 """
 
 from __future__ import annotations
@@ -151,8 +150,6 @@ def test_killed_runs_lose_and_repeat_no_article(runs: dict[str, Any]) -> None:
     assert dangling(runs["killed"], REFERENCES) == {}
 
 
-@pytest.mark.xfail(strict=False, reason="grouping is not crash-safe yet: a kill inside update_stories may leave "
-                                        "assignments to stories that were never written (issue 10)")
 def test_killed_runs_leave_the_stories_of_an_uninterrupted_run(runs: dict[str, Any]) -> None:
     assert dangling(runs["killed"], STORY_REFERENCES) == {}
     whole, killed = exported(runs["whole"]), exported(runs["killed"])

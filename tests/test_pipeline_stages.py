@@ -186,3 +186,21 @@ def test_a_write_that_fails_leaves_nothing_half_written(tmp_path: Path, monkeypa
         canonical = conn.execute(text("SELECT COUNT(*) FROM entities")).scalar()
     assert (entities, canonical) == (0, 0)  # the canonical entities written before the failure rolled back
     assert store.count_awaiting_enrichment() == 1
+
+
+def test_the_background_refresh_catches_up_articles_awaiting_enrichment(tmp_path: Path) -> None:
+    from storyline.poller import Poller, RefreshConfig
+
+    source = write_jsonl(tmp_path / "cranes.jsonl", [brief(n) for n in range(3)])
+    db = str(tmp_path / "s.db")
+    run("ingest", "--no-enrich", "--db", db, str(source))
+    store = Store(db)
+    assert store.count_awaiting_enrichment() == 3
+    poller = Poller(store, RefreshConfig())  # no feed is due: it catches up all the same
+    try:
+        assert poller.run_once() == 0
+    finally:
+        poller.stop()
+    assert store.count_awaiting_enrichment() == 0
+    article = store.get_article("crane-1")
+    assert article is not None and article.entities and store.story_of_article(article.id)

@@ -183,11 +183,11 @@ def test_fragment_inside_a_sentence() -> None:
     text = "Mr Macron, meanwhile, said Ukraine’s allies have “a lot of cards”."
     macron = _entity("e1", "Emmanuel Macron", "PERSON", text, "Mr Macron")
     quotes = _quotes(text, [macron])
-    fragment = _one(quotes, "a lot of cards", indirect=False)
-    assert fragment.text == "a lot of cards"
-    assert fragment.speaker_name == "Emmanuel Macron"
-    clause = _one(quotes, "Ukraine’s allies have", indirect=True)
-    assert clause.speaker_id == "e1"
+    # the fragment is shown inside its reported sentence, not alone (issue 12)
+    assert [q.text for q in quotes if not q.indirect] == []
+    clause = _one(quotes, "“a lot of cards", indirect=True)
+    assert clause.text.startswith("Ukraine’s allies have")
+    assert (clause.speaker_id, clause.speaker_name) == ("e1", "Emmanuel Macron")
 
 
 # --- indirect quotes --------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_role_mention_resolves_through_entity_mentions() -> None:
     zelensky = _entity(
         "e1", "Volodymyr Zelensky", "PERSON", text, "Volodymyr Zelensky", "The Ukrainian leader"
     )
-    quote = _one(_quotes(text, [zelensky]), "a detailed discussion", indirect=False)
+    quote = _one(_quotes(text, [zelensky]), "a detailed discussion")  # inside its reported clause
     assert quote.speaker_mention == "The Ukrainian leader"
     assert quote.speaker_id == "e1"
 
@@ -401,7 +401,7 @@ def test_short_quotation_of_its_own_and_quoted_titles() -> None:
 
 def test_quotation_a_speaker_does_something_with() -> None:
     text = "In an address on Friday, President François Hollande condemned the “attack whose terrorist nature cannot be denied.”"
-    quote = _one(_quotes(text), "terrorist nature", indirect=False)
+    quote = _one(_quotes(text), "terrorist nature")  # shown inside the sentence that reports it
     assert quote.speaker_mention is not None and "Hollande" in quote.speaker_mention
 
 
@@ -570,8 +570,10 @@ def test_polnear_dev_floor() -> None:
     assert figures["overlap F1"] >= FLOOR["overlap F1"]
 
 
-# measured on dev: P 0.715, R 0.962, F1 0.820, lenient F1 0.956, speaker 0.952, overlap F1 0.652
-FLOOR = {"P": 0.70, "F1": 0.80, "lenient F1": 0.94, "R": 0.95, "speaker": 0.94, "overlap F1": 0.63}
+# measured on dev (tune / test parts): P 0.902 / 0.887, R 0.920 / 0.946, F1 0.911 / 0.915, lenient F1
+# 0.938 / 0.964, speaker 0.941 / 0.963, overlap F1 0.667 / 0.647.  Fragments inside reported clauses
+# (issue 12) traded recall (0.95 -> 0.93) for precision (0.72 -> 0.89).
+FLOOR = {"P": 0.86, "F1": 0.89, "lenient F1": 0.93, "R": 0.91, "speaker": 0.94, "overlap F1": 0.63}
 
 
 # -- what is not a quote, and who the speaker is (issue 12) -----------------------------------
@@ -604,8 +606,8 @@ def test_the_reporter_of_a_clause_says_the_words_quoted_in_it() -> None:
     text = ("White House press secretary Dana Ruiz said envoy Tom Brandt is continuing talks but that it was "
             "\u201cstill far from settled whether a deal can be reached\u201d.")
     quotes = _pipeline(text)
-    direct = [q for q in quotes if not q.indirect]
-    assert direct and direct[0].speaker_name == "Dana Ruiz"
+    holding = [q for q in quotes if "still far from settled" in q.text]
+    assert holding and all(q.speaker_name == "Dana Ruiz" for q in holding)
 
 
 def test_an_unnamed_speaker_is_shown_as_the_description() -> None:
@@ -630,3 +632,10 @@ def test_the_ukrainian_is_the_ukrainian_person_in_context() -> None:
             "Ukrainian described the talks as \u201cvery useful\u201d.")
     quotes = _pipeline(text)
     assert quotes and all(q.speaker_name == "Oleh Marchenko" for q in quotes), quotes
+
+
+def test_a_quoted_title_on_a_line_of_its_own_is_a_heading() -> None:
+    text = ("\u201cWe will hold the line,\u201d said Maria Lopez.\n\n\u201cA Town at the Edge of the Sea.\u201d\n\n"
+            "It was raining when the council met.")
+    quotes = _pipeline(text)
+    assert [q.text for q in quotes if not q.indirect] == ["We will hold the line,"]

@@ -177,6 +177,26 @@ def test_throttle_window_slides() -> None:
     assert throttle._log.get("account:bob") is None
 
 
+def test_throttle_in_the_store_counts_every_process_together(db_location: str) -> None:
+    """Two server workers (two Throttles over one store) share one count, and it slides."""
+    clock = [1000.0]
+    first = Throttle(3, 60, clock=lambda: clock[0], store=Store(db_location))
+    second = Throttle(3, 60, clock=lambda: clock[0], store=Store(db_location))
+    first.failed("alice", "10.0.0.1")
+    clock[0] += 10
+    second.failed("alice", "10.0.0.1")
+    clock[0] += 10
+    assert first.retry_after("alice", "10.0.0.1") == 0
+    first.failed("alice", "10.0.0.9")
+    assert second.retry_after("Alice", "10.0.0.5") == 40  # three for the account, whichever worker saw them
+    assert second.retry_after("carol", "10.0.0.1") == 0  # two for the address: still allowed
+    clock[0] = 1061
+    assert second.retry_after("alice", "10.0.0.1") == 0  # the first failure left the window
+    second.failed("bob", "10.0.0.3")
+    first.succeeded("bob")
+    assert second.store is not None and second.store.recent_sign_in_failures(["account:bob"], 0) == {"account:bob": []}
+
+
 def test_require_login_hides_everything_but_the_sign_in_form(db_location: str) -> None:
     corpus_data = corpus(db_location)
     store = Store(corpus_data.path)

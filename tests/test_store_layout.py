@@ -34,6 +34,7 @@ DOMAINS = {
     "story_listings": "headline facts of many stories at once",
     "feeds": "subscribed feeds and their polls",
     "accounts": "users, sessions, API tokens, invites",
+    "sign_ins": "failed sign-ins, for throttling",
     "reader": "reader state: follows, reads, marks, saved searches, subscription names",
     "alerts": "webhooks, alert cursors, deliveries",
     "search": "articles matching a query",
@@ -79,7 +80,7 @@ def test_every_public_store_method_is_defined_in_exactly_one_domain_module() -> 
         assert len(owners.get(name, [])) == 1, f"Store.{name} is defined in {owners.get(name)}"
     mixins = {cls.__module__.rpartition(".")[2] for cls in Store.__mro__ if cls not in (object, StoreBase)}
     assert mixins == {"database", "articles", "enrichment", "stories", "story_listings", "feeds", "accounts",
-                      "reader", "alerts", "search"}
+                      "sign_ins", "reader", "alerts", "search"}
 
 
 def test_methods_that_open_their_own_unit_of_work_wrap_errors_with_what_was_being_done() -> None:

@@ -1,56 +1,80 @@
-"""Quality floor: story clustering on part of ECB+ dev, scored by B-cubed F1 at the event level.
+"""Quality floors for story grouping through the product path, on unseen (test-part) topics.
 
-Runs the real path (spaCy -> StoryDoc -> StoryClusterer with the shipped model) on topics
-1-8 in id order.  The floor sits a little below the measured figure; see
-benchmarks/results/clustering.md for the full benchmark.
+A subset of the ECB+ dev *test* topics (the shipped model never saw them; the split is fixed
+in benchmarks/product_path.py) is written as JSONL, ingested with ``storyline ingest``
+(enrichment and grouping on) and read back with ``storyline export stories``, exactly as in
+benchmarks/cluster_ecbplus.py, which reports every test topic.  The subset (topics below,
+about 90 documents) keeps the test to well under a minute.  Floors sit a little under the
+figures measured on this subset; the TF-IDF + agglomerative baseline runs beside, with the
+distance threshold tuned on the tuning part.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from storyline.nlp import load_nlp
-from storyline.stories.cluster import StoryClusterer
-from storyline.stories.features import story_doc_from_spacy
+from storyline.cli import app
+from storyline.stories import embed
 
-ECBPLUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clustering" / "ecbplus.dev.jsonl"
-TOPICS = range(1, 9)
-EVENT_F1_FLOOR = 0.0  # pinned below the measured figure
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
+import product_path as pp
 
-def b_cubed_f1(pred: list[str], gold: list[str]) -> float:
-    pairs = Counter(zip(pred, gold, strict=True))
-    pred_sizes, gold_sizes = Counter(pred), Counter(gold)
-    precision = sum(pairs[p, g] / pred_sizes[p] for p, g in zip(pred, gold, strict=True)) / len(pred)
-    recall = sum(pairs[p, g] / gold_sizes[g] for p, g in zip(pred, gold, strict=True)) / len(pred)
-    return 2 * precision * recall / (precision + recall)
-
-
-def order(doc_id: str) -> tuple[int, str, int]:
-    topic, _, rest = doc_id.partition("_")
-    digits = "".join(ch for ch in rest if ch.isdigit())
-    return int(topic), rest.lstrip("0123456789"), int(digits or 0)
+TOPICS = (2, 4, 6, 8)
+# Measured on this subset (2026-12-05): with the embeddings extra 0.900 (full text) and 0.819
+# (headline only); without it (CI installs no extras beyond web/test/postgres/ray) 0.957 and
+# 0.789; the TF-IDF baseline 0.945 and 0.870.  Floors sit 0.03 below.
+FLOORS = {
+    ("full", True): 0.87,
+    ("head", True): 0.79,
+    ("full", False): 0.93,
+    ("head", False): 0.76,
+}
+BASELINE_THRESHOLDS = {"full": 0.85, "head": 0.92}  # tuned on the tuning part (cluster_ecbplus.py)
 
 
-def test_ecbplus_event_level_b_cubed_floor() -> None:
-    if not ECBPLUS.exists():
-        pytest.skip(f"ECB+ dev data not found at {ECBPLUS} (../shared beside the repo)")
-    with ECBPLUS.open(encoding="utf-8") as handle:
-        records = [json.loads(line) for line in handle]
-    records = sorted((r for r in records if r["topic"] in TOPICS), key=lambda r: order(r["id"]))
-    nlp = load_nlp()
-    disable = [name for name in ("parser",) if name in nlp.pipe_names]
-    clusterer = StoryClusterer()
-    assigned = []
-    for record, doc in zip(records, nlp.pipe((r["text"] for r in records), disable=disable), strict=True):
-        assigned.append(clusterer.add(story_doc_from_spacy(record["id"], doc)).story_id)
-    pred = [clusterer.resolve(story) for story in assigned]
-    gold = [str(r["event"]) for r in records]
-    f1 = b_cubed_f1(pred, gold)
-    singletons = b_cubed_f1([r["id"] for r in records], gold)
+def _needs_data() -> None:
+    if not pp.ECBPLUS.exists():
+        pytest.skip(f"ECB+ dev data not found at {pp.ECBPLUS} (../shared beside the repo)")
+
+
+def _run(tmp: Path, records: list[pp.Record], headline_only: bool) -> dict[str, str]:
+    source = tmp / "input.jsonl"
+    db = str(tmp / "store.db")
+    pp.write_jsonl(records, source, headline_only=headline_only)
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", str(source), "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    external = {}
+    for line in runner.invoke(app, ["export", "articles", "--db", db]).stdout.splitlines():
+        row: dict[str, Any] = json.loads(line)
+        external[row["id"]] = row["external_id"]
+    story = {}
+    for line in runner.invoke(app, ["export", "stories", "--db", db]).stdout.splitlines():
+        row = json.loads(line)
+        for article in row["articles"]:
+            story[external[article]] = row["id"]
+    return story
+
+
+@pytest.mark.parametrize("variant", ["full", "head"])
+def test_ecbplus_unseen_topics_story_b_cubed_floor(variant: str, tmp_path: Path) -> None:
+    _needs_data()
+    records = [r for r in pp.ecbplus("test") if int(r.gold["topic"]) in TOPICS]
+    headline_only = variant == "head"
+    story = _run(tmp_path, records, headline_only)
+    gold = [r.gold["story"] for r in records]
+    f1 = pp.prf(pp.labels(story, records), gold)[2]
+    singletons = pp.prf([r.id for r in records], gold)[2]
+    texts = pp.baseline_texts(records, headline_only)
+    base = pp.prf(pp.tfidf_agglomerative(texts, BASELINE_THRESHOLDS[variant]), gold)[2]
+    floor = FLOORS[variant, embed.available()]
+    print(f"ECB+ topics {TOPICS} {variant}: ours {f1:.3f}, TF-IDF baseline {base:.3f}, floor {floor}")
     assert f1 > singletons
-    assert f1 >= EVENT_F1_FLOOR, f"ECB+ event B3 F1 {f1:.3f} fell below {EVENT_F1_FLOOR}"
+    assert f1 >= floor, f"story B3 F1 {f1:.3f} fell below {floor} (baseline {base:.3f})"

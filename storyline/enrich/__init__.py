@@ -10,7 +10,8 @@ component             reads                       adds
 ``entities``          doc                         entities
 ``quotes``            doc, entities               quotes
 ``times``             doc, published              times
-``events``            doc, entities, times        events
+``events``            doc, entities, times,       events
+                      published
 ``lemmas``            doc                         lemmas
 ====================  ==========================  ============
 
@@ -125,6 +126,25 @@ class Enricher:
         names = {entity.name for entity in article.entities}
         for entity in article.entities:
             entity.canonical_id = self.registry.resolve(entity, names - {entity.name})
+        self._name_in_full(article)
+
+    def _name_in_full(self, article: Article) -> None:
+        """Events and quotes name a person as fully as the registry knows them: "Merz" in this
+        article is "Friedrich Merz" when an earlier article of the archive gave his first name."""
+        full: dict[str, str] = {}
+        for entity in article.entities:
+            if entity.type != "PERSON" or not entity.canonical_id:
+                continue
+            known = self.registry.get(entity.canonical_id).name
+            if len(known.split()) > len(entity.name.split()) and known.split()[-1] == entity.name.split()[-1]:
+                full[entity.name] = known
+        if not full:
+            return
+        for told in article.events:
+            told.participants = [full.get(name, name) for name in told.participants]
+        for quote in article.quotes:
+            if quote.speaker_name in full:
+                quote.speaker_name = full[quote.speaker_name]
 
     def persist(self, store: Store, conn: Connection, article: Article) -> None:
         """Canonicalise the article's entities and write them and its annotations, in the

@@ -27,7 +27,7 @@ BOILERPLATE_SAVES = "boilerplate_model_saves"  # bumped with every save: has ano
 CLUSTER_STATE = "story_clusterer"  # the online story clusterer (storyline.stories.cluster)
 LINKER_STATE = "storyline_linker"  # the storyline linker (storyline.stories.storylines)
 RESUME_PREFIX = "ingest_resume:"  # + a run's key: how far an archive run has got (storyline.engines.resume)
-WEB_SECRET_STATE = "web_secret"  # the web app's signing secret (storyline.web.auth spells it SECRET_STATE)
+WEB_SECRET_STATE = "web_secret"  # the web app's signing secret (storyline.web.auth)
 
 # -- lock names, in the order they are taken --------------------------------------
 

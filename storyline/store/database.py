@@ -4,7 +4,7 @@ This module opens the database, migrates it and keeps the small ``state``
 table; the queries are grouped by what is stored, one mixin per domain:
 articles (:mod:`~storyline.store.articles`, with what enrichment found in
 :mod:`~storyline.store.enrichment`), stories (:mod:`~storyline.store.stories`,
-:mod:`~storyline.store.story_listings`), feeds, accounts, reader state
+:mod:`~storyline.store.story_listings`), feeds, accounts (and sign-in failures), reader state
 (:mod:`~storyline.store.reader`), alerts and search.  Methods are small and
 named for what they do, hold literal SQL, and wrap database errors with what
 was being done (``StoreError``, see :meth:`StoreBase.transaction`).  Writing
@@ -31,6 +31,7 @@ from storyline.store.feeds import FeedQueries
 from storyline.store.migrations import MIGRATIONS
 from storyline.store.reader import ReaderQueries
 from storyline.store.search import SearchQueries
+from storyline.store.sign_ins import SignInQueries
 from storyline.store.stories import StoryQueries
 from storyline.store.story_listings import StoryListingQueries
 
@@ -93,8 +94,8 @@ def _shown(location: str) -> str:
 
 
 class Store(
-    ArticleQueries, AccountQueries, AlertQueries, FeedQueries, ReaderQueries, SearchQueries, StoryQueries,
-    StoryListingQueries,
+    ArticleQueries, AccountQueries, AlertQueries, FeedQueries, ReaderQueries, SearchQueries, SignInQueries,
+    StoryQueries, StoryListingQueries,
 ):
     """A storyline database.  ``Store(path_or_url)`` opens and migrates it."""
 

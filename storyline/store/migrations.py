@@ -674,6 +674,20 @@ def m044_search_index_of_originals(conn: Connection, dialect: str) -> None:
         conn.execute(text(statement))
 
 
+def m029_sign_in_failures(conn: Connection, dialect: str) -> None:
+    """Failed sign-ins by account and by address, so that every server process counts them together."""
+    _run(
+        conn,
+        """
+        CREATE TABLE sign_in_failures (
+            key TEXT NOT NULL,
+            at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX sign_in_failures_key ON sign_in_failures (key, at)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -694,6 +708,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (20, "stories to rebuild", m020_stories_to_rebuild),
     (24, "summary-only feed entries", m024_summary_only_entries),
     (28, "invites", m028_invites),
+    (29, "sign-in failures", m029_sign_in_failures),
     (32, "article image", m032_article_image),
     (33, "feed category", m033_feed_category),
     (34, "alerts", m034_alerts),

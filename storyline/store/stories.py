@@ -148,13 +148,16 @@ class StoryQueries(StoreBase):
     # -- membership -----------------------------------------------------------
 
     def unassigned_article_ids(self) -> list[str]:
-        """Articles in no story yet, in stream order: by publication date, undated
-        ones by when they were first stored, after the dated ones."""
+        """Articles in no story yet, in stream order: by publication day, undated ones
+        by the day they were first stored, after the dated ones.  Within a day the order
+        is by content hash, not by arrival, so the stories do not depend on the order in
+        which an archive was read."""
         with self.transaction("list articles not in a story") as conn:
             rows = conn.execute(text(
                 "SELECT a.id FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
                 " WHERE s.article_id IS NULL"
-                " ORDER BY a.published IS NULL, a.published, a.arrival, a.id"
+                " ORDER BY a.published IS NULL, substr(a.published, 1, 10), substr(a.ingested_at, 1, 10),"
+                " a.content_hash, a.id"
             )).fetchall()
         return [row[0] for row in rows]
 

@@ -9,7 +9,10 @@ article is more than ``window_days`` older than the article are not eligible (an
 article is placed at the day it was first seen, see :func:`stream_date`).  The
 cosine to each candidate's centroid per sub-vector, with the story's size, feeds a
 logistic regression; the article joins the most probable story when that
-probability passes the learned threshold, else it starts a story.
+probability passes the learned threshold, else it starts a story.  With the
+``embeddings`` extra, the cosine of dense sentence embeddings (head and lead) against
+each candidate's summed embeddings are features too; without it a lexical model trained
+alongside decides.
 
 Stories the stream has left behind (their newest article more than twice the window older
 than the newest article seen) are retired from memory: no article could join them any more,
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from storyline.stories.features import SUBVECTORS, StoryDoc, doc_terms
+from storyline.stories.features import SUBVECTORS, StoryDoc, doc_terms, doc_vectors
 from storyline.stories.index import (
     Bags,
     Centroid,
@@ -44,9 +47,11 @@ from storyline.stories.index import (
     unit,
     weigh,
 )
-from storyline.stories.model import StoryParams, story_params
+from storyline.stories.model import Decision, StoryParams, choose, story_params
 
-STORY_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size")
+DENSE: tuple[str, ...] = ("head_vec", "lead_vec")
+LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size", "log_terms")
+STORY_FEATURES: tuple[str, ...] = (*LEXICAL_FEATURES, *(f"sim_{name}" for name in DENSE))
 
 # How many of a story's strongest terms go into the index, per sub-vector, and how
 # many of an article's terms are looked up.
@@ -115,12 +120,9 @@ class StoryClusterer:
 
         ``terms`` may pass ``doc_terms(doc)`` when the caller has computed it already.
         """
-        bags = terms if terms is not None else doc_terms(doc)
-        self.stats.add(bags)
-        weighted = weigh(bags, self.stats, stream_date(doc))
-        self._advance(weighted.published)
+        weighted = self._weigh(doc, terms)
         scored = self.score(weighted)
-        join = self.params.join
+        join = self.decision(weighted)
         if not scored or scored[0][1] < join.threshold:
             story = self._create(doc.id)
             self._update(story, weighted)
@@ -143,22 +145,26 @@ class StoryClusterer:
 
     def add_forced(
         self, doc: StoryDoc, story_id: str | None, terms: Bags | None = None
-    ) -> tuple[str, list[tuple[str, list[float]]]]:
+    ) -> tuple[str, list[tuple[str, dict[str, float]]]]:
         """Score the candidates as :meth:`add` does, then put the article in ``story_id``
         (a new story when None or unknown) whatever the scores say.
 
         Returns the story id and each candidate's id with its features: the teacher-forced
         stream that the join model is trained on.
         """
-        bags = terms if terms is not None else doc_terms(doc)
-        self.stats.add(bags)
-        weighted = weigh(bags, self.stats, stream_date(doc))
-        self._advance(weighted.published)
+        weighted = self._weigh(doc, terms)
         seen = [(story.id, self.features(weighted, story)) for story in self.candidates(weighted)]
         seq = self.ids.get(story_id) if story_id is not None else None
         story = self.stories[seq] if seq is not None and seq in self.stories else self._create(doc.id)
         self._update(story, weighted)
         return story.id, seen
+
+    def _weigh(self, doc: StoryDoc, terms: Bags | None) -> WeightedDoc:
+        bags = terms if terms is not None else doc_terms(doc)
+        self.stats.add(bags)
+        weighted = weigh(bags, self.stats, stream_date(doc), doc_vectors(doc))
+        self._advance(weighted.published)
+        return weighted
 
     # -- scoring ------------------------------------------------------------------
 
@@ -183,13 +189,24 @@ class StoryClusterer:
         eligible.sort(key=lambda pair: (-pair[0], -pair[1]))
         return [self.stories[seq] for _, seq in eligible[: self.params.candidates]]
 
-    def features(self, doc: WeightedDoc, story: Centroid) -> list[float]:
-        sims = [story.similarity(doc, name) for name in SUBVECTORS]
-        return [*sims, math.log1p(story.size)]
+    def features(self, doc: WeightedDoc, story: Centroid) -> dict[str, float]:
+        """Every feature the join models may read, by name."""
+        values = {f"sim_{name}": story.similarity(doc, name) for name in SUBVECTORS}
+        values["log_size"] = math.log1p(story.size)
+        # how much text the article has (distinct body terms, capped): a headline shares
+        # fewer terms with any story than a full article does, so it needs less to join
+        values["log_terms"] = math.log1p(len(doc.weights.get("body_tokens", {})))
+        for name in DENSE:
+            values[f"sim_{name}"] = story.dense_similarity(doc, name)
+        return values
+
+    def decision(self, doc: WeightedDoc) -> Decision:
+        """The join model for this document: the dense one when it has embeddings."""
+        return choose(self.params.join, self.params.join_lexical, bool(doc.dense))
 
     def score(self, doc: WeightedDoc) -> list[tuple[Centroid, float]]:
         """Candidates with their join probability, most probable first (ties: older story)."""
-        join = self.params.join
+        join = self.decision(doc)
         scored = [(story, join.probability(self.features(doc, story))) for story in self.candidates(doc)]
         scored.sort(key=lambda pair: (-pair[1], pair[0].seq))
         return scored
@@ -216,7 +233,7 @@ class StoryClusterer:
         return story
 
     def _update(self, story: Centroid, doc: WeightedDoc) -> None:
-        story.add(unit(doc), doc.published)
+        story.add(unit(doc), doc.published, 1, doc.dense)
         self._reindex(story)
 
     def _reindex(self, story: Centroid) -> None:
@@ -228,7 +245,8 @@ class StoryClusterer:
         into.absorb(story)
         self.index.replace(story.seq, story.keys, [])
         del self.stories[story.seq]
-        self.ids[story.id] = into.seq  # old ids keep resolving to the survivor
+        for key in [key for key, seq in self.ids.items() if seq == story.seq]:
+            self.ids[key] = into.seq  # old ids (this one's and those merged into it) keep resolving
         self._reindex(into)
 
     def resolve(self, story_id: str) -> str:

@@ -10,6 +10,10 @@ the same two builders.
 clusterer weights with its online IDF, after Miranda et al. (2018): tokens of the
 head (title, or the lead sentence when there is no title), tokens of the body,
 lemmas, entities, and the entities named in the head.
+
+:func:`doc_vectors` adds dense sentence embeddings of the head and of the lead (head and
+the body's first words) when the ``embeddings`` extra is installed (see
+:mod:`storyline.stories.embed`); they are computed once per StoryDoc.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ class StoryDoc:
     # publication date when the clusterer decides which stories are still open to it; it is
     # never shown or used as the article's date.
     seen: date | None = None
+    # Dense vectors by name, filled on first use by :func:`doc_vectors`.
+    vectors: dict[str, list[float]] | None = None
 
 
 def parse_date(value: str | None) -> date | None:
@@ -73,9 +79,10 @@ def parse_date(value: str | None) -> date | None:
 def story_doc_from_article(article: Article, seen: str | None = None) -> StoryDoc:
     """A StoryDoc from an article after enrichment.
 
-    Entities are given by their names, as the model was trained (store ids such as
-    "c5" carry no words to match); lemmas are not part of an Article, so the clusterer
-    falls back to body tokens unless the caller adds the stored lemmas.
+    Entities are given by their names (store ids such as "c5" carry no words to match);
+    lemmas are the stored content lemmas (body tokens stand in when there are none).
+    The training script builds its documents with this same function from a store the
+    CLI filled, so the model learns from what the product clusters.
     """
     entities = [
         (entity.name, entity.type)
@@ -88,7 +95,7 @@ def story_doc_from_article(article: Article, seen: str | None = None) -> StoryDo
         body=article.body,
         published=parse_date(article.published),
         entities=entities,
-        lemmas=None,
+        lemmas=article.lemmas or None,
         seen=parse_date(seen),
     )
 
@@ -143,6 +150,26 @@ def entity_key(name: str, label: str) -> list[str]:
 
 def tokens_keep_stop(text: str) -> list[str]:
     return [match.lower() for match in _WORD.findall(text.replace("'s", ""))]
+
+
+LEAD_WORDS = 60  # body words after the head that make the "lead" embedding
+
+
+def doc_vectors(doc: StoryDoc) -> dict[str, list[float]]:
+    """Dense unit vectors of the head and the lead; empty without the embeddings extra."""
+    if doc.vectors is not None:
+        return doc.vectors
+    from storyline.stories.embed import embed
+
+    head = head_text(doc)
+    lead = " ".join([head, *doc.body.split()[:LEAD_WORDS]])
+    vectors = {}
+    for name, text in (("head_vec", head), ("lead_vec", lead)):
+        vector = embed(text)
+        if vector is not None:
+            vectors[name] = vector
+    doc.vectors = vectors
+    return vectors
 
 
 def _bag(terms: list[str]) -> dict[str, float]:

@@ -1,8 +1,8 @@
 """A story's headline and short summary, taken from its articles' own sentences.
 
-The headline is the title of the article most typical of the story; when no
-article has a title (plain-text dumps often have none) it is the main clause
-of that article's first sentence.  The summary is two or three lede
+The headline is the title of the story's most representative recent article
+(see :func:`headline`); when no article has a title (plain-text dumps often have
+none) it is the main clause of that article's first sentence.  The summary is two or three lede
 sentences chosen for how much of the story they cover and how little they
 repeat each other.  Nothing is generated: every word comes from an article.
 """
@@ -59,11 +59,28 @@ def _clause(sentence: str) -> str:
     return cut + "…"
 
 
+REPRESENTATIVE = 0.8  # an article this close to the most typical one's centrality is representative
+
+
 def headline(articles: Sequence[Article]) -> str:
+    """The story's most representative recent development: among the articles nearly as
+    typical of the story as the most typical one, the latest published (undated ones last)
+    gives its title, or the main clause of its lede when it has none.
+
+    The first article only tells how the story began, and the single most typical one is
+    often an early, long report; a reader wants what the story is now, told in words
+    typical of it."""
     if not articles:
         return "Untitled story"
     scores = centrality(articles)
+    best = max(scores.values(), default=0.0)
     ranked = sorted(articles, key=lambda a: (-scores.get(a.id, 0.0), a.published or "", a.id))
+    if best > 0:
+        representative = [a for a in ranked if scores.get(a.id, 0.0) >= REPRESENTATIVE * best]
+        representative.sort(key=lambda a: (a.published is None, _newest_first(a.published), -scores.get(a.id, 0.0),
+                                           a.id))
+        chosen = {a.id for a in representative}
+        ranked = representative + [a for a in ranked if a.id not in chosen]
     for article in ranked:
         if article.title and article.title.strip():
             return " ".join(article.title.split())
@@ -73,6 +90,11 @@ def headline(articles: Sequence[Article]) -> str:
             if len(text.split()) >= MIN_WORDS and text.lstrip()[:1] not in "“\"‘'":
                 return _clause(text)
     return _clause(ranked[0].body[:200])
+
+
+def _newest_first(published: str | None) -> tuple[int, ...]:
+    """A key that sorts ISO dates newest first."""
+    return tuple(-ord(c) for c in (published or ""))
 
 
 def summary(articles: Sequence[Article], *, sentences: int = 3) -> tuple[str, list[dict[str, Any]]]:

@@ -4,6 +4,8 @@
   weights follow the stream as it arrives.
 - :class:`Centroid` sums its members' unit TF-IDF vectors per sub-vector (IDF as
   of each member's arrival) and keeps the squared norm up to date as it grows.
+- Dense vectors (sentence embeddings, when the ``embeddings`` extra is installed) ride
+  along: a document carries unit vectors by name, a centroid their sums.
 - :class:`InvertedIndex` maps each cluster's strongest terms to the cluster, so a
   new document meets a bounded number of candidate clusters instead of all of them.
   Each posting list keeps only its most recently refreshed clusters.
@@ -20,6 +22,7 @@ from datetime import date
 from typing import Any
 
 Bags = dict[str, dict[str, float]]
+Vectors = dict[str, list[float]]  # dense unit vectors by name ("head_vec", "lead_vec")
 
 CENTROID_CAP = 400  # terms kept per sub-vector once a centroid passes twice this
 
@@ -61,9 +64,10 @@ class WeightedDoc:
     weights: Bags
     norms: dict[str, float]
     published: date | None
+    dense: Vectors = field(default_factory=dict)
 
 
-def weigh(bags: Bags, stats: TermStats, published: date | None) -> WeightedDoc:
+def weigh(bags: Bags, stats: TermStats, published: date | None, dense: Vectors | None = None) -> WeightedDoc:
     weights: Bags = {}
     norms: dict[str, float] = {}
     log_n = math.log(stats.n_docs + 1)
@@ -72,7 +76,7 @@ def weigh(bags: Bags, stats: TermStats, published: date | None) -> WeightedDoc:
         weighted = {term: tf * (log_n - math.log(df.get(term, 0) + 1) + 1.0) for term, tf in bag.items()}
         weights[name] = weighted
         norms[name] = math.sqrt(sum(w * w for w in weighted.values()))
-    return WeightedDoc(weights, norms, published)
+    return WeightedDoc(weights, norms, published, dict(dense or {}))
 
 
 def unit(doc: WeightedDoc) -> Bags:
@@ -100,8 +104,15 @@ class Centroid:
     sums: Bags = field(default_factory=dict)
     sq_norms: dict[str, float] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
+    dense: Vectors = field(default_factory=dict)  # summed member unit vectors
 
-    def add(self, vectors: Bags, published: date | None, size: int = 1) -> None:
+    def add(self, vectors: Bags, published: date | None, size: int = 1, dense: Vectors | None = None) -> None:
+        for name, vector in (dense or {}).items():
+            total = self.dense.get(name)
+            if total is None or len(total) != len(vector):
+                self.dense[name] = [round(v, 5) for v in vector]
+            else:
+                self.dense[name] = [round(a + b, 5) for a, b in zip(total, vector, strict=True)]
         for name, bag in vectors.items():
             sums = self.sums.setdefault(name, {})
             sq = self.sq_norms.get(name, 0.0)
@@ -120,7 +131,7 @@ class Centroid:
             self.last = published if self.last is None else max(self.last, published)
 
     def absorb(self, other: Centroid) -> None:
-        self.add(other.sums, None, other.size)
+        self.add(other.sums, None, other.size, other.dense)
         for when in (other.first, other.last):
             if when is not None:
                 self.first = when if self.first is None else min(self.first, when)
@@ -140,6 +151,16 @@ class Centroid:
                 dot += weight * value
         return dot / (doc_norm * math.sqrt(sq)) if dot else 0.0
 
+    def dense_similarity(self, doc: WeightedDoc, name: str) -> float:
+        """Cosine between the document's dense vector and this centroid's summed vectors."""
+        vector = doc.dense.get(name)
+        total = self.dense.get(name)
+        if not vector or not total or len(vector) != len(total):
+            return 0.0
+        dot = sum(a * b for a, b in zip(vector, total, strict=True))
+        norm = math.sqrt(sum(b * b for b in total)) * math.sqrt(sum(a * a for a in vector))
+        return dot / norm if norm else 0.0
+
     def top_terms(self, name: str, k: int) -> list[str]:
         sums = self.sums.get(name, {})
         return [term for _, term in heapq.nlargest(k, ((v, t) for t, v in sums.items()))]
@@ -154,6 +175,7 @@ class Centroid:
             "sums": self.sums,
             "sq_norms": self.sq_norms,
             "keys": self.keys,
+            "dense": self.dense,
         }
 
     @classmethod
@@ -167,6 +189,7 @@ class Centroid:
             sums={name: dict(bag) for name, bag in state["sums"].items()},
             sq_norms={name: float(v) for name, v in state["sq_norms"].items()},
             keys=list(state["keys"]),
+            dense={name: [float(v) for v in vector] for name, vector in state.get("dense", {}).items()},
         )
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from storyline.article import Article
 from storyline.stories.keydates_index import Coverage, build_coverage
 
-__all__ = ["Weights", "describe_dates", "key_timeline", "rank_days"]
+__all__ = ["Weights", "describe_dates", "key_timeline", "rank_days", "story_days"]
 
 LEDE = 3  # opening sentences of an article that may describe its publication day
 MIN_WORDS, MAX_WORDS = 6, 60
@@ -236,3 +236,31 @@ def describe_dates(
         if picked:
             entries.append(_entry(coverage, day, picked, support.get(day, 0)))
     return entries
+
+
+STORY_DAYS_TOLD = MAX_DATES  # days of a story that keep a sentence saying what happened
+
+
+def story_days(articles: Sequence[Article], *, told: int = STORY_DAYS_TOLD, weights: Weights = Weights()
+               ) -> tuple[dict[str, list[float]], list[dict[str, Any]]]:
+    """What a story contributes to its storyline's key dates: (every day its articles point to
+    or were published on: ``[score, supporting articles]``; for its ``told`` best days, the
+    entry saying what happened, with ``score`` and ``support``).
+
+    Scores and supports add up across stories (each article is in one story), so a storyline
+    ranks its days from its stories' stored forms alone, without reading an article.  Only
+    the time expressions enrichment stored count: an article not enriched yet adds its
+    publication day alone."""
+    coverage = build_coverage(articles, tag=False)
+    ranked = rank_days(coverage, weights=weights)
+    scores = {day: [round(score, 4), float(support)] for day, score, support in ranked}
+    chosen: list[dict[str, float]] = []
+    entries: list[dict[str, Any]] = []
+    for day, score, support in ranked:
+        if len(entries) >= told:
+            break
+        picked = _summarise(coverage, day, 1, chosen)
+        if picked:
+            entries.append({**_entry(coverage, day, picked, support), "score": round(score, 4)})
+    entries.sort(key=lambda e: str(e["date"]))
+    return scores, entries

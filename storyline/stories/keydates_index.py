@@ -72,10 +72,11 @@ def article_times(article: Article, published: dt.date | None) -> list[TimeExpre
     return article.times or find_times(article.body, published)
 
 
-def resolved_days(article: Article, published: dt.date | None) -> list[tuple[int, str]]:
-    """(offset, YYYY-MM-DD) for each time expression resolved to one calendar day."""
+def resolved_days(article: Article, published: dt.date | None, *, tag: bool = True) -> list[tuple[int, str]]:
+    """(offset, YYYY-MM-DD) for each time expression resolved to one calendar day; with
+    ``tag=False`` only the expressions enrichment stored are read (none are looked for)."""
     found = []
-    for time in article_times(article, published):
+    for time in article_times(article, published) if tag else article.times:
         match = DAY.match(time.value or "")
         if match is None:
             continue
@@ -89,8 +90,9 @@ def resolved_days(article: Article, published: dt.date | None) -> list[tuple[int
     return found
 
 
-def build_coverage(articles: Sequence[Article]) -> Coverage:
-    """Index sentences, day references and publication days of ``articles``."""
+def build_coverage(articles: Sequence[Article], *, tag: bool = True) -> Coverage:
+    """Index sentences, day references and publication days of ``articles`` (``tag``: see
+    :func:`resolved_days`)."""
     sentences: list[Sentence] = []
     mentions: dict[str, list[int]] = {}
     published: dict[str, list[str]] = {}
@@ -105,7 +107,7 @@ def build_coverage(articles: Sequence[Article]) -> Coverage:
         if day is not None:
             published.setdefault(day.isoformat(), []).append(article.id)
         spans = sentence_spans(article.body)
-        refs = resolved_days(article, day)
+        refs = resolved_days(article, day, tag=tag)
         first = len(sentences)
         seen: set[str] = set()
         for position, (start, end) in enumerate(spans):

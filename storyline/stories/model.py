@@ -1,20 +1,23 @@
 """The small learned model behind the join and link decisions.
 
-``storyline/data/story_model.json`` holds two logistic regressions over named
-features, their decision thresholds and the retrieval settings they were tuned
-with; ``benchmarks/train_story_model.py`` reproduces it from the dev data.
+``storyline/data/story_model.json`` holds logistic regressions over named features,
+their decision thresholds and the retrieval settings they were tuned with:
+for each level one model that reads the dense embedding features and a lexical one used
+when the ``embeddings`` extra is not installed.  ``benchmarks/train_story_model.py``
+reproduces it from the tuning parts of the dev data.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +29,9 @@ class Decision:
     intercept: float
     threshold: float
 
-    def probability(self, values: list[float]) -> float:
-        z = self.intercept + sum(c * v for c, v in zip(self.coef, values, strict=True))
+    def probability(self, values: Mapping[str, float]) -> float:
+        """The probability for feature values given by name (a missing feature counts 0)."""
+        z = self.intercept + sum(c * values.get(name, 0.0) for c, name in zip(self.coef, self.features, strict=True))
         if z < -50:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
@@ -49,12 +53,22 @@ class Decision:
             threshold=float(data["threshold"]),
         )
 
+    @property
+    def dense(self) -> bool:
+        """Whether the decision reads dense embedding features."""
+        return any(name.endswith("_vec") for name in self.features)
+
+
+def _optional(data: dict[str, Any], key: str) -> Decision | None:
+    return Decision.from_dict(data[key]) if data.get(key) else None
+
 
 @dataclass(frozen=True, slots=True)
 class StoryParams:
     """Story level: the join decision, the merge threshold and retrieval bounds."""
 
     join: Decision
+    join_lexical: Decision | None = None  # used when embeddings are not available
     merge_threshold: float = 0.95
     window_days: int = 14  # a story takes no article dated this long after its newest one
     candidates: int = 10  # clusters scored in full per article
@@ -63,6 +77,7 @@ class StoryParams:
     def to_dict(self) -> dict[str, Any]:
         return {
             "join": self.join.to_dict(),
+            "join_lexical": self.join_lexical.to_dict() if self.join_lexical else None,
             "merge_threshold": self.merge_threshold,
             "window_days": self.window_days,
             "candidates": self.candidates,
@@ -73,6 +88,7 @@ class StoryParams:
     def from_dict(cls, data: dict[str, Any]) -> StoryParams:
         return cls(
             join=Decision.from_dict(data["join"]),
+            join_lexical=_optional(data, "join_lexical"),
             merge_threshold=float(data["merge_threshold"]),
             window_days=int(data["window_days"]),
             candidates=int(data["candidates"]),
@@ -85,6 +101,7 @@ class StorylineParams:
     """Storyline level: the link decision and its (longer) time window."""
 
     link: Decision
+    link_lexical: Decision | None = None  # used when embeddings are not available
     window_days: int = 180
     candidates: int = 10
     posting_cap: int = 64
@@ -92,6 +109,7 @@ class StorylineParams:
     def to_dict(self) -> dict[str, Any]:
         return {
             "link": self.link.to_dict(),
+            "link_lexical": self.link_lexical.to_dict() if self.link_lexical else None,
             "window_days": self.window_days,
             "candidates": self.candidates,
             "posting_cap": self.posting_cap,
@@ -101,6 +119,7 @@ class StorylineParams:
     def from_dict(cls, data: dict[str, Any]) -> StorylineParams:
         return cls(
             link=Decision.from_dict(data["link"]),
+            link_lexical=_optional(data, "link_lexical"),
             window_days=int(data["window_days"]),
             candidates=int(data["candidates"]),
             posting_cap=int(data["posting_cap"]),
@@ -114,6 +133,13 @@ def _shipped() -> dict[str, Any]:
     if data.get("version") != MODEL_VERSION:
         raise RuntimeError(f"story model version {data.get('version')} is not {MODEL_VERSION}")
     return data
+
+
+def choose(main: Decision, lexical: Decision | None, dense: bool) -> Decision:
+    """The decision to use for a document with (``dense``) or without embeddings."""
+    if dense or not main.dense or lexical is None:
+        return main
+    return lexical
 
 
 def story_params() -> StoryParams:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from storyline.stories.cluster import Assignment, query_keys
-from storyline.stories.features import StoryDoc, doc_terms
+from storyline.stories.cluster import DENSE, Assignment, query_keys
+from storyline.stories.features import StoryDoc, doc_terms, doc_vectors
 from storyline.stories.index import (
     Bags,
     Centroid,
@@ -34,15 +34,17 @@ from storyline.stories.index import (
     unit,
     weigh,
 )
-from storyline.stories.model import StorylineParams, storyline_params
+from storyline.stories.model import Decision, StorylineParams, choose, storyline_params
 
 LINK_SUBVECTORS: tuple[str, ...] = ("entities", "lemmas", "head_tokens")
-LINK_FEATURES: tuple[str, ...] = (
+LINK_LEXICAL: tuple[str, ...] = (
     *(f"sim_{name}" for name in LINK_SUBVECTORS),
     "log_gap_days",
     "date_unknown",
     "log_size",
+    "log_terms",
 )
+LINK_FEATURES: tuple[str, ...] = (*LINK_LEXICAL, *(f"sim_{name}" for name in DENSE))
 # Storylines are coarse and few, and a new story shares their common vocabulary rather than
 # their rarest terms: each storyline is indexed under many of its terms and an article
 # looks many of its own up (the posting lists stay capped, so the cost stays bounded).
@@ -86,10 +88,7 @@ class StorylineLinker:
 
     def add(self, doc: StoryDoc, assignment: Assignment, terms: Bags | None = None) -> StorylineAssignment:
         """Place one article, given the story it was assigned to (``terms``: ``doc_terms(doc)``)."""
-        bags = self._bags(doc, terms)
-        self.stats.add(bags)
-        weighted = weigh(bags, self.stats, doc.published)
-        self._advance(doc.published)
+        weighted = self._weigh(doc, terms)
         merged = self._follow_merges(assignment)
         seq = self._line_seq(assignment.story_id)
         if seq is not None:
@@ -97,7 +96,7 @@ class StorylineLinker:
             self._update(line, weighted)
             return StorylineAssignment(line.id, False, merged, 1.0)
         scored = self.score(weighted)
-        if scored and scored[0][1] >= self.params.link.threshold:
+        if scored and scored[0][1] >= self.decision(weighted).threshold:
             line, probability = scored[0]
             created = False
         else:
@@ -108,14 +107,11 @@ class StorylineLinker:
 
     def add_forced(
         self, doc: StoryDoc, assignment: Assignment, storyline_id: str | None, terms: Bags | None = None
-    ) -> tuple[str, list[tuple[str, list[float]]]]:
+    ) -> tuple[str, list[tuple[str, dict[str, float]]]]:
         """Teacher forcing for training: score a new story's candidates, then link it to
         ``storyline_id`` (a new storyline when None or unknown).  Articles of known stories
         only grow their storyline and return no candidates."""
-        bags = self._bags(doc, terms)
-        self.stats.add(bags)
-        weighted = weigh(bags, self.stats, doc.published)
-        self._advance(doc.published)
+        weighted = self._weigh(doc, terms)
         self._follow_merges(assignment)
         story_id = assignment.story_id
         seq = self._line_seq(story_id)
@@ -166,23 +162,37 @@ class StorylineLinker:
         eligible.sort(key=lambda pair: (-pair[0], -pair[1]))
         return [self.lines[seq] for _, seq in eligible[: self.params.candidates]]
 
-    def features(self, doc: WeightedDoc, line: Centroid) -> list[float]:
-        sims = [line.similarity(doc, name) for name in LINK_SUBVECTORS]
+    def features(self, doc: WeightedDoc, line: Centroid) -> dict[str, float]:
+        """Every feature the link models may read, by name."""
+        values = {f"sim_{name}": line.similarity(doc, name) for name in LINK_SUBVECTORS}
         gap = gap_days(doc.published, line)
-        return [*sims, math.log1p(gap or 0), 1.0 if gap is None else 0.0, math.log1p(line.size)]
+        values["log_gap_days"] = math.log1p(gap or 0)
+        values["date_unknown"] = 1.0 if gap is None else 0.0
+        values["log_size"] = math.log1p(line.size)
+        values["log_terms"] = math.log1p(len(doc.weights.get("lemmas", {})))  # short text or long
+        for name in DENSE:
+            values[f"sim_{name}"] = line.dense_similarity(doc, name)
+        return values
+
+    def decision(self, doc: WeightedDoc) -> Decision:
+        """The link model for this document: the dense one when it has embeddings."""
+        return choose(self.params.link, self.params.link_lexical, bool(doc.dense))
 
     def score(self, doc: WeightedDoc) -> list[tuple[Centroid, float]]:
-        link = self.params.link
+        link = self.decision(doc)
         scored = [(line, link.probability(self.features(doc, line))) for line in self.candidates(doc)]
         scored.sort(key=lambda pair: (-pair[1], pair[0].seq))
         return scored
 
     # -- state changes ------------------------------------------------------------
 
-    @staticmethod
-    def _bags(doc: StoryDoc, terms: Bags | None) -> Bags:
+    def _weigh(self, doc: StoryDoc, terms: Bags | None) -> WeightedDoc:
         terms = terms if terms is not None else doc_terms(doc)
-        return {name: terms[name] for name in LINK_SUBVECTORS}
+        bags = {name: terms[name] for name in LINK_SUBVECTORS}
+        self.stats.add(bags)
+        weighted = weigh(bags, self.stats, doc.published, doc_vectors(doc))
+        self._advance(doc.published)
+        return weighted
 
     def _follow_merges(self, assignment: Assignment) -> dict[str, str]:
         merged: dict[str, str] = {}
@@ -214,7 +224,7 @@ class StorylineLinker:
         return line
 
     def _update(self, line: Centroid, doc: WeightedDoc) -> None:
-        line.add(unit(doc), doc.published)
+        line.add(unit(doc), doc.published, 1, doc.dense)
         self._reindex(line)
 
     def _reindex(self, line: Centroid) -> None:

@@ -53,6 +53,10 @@ class Story:
     outlets: list[Record] = field(default_factory=list)  # {publisher, articles, copies, first, last}
     coverage: list[Record] = field(default_factory=list)  # {date, publisher, count}
     related: list[Record] = field(default_factory=list)  # {id, title}
+    # what the story adds to its storyline's key dates: day -> [score, supporting articles],
+    # and for its best days the entry saying what happened (see ``stories.keydates.story_days``)
+    day_scores: dict[str, list[float]] = field(default_factory=dict)
+    key_dates: list[Record] = field(default_factory=list)
     article_count: int = 0  # from ``articles`` when it is there (a card read without it keeps the column)
     outlet_count: int = 0
 
@@ -102,7 +106,7 @@ class Storyline:
     people: list[Record] = field(default_factory=list)
     organisations: list[Record] = field(default_factory=list)
     places: list[Record] = field(default_factory=list)
-    timeline: list[Record] = field(default_factory=list)
+    timeline: list[Record] = field(default_factory=list)  # its key dates: {date, text, articles, evidence, score, ...}
     story_count: int = 0
     article_count: int = 0
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from storyline.article import Article
 from storyline.enrich.quote_groups import group_quotes
 from storyline.stories.headline import headline, summary
-from storyline.stories.timeline import build_timeline, date_order
+from storyline.stories.keydates import default_dates, story_days
+from storyline.stories.timeline import build_timeline, period_start, words
 from storyline.stories.types import Story, Storyline
 
 TOP_ENTITIES = 12
@@ -206,6 +207,7 @@ def build_story(
     listed, series = outlets(canonical, copies)
     first, last, known = dates_of(canonical, copies)
     entities = key_entities(canonical)
+    day_scores, key_dates = story_days(canonical)
     return Story(
         id=story_id,
         title=headline(canonical),
@@ -221,10 +223,12 @@ def build_story(
         people=entities["people"],
         organisations=entities["organisations"],
         places=entities["places"],
-        timeline=build_timeline(canonical),
+        timeline=in_period(build_timeline(canonical), first, last),
         quotes=story_quotes(canonical),
         outlets=listed,
         coverage=series,
+        day_scores=day_scores,
+        key_dates=key_dates,
     )
 
 
@@ -232,16 +236,14 @@ def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
     """The stored form of a storyline, composed from its stories' stored forms.
 
     Reading the stories, not their articles, keeps the cost of an update to the number of
-    stories however long the storyline runs.  The title is the headline of its largest
-    story (the most recent among equals); the timeline keeps the best-attested entries of
-    the stories' timelines, two a day at most.
+    stories however long the storyline runs.  The title names the thread (see
+    :func:`thread_title`); the timeline holds its key dates (see :func:`storyline_key_dates`).
     """
     ordered = sorted(stories, key=lambda s: (s.first_seen or "9999", s.id))
-    main = max(stories, key=lambda s: (len(s.articles), s.last_updated or "", s.id))
     first, last, known = storyline_dates(stories)
     return Storyline(
         id=storyline_id,
-        title=main.title,
+        title=thread_title(stories),
         first_seen=first,
         last_updated=last,
         dates=known,
@@ -250,8 +252,57 @@ def build_storyline(storyline_id: str, stories: Sequence[Story]) -> Storyline:
         people=_merged_entities([s.people for s in stories]),
         organisations=_merged_entities([s.organisations for s in stories]),
         places=_merged_entities([s.places for s in stories]),
-        timeline=_merged_timeline(stories, limit=60, per_date=2),
+        timeline=storyline_key_dates(stories, first if known == "published" else None,
+                                     last if known == "published" else None),
     )
+
+
+THREAD_PLACES = 2
+THREAD_NAMES = 3
+
+
+def thread_title(stories: Sequence[Story]) -> str:
+    """What a storyline is about, named by what persists across its stories.
+
+    A storyline runs for months through many developments, and any one headline names one
+    of them (its largest story's headline named the August summit long after the thread had
+    moved on).  What identifies the thread is what its stories keep sharing: the places and
+    the people or organisations named in the most of its stories (the signal the stories
+    were linked by).  So the title is those: up to two places, then up to three people (or
+    organisations when no person recurs), each named in at least two of the stories, ordered
+    by how many stories name them, e.g. "Ukraine, Russia: Keir Starmer, Volodymyr Zelensky".
+    A storyline of one story, or whose stories share no one, is named by the headline of its
+    most central story: the one sharing the most entities with the others (latest among
+    equals)."""
+    if not stories:
+        return "Untitled storyline"
+
+    def recurring(kind: str) -> list[str]:
+        present: Counter[str] = Counter()
+        weight: Counter[str] = Counter()
+        names: dict[str, str] = {}
+        for story in stories:
+            for entity in getattr(story, kind):
+                names.setdefault(entity["id"], entity["name"])
+                present[entity["id"]] += 1
+                weight[entity["id"]] += int(entity.get("count", 1))
+        ranked = sorted((k for k, n in present.items() if n >= 2), key=lambda k: (-present[k], -weight[k], names[k]))
+        return [names[k] for k in ranked]
+
+    if len(stories) >= 2:
+        places = recurring("places")[:THREAD_PLACES]
+        actors = (recurring("people") or recurring("organisations"))[:THREAD_NAMES]
+        if places and actors:
+            return f"{', '.join(places)}: {', '.join(actors)}"
+        if places or actors:
+            return ", ".join(places or actors)
+    return _central(stories).title
+
+
+def _central(stories: Sequence[Story]) -> Story:
+    entity_sets = {s.id: {e["id"] for kind in ENTITY_KINDS for e in getattr(s, kind)} for s in stories}
+    return max(stories, key=lambda s: (sum(len(entity_sets[s.id] & entity_sets[o.id]) for o in stories if o is not s),
+                                       len(s.articles), s.last_updated or "", s.id))
 
 
 def storyline_dates(stories: Sequence[Story]) -> tuple[str | None, str | None, str]:
@@ -276,14 +327,75 @@ def _merged_entities(lists: Sequence[list[dict[str, Any]]]) -> list[dict[str, An
     return [{"id": key, "name": names[key], "count": n} for key, n in ranked]
 
 
-def _merged_timeline(stories: Sequence[Story], *, limit: int, per_date: int) -> list[dict[str, Any]]:
-    entries = [entry for story in stories for entry in story.timeline if entry.get("date")]
-    entries.sort(key=lambda e: (-len(e.get("articles", [])), -len(e.get("evidence", [])), e["date"], e["text"]))
-    kept: list[dict[str, Any]] = []
-    per: Counter[str] = Counter()
+KEY_MARGIN_DAYS = 7  # a key date may precede the first report of it by this much (or follow the last)
+REPEATS = 0.5  # word overlap above which an entry repeats one already on the timeline
+
+
+def in_period(entries: list[dict[str, Any]], first: str | None, last: str | None) -> list[dict[str, Any]]:
+    """The timeline entries that fall in the period the articles cover (give or take
+    :data:`KEY_MARGIN_DAYS`): a date named in passing as background (1995 in a 2010 report)
+    is not a development of the story.  Undated entries stay; year-only dates go."""
+    if not first or not last:
+        return entries
+    low = date.fromisoformat(first) - timedelta(days=KEY_MARGIN_DAYS)
+    high = date.fromisoformat(last) + timedelta(days=KEY_MARGIN_DAYS)
+    kept = []
     for entry in entries:
-        if per[entry["date"]] < per_date and len(kept) < limit:
-            kept.append(entry)
-            per[entry["date"]] += 1
-    kept.sort(key=lambda e: (date_order(e["date"]), -len(e.get("articles", []))))
+        value = entry.get("date")
+        start = period_start(str(value)) if value else None
+        if value and (start is None or len(str(value)) == 4):
+            continue
+        if start is not None and not (low <= start <= high):
+            continue
+        kept.append(entry)
     return kept
+
+
+def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str | None,
+                        *, dates: int | None = None) -> list[dict[str, Any]]:
+    """The key dates of a storyline in the period its articles were published (give or take
+    :data:`KEY_MARGIN_DAYS`), in order, each saying what happened then with its evidence.
+
+    Days are ranked as :func:`storyline.stories.keydates.rank_days` ranks them over all the
+    storyline's articles (its stories' day scores add up); as many are kept as
+    :func:`~storyline.stories.keydates.default_dates` finds the span deserves (or ``dates``).
+    Each day is told by the story that weighs most on it, unless another story tells it
+    without repeating a sentence already shown.  Dates outside the period (background named
+    in passing) never count."""
+    scores: dict[str, float] = {}
+    support: Counter[str] = Counter()
+    for story in stories:
+        for day, (score, count) in story.day_scores.items():
+            scores[day] = scores.get(day, 0.0) + score
+            support[day] += int(count)
+    if first and last:
+        low = (date.fromisoformat(first) - timedelta(days=KEY_MARGIN_DAYS)).isoformat()
+        high = (date.fromisoformat(last) + timedelta(days=KEY_MARGIN_DAYS)).isoformat()
+        scores = {d: v for d, v in scores.items() if low <= d <= high}
+    ranked: list[tuple[str, float, int]] = sorted(((d, v, support[d]) for d, v in scores.items()),
+                                                  key=lambda item: (-item[1], item[0]))
+    wanted = default_dates(ranked) if dates is None else dates
+    told: dict[str, list[tuple[float, str, dict[str, Any]]]] = {}
+    for story in stories:
+        for entry in story.key_dates:
+            weight = story.day_scores.get(str(entry["date"]), [0.0, 0.0])[0]
+            told.setdefault(str(entry["date"]), []).append((weight, story.id, entry))
+    shown: list[set[str]] = []
+    entries: list[dict[str, Any]] = []
+    for day, score, count in ranked:
+        if len(entries) >= wanted:
+            break
+        tellers = sorted(told.get(day, []), key=lambda t: (-t[0], t[1]))
+        if not tellers:
+            continue
+        texts = [words(str(entry["text"])) for _, _, entry in tellers]
+        fresh = [i for i, text in enumerate(texts)
+                 if not any(len(text & other) / max(1, len(text | other)) > REPEATS for other in shown)]
+        # the day is kept whatever its sentence: a repeated sentence only yields to a fresh one
+        _, story_id, entry = tellers[fresh[0] if fresh else 0]
+        shown.append(texts[fresh[0] if fresh else 0])
+        entries.append({"date": day, "date_text": None, "text": entry["text"], "type": "key date",
+                        "articles": entry["articles"], "evidence": entry["evidence"],
+                        "score": round(score, 4), "support": count, "story": story_id})
+    entries.sort(key=lambda e: str(e["date"]))
+    return entries

@@ -209,7 +209,8 @@ def create_app(
     """
     store = Store(store_location)
     policy = "open" if allow_signup else (signup or signup_policy())
-    throttle = Throttle(settings.get_int("STORYLINE_LOGIN_FAILURES"), settings.get_float("STORYLINE_LOGIN_WINDOW"))
+    throttle = Throttle(settings.get_int("STORYLINE_LOGIN_FAILURES"), settings.get_float("STORYLINE_LOGIN_WINDOW"),
+                        store=store)  # counted in the store: every worker process sees every failure
     auth = Auth(store, multi_user=multi_user, signup=policy, require_login=require_login, throttle=throttle,
                 local_key=local_key)
     hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))

@@ -35,6 +35,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from storyline.accounts import add_user, hash_password, new_token, token_hash, verify_password
+from storyline.pipeline.state import WEB_SECRET_STATE
 from storyline.store import Store
 from storyline.web.throttle import Throttle
 
@@ -47,7 +48,7 @@ LOCAL_COOKIE = "sl_local"
 LOCAL_TOKEN_PARAM = "token"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-SECRET_STATE = "web_secret"
+SECRET_STATE = WEB_SECRET_STATE  # every state key is named in storyline.pipeline.state
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 

@@ -4,7 +4,9 @@ One :class:`Throttle` serves the web sign-in form and the Google Reader API's
 ClientLogin.  Past the limit a sign-in is refused before the password is
 checked, with the seconds until the oldest failure leaves the window (for a
 ``Retry-After`` header).  A successful sign-in clears its account's failures,
-not its address's.  Counts live in the server process: a restart forgets them.
+not its address's.  Given a store, the failures are kept there, so every process
+serving it (``storyline serve --workers N``) counts them together and a restart
+keeps them; without one they live in this process.
 """
 
 from __future__ import annotations
@@ -14,15 +16,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storyline.store import Store
 
 MAX_KEYS = 100_000  # beyond this, the keys with the oldest failures are forgotten first
 
 
 class Throttle:
-    def __init__(self, failures: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, failures: int, window: float, clock: Callable[[], float] | None = None,
+                 store: Store | None = None) -> None:
         self.failures = failures
         self.window = window
-        self._clock = clock
+        self.store = store
+        # in the store, times are shared between processes: wall-clock seconds
+        self._clock = clock or (time.time if store is not None else time.monotonic)
         self._log: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -34,6 +43,12 @@ class Throttle:
         """0 when a sign-in may be tried now; else the seconds to wait."""
         now = self._clock()
         wait = 0.0
+        if self.store is not None:
+            found = self.store.recent_sign_in_failures(list(self.keys(account, address)), now - self.window)
+            for times in found.values():
+                if len(times) >= self.failures:
+                    wait = max(wait, times[len(times) - self.failures] + self.window - now)
+            return max(1, math.ceil(wait)) if wait > 0 else 0
         with self._lock:
             for key in self.keys(account, address):
                 log = self._recent(key, now)
@@ -43,6 +58,9 @@ class Throttle:
 
     def failed(self, account: str, address: str) -> None:
         now = self._clock()
+        if self.store is not None:
+            self.store.record_sign_in_failure(list(self.keys(account, address)), now, now - self.window)
+            return
         with self._lock:
             if len(self._log) >= MAX_KEYS:
                 for key in sorted(self._log, key=lambda k: self._log[k][-1] if self._log[k] else 0)[:MAX_KEYS // 10]:
@@ -54,6 +72,9 @@ class Throttle:
                     log.popleft()
 
     def succeeded(self, account: str) -> None:
+        if self.store is not None:
+            self.store.clear_sign_in_failures(self.keys(account, "")[0])
+            return
         with self._lock:
             self._log.pop(self.keys(account, "")[0], None)
 

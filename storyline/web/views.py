@@ -124,7 +124,7 @@ def story_view(store: Store, story: Story) -> dict[str, Any]:
     articles.sort(key=when)
     storyline = store.storyline_title(story.storyline_id) if story.storyline_id else None
     return {
-        "story": story.to_dict(),
+        "story": {k: v for k, v in story.to_dict().items() if k != "day_scores"},  # the storyline's input
         "articles": articles,
         "timeline": split_timeline(story.timeline, summaries),
         "speakers": quotes_by_speaker(story.quotes, summaries),

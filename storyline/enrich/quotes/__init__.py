@@ -24,8 +24,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from storyline.article import Article, Entity, Quote
 from storyline.enrich.component import component
@@ -39,38 +40,102 @@ __all__ = ["find_quotes", "quotes_component", "quotes_in"]
 def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     """Direct and indirect quotes in ``doc`` (a parsed article body), in text order."""
     ctx = QuoteContext(doc, entities)
-    quotes = _fold_fragments(direct_quotes(ctx) + indirect_quotes(ctx))
+    quotes = _fold_fragments(direct_quotes(ctx) + indirect_quotes(ctx), doc)
+    quotes = [q for q in quotes if q.indirect or not _heading(doc.text, q)]
     quotes.sort(key=lambda q: (q.start, q.indirect))
     return quotes
 
 
-FRAGMENT_WORDS = 3
+FRAGMENT_SHARE = 0.8  # a quote is a fragment of a sentence of which it covers less than this
+FRAGMENT_WORDS = 8  # ... and a fragment standing alone is at most this long
 
 
-def _fold_fragments(quotes: list[Quote]) -> list[Quote]:
-    """A few quoted words inside a reported sentence of the same speaker ("any ceasefire must be
-    'just' and 'lasting'") are shown in that sentence, not alone: the fragment goes."""
+def _solid(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
+    """Quoted words that are part of a reported sentence ("any ceasefire must be 'just' and
+    'lasting'") are shown in that sentence, not alone: inside a reported clause the fragment
+    goes (the clause holds it, quotation marks and all); elsewhere a short fragment becomes the
+    reported sentence around it, with the fragment's speaker.  Words quoted inside a reported
+    clause whose "speaker" stands inside that clause belong to the clause's reporter."""
     reported = [q for q in quotes if q.indirect]
     for quote in quotes:
-        if quote.indirect or quote.speaker_span is None:
+        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(doc.text, quote):
             continue
         for r in reported:
-            if r.start <= quote.start and quote.end <= r.end and r.start <= quote.speaker_span[0] < r.end:
-                # the "speaker" found stands inside the reported clause ("Leavitt said Witkoff is
-                # continuing talks but that it was 'still up in the air'"): the reporter said it
+            if r.start <= quote.start and quote.end <= r.end + _SLACK and r.start <= quote.speaker_span[0] < r.end:
+                # "Leavitt said Witkoff is continuing talks but that it was 'still up in the air'"
                 quote.speaker_mention, quote.speaker_span = r.speaker_mention, r.speaker_span
                 quote.speaker_id, quote.speaker_name, quote.cue = r.speaker_id, r.speaker_name, r.cue
                 break
-    kept = []
+    kept: list[Quote] = []
     for quote in quotes:
-        if not quote.indirect and len(quote.text.split()) <= FRAGMENT_WORDS and any(
-            r.start <= quote.start and quote.end <= r.end
-            and (r.speaker_name or r.speaker_mention) == (quote.speaker_name or quote.speaker_mention)
+        if quote.indirect:
+            kept.append(quote)
+            continue
+        size = _solid(quote.text)
+        if doc is None or not _embedded(doc.text, quote):
+            kept.append(quote)
+            continue
+        if any(
+            r.start <= quote.start and quote.end <= r.end + _SLACK and size < FRAGMENT_SHARE * _solid(r.text)
             for r in reported
         ):
             continue
+        sentence = _sentence_of(doc, quote)
+        if (
+            sentence is not None
+            and len(quote.text.split()) <= FRAGMENT_WORDS
+            and size < FRAGMENT_SHARE * _solid(sentence.text)
+            and not any(r.start <= sentence.start_char < r.end or sentence.start_char <= r.start < sentence.end_char
+                        for r in reported)
+        ):
+            start, end = sentence.start_char, sentence.end_char
+            text = doc.text[start:end].rstrip() if doc is not None else quote.text
+            kept.append(replace(quote, text=text, start=start, end=start + len(text), indirect=True))
+            continue
         kept.append(quote)
     return kept
+
+
+_SLACK = 3  # a reported clause ends before the stop and closing mark its quote keeps
+_MARKS = "\"'“”‘’«»„`"
+
+
+def _embedded(text: str, quote: Quote) -> bool:
+    """Whether the quoted words run on from a sentence of the writer's ("called her 'disgusting'",
+    "says voter fraud 'would be ...'"): a word, not a colon, comma or line break, right before
+    the opening mark (a final stop inside the closing mark says nothing: American style puts it
+    there whatever the quote)."""
+    before = text[max(0, quote.start - 12) : quote.start].rstrip().rstrip(_MARKS).rstrip()
+    return bool(before) and before[-1].isalnum()
+
+
+_MINOR = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "with", "by",
+                    "from", "is", "isn't", "as"})
+
+
+def _heading(text: str, quote: Quote) -> bool:
+    """A paragraph that is only a short quoted title ("'Legend in the Coal Fields.'"): a section
+    heading, not words said."""
+    before = text[max(0, quote.start - 3) : quote.start].strip(_MARKS + " \t")
+    after = text[quote.end : quote.end + 4].strip(_MARKS + " \t.")
+    if (before and not before.endswith("\n")) or (after and not after.startswith("\n")):
+        return False
+    words = quote.text.strip(_MARKS + " .").split()
+    if not 2 <= len(words) <= 8:
+        return False
+    return all(w[:1].isupper() or w.lower() in _MINOR for w in words) and words[0][:1].isupper()
+
+
+def _sentence_of(doc: Doc, quote: Quote) -> Span | None:
+    span = doc.char_span(quote.start, quote.end, alignment_mode="expand")
+    if span is None:
+        return None
+    sentence = span[0].sent
+    return sentence if quote.end <= sentence.end_char + 2 else None
 
 
 def quotes_in(docs: Iterable[tuple[Doc, list[Entity]]]) -> Iterable[list[Quote]]:

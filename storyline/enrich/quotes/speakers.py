@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span, Token
 
 from storyline.article import Entity
 from storyline.enrich.quotes.cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
+from storyline.enrich.quotes.mentions import OFFICE_SEATS, mention_tokens
 from storyline.nlp import sentences
 
 MALE = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "he", "him", "his"})
@@ -60,9 +61,6 @@ ROLE_NOUNS = frozenset(
 PERSON_PRONOUNS = frozenset({"he", "she"})
 PLURAL_PRONOUNS = frozenset({"they"})
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
-_KEEP = frozenset(
-    {"det", "amod", "compound", "poss", "nmod", "nummod", "flat", "case", "quantmod", "npadvmod"}
-)
 _INSTITUTION_TYPES = frozenset({"ORG", "GPE", "NORP", "FAC", "LOC"})
 # what stands right before an inverted subject ('“...,” said X') or a subject after a quote
 _INVERSION_AFTER = frozenset({"”", '"', "’", "'", "''"})
@@ -187,41 +185,6 @@ def _name_after_verb(verb: Token) -> Token | None:
         return last
     nouns = [t for t in run if t.pos_ in ("NOUN", "PROPN")]
     return nouns[-1] if nouns else None
-
-
-# (role, country) -> the office its spokespeople speak for
-OFFICE_SEATS = {
-    ("Prime Minister", "United Kingdom"): "Downing Street",
-    ("President", "United States"): "White House",
-    ("President", "Russia"): "Kremlin",
-    ("President", "France"): "Elysee Palace",
-}
-PARTITIVES = frozenset({"one", "some", "many", "several", "few", "none", "each", "both", "all", "most", "either",
-                        "neither", "any"})
-
-
-def mention_tokens(head: Token) -> Span:
-    """The noun phrase of ``head`` without appositions, clauses and prepositional phrases."""
-    keep = [head]
-    stack = [c for c in head.children if c.dep_ in _KEEP]
-    if head.lower_ in PARTITIVES or head.pos_ == "NUM":
-        # "one of his senior ministers", "two of the negotiators": the description is the whole phrase
-        stack += [c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"]
-        stack += [g for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.subtree if g.i != c.i]
-    while stack:
-        tok = stack.pop()
-        keep.append(tok)
-        stack.extend(
-            c for c in tok.children if c.dep_ in _KEEP or (c.dep_ in ("pobj", "prep") and tok.dep_ == "nmod")
-        )
-    lo = min(t.i for t in keep)
-    hi = max(t.i for t in keep) + 1
-    doc = head.doc
-    while lo < head.i and (doc[lo].is_punct or "\n" in doc[lo : head.i].text):
-        lo += 1
-    while hi > head.i + 1 and "\n" in doc[head.i : hi].text:
-        hi -= 1
-    return doc[lo:hi]
 
 
 def _strip_det(words: list[str]) -> list[str]:

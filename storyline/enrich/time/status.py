@@ -112,6 +112,10 @@ def _planned(chain: list[Token]) -> bool:
             c.lower_ for c in children
         }:
             return True  # "a meeting is being arranged"
+        if token.tag_ == "VB" and any(c.lower_ == "to" and c.dep_ == "aux" for c in children) and (
+            token.head.i != token.i and token.head.lemma_ == "be" and token.dep_ in ("xcomp", "ccomp")
+        ):
+            return True  # "Obama is to meet BP's chairman today"
         if token.tag_ == "VB" and any(c.lower_ == "to" and c.dep_ == "aux" for c in children) and any(
             c.lower_ == "be" and c.dep_ == "auxpass" for c in children
         ):

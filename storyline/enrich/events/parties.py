@@ -1,0 +1,259 @@
+"""Who takes part in an event: every party the sentence names or implies.
+
+Subjects and objects of the trigger or the verb it hangs from ("spoke with", "host", "joined"),
+coordinations through appositions, "along with", "including", "alongside", "a handful of",
+"the two leaders" (the two people just named), and groups ("European allies") as one party.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+from storyline.article import Entity
+from storyline.enrich.events.words import (
+    ACTOR_TYPES,
+    COLLECTIVE_NOUNS,
+    COMPANY_VERBS,
+    GROUP_NOUNS,
+    GROUP_TYPES,
+    LANDMARK_CITIES,
+    NOT_GROUP_WORDS,
+    ONE_PARTY,
+    PAIR_WORDS,
+    PARTY_PREPOSITIONS,
+    PLACE_TYPES,
+    QUANTITIES,
+    REFERENCE_PREPOSITIONS,
+    SUBJECTS,
+    TRIGGERS,
+    Mention,
+)
+
+__all__ = ["Party", "covering", "gathering", "parties"]
+
+@dataclass(slots=True)
+class Party:
+    """One side of an event: a person or organisation of the article, or a group the sentence names."""
+
+    name: str
+    entity: Entity | None = None
+    at: int = 0  # where the sentence names it (parties are listed in text order)
+
+
+def _governing_verb(token: Token) -> Token | None:
+    """The verb a noun trigger hangs from ("convened a call", "is in Washington for talks")."""
+    current = token
+    for _ in range(4):
+        if current.dep_ not in {"dobj", "pobj", "prep", "attr", "nsubj", "nsubjpass", "appos", "conj"}:
+            break
+        current = current.head
+        if current.pos_ in {"VERB", "AUX"}:
+            return current
+    return None
+
+
+def _subjects(verb: Token) -> list[Token]:
+    """The verb's subjects; for a verb without one ("before joining him"), those of the clause
+    it belongs to, a few steps up."""
+    current = verb
+    for _ in range(3):
+        found = [c for c in current.children if c.dep_ in SUBJECTS]
+        if found:  # "Ban Ki-moon, who is due to visit Haiti": the relative pronoun stands for its antecedent
+            return [c.head.head if c.tag_ in ("WP", "WDT") and c.head.dep_ == "relcl" else c for c in found]
+        if current.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl", "acomp") or current.head.i == current.i:
+            return []
+        current = current.head
+        if current.dep_ == "prep" or current.pos_ == "ADP":
+            current = current.head
+    return []
+
+
+def _linked(trigger: Token) -> list[Token]:
+    """Tokens naming who takes part: subjects, "with" partners, possessors, company objects."""
+    linked: list[Token] = []
+    verbs = [trigger] if trigger.pos_ == "VERB" else []
+    if trigger.pos_ == "NOUN":
+        linked += [c for c in trigger.children if c.dep_ == "poss"]
+        # "after the talks", "ahead of the meeting between A and B": the sentence's
+        # subject did something else around the event, so only the noun's own
+        # partners take part.
+        referenced = trigger.dep_ == "pobj" and (
+            trigger.head.lower_ in REFERENCE_PREPOSITIONS or trigger.head.head.lower_ in REFERENCE_PREPOSITIONS
+        )
+        verb = None if referenced else _governing_verb(trigger)
+        if verb is not None:
+            verbs.append(verb)
+    for verb in verbs:
+        linked += _subjects(verb)
+        if TRIGGERS.get(trigger.lemma_.lower()) in ONE_PARTY:
+            continue  # a statement or briefing is given by its subject, not by whom it is about
+        if verb.lemma_.lower() in COMPANY_VERBS or verb.i == trigger.i:
+            linked += [c for c in verb.children if c.dep_ == "dobj" and c.i != trigger.i]
+    kind = TRIGGERS.get(trigger.lemma_.lower())
+    for head in [trigger, *verbs]:
+        for prep in head.children:
+            if prep.dep_ != "prep":
+                continue
+            if (
+                prep.lower_ in PARTY_PREPOSITIONS
+                or (prep.lower_ == "to" and kind == "call")  # "spoke to Mubarak by telephone", "a call to"
+                or (prep.lower_ == "of" and head.i == trigger.i and trigger.pos_ == "NOUN" and kind != "visit")
+            ):  # "a meeting of EU health ministers"
+                linked += [c for c in prep.children if c.dep_ == "pobj"]
+            if prep.dep_ in ("prep", "advmod") and prep.lower_ in ("along", "together"):
+                for inner in prep.children:  # "along with France's Emmanuel Macron"
+                    if inner.dep_ == "prep" and inner.lower_ == "with":
+                        linked += [c for c in inner.children if c.dep_ == "pobj"]
+    if trigger.pos_ == "NOUN":
+        linked += [c for c in trigger.children
+                   if c.dep_ in ("compound", "nmod") and (c.ent_type_ in ("PERSON", "ORG", "NORP") or c.pos_ == "PROPN")]
+    return linked
+
+
+def _members(token: Token) -> list[Token]:
+    """The token, its coordinated partners and those it includes ("leaders, including Zelensky"),
+    through appositions ("Starmer, French President Emmanuel Macron, ... and Merz")."""
+    found = [token]
+    seen = {token.i}
+    at = 0
+    while at < len(found) and len(found) < 40:
+        member = found[at]
+        at += 1
+        more = [*member.conjuncts, *(c for c in member.children if c.dep_ == "appos")]
+        # "Mr Trump and Russian President Vladimir Putin" parsed as a modifier with a conjunct
+        more += [c for c in member.children if c.dep_ == "nmod" and any(g.dep_ == "cc" for g in c.children)]
+        for prep in member.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of" and member.lemma_.lower() in QUANTITIES:
+                more += [obj for obj in prep.children if obj.dep_ == "pobj"]  # "a handful of fishermen"
+            if prep.dep_ == "prep" and prep.lower_ in ("including", "alongside", "like"):
+                more += [obj for obj in prep.children if obj.dep_ == "pobj"]
+            if prep.dep_ in ("prep", "advmod") and prep.lower_ in ("along", "together"):
+                for inner in prep.children:  # "Starmer, along with France's Emmanuel Macron"
+                    if inner.dep_ == "prep" and inner.lower_ == "with":
+                        more += [obj for obj in inner.children if obj.dep_ == "pobj"]
+        for other in more:
+            if other.i not in seen:
+                seen.add(other.i)
+                found.append(other)
+    return found
+
+
+def _phrase(token: Token) -> tuple[int, int]:
+    """Characters of a noun phrase without its clauses: "French President Emmanuel Macron"."""
+    start = token
+    for left in token.lefts:
+        if (
+            left.dep_ in {"compound", "amod", "poss", "det", "nmod", "case", "punct", "appos"}
+            or left.ent_type_
+        ):
+            start = left.left_edge if left.dep_ != "punct" else start
+            break
+    end = token.idx + len(token)
+    for right in token.rights:
+        if right.dep_ in {"appos", "compound"} or (right.ent_type_ and right.dep_ != "conj"):
+            end = max(end, right.right_edge.idx + len(right.right_edge))
+    return start.idx, end
+
+
+def _group_name(token: Token) -> str | None:
+    """ "European allies" for a plural group noun, None for anything else."""
+    lemma = token.lemma_.lower()
+    plural = lemma in GROUP_NOUNS and token.tag_ in ("NNS", "NNPS")
+    if not plural and not (lemma in COLLECTIVE_NOUNS and token.pos_ == "NOUN"):
+        return None
+    words = [c for c in token.lefts if c.dep_ in ("amod", "compound", "nmod") and c.lower_ not in NOT_GROUP_WORDS]
+    if any(c.dep_ == "nummod" and c.lower_ in PAIR_WORDS for c in token.lefts):
+        return None
+    if words:
+        first = min(w.left_edge.i for w in words)
+        return token.doc[first : token.i + 1].text
+    return token.text
+
+
+def _is_pair(token: Token) -> bool:
+    """ "the two leaders", "both men", "the pair"."""
+    if token.lower_ == "pair" or (token.lower_ == "both" and token.pos_ == "PRON"):
+        return True
+    return token.tag_ == "NNS" and any(c.lower_ in PAIR_WORDS for c in token.lefts)
+
+
+def covering(mentions: list[Mention], token: Token) -> Mention | None:
+    for mention in mentions:
+        if mention.start <= token.idx < mention.end:
+            return mention
+    return None
+
+
+def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> list[Party]:
+    found_parties: list[Party] = []
+
+    def add(party: Party) -> None:
+        key = party.entity.id if party.entity is not None else party.name
+        if all((p.entity.id if p.entity is not None else p.name) != key for p in found_parties):
+            found_parties.append(party)
+
+    for token in _linked(trigger):
+        for member in _members(token):
+            if _is_pair(member):
+                people: list[Entity] = []
+                for mention in reversed(earlier):
+                    if mention.entity.type in ACTOR_TYPES and mention.entity not in people:
+                        people.append(mention.entity)
+                    if len(people) == 2:
+                        break
+                if len(people) == 2:
+                    for person in reversed(people):
+                        add(Party(person.name, person, member.idx))
+                continue
+            if TRIGGERS.get(trigger.lemma_.lower()) == "visit":
+                named = covering(mentions, member)
+                if named is not None and (named.entity.type in PLACE_TYPES or named.entity.name in LANDMARK_CITIES):
+                    continue  # "visit Haiti": the place visited, not a party
+            if member.head.i == trigger.i and member.dep_ in ("compound", "nmod"):
+                named = covering(mentions, member)
+                if named is not None and (named.entity.type in PLACE_TYPES or named.entity.name in LANDMARK_CITIES):
+                    continue  # "Downing Street talks", "the Alaska summit": where, not who
+            start, end = _phrase(member)
+            found = [m for m in mentions if start <= m.start and m.end <= end and m.entity.type in ACTOR_TYPES]
+            holder = covering(mentions, member)
+            if holder is not None and holder.entity.type in ACTOR_TYPES:
+                found = [holder, *found]
+            if found:
+                for mention in found[:1] if holder is not None else found:
+                    add(Party(mention.entity.name, mention.entity, mention.start))
+                continue
+            if holder is not None and holder.entity.type in GROUP_TYPES and (
+                holder.entity.type != "NORP" or member.tag_ in ("NNS", "NNPS")
+            ):
+                add(Party(holder.entity.name, holder.entity, holder.start))
+                continue  # "talks with the Kremlin", "the Europeans"
+            if member.dep_ in ("amod", "compound") and _group_name(member.head) is not None:
+                member = member.head  # "European" in "European leaders"
+            group = _group_name(member)
+            if group is not None:
+                add(Party(group, None, member.idx))
+    found_parties.sort(key=lambda p: p.at)
+    return _join_groups(found_parties)
+
+
+def gathering(trigger: Token) -> bool:
+    """A group meeting among itself: "EU health ministers are to meet", "a meeting of experts"."""
+    lemma = trigger.lemma_.lower()
+    if trigger.pos_ == "VERB" and lemma in ("meet", "gather", "convene"):
+        return not any(c.dep_ in ("dobj", "prep") and c.lower_ not in ("on", "in", "at", "to", "for")
+                       for c in trigger.children if c.dep_ == "dobj" or c.lower_ == "with")
+    return trigger.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in trigger.children)
+
+
+def _join_groups(parties: list[Party]) -> list[Party]:
+    """Groups named side by side are one party: "leaders and officials from 30 countries"."""
+    joined: list[Party] = []
+    for party in parties:
+        if joined and party.entity is None and joined[-1].entity is None:
+            joined[-1] = Party(f"{joined[-1].name} and {party.name}", None, joined[-1].at)
+        else:
+            joined.append(party)
+    return joined
+

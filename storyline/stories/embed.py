@@ -1,0 +1,80 @@
+"""Dense sentence embeddings for story clustering, from the optional ``embeddings`` extra.
+
+WordLlama (``pip install 'storyline[embeddings]'``) ships its token embeddings (256
+dimensions, 32k tokens, about 16 MB) and its tokenizer inside the wheel and needs only
+numpy: a text's vector is the mean of its tokens' vectors.  The files are opened from the
+installed package directly, so nothing is ever downloaded at run time.
+
+When the package is not installed (or its files cannot be read), :func:`available` is
+False, :func:`embed` returns None and the clusterer uses its lexical model instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DIM = 256
+_WEIGHTS = "weights/l2_supercat_256.safetensors"
+_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+MAX_CHARS = 1500  # of a text, enough for a headline and a lead
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[Any, Any] | None:
+    """The embedding matrix and tokenizer, or None when the extra is missing."""
+    try:
+        import wordllama
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+    except ImportError:
+        return None
+    root = Path(wordllama.__file__).parent
+    try:
+        with safe_open(str(root / _WEIGHTS), framework="np") as handle:
+            matrix = handle.get_tensor("embedding.weight").astype("float32")
+        tokenizer = Tokenizer.from_file(str(root / _TOKENIZER))
+    except (OSError, ValueError, RuntimeError, Exception) as exc:  # a broken install: fall back
+        log.warning("wordllama is installed but its files could not be read: %s", exc)
+        return None
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return matrix, tokenizer
+
+
+def available() -> bool:
+    """Whether dense embeddings can be computed here."""
+    return _model() is not None
+
+
+def embed(text: str) -> list[float] | None:
+    """The unit-length embedding of a text (its first ``MAX_CHARS``), None without the extra
+    or when the text holds no known token."""
+    model = _model()
+    if model is None or not text.strip():
+        return None
+    matrix, tokenizer = model
+    ids = tokenizer.encode(text[:MAX_CHARS], add_special_tokens=False).ids
+    ids = [i for i in ids if 0 <= i < matrix.shape[0]]
+    if not ids:
+        return None
+    vector = matrix[ids].mean(axis=0)
+    norm = float((vector * vector).sum()) ** 0.5
+    if not norm or math.isnan(norm):
+        return None
+    return [round(float(v) / norm, 5) for v in vector]
+
+
+def cosine(a: list[float] | None, b: list[float] | None) -> float:
+    """Cosine of two vectors (0.0 when either is missing or zero)."""
+    if not a or not b:
+        return 0.0
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0

@@ -1,0 +1,64 @@
+"""Headlines: a story's is its most representative recent development; a storyline's names
+the thread by the places and people its stories keep sharing (real builders, sentences
+written for the test)."""
+
+from __future__ import annotations
+
+from storyline.article import Article
+from storyline.stories.headline import headline
+from storyline.stories.types import Story
+from storyline.stories.view import build_storyline
+
+BRIDGE = ("The harbour bridge council vote on closing the bridge for repairs divided councillors, "
+          "and drivers fear long queues at the harbour while the bridge repairs last.")
+
+
+def _article(article_id: str, title: str, body: str, published: str | None) -> Article:
+    return Article(id=article_id, source=f"{article_id}.txt", title=title, body=body, published=published)
+
+
+def test_a_story_is_headed_by_its_latest_representative_article_not_its_first() -> None:
+    articles = [
+        _article("a", "Council votes to close the harbour bridge", BRIDGE, "2025-12-01"),
+        _article("b", "Harbour bridge repairs begin as queues grow", BRIDGE + " Repairs began on the bridge.",
+                 "2025-12-05"),
+        _article("c", "Harbour bridge to reopen early after repairs", BRIDGE + " The bridge will reopen early.",
+                 "2025-12-09"),
+        # the newest, but about something else: not representative of the story
+        _article("d", "Choir sings at the town hall", "A choir sang carols in the town hall on Sunday evening.",
+                 "2025-12-10"),
+    ]
+    assert headline(articles) == "Harbour bridge to reopen early after repairs"
+    assert headline(articles[:1]) == "Council votes to close the harbour bridge"
+
+
+def test_an_undated_article_heads_a_story_only_when_no_representative_one_is_dated() -> None:
+    articles = [_article("a", "Council votes to close the harbour bridge", BRIDGE, "2025-12-01"),
+                _article("b", "Harbour bridge closure explained", BRIDGE, None)]
+    assert headline(articles) == "Council votes to close the harbour bridge"
+
+
+def _story(story_id: str, title: str, people: list[str], places: list[str], day: str) -> Story:
+    return Story(id=story_id, title=title, first_seen=day, last_updated=day, dates="published",
+                 articles=[f"{story_id}-1"],
+                 people=[{"id": name.lower(), "name": name, "count": 1} for name in people],
+                 places=[{"id": name.lower(), "name": name, "count": 1} for name in places])
+
+
+def test_a_storyline_is_named_by_the_places_and_people_its_stories_share() -> None:
+    stories = [
+        _story("s1", "Port workers strike in Lisbon", ["Ana Ferreira", "Tomas Lind"], ["Lisbon"], "2025-08-01"),
+        _story("s2", "Strike talks stall", ["Ana Ferreira", "Tomas Lind", "Grace Okafor"], ["Lisbon", "Porto"],
+               "2025-10-01"),
+        _story("s3", "Port strike ends with a pay deal", ["Ana Ferreira"], ["Lisbon", "Porto"], "2025-12-01"),
+    ]
+    line = build_storyline("l1", stories)
+    assert line.title == "Lisbon, Porto: Ana Ferreira, Tomas Lind"  # Grace Okafor appears once only
+    assert line.stories == ["s1", "s2", "s3"]
+
+
+def test_a_storyline_of_one_story_or_of_stories_sharing_no_one_takes_the_central_headline() -> None:
+    one = _story("s1", "Port workers strike in Lisbon", ["Ana Ferreira"], ["Lisbon"], "2025-08-01")
+    assert build_storyline("l1", [one]).title == "Port workers strike in Lisbon"
+    other = _story("s2", "Choir sings in Oslo", ["Mira Patel"], ["Oslo"], "2025-09-01")
+    assert build_storyline("l1", [one, other]).title == "Choir sings in Oslo"  # equals: the latest
