@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import spacy
 from spacy.tokens import Doc
-from storyline.enrich.time_tense import _verb_direction
+
+from storyline.enrich.time.tense import verb_direction as _verb_direction
 
 
 def test_infinitive_root_is_forward_and_does_not_recurse() -> None:
