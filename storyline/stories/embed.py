@@ -6,8 +6,9 @@ numpy: a text's vector is the mean of its tokens' vectors.  The files are opened
 installed package directly (the package itself is never imported), so nothing is ever
 downloaded at run time.
 
-When the package is not installed (or its files cannot be read), :func:`available` is
-False, :func:`embed` returns None and the clusterer uses its lexical model instead.
+When the package is not installed (or its files cannot be read), or the
+``STORYLINE_EMBEDDINGS`` setting is ``off``, :func:`available` is False, :func:`embed`
+returns None and the clusterer uses its lexical model instead.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from storyline import settings
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +58,20 @@ def _model() -> tuple[Any, Any] | None:
     return matrix, tokenizer
 
 
+def enabled() -> bool:
+    """Whether the ``STORYLINE_EMBEDDINGS`` setting allows dense embeddings (it does by default)."""
+    return settings.get("STORYLINE_EMBEDDINGS").strip().lower() not in ("off", "0", "no", "false")
+
+
 def available() -> bool:
     """Whether dense embeddings can be computed here."""
-    return _model() is not None
+    return enabled() and _model() is not None
 
 
 def embed(text: str) -> list[float] | None:
     """The unit-length embedding of a text (its first ``MAX_CHARS``), None without the extra
     or when the text holds no known token."""
-    model = _model()
+    model = _model() if enabled() else None
     if model is None or not text.strip():
         return None
     matrix, tokenizer = model
