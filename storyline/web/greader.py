@@ -30,7 +30,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
-from storyline.store.greader import ItemQuery, ItemScope
+from storyline.store.reader import ItemQuery, ItemScope
 from storyline.web import greader_streams as streams
 from storyline.web.greader_calls import (
     BAD_TOKEN,
