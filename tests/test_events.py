@@ -194,3 +194,23 @@ def test_a_group_meeting_among_itself_and_a_call_to_someone() -> None:
     meeting = _one("Jane Holt met with a handful of fishermen in Oslo.", "meeting")
     assert meeting.participants == ["Jane Holt", "fishermen"]
     assert events("European allies have discussed progress, Downing Street said, after hosting crisis talks.") == []
+
+
+def test_a_phone_call_to_someone_is_a_call() -> None:
+    call = _one("Jane Holt thanked the crew in a phone call to her Polish counterpart Adam Nowicki.", "call")
+    assert call.participants == ["Jane Holt", "Adam Nowicki"]
+
+
+def test_a_participle_takes_the_noun_it_modifies_as_its_subject() -> None:
+    found = events("With farm ministers meeting with union leaders, the strike was called off.")
+    assert [(e.type, e.participants) for e in found] == [("meeting", ["farm ministers", "union leaders"])]
+
+
+def test_a_person_named_by_a_title_alone_takes_part() -> None:
+    meeting = _one("On Tuesday the prime minister began talks with opposition leaders.", "meeting")
+    assert meeting.participants == ["prime minister", "opposition leaders"]
+
+
+def test_a_place_of_the_scene_is_not_a_party() -> None:
+    text = "With protesters still in the streets of Lisbon and farm ministers meeting with union leaders, the strike may end soon."
+    assert _one(text, "meeting").participants == ["farm ministers", "union leaders"]

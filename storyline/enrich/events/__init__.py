@@ -42,9 +42,11 @@ def _trigger_type(token: Token) -> str | None:
         return None
     following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
     if lemma == "call" and (
-        following in {"for", "on", "to"} or (token.pos_ == "NOUN" and token.lower_ == "calls")
+        following in {"for", "on"}
+        or (following == "to" and token.pos_ == "VERB")
+        or (token.pos_ == "NOUN" and token.lower_ == "calls")
     ):
-        return None  # "calls for a ceasefire", "called on allies", "called to say"
+        return None  # "calls for a ceasefire", "called on allies", "called to say" (but "a call to Macron")
     if lemma == "speak" and following not in {"with", "to"}:
         return None  # "speaking ahead of the talks" is not a call
     if lemma == "talk" and token.pos_ != "NOUN":
