@@ -16,6 +16,7 @@ from storyline.enrich.events.words import (
     ACTOR_TYPES,
     COLLECTIVE_NOUNS,
     COMPANY_VERBS,
+    CONVENE_VERBS,
     GROUP_NOUNS,
     GROUP_TYPES,
     LANDMARK_CITIES,
@@ -33,7 +34,7 @@ from storyline.enrich.events.words import (
     Mention,
 )
 
-__all__ = ["Party", "covering", "gathering", "parties"]
+__all__ = ["Party", "convened", "covering", "gathering", "parties"]
 
 @dataclass(slots=True)
 class Party:
@@ -187,6 +188,19 @@ def _title(token: Token) -> str | None:
     return token.doc[first : token.i + 1].text
 
 
+def _employer(token: Token, mentions: list[Mention]) -> Mention | None:
+    """The organisation a group or title belongs to: "officials from the WHO", "analysts at
+    Citibank", "representatives of the union"."""
+    for prep in token.children:
+        if prep.dep_ != "prep" or prep.lower_ not in ("from", "at", "of"):
+            continue
+        for obj in prep.children:
+            named = covering(mentions, obj) if obj.dep_ == "pobj" else None
+            if named is not None and named.entity.type == "ORG":
+                return named
+    return None
+
+
 def _is_pair(token: Token) -> bool:
     """ "the two leaders", "both men", "the pair"."""
     if token.lower_ == "pair" or (token.lower_ == "both" and token.pos_ == "PRON"):
@@ -251,6 +265,10 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
             if member.dep_ in ("amod", "compound") and _group_name(member.head) is not None:
                 member = member.head  # "European" in "European leaders"
             group = _group_name(member) or _title(member)
+            employer = _employer(member, mentions) if group is not None else None
+            if employer is not None:
+                add(Party(employer.entity.name, employer.entity, employer.start, side))
+                continue  # "officials from the Pan American Health Organization": the organisation
             if group is not None:
                 add(Party(group, None, member.idx, side))
     found_parties.sort(key=lambda p: p.at)
@@ -264,6 +282,17 @@ def gathering(trigger: Token) -> bool:
         return not any(c.dep_ in ("dobj", "prep") and c.lower_ not in ("on", "in", "at", "to", "for")
                        for c in trigger.children if c.dep_ == "dobj" or c.lower_ == "with")
     return trigger.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in trigger.children)
+
+
+def convened(trigger: Token) -> bool:
+    """A meeting its one named party calls, chairs, hosts or attends: "called an emergency
+    meeting", "chaired the talks" (the others are implied, not named)."""
+    return (
+        trigger.pos_ == "NOUN"
+        and trigger.dep_ == "dobj"
+        and trigger.head.lemma_.lower() in CONVENE_VERBS
+        and any(c.dep_ in SUBJECTS for c in trigger.head.children)
+    )
 
 
 def _join_groups(parties: list[Party]) -> list[Party]:

@@ -74,6 +74,8 @@ SUBJECTS = frozenset({"nsubj", "nsubjpass", "agent"})
 COMPANY_VERBS = frozenset(
     {"join", "host", "meet", "accompany", "welcome", "receive", "visit", "invite", "call", "greet", "phone"}
 )
+# verbs whose subject alone makes its object meeting an event: "called an emergency meeting"
+CONVENE_VERBS = frozenset({"call", "convene", "chair", "co-chair", "host", "organise", "organize", "attend"})
 # prepositions whose object takes part: "talks with", "between A and B", "hosted by", "alongside"
 PARTY_PREPOSITIONS = frozenset({"with", "between", "by", "alongside", "among"})
 # nouns that name a group taking part as one party: "European allies", "leaders"
