@@ -240,3 +240,9 @@ def test_one_person_at_a_summit_is_not_a_summit_with_its_parties() -> None:
 def test_a_summit_hosted_next_month_is_planned() -> None:
     summit = _one("The Portuguese authorities are hosting a farm summit in Lisbon next month.", "summit")
     assert summit.status == "planned"
+
+
+def test_the_owner_of_a_plan_to_visit_is_the_visitor() -> None:
+    visit = _one("Jane Holt defended her plan to visit Warsaw in the spring.", "visit")
+    assert visit.participants == ["Jane Holt"]
+    assert visit.place == "Warsaw"

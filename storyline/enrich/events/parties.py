@@ -68,6 +68,9 @@ def _subjects(verb: Token) -> list[Token]:
             return [c.head.head if c.tag_ in ("WP", "WDT") and c.head.dep_ == "relcl" else c for c in found]
         if current.dep_ == "acl" and current.tag_ == "VBG" and current.head.pos_ in ("NOUN", "PROPN"):
             return [current.head]  # "officials meeting with opposition leaders": the noun does it
+        owners = [c for c in current.head.children if c.dep_ == "poss"] if current.dep_ == "acl" else []
+        if owners:
+            return owners  # "her decision to meet with him", "his plan to visit Warsaw": the owner does it
         if current.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl", "acomp") or current.head.i == current.i:
             return []
         current = current.head
