@@ -32,7 +32,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
-from storyline.store.greader import ItemQuery, ItemScope
+from storyline.store.reader import ItemQuery, ItemScope
 from storyline.web import greader_streams as streams
 from storyline.web.auth import Throttled, new_token, token_hash
 from storyline.web.greader_streams import Stream, Subscription

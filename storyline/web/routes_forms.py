@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from storyline.ingest.opml import OPMLError, OutlineFeed, read_opml, write_opml
 from storyline.search import SearchQuery
-from storyline.store.web import FOLLOW_KINDS
+from storyline.store.reader import FOLLOW_KINDS
 from storyline.web.auth import Throttled, Viewer
 from storyline.web.routes_alerts import alert_state
 from storyline.web.site import Site, local_path, redirect
