@@ -91,8 +91,10 @@ class ParallelPipeline(Pipeline):
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # not fork: the poller's and the server's threads must not be copied mid-work
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                self.workers, mp_context=multiprocessing.get_context(method),
                 initializer=_start_worker, initargs=(self.enricher is not None,),
             )
         return self._pool
