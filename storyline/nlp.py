@@ -14,6 +14,13 @@ evidence spans and quote attribution, and runs sentences across paragraphs.
 The tokenizer also splits typographic quotation marks glued to a word, as
 scraped text often has them ("paranoia,”Clinton said"), so that the speaker
 is a token of its own.
+
+Sentences come from one place: :func:`sentences` where a parsed ``Doc`` is at
+hand, :func:`sentence_spans` on plain text otherwise (spaCy's rule-based
+``Sentencizer`` on a blank English pipeline, with the same rules the guard
+applies: a paragraph break ends a sentence, an opening quotation mark starts the
+sentence it opens, and a lower-case word never starts one).  No other module
+splits sentences (``tests/test_sentences.py`` checks it).
 """
 
 from __future__ import annotations
@@ -73,6 +80,71 @@ def sentences(doc: Doc) -> list[Span]:
         cached = list(doc.sents)
         doc.user_data["storyline.sentences"] = cached
     return cached
+
+
+OPENERS = frozenset({"“", "‘", "(", "[", '"', "'", "«"})
+SENTENCE_END_CHARS = ("…",)  # added to the Sentencizer's own list
+
+
+@Language.component("sentence_rules")
+def sentence_rules(doc: Doc) -> Doc:
+    """Correct the Sentencizer's starts: after a paragraph break always; before the opening
+    quotation mark or bracket of the first word, not after it; never at a lower-case word
+    ("“Why?” she asked.", "e.g. this")."""
+    starts = [bool(token.is_sent_start) for token in doc]
+    for i in range(1, len(doc)):
+        token = doc[i]
+        if token.is_space:
+            if starts[i] and i + 1 < len(doc):
+                starts[i + 1] = True
+            starts[i] = False
+            continue
+        previous = doc[i - 1]
+        if previous.is_space and previous.text.count("\n") >= 2:
+            starts[i] = True
+            continue
+        if not starts[i]:
+            continue
+        if previous.text in OPENERS and not previous.whitespace_ and i >= 2 and (doc[i - 2].whitespace_ or doc[i - 2].is_space):
+            starts[i - 1], starts[i] = True, False
+            token = previous
+        first = doc[token.i + 1] if token.text in OPENERS and token.i + 1 < len(doc) else token
+        if first.text[:1].islower():
+            starts[token.i] = False
+    for token, start in zip(doc, starts, strict=True):
+        if token.i:
+            token.is_sent_start = start
+    return doc
+
+
+@lru_cache(maxsize=1)
+def _sentencizer() -> Language:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.max_length = MAX_LENGTH
+    sentencizer: Any = nlp.add_pipe("sentencizer")
+    sentencizer.punct_chars = set(sentencizer.punct_chars) | set(SENTENCE_END_CHARS)
+    nlp.add_pipe("sentence_rules")
+    return nlp
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of ``text`` without a parse, trimmed
+    of surrounding white space (offsets into ``text``, so they can serve as provenance)."""
+    if not text.strip():
+        return []
+    doc = _sentencizer()(text)
+    spans = []
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
 
 
 # Inside a token: punctuation before a glued mark ("paranoia,”Clinton"), and the mark itself.
