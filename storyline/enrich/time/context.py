@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from storyline.enrich.time.tense import direction_from_doc, direction_from_preposition, direction_from_text
+from storyline.nlp import sentences
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -39,9 +40,18 @@ class Context:
             if found == 0 and self.doc is not None:
                 found = direction_from_doc(self.doc, start, end)
             if found == 0:
-                found = direction_from_text(self.text, start, end)
+                found = direction_from_text(self.text, start, end, self._sentence(start))
             self._directions[key] = found
         return self._directions[key]
+
+    def _sentence(self, start: int) -> tuple[int, int] | None:
+        """The parsed sentence around ``start``; None without a parse of this text."""
+        if self.doc is None or self.doc.text != self.text:
+            return None
+        for sent in sentences(self.doc):
+            if sent.start_char <= start < sent.end_char:
+                return sent.start_char, sent.end_char
+        return None
 
     def before(self, start: int, size: int = 30) -> str:
         """Up to ``size`` characters of text just before ``start``, lower-cased."""
