@@ -91,29 +91,33 @@ def sentence_rules(doc: Doc) -> Doc:
     """Correct the Sentencizer's starts: after a paragraph break always; before the opening
     quotation mark or bracket of the first word, not after it; never at a lower-case word
     ("“Why?” she asked.", "e.g. this")."""
-    starts = [bool(token.is_sent_start) for token in doc]
-    for i in range(1, len(doc)):
-        token = doc[i]
-        if token.is_space:
-            if starts[i] and i + 1 < len(doc):
+    tokens = list(doc)
+    texts = [token.text for token in tokens]
+    spaces = [token.is_space for token in tokens]
+    glued = [not token.whitespace_ for token in tokens]
+    before = [bool(token.is_sent_start) for token in tokens]
+    starts = list(before)
+    for i in range(1, len(texts)):
+        if spaces[i]:
+            if starts[i] and i + 1 < len(texts):
                 starts[i + 1] = True
             starts[i] = False
             continue
-        previous = doc[i - 1]
-        if previous.is_space and previous.text.count("\n") >= 2:
+        if spaces[i - 1] and texts[i - 1].count("\n") >= 2:
             starts[i] = True
             continue
         if not starts[i]:
             continue
-        if previous.text in OPENERS and not previous.whitespace_ and i >= 2 and (doc[i - 2].whitespace_ or doc[i - 2].is_space):
+        first = i
+        if texts[i - 1] in OPENERS and glued[i - 1] and i >= 2 and (not glued[i - 2] or spaces[i - 2]):
             starts[i - 1], starts[i] = True, False
-            token = previous
-        first = doc[token.i + 1] if token.text in OPENERS and token.i + 1 < len(doc) else token
-        if first.text[:1].islower():
-            starts[token.i] = False
-    for token, start in zip(doc, starts, strict=True):
-        if token.i:
-            token.is_sent_start = start
+            first = i - 1
+        word = first + 1 if texts[first] in OPENERS and first + 1 < len(texts) else first
+        if texts[word][:1].islower():
+            starts[first] = False
+    for i in range(1, len(tokens)):
+        if starts[i] != before[i]:
+            tokens[i].is_sent_start = starts[i]
     return doc
 
 

@@ -69,7 +69,8 @@ _PAST_CUE = re.compile(
     r"|brought|kept|ran|stood|wrote|struck|hit|shot|put|cut|set\s+out|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
-_NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed"})
+# "succeed", "proceed", "exceed" end in -ed and are not past: nor is any word ending in "ceed"
+_NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed", "indeed"})
 _CLAUSE_END = re.compile(r";\s")  # a clause after a semicolon has a tense of its own
 
 
@@ -112,7 +113,7 @@ def direction_from_text(text: str, start: int, end: int, sentence: tuple[int, in
         for pattern, sign in ((_FUTURE_CUE, 1), (_PAST_CUE, -1)):
             for match in pattern.finditer(chunk):
                 word = match.group(0).lower()
-                if sign < 0 and word in _NOT_VERBS_ED:
+                if sign < 0 and (word in _NOT_VERBS_ED or word.endswith("ceed")):
                     continue
                 distance = len(chunk) - match.end() if side == "left" else match.start() * 1.5
                 candidate = (distance, sign)
