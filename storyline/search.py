@@ -19,53 +19,30 @@ only then turn the markers into ``<mark>`` elements.
 from __future__ import annotations
 
 import re
-import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+# the SQL, the dialects and the snippets live with the store; named here for those who read search results
+from storyline.store.search import (
+    DIALECTS,
+    MARK_END,
+    MARK_START,
+    RANK_WINDOW,
+    SNIPPET_SCAN,
+    Dialect,
+    Hit,
+    match_expression,
+    snippet,
+)
+
+__all__ = ["DIALECTS", "MARK_END", "MARK_START", "RANK_WINDOW", "SNIPPET_SCAN", "Dialect", "Hit", "SearchQuery",
+           "SearchResults", "StoryGroup", "Term", "match_expression", "parse_terms", "search", "snippet"]
 
 if TYPE_CHECKING:
     from storyline.store import Store
 
-MARK_START = "\x02"
-RANK_WINDOW = 1000  # matches ranked together: the newest so many, then the next so many, ...
-MARK_END = "\x03"
-
 _TOKEN = re.compile(r'"([^"]+)"|([\w\'’-]+\*?)', re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
-_INDEXED = re.compile(r"[^\W_]+")  # what both indexes take for a word: letters and digits (unicode61, simple)
-SNIPPET_TOKENS = 28  # words in a snippet
-SNIPPET_SCAN = 100_000  # characters of a body searched for the snippet's words
-
-
-@dataclass(frozen=True, slots=True)
-class Dialect:
-    """How one database runs a text query; ``:match`` is bound to :func:`match_expression`."""
-
-    join: str  # joined after ``FROM articles a``
-    where: str
-    rank: str  # lower is better
-    recency: str  # higher is stored later, unique per article
-    original: str  # the article is not a duplicate ("": the index holds originals only)
-
-
-DIALECTS: dict[str, Dialect] = {
-    "sqlite": Dialect(
-        join="JOIN articles_fts ON articles_fts.rowid = a.rowid",
-        where="articles_fts MATCH :match",
-        rank="bm25(articles_fts, 4.0, 1.0)",
-        recency="articles_fts.rowid",
-        original="",  # the index holds no duplicate (migration 44)
-    ),
-    "postgresql": Dialect(  # storyline_search: see migration 10
-        join="",
-        where="a.search_vector @@ to_tsquery('storyline_search', :match)",
-        # title weighs 4 times the body and long bodies are damped, as bm25(4, 1) above does
-        rank="-ts_rank('{0.1, 0.2, 0.25, 1.0}', a.search_vector, to_tsquery('storyline_search', :match), 1)",
-        recency="a.arrival",
-        original="a.duplicate_of IS NULL",
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +79,6 @@ class SearchQuery:
         return cls(q=data.get("q") or "", person=data.get("person") or None, outlet=data.get("outlet") or None,
                    story=data.get("story") or None, date_from=data.get("from") or None,
                    date_to=data.get("to") or None)
-
-
-@dataclass(slots=True)
-class Hit:
-    article_id: str
-    title: str | None
-    publisher: str | None
-    published: str | None
-    story_id: str | None
-    snippet: str  # plain text with MARK_START/MARK_END around matches
 
 
 @dataclass(slots=True)
@@ -152,95 +119,6 @@ def parse_terms(text: str) -> list[Term]:
         if words:
             terms.append(Term(words, prefix=bool(token) and token.endswith("*") and len(words) == 1))
     return terms[:32]
-
-
-def match_expression(terms: list[Term], dialect: str) -> str:
-    """The index query for ``terms`` (all must match), safe to bind as a parameter."""
-    if dialect == "postgresql":
-        parts = []
-        for term in terms:
-            words = [w.replace("'", "") for w in term.words]
-            part = " <-> ".join(f"'{w}'" for w in words)
-            parts.append(part + (":*" if term.prefix else ""))
-        return " & ".join(parts)
-    parts = []
-    for term in terms:
-        phrase = " ".join(term.words).replace('"', '""')
-        parts.append(f'"{phrase}"' + ("*" if term.prefix else ""))
-    return " ".join(parts)
-
-
-class _Folding(dict[int, str]):
-    """``str.translate`` table: each character to one character (so offsets hold), lower case, accents off."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        base = [c for c in unicodedata.normalize("NFKD", char.lower()) if not unicodedata.combining(c)]
-        folded = base[0] if len(base) == 1 else char
-        self[code] = folded
-        return folded
-
-
-_FOLDING = _Folding({code: chr(code).lower() for code in range(128)})
-_SNIPPET_REACH = 200  # characters after a match that count towards a snippet's choice
-
-
-def _term_pattern(term: Term) -> re.Pattern[str] | None:
-    words = [w.translate(_FOLDING) for part in term.words for w in _INDEXED.findall(part)]
-    if not words:
-        return None
-    tail = r"[^\W_]*" if term.prefix else ""
-    # starts with the word itself, so that the regex engine looks for it fast; the word before is checked apart
-    return re.compile(r"[\W_]+".join(map(re.escape, words)) + tail + r"(?![^\W_])")
-
-
-def snippet(body: str, terms: list[Term], size: int = SNIPPET_TOKENS) -> str:
-    """About ``size`` words of ``body`` around the most of ``terms``, matches between the markers.
-
-    Cut from the page's own bodies (the same on every database, and only for the
-    articles shown); words are compared as the indexes compare them (letters and
-    digits, case and accents aside), a phrase word by word, a prefix term by its start.
-    """
-    text = body[:SNIPPET_SCAN]
-    folded = text.translate(_FOLDING)
-    hits: list[tuple[int, int, int]] = []  # (start, end, term)
-    for number, term in enumerate(terms):
-        pattern = _term_pattern(term)
-        if pattern is not None:
-            for found in pattern.finditer(folded):
-                if found.start() and folded[found.start() - 1].isalnum():  # inside a word
-                    continue
-                hits.append((found.start(), found.end(), number))
-                if len(hits) > 256 * (number + 1):
-                    break
-    hits.sort()
-    anchor = 0
-    if hits:
-        starts = [h[0] for h in hits]
-
-        def score(hit: tuple[int, int, int]) -> tuple[int, int, int]:
-            near = hits[bisect_left(starts, hit[0]):bisect_left(starts, hit[0] + _SNIPPET_REACH)]
-            return len({h[2] for h in near}), len(near), -hit[0]
-
-        anchor = max(hits[:64], key=score)[0]
-    before = [t.start() for t in _INDEXED.finditer(folded, max(0, anchor - 80), anchor)][-3:]
-    begin = before[0] if before else anchor
-    words = [t for t, _ in zip(_INDEXED.finditer(folded, begin), range(size), strict=False)]
-    if not words:
-        return ""
-    begin, finish = words[0].start(), words[-1].end()
-    pieces, position = [], begin
-    for start, end, _term in hits[bisect_left([h[0] for h in hits], begin):]:
-        if end > finish:
-            break
-        if start < position:  # overlaps a match already marked
-            continue
-        pieces += [text[position:start], MARK_START, text[start:end], MARK_END]
-        position = end
-    pieces.append(text[position:finish])
-    more = _INDEXED.search(folded, finish) is not None or len(body) > len(text)
-    earlier = _INDEXED.search(folded[:begin]) is not None
-    return ("…" if earlier else "") + "".join(pieces) + ("…" if more else "")
 
 
 def search(store: Store, query: SearchQuery) -> SearchResults:

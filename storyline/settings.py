@@ -67,6 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds over which failed sign-ins are counted."),
     Setting("STORYLINE_ALERT_INTERVAL", "60",
             "Seconds between checks for developments to send to webhooks while `storyline serve` runs; 0 turns alerts off."),
+    Setting("STORYLINE_EMBEDDINGS", "on",
+            "Group stories with dense sentence embeddings when the `embeddings` extra (WordLlama) is installed; "
+            "off: the lexical model alone."),
     Setting("STORYLINE_IMAGES", "on",
             "Show lead images in the reader (loaded from the outlets' servers, lazily, with no referrer); off for text only."),
 )

@@ -194,3 +194,55 @@ def test_a_group_meeting_among_itself_and_a_call_to_someone() -> None:
     meeting = _one("Jane Holt met with a handful of fishermen in Oslo.", "meeting")
     assert meeting.participants == ["Jane Holt", "fishermen"]
     assert events("European allies have discussed progress, Downing Street said, after hosting crisis talks.") == []
+
+
+def test_a_phone_call_to_someone_is_a_call() -> None:
+    call = _one("Jane Holt thanked the crew in a phone call to her Polish counterpart Adam Nowicki.", "call")
+    assert call.participants == ["Jane Holt", "Adam Nowicki"]
+
+
+def test_a_participle_takes_the_noun_it_modifies_as_its_subject() -> None:
+    found = events("With farm ministers meeting with union leaders, the strike was called off.")
+    assert [(e.type, e.participants) for e in found] == [("meeting", ["farm ministers", "union leaders"])]
+
+
+def test_a_person_named_by_a_title_alone_takes_part() -> None:
+    meeting = _one("On Tuesday the prime minister began talks with opposition leaders.", "meeting")
+    assert meeting.participants == ["prime minister", "opposition leaders"]
+
+
+def test_a_place_of_the_scene_is_not_a_party() -> None:
+    text = "With protesters still in the streets of Lisbon and farm ministers meeting with union leaders, the strike may end soon."
+    assert _one(text, "meeting").participants == ["farm ministers", "union leaders"]
+
+
+def test_a_group_from_an_organisation_is_the_organisation() -> None:
+    meeting = _one("Jane Holt held talks with officials from the International Monetary Fund on Monday.", "meeting")
+    assert meeting.participants == ["Jane Holt", "International Monetary Fund"]
+
+
+def test_a_meeting_someone_calls_has_its_caller_as_party() -> None:
+    meeting = _one("Jane Holt called an emergency cabinet meeting on Wednesday.", "meeting")
+    assert meeting.participants == ["Jane Holt"]
+    assert meeting.what.startswith("Holt ") and meeting.what.endswith("hold a meeting")  # called: planned
+
+
+def test_a_summit_of_a_group_next_month_is_planned() -> None:
+    summit = _one("Farm ministers from the region will gather for a summit in Lisbon next month.", "summit")
+    assert summit.participants == ["Farm ministers"]
+    assert summit.status == "planned"
+
+
+def test_one_person_at_a_summit_is_not_a_summit_with_its_parties() -> None:
+    assert [e for e in events("Jane Holt praised the Lisbon summit on Monday.") if e.type == "summit"] == []
+
+
+def test_a_summit_hosted_next_month_is_planned() -> None:
+    summit = _one("The Portuguese authorities are hosting a farm summit in Lisbon next month.", "summit")
+    assert summit.status == "planned"
+
+
+def test_the_owner_of_a_plan_to_visit_is_the_visitor() -> None:
+    visit = _one("Jane Holt defended her plan to visit Warsaw in the spring.", "visit")
+    assert visit.participants == ["Jane Holt"]
+    assert visit.place == "Warsaw"

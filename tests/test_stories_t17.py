@@ -32,9 +32,13 @@ EVERY = 4
 FLOOR = {True: 0.88, False: 0.82}  # with / without the embeddings extra
 
 
-def test_t17_unseen_storylines_b_cubed_floor(tmp_path: Path) -> None:
+@pytest.mark.parametrize("embeddings", ["on", "off"])
+def test_t17_unseen_storylines_b_cubed_floor(embeddings: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not pp.T17.exists():
         pytest.skip(f"Timeline17 dev data not found at {pp.T17} (../shared beside the repo)")
+    monkeypatch.setenv("STORYLINE_EMBEDDINGS", embeddings)
+    if embeddings == "on" and not embed.available():
+        pytest.skip("the embeddings extra (wordllama) is not installed: pip install -e '.[embeddings]'")
     part = [r for r in pp.t17("test") if r.gold["storyline"] in STORYLINES]
     records = [r for i, r in enumerate(part) if i % EVERY == 0]
     source = tmp_path / "input.jsonl"

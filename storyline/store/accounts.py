@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from storyline.store.base import StoreBase, now
 
@@ -149,6 +149,20 @@ class AccountQueries(StoreBase):
             result = conn.execute(text("DELETE FROM api_tokens WHERE id = :id AND user_id = :u"),
                                   {"id": token_id, "u": user_id})
         return bool(result.rowcount)
+
+    def prune_api_tokens(self, user_id: str, prefix: str, *, keep: int, spare: str) -> int:
+        """Revoke all but the ``keep`` newest API tokens of a user whose name starts with ``prefix``
+        (and ends in a sortable time); token ``spare`` stays.  How many were revoked."""
+        with self.transaction(f"prune API tokens of {user_id}") as conn:
+            ids = [row.id for row in conn.execute(
+                text("SELECT id FROM api_tokens WHERE user_id = :u AND substr(name, 1, :length) = :prefix"
+                     " AND id != :spare ORDER BY created_at DESC, name DESC, id"),
+                {"u": user_id, "prefix": prefix, "length": len(prefix), "spare": spare})]
+            stale = ids[max(keep - 1, 0):]
+            if stale:
+                conn.execute(text("DELETE FROM api_tokens WHERE id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)), {"ids": stale})
+        return len(stale)
 
     # -- invites ----------------------------------------------------------------
 

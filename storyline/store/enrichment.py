@@ -1,7 +1,9 @@
 """Storing what enrichment found: entities, quotes, time expressions, events.
 
 Rows are replaced per article inside the caller's transaction, so an article
-and its annotations are always written together.
+and its annotations are always written together.  Entities are also read as a
+reader sees them: by name, with what they said, the stories and events they are
+in, and who appears with them.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from storyline.article import Article, Entity, Event, Quote, TimeExpression
 from storyline.store.base import StoreBase, storable
 
 LEMMA_CAP = 200  # lemma counts kept per article: what story clustering reads
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in result]
 
 
 def _dumps(value: Any) -> str:
@@ -148,6 +154,112 @@ class EnrichmentQueries(StoreBase):
         return _entity_rows(conn.execute(
             text("SELECT * FROM entities WHERE version > :v ORDER BY version, id"), {"v": version}
         ))
+
+    # -- entities as readers see them: names, quotes, stories, events ----------
+
+    def get_entity(self, entity_id: str) -> dict[str, Any] | None:
+        """A canonical entity; falls back to its per-article rows when not canonicalised yet."""
+        with self.transaction(f"fetch entity {entity_id}") as conn:
+            row = conn.execute(text("SELECT * FROM entities WHERE id = :id"), {"id": entity_id}).first()
+            if row is None:
+                row = conn.execute(
+                    text("SELECT entity_id AS id, name, type, aliases, role, affiliation"
+                         " FROM article_entities WHERE entity_id = :id LIMIT 1"), {"id": entity_id}
+                ).first()
+        if row is None:
+            return None
+        entity = dict(row._mapping)
+        entity["aliases"] = json.loads(entity.get("aliases") or "[]")
+        return entity
+
+    def entity_names(self, entity_ids: list[str]) -> dict[str, dict[str, str]]:
+        if not entity_ids:
+            return {}
+        stmt = text("SELECT id, name, type FROM entities WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True))
+        with self.transaction("fetch entity names") as conn:
+            return {row.id: {"id": row.id, "name": row.name, "type": row.type}
+                    for row in conn.execute(stmt, {"ids": entity_ids})}
+
+    def entity_quotes(self, entity_id: str, *, limit: int = 200) -> list[dict[str, Any]]:
+        """What a speaker said, oldest first, with the article it is in."""
+        with self.transaction(f"fetch quotes of {entity_id}") as conn:
+            return _rows(conn.execute(text(
+                "SELECT q.article_id, q.start_char AS start, q.end_char AS \"end\", q.text, q.cue, q.medium,"
+                " q.indirect, a.title, a.publisher, a.published, sa.story_id FROM quotes q"
+                " JOIN articles a ON a.id = q.article_id"
+                " LEFT JOIN story_articles sa ON sa.article_id = q.article_id"
+                " WHERE q.speaker_entity_id = :id AND a.duplicate_of IS NULL"
+                " ORDER BY a.published IS NULL, a.published, q.article_id, q.seq LIMIT :n"),
+                {"id": entity_id, "n": limit}))
+
+    def entity_stories(self, entity_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Stories an entity appears in, with how many of their articles mention it."""
+        with self.transaction(f"fetch stories of {entity_id}") as conn:
+            return _rows(conn.execute(text(
+                "SELECT s.id, s.title, s.summary, s.first_seen, s.last_updated, s.article_count, s.outlet_count,"
+                " COUNT(DISTINCT ae.article_id) AS mentions FROM article_entities ae"
+                " JOIN story_articles sa ON sa.article_id = ae.article_id"
+                " JOIN stories s ON s.id = sa.story_id WHERE ae.entity_id = :id"
+                " GROUP BY s.id, s.title, s.summary, s.first_seen, s.last_updated, s.article_count, s.outlet_count"
+                " ORDER BY s.last_updated IS NULL, s.last_updated DESC, mentions DESC, s.id LIMIT :n"),
+                {"id": entity_id, "n": limit}))
+
+    def entity_events(self, entity_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Events whose participants include the entity (by local id, name or alias)."""
+        with self.transaction(f"fetch events of {entity_id}") as conn:
+            rows = _rows(conn.execute(text(
+                "SELECT e.article_id, e.what, e.type, e.date, e.date_text, e.place, e.participants, e.status,"
+                " e.evidence_start AS start, e.evidence_end AS \"end\", ae.local_id, ae.name, ae.aliases,"
+                " a.published FROM events e JOIN article_entities ae ON ae.article_id = e.article_id"
+                " JOIN articles a ON a.id = e.article_id"
+                " WHERE ae.entity_id = :id AND a.duplicate_of IS NULL"
+                " ORDER BY COALESCE(e.date, a.published) IS NULL, COALESCE(e.date, a.published), e.seq, e.article_id"),
+                {"id": entity_id}))
+        events = []
+        for row in rows:
+            participants = json.loads(row.pop("participants") or "[]")
+            names = {row.pop("local_id"), row.pop("name"), *json.loads(row.pop("aliases") or "[]")}
+            if names & set(participants):
+                events.append({**row, "participants": participants})
+        return events[:limit]
+
+    def co_occurring(self, entity_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        """Other entities mentioned in the same articles, most shared articles first."""
+        with self.transaction(f"fetch entities appearing with {entity_id}") as conn:
+            return _rows(conn.execute(text(
+                "SELECT other.entity_id AS id, MAX(other.name) AS name, MAX(other.type) AS type,"
+                " COUNT(DISTINCT other.article_id) AS articles FROM article_entities me"
+                " JOIN article_entities other ON other.article_id = me.article_id"
+                " WHERE me.entity_id = :id AND other.entity_id IS NOT NULL AND other.entity_id != :id"
+                " GROUP BY other.entity_id ORDER BY articles DESC, name, id LIMIT :n"),
+                {"id": entity_id, "n": limit}))
+
+    def stories_with_entities(self, entity_ids: list[str]) -> dict[str, set[str]]:
+        """For each story, which of ``entity_ids`` appear in it."""
+        if not entity_ids:
+            return {}
+        stmt = text(
+            "SELECT DISTINCT sa.story_id, ae.entity_id FROM article_entities ae"
+            " JOIN story_articles sa ON sa.article_id = ae.article_id WHERE ae.entity_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        found: dict[str, set[str]] = {}
+        with self.transaction("find stories of followed entities") as conn:
+            for row in conn.execute(stmt, {"ids": entity_ids}):
+                found.setdefault(row.story_id, set()).add(row.entity_id)
+        return found
+
+    def entities_of_articles(self, article_ids: list[str]) -> dict[str, int]:
+        """Canonical entity ids in these articles, with in how many each appears."""
+        if not article_ids:
+            return {}
+        stmt = text(
+            "SELECT entity_id, COUNT(DISTINCT article_id) AS n FROM article_entities"
+            " WHERE article_id IN :ids AND entity_id IS NOT NULL AND type IN ('PERSON', 'ORG')"
+            " GROUP BY entity_id"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self.transaction("count entities of read articles") as conn:
+            return {row.entity_id: int(row.n) for row in conn.execute(stmt, {"ids": article_ids})}
 
 
 def _entity_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:

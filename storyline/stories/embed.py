@@ -3,19 +3,24 @@
 WordLlama (``pip install 'storyline[embeddings]'``) ships its token embeddings (256
 dimensions, 32k tokens, about 16 MB) and its tokenizer inside the wheel and needs only
 numpy: a text's vector is the mean of its tokens' vectors.  The files are opened from the
-installed package directly, so nothing is ever downloaded at run time.
+installed package directly (the package itself is never imported), so nothing is ever
+downloaded at run time.
 
-When the package is not installed (or its files cannot be read), :func:`available` is
-False, :func:`embed` returns None and the clusterer uses its lexical model instead.
+When the package is not installed (or its files cannot be read), or the
+``STORYLINE_EMBEDDINGS`` setting is ``off``, :func:`available` is False, :func:`embed`
+returns None and the clusterer uses its lexical model instead.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from storyline import settings
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +33,24 @@ MAX_CHARS = 1500  # of a text, enough for a headline and a lead
 @lru_cache(maxsize=1)
 def _model() -> tuple[Any, Any] | None:
     """The embedding matrix and tokenizer, or None when the extra is missing."""
+    # The package's files are located without importing it (its import sets up logging).
     try:
-        import wordllama
+        spec = importlib.util.find_spec("wordllama")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    try:
         from safetensors import safe_open
         from tokenizers import Tokenizer
     except ImportError:
         return None
-    root = Path(wordllama.__file__).parent
+    root = Path(next(iter(spec.submodule_search_locations)))
     try:
         with safe_open(str(root / _WEIGHTS), framework="np") as handle:
             matrix = handle.get_tensor("embedding.weight").astype("float32")
         tokenizer = Tokenizer.from_file(str(root / _TOKENIZER))
-    except (OSError, ValueError, RuntimeError, Exception) as exc:  # a broken install: fall back
+    except Exception as exc:  # a broken or partial install: fall back to the lexical model
         log.warning("wordllama is installed but its files could not be read: %s", exc)
         return None
     tokenizer.no_padding()
@@ -47,15 +58,20 @@ def _model() -> tuple[Any, Any] | None:
     return matrix, tokenizer
 
 
+def enabled() -> bool:
+    """Whether the ``STORYLINE_EMBEDDINGS`` setting allows dense embeddings (it does by default)."""
+    return settings.get("STORYLINE_EMBEDDINGS").strip().lower() not in ("off", "0", "no", "false")
+
+
 def available() -> bool:
     """Whether dense embeddings can be computed here."""
-    return _model() is not None
+    return enabled() and _model() is not None
 
 
 def embed(text: str) -> list[float] | None:
     """The unit-length embedding of a text (its first ``MAX_CHARS``), None without the extra
     or when the text holds no known token."""
-    model = _model()
+    model = _model() if enabled() else None
     if model is None or not text.strip():
         return None
     matrix, tokenizer = model

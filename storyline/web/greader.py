@@ -2,7 +2,9 @@
 
 Served at the root (``/accounts/ClientLogin``, ``/reader/api/0/…``) and again
 under ``/api/greader.php`` for apps set up for FreshRSS.  What the streams and
-subscriptions are: :mod:`storyline.web.greader_streams`.
+subscriptions are: :mod:`storyline.web.greader_streams`; parameters, callers and
+signing in: :mod:`storyline.web.greader_calls`.  Each handler is a module-level
+function of the site, the request and the call's :class:`Params`.
 
 Signing in: ``POST /accounts/ClientLogin`` with ``Email`` (the account name)
 and ``Passwd``: the account's password (multi-user mode) or one of the
@@ -20,461 +22,390 @@ failed sign-ins for a name or an address give 429 with ``Retry-After``.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
-from storyline.store.greader import ItemQuery, ItemScope
+from storyline.store.reader import ItemQuery, ItemScope
 from storyline.web import greader_streams as streams
-from storyline.web.auth import Throttled, new_token, token_hash
+from storyline.web.greader_calls import (
+    BAD_TOKEN,
+    MAX_IDS,
+    Caller,
+    Params,
+    ReaderError,
+    action_token,
+    caller,
+    read_params,
+    sign_in,
+    writer,
+)
 from storyline.web.greader_streams import Stream, Subscription
-from storyline.web.site import JSONResponse, Site
+from storyline.web.site import JSONResponse, Site, SiteDep
 
 PREFIXES = ("", "/api/greader.php")
 API = "/reader/api/0"
-LOGIN_TOKEN_NAME = "mobile app (Google Reader API)"
-KEEP_LOGINS = 10
-MAX_BODY = 1024 * 1024
-MAX_IDS = 10_000  # items per page of /stream/items/ids
 MAX_ITEMS = 1_000  # items per page of /stream/contents and /stream/items/contents
-BAD_TOKEN = {"Google-Bad-Token": "true", "X-Reader-Google-Bad-Token": "true"}
-Handler = Callable[[Request, "Params"], Response]
+Handler = Callable[[Site, Request, Params], Response]
 
 
-class ReaderError(Exception):
-    """Ends a call with a plain-text answer."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+# -- streams and items ------------------------------------------------------------
 
 
-def unauthorized() -> ReaderError:
-    return ReaderError(401, "Unauthorized!", {**BAD_TOKEN, "WWW-Authenticate": "GoogleLogin"})
+def stream_for(site: Site, base: str, stream_id: str, params: Params, subs: list[Subscription]) -> Stream:
+    """The stream ``stream_id`` narrowed by the marks the call includes (``it``) or excludes (``xt``)."""
+    try:
+        stream = streams.resolve(site.store, stream_id, subs, base)
+    except streams.UnknownStream:
+        raise ReaderError(400, f"Unknown stream: {stream_id}") from None
+    for target, include in [(x, False) for x in params.all("xt")] + [(i, True) for i in params.all("it")]:
+        target = streams.normalise(target)
+        read = {streams.READ: include, streams.UNREAD: not include,
+                streams.STATE + "unread": not include}.get(target)
+        starred = include if target == streams.STARRED else None
+        if (read is not None and stream.read not in (None, read)) or (
+                starred is not None and stream.starred not in (None, starred)):
+            return Stream(ItemScope())  # asks for items both with and without a mark: none
+        stream.read = read if read is not None else stream.read
+        stream.starred = starred if starred is not None else stream.starred
+    return stream
 
 
-def action_token(auth_token: str) -> str:
-    """The ``T`` token that goes with an auth token (57 characters, like Google's)."""
-    return hashlib.sha256(b"storyline reader action token:" + auth_token.encode("utf-8")).hexdigest()[:57]
+def page(site: Site, base: str, who: Caller, stream_id: str, params: Params, most: int,
+         subs: list[Subscription]) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of a stream's items (``n``, ``ot``, ``nt``, ``r``, continuation ``c``) and the next page's start."""
+    stream = stream_for(site, base, stream_id, params, subs)
+    since, until = params.number("ot", 0), params.number("nt", 0)
+    after = params.get("c").strip()
+    site.store.number_articles()
+    found = site.store.list_items(who.user_id, ItemQuery(
+        stream.scope, read=stream.read, starred=stream.starred,
+        since=streams.iso(since) if since else None, until=streams.iso(until) if until else None,
+        after=int(after) if after.isdigit() and len(after) < 20 else None,
+        oldest_first=params.get("r") == "o", limit=params.number("n", 20, most=most)))
+    return found.items, found.next_after
 
 
-class Params:
-    """The query string and the form body of a call together; names may repeat."""
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    def get(self, name: str, default: str = "") -> str:
-        return next((value for key, value in self.pairs if key == name), default)
-
-    def all(self, name: str) -> list[str]:
-        return [value for key, value in self.pairs if key == name]
-
-    def number(self, name: str, default: int, *, most: int | None = None) -> int:
-        value = self.get(name).strip()
-        found = int(value) if value.isdigit() and len(value) < 20 else default
-        found = found if found > 0 else default
-        return min(found, most) if most is not None else found
+def items(site: Site, base: str, who: Caller, numbers: list[int], subs: list[Subscription],
+          oldest_first: bool) -> list[dict[str, Any]]:
+    """The items numbered ``numbers`` as the apps read them, each with the subscription it came from."""
+    origins = {sub.target: sub for sub in subs if sub.kind == "feed"}
+    other = next((sub for sub in subs if sub.kind == "other"), None)
+    rows = site.store.reader_items(who.user_id, numbers, oldest_first=oldest_first)
+    return [streams.item_json(row, origins.get(str(row.get("collection"))) or other, base) for row in rows]
 
 
-@dataclass(slots=True)
-class Caller:
-    user: dict[str, Any]
-    token: str
-
-    @property
-    def user_id(self) -> str:
-        return str(self.user["id"])
-
-
-async def _params(request: Request) -> Params:
-    pairs = list(request.query_params.multi_items())
-    if request.method == "POST":
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise ReaderError(413, "Request too large")
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind == "multipart/form-data":
-            form = await request.form(max_fields=MAX_IDS * 2)
-            pairs += [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
-        elif kind in ("", "application/x-www-form-urlencoded", "text/plain"):
-            try:
-                pairs += parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
-                                   max_num_fields=MAX_IDS * 2)
-            except ValueError:
-                raise ReaderError(413, "Too many fields") from None
-    return Params(pairs)
+def item_numbers(params: Params) -> list[int]:
+    values = params.all("i")
+    if not values:
+        raise ReaderError(400, "Bad Request: no items (i) given")
+    try:
+        return [streams.parse_item_id(value) for value in values]
+    except ValueError as exc:
+        raise ReaderError(400, f"Bad Request: {exc}") from None
 
 
-def _caller_token(request: Request) -> str | None:
-    scheme, _, credentials = request.headers.get("authorization", "").strip().partition(" ")
-    key, _, token = credentials.strip().partition("=")
-    if scheme.lower() != "googlelogin" or key.strip().lower() != "auth" or not token.strip():
-        return None
-    return token.strip()
+def stream_title(stream_id: str) -> str:
+    stream_id = streams.normalise(stream_id)
+    if stream_id.startswith(streams.LABEL):
+        return stream_id[len(streams.LABEL):]
+    return {streams.STARRED: "Starred", streams.READ: "Read"}.get(stream_id, "Reading list")
+
+
+def contents_body(request: Request, base: str, stream_id: str, title: str,
+                  listed: list[dict[str, Any]]) -> dict[str, Any]:
+    moment = time.time()
+    return {"direction": "ltr", "id": stream_id, "title": streams.plain(title),
+            "self": [{"href": base + request.url.path + (f"?{request.url.query}" if request.url.query else "")}],
+            "updated": int(moment), "updatedUsec": str(int(moment * 1_000_000)), "items": listed}
+
+
+def output_json(params: Params) -> None:
+    if params.get("output", "json") != "json":
+        raise ReaderError(400, "Only JSON output is supported (output=json)")
+
+
+# -- signing in -------------------------------------------------------------------
+
+
+def client_login(site: Site, request: Request, params: Params) -> Response:
+    name, secret = params.get("Email").strip(), params.get("Passwd")
+    address = request.client.host if request.client else ""
+    found = sign_in(site, name, secret, address) if name and secret else None
+    if found is None:
+        raise ReaderError(401, "Error=BadAuthentication", BAD_TOKEN)
+    _, token = found
+    if params.get("output") == "json":
+        response: Response = JSONResponse({"SID": token, "LSID": token, "Auth": token})
+    else:
+        response = PlainTextResponse(f"SID={token}\nLSID={token}\nAuth={token}\n")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def token(site: Site, request: Request, params: Params) -> Response:
+    return PlainTextResponse(action_token(caller(site, request).token) + "\n", headers={"Cache-Control": "no-store"})
+
+
+def user_info(site: Site, request: Request, params: Params) -> Response:
+    who = caller(site, request)
+    return JSONResponse({"userId": who.user_id, "userName": who.user["name"], "userProfileId": who.user_id,
+                         "userEmail": ""})
+
+
+# -- subscriptions ------------------------------------------------------------------
+
+
+def tag_list(site: Site, request: Request, params: Params) -> Response:
+    who = caller(site, request)
+    output_json(params)
+    labels = dict.fromkeys(sub.label for sub in streams.subscriptions(site.store, who.user_id, site.base(request)))
+    tags = [{"id": streams.STARRED}] + [
+        {"id": streams.LABEL + label, "label": label, "type": "folder"} for label in labels]
+    return JSONResponse({"tags": tags})
+
+
+def subscription_list(site: Site, request: Request, params: Params) -> Response:
+    who = caller(site, request)
+    output_json(params)
+    return JSONResponse({"subscriptions": [
+        {"id": sub.id, "title": streams.plain(sub.title), "categories": [
+            {"id": streams.LABEL + sub.label, "label": sub.label}],
+         "sortid": hashlib.sha1(sub.id.encode("utf-8")).hexdigest()[:8], "url": sub.url,
+         "htmlUrl": sub.html_url, "iconUrl": ""}
+        for sub in streams.subscriptions(site.store, who.user_id, site.base(request))]})
+
+
+def unread_count(site: Site, request: Request, params: Params) -> Response:
+    store = site.store
+    who = caller(site, request)
+    output_json(params)
+    store.number_articles()
+    subs = streams.subscriptions(store, who.user_id, site.base(request))
+    by_collection = store.unread_by_collection(who.user_id)
+    feeds = {sub.target for sub in subs if sub.kind == "feed"}
+    counts: list[dict[str, Any]] = []
+
+    def add(stream_id: str, count: int, newest: str | None) -> None:
+        counts.append({"id": stream_id, "count": count, "newestItemTimestampUsec": str(streams.usec(newest))})
+
+    for sub in subs:
+        if sub.kind == "feed":
+            add(sub.id, *by_collection.get(sub.target, (0, None)))
+        elif sub.kind == "other":
+            others = [value for key, value in by_collection.items() if key not in feeds]
+            add(sub.id, sum(n for n, _ in others), max((t for _, t in others if t), default=None))
+        else:
+            add(sub.id, *store.count_unread(who.user_id, sub.scope))
+    for label in dict.fromkeys(sub.label for sub in subs):
+        scope = ItemScope()
+        for sub in subs:
+            scope = scope | sub.scope if sub.label == label else scope
+        add(streams.LABEL + label, *store.count_unread(who.user_id, scope))
+    total, newest = store.count_unread(who.user_id, ItemScope(everything=True))
+    add(streams.READING_LIST, total, newest)
+    return JSONResponse({"max": total, "unreadcounts": counts})
+
+
+def subscription_edit(site: Site, request: Request, params: Params) -> Response:
+    who = writer(site, request, params)
+    action, titles = params.get("ac"), params.all("t")
+    stream_ids = [streams.normalise(s) for s in params.all("s")]
+    if action not in ("subscribe", "unsubscribe", "edit") or not stream_ids:
+        raise ReaderError(400, "Bad Request: give s and ac (subscribe, unsubscribe or edit)")
+    for index, stream_id in enumerate(stream_ids):
+        title = (titles[index] if index < len(titles) else "").strip()[:200]
+        edit_subscription(site, site.base(request), who, action, stream_id, title)
+    return PlainTextResponse("OK")
+
+
+def edit_subscription(site: Site, base: str, who: Caller, action: str, stream_id: str, title: str) -> None:
+    """Subscribe to, unsubscribe from or rename one stream: a feed (administrators) or something followed."""
+    store = site.store
+    own = streams.own_stream(stream_id)
+    if own is not None and own[0] != "other":
+        kind, target = own
+        if action == "subscribe":
+            if streams.followed(store, kind, target, base) is None:
+                raise ReaderError(400, f"storyline has no {kind} {target!r}")
+            store.follow(who.user_id, kind, target)
+        elif action == "unsubscribe":
+            store.unfollow(who.user_id, kind, target)
+            store.set_stream_title(who.user_id, stream_id, None)
+            return
+    elif stream_id.startswith(streams.FEED) and own is None:
+        url = stream_id[len(streams.FEED):]
+        if action == "subscribe":
+            add_feed(site, who, url, title)
+        elif action == "unsubscribe":
+            if not who.user.get("is_admin"):
+                raise ReaderError(403, "Only an administrator may remove feeds")
+            if not store.remove_feed(url):
+                raise ReaderError(400, f"Not subscribed: {url}")
+            return
+    elif action != "edit" or own is None:
+        raise ReaderError(400, f"Cannot {action} {stream_id}")
+    if title:
+        store.set_stream_title(who.user_id, stream_id, title)
+
+
+def add_feed(site: Site, who: Caller, url: str, title: str | None) -> None:
+    if not who.user.get("is_admin"):
+        raise ReaderError(403, "Only an administrator may add feeds")
+    if not url.lower().startswith(("http://", "https://")) or len(url) > 2000 or any(c.isspace() for c in url):
+        raise ReaderError(400, f"Not a feed address: {url}")
+    site.store.add_feed(url, title or None)
+
+
+def quick_add(site: Site, request: Request, params: Params) -> Response:
+    who = writer(site, request, params)
+    url = params.get("quickadd").strip()
+    url = url[len(streams.FEED):] if url.startswith(streams.FEED) else url
+    add_feed(site, who, url, None)
+    feed = site.store.get_feed(url) or {}
+    return JSONResponse({"numResults": 1, "query": url, "streamId": streams.FEED + url,
+                         "streamName": streams.plain(feed.get("title") or url)})
+
+
+# -- items --------------------------------------------------------------------------
+
+
+def item_ids(site: Site, request: Request, params: Params) -> Response:
+    who = caller(site, request)
+    output_json(params)
+    base = site.base(request)
+    subs = streams.subscriptions(site.store, who.user_id, base)
+    found, next_after = page(site, base, who, params.get("s", streams.READING_LIST), params, MAX_IDS, subs)
+    body: dict[str, Any] = {"itemRefs": [
+        {"id": str(row["number"]), "directStreamIds": [], "timestampUsec": str(streams.usec(row["arrived"]))}
+        for row in found]}
+    if next_after is not None:
+        body["continuation"] = str(next_after)
+    return JSONResponse(body)
+
+
+def stream_contents(site: Site, request: Request, params: Params) -> Response:
+    who = caller(site, request)
+    output_json(params)
+    base = site.base(request)
+    stream_id = request.path_params.get("stream_id") or params.get("s") or streams.READING_LIST
+    subs = streams.subscriptions(site.store, who.user_id, base)
+    found, next_after = page(site, base, who, stream_id, params, MAX_ITEMS, subs)
+    listed = items(site, base, who, [int(row["number"]) for row in found], subs, params.get("r") == "o")
+    own = next((sub for sub in subs if sub.id == streams.normalise(stream_id)), None)
+    body = contents_body(request, base, streams.normalise(stream_id),
+                         own.title if own else stream_title(stream_id), listed)
+    if next_after is not None:
+        body["continuation"] = str(next_after)
+    return JSONResponse(body)
+
+
+def item_contents(site: Site, request: Request, params: Params) -> Response:
+    who = caller(site, request)
+    output_json(params)
+    numbers = item_numbers(params)
+    base = site.base(request)
+    subs = streams.subscriptions(site.store, who.user_id, base)
+    listed = items(site, base, who, numbers, subs, params.get("r") == "o")
+    return JSONResponse(contents_body(request, base, streams.READING_LIST, "Reading list", listed))
+
+
+def edit_tag(site: Site, request: Request, params: Params) -> Response:
+    who = writer(site, request, params)
+    marks: dict[str, bool] = {}
+    for tags, adding in ((params.all("a"), True), (params.all("r"), False)):
+        for tag in map(streams.normalise, tags):
+            mark, value = {streams.READ: ("read", adding), streams.UNREAD: ("read", not adding),
+                           streams.STARRED: ("starred", adding)}.get(tag, ("", adding))
+            if not mark:
+                continue  # labels on items, "like", "broadcast": not kept
+            if marks.get(mark, value) != value:
+                raise ReaderError(400, f"Bad Request: {mark} both added and removed")
+            marks[mark] = value
+    if not marks:
+        raise ReaderError(400, "Bad Request: add or remove the read or starred state (a=, r=)")
+    numbers = item_numbers(params)
+    site.store.number_articles()
+    site.store.mark_items(who.user_id, numbers, read=marks.get("read"), starred=marks.get("starred"))
+    return PlainTextResponse("OK")
+
+
+def mark_all_as_read(site: Site, request: Request, params: Params) -> Response:
+    who = writer(site, request, params)
+    stream_id = params.get("s", streams.READING_LIST)
+    base = site.base(request)
+    subs = streams.subscriptions(site.store, who.user_id, base)
+    stream = stream_for(site, base, stream_id, params, subs)
+    stamp = params.get("ts").strip()
+    through = None
+    if stamp.isdigit() and len(stamp) < 25:
+        micro = int(stamp) // 1000 if len(stamp) >= 18 else int(stamp)  # nanoseconds or microseconds
+        through = streams.iso(micro // 1_000_000)
+    site.store.number_articles()
+    if stream.read is not True:
+        site.store.mark_scope_read(who.user_id, stream.scope, through=through, starred=stream.starred)
+    return PlainTextResponse("OK")
+
+
+# -- asked for by some apps, nothing to say -------------------------------------------
+
+
+def preferences(site: Site, request: Request, params: Params) -> Response:
+    caller(site, request)
+    return JSONResponse({"prefs": []})
+
+
+def stream_preferences(site: Site, request: Request, params: Params) -> Response:
+    caller(site, request)
+    return JSONResponse({"streamprefs": {}})
+
+
+def not_implemented(site: Site, request: Request, params: Params) -> Response:
+    caller(site, request)
+    raise ReaderError(501, "Not Implemented")
+
+
+# -- routing ----------------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False)
+
+
+def route(path: str, methods: list[str], handler: Handler) -> None:
+    """Serve ``handler`` at ``path`` under every prefix: its parameters read, run in a thread, its ReaderError said."""
+    async def endpoint(site: SiteDep, request: Request) -> Response:
+        try:
+            params = await read_params(request)
+            return await run_in_threadpool(handler, site, request, params)
+        except ReaderError as exc:
+            return PlainTextResponse(exc.message + "\n", exc.status, headers=exc.headers)
+
+    for prefix in PREFIXES:
+        router.add_api_route(prefix + path, endpoint, methods=methods, name=f"greader:{prefix}{path}")
+
+
+route("/accounts/ClientLogin", ["POST"], client_login)
+route(f"{API}/token", ["GET", "POST"], token)
+route(f"{API}/user-info", ["GET"], user_info)
+route(f"{API}/tag/list", ["GET"], tag_list)
+route(f"{API}/subscription/list", ["GET"], subscription_list)
+route(f"{API}/unread-count", ["GET"], unread_count)
+route(f"{API}/subscription/edit", ["POST"], subscription_edit)
+route(f"{API}/subscription/quickadd", ["POST"], quick_add)
+route(f"{API}/stream/items/ids", ["GET"], item_ids)
+route(f"{API}/stream/items/contents", ["GET", "POST"], item_contents)
+route(f"{API}/stream/contents", ["GET"], stream_contents)
+route(f"{API}/stream/contents/{{stream_id:path}}", ["GET"], stream_contents)
+route(f"{API}/edit-tag", ["POST"], edit_tag)
+route(f"{API}/mark-all-as-read", ["POST"], mark_all_as_read)
+route(f"{API}/preference/list", ["GET"], preferences)
+route(f"{API}/preference/stream/list", ["GET"], stream_preferences)
+route(f"{API}/{{rest:path}}", ["GET", "POST"], not_implemented)
 
 
 def greader_routes(site: Site) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    store, auth = site.store, site.auth
-
-    # -- who is calling ------------------------------------------------------------
-
-    def caller(request: Request) -> Caller:
-        token = _caller_token(request)
-        user = store.token_user(token_hash(token)) if token else None
-        if token is None or user is None:
-            raise unauthorized()
-        return Caller(user, token)
-
-    def writer(request: Request, params: Params) -> Caller:
-        who = caller(request)
-        sent = params.get("T").strip()
-        if not sent or not hmac.compare_digest(sent, action_token(who.token)):
-            raise unauthorized()
-        return who
-
-    def sign_in(name: str, secret: str, address: str) -> tuple[dict[str, Any], str] | None:
-        """The user and the auth token for a name and a password or API token; None when they do not match.
-
-        Failures count against the name and the address (:class:`~storyline.web.throttle.Throttle`);
-        past the limit, 429 before anything is checked.
-        """
-        try:
-            auth.check_throttle(name, address)
-            user = store.token_user(token_hash(secret))
-            if user is not None and (not auth.multi_user or name.casefold() in (
-                    str(user["name"]).casefold(), str(user["id"]).casefold())):
-                return user, secret
-            if not auth.multi_user:
-                auth.throttle.failed(name, address)
-                return None
-            user = auth.password_user(name, secret, address)
-        except Throttled as exc:
-            raise ReaderError(429, "Error=TooManyAttempts", {"Retry-After": str(exc.retry_after)}) from None
-        if user is None:
-            return None
-        token = new_token()
-        label = f"{LOGIN_TOKEN_NAME} {datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f}"  # sorts by time
-        token_id = store.create_api_token(str(user["id"]), token_hash(token), label)
-        store.prune_api_tokens(str(user["id"]), LOGIN_TOKEN_NAME, keep=KEEP_LOGINS, spare=token_id)
-        return user, token
-
-    # -- routing -------------------------------------------------------------------
-
-    def route(path: str, methods: list[str], handler: Handler) -> None:
-        async def endpoint(request: Request) -> Response:
-            try:
-                params = await _params(request)
-                return await run_in_threadpool(handler, request, params)
-            except ReaderError as exc:
-                return PlainTextResponse(exc.message + "\n", exc.status, headers=exc.headers)
-
-        for prefix in PREFIXES:
-            router.add_api_route(prefix + path, endpoint, methods=methods, name=f"greader:{prefix}{path}")
-
-    def base_of(request: Request) -> str:
-        return site.base(request)
-
-    def stream_for(request: Request, who: Caller, stream_id: str, params: Params,
-                   subs: list[Subscription]) -> Stream:
-        try:
-            stream = streams.resolve(store, stream_id, subs, base_of(request))
-        except streams.UnknownStream:
-            raise ReaderError(400, f"Unknown stream: {stream_id}") from None
-        for target, include in [(x, False) for x in params.all("xt")] + [(i, True) for i in params.all("it")]:
-            target = streams.normalise(target)
-            read = {streams.READ: include, streams.UNREAD: not include,
-                    streams.STATE + "unread": not include}.get(target)
-            starred = include if target == streams.STARRED else None
-            if (read is not None and stream.read not in (None, read)) or (
-                    starred is not None and stream.starred not in (None, starred)):
-                return Stream(ItemScope())  # asks for items both with and without a mark: none
-            stream.read = read if read is not None else stream.read
-            stream.starred = starred if starred is not None else stream.starred
-        return stream
-
-    def page(request: Request, who: Caller, stream_id: str, params: Params, most: int,
-             subs: list[Subscription]) -> tuple[list[dict[str, Any]], int | None]:
-        stream = stream_for(request, who, stream_id, params, subs)
-        since, until = params.number("ot", 0), params.number("nt", 0)
-        after = params.get("c").strip()
-        store.number_articles()
-        found = store.list_items(who.user_id, ItemQuery(
-            stream.scope, read=stream.read, starred=stream.starred,
-            since=streams.iso(since) if since else None, until=streams.iso(until) if until else None,
-            after=int(after) if after.isdigit() and len(after) < 20 else None,
-            oldest_first=params.get("r") == "o", limit=params.number("n", 20, most=most)))
-        return found.items, found.next_after
-
-    def items(request: Request, who: Caller, numbers: list[int], subs: list[Subscription],
-              oldest_first: bool) -> list[dict[str, Any]]:
-        origins = {sub.target: sub for sub in subs if sub.kind == "feed"}
-        other = next((sub for sub in subs if sub.kind == "other"), None)
-        base = base_of(request)
-        rows = store.reader_items(who.user_id, numbers, oldest_first=oldest_first)
-        return [streams.item_json(row, origins.get(str(row.get("collection"))) or other, base) for row in rows]
-
-    def output_json(params: Params) -> None:
-        if params.get("output", "json") != "json":
-            raise ReaderError(400, "Only JSON output is supported (output=json)")
-
-    # -- signing in ----------------------------------------------------------------
-
-    def client_login(request: Request, params: Params) -> Response:
-        name, secret = params.get("Email").strip(), params.get("Passwd")
-        found = sign_in(name, secret, request.client.host if request.client else "") if name and secret else None
-        if found is None:
-            raise ReaderError(401, "Error=BadAuthentication", BAD_TOKEN)
-        _, token = found
-        if params.get("output") == "json":
-            response: Response = JSONResponse({"SID": token, "LSID": token, "Auth": token})
-        else:
-            response = PlainTextResponse(f"SID={token}\nLSID={token}\nAuth={token}\n")
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    def token(request: Request, params: Params) -> Response:
-        return PlainTextResponse(action_token(caller(request).token) + "\n", headers={"Cache-Control": "no-store"})
-
-    def user_info(request: Request, params: Params) -> Response:
-        who = caller(request)
-        return JSONResponse({"userId": who.user_id, "userName": who.user["name"], "userProfileId": who.user_id,
-                             "userEmail": ""})
-
-    # -- subscriptions -------------------------------------------------------------
-
-    def tag_list(request: Request, params: Params) -> Response:
-        who = caller(request)
-        output_json(params)
-        labels = dict.fromkeys(sub.label for sub in streams.subscriptions(store, who.user_id, base_of(request)))
-        tags = [{"id": streams.STARRED}] + [
-            {"id": streams.LABEL + label, "label": label, "type": "folder"} for label in labels]
-        return JSONResponse({"tags": tags})
-
-    def subscription_list(request: Request, params: Params) -> Response:
-        who = caller(request)
-        output_json(params)
-        return JSONResponse({"subscriptions": [
-            {"id": sub.id, "title": streams.plain(sub.title), "categories": [
-                {"id": streams.LABEL + sub.label, "label": sub.label}],
-             "sortid": hashlib.sha1(sub.id.encode("utf-8")).hexdigest()[:8], "url": sub.url,
-             "htmlUrl": sub.html_url, "iconUrl": ""}
-            for sub in streams.subscriptions(store, who.user_id, base_of(request))]})
-
-    def unread_count(request: Request, params: Params) -> Response:
-        who = caller(request)
-        output_json(params)
-        store.number_articles()
-        subs = streams.subscriptions(store, who.user_id, base_of(request))
-        by_collection = store.unread_by_collection(who.user_id)
-        feeds = {sub.target for sub in subs if sub.kind == "feed"}
-        counts: list[dict[str, Any]] = []
-
-        def add(stream_id: str, count: int, newest: str | None) -> None:
-            counts.append({"id": stream_id, "count": count, "newestItemTimestampUsec": str(streams.usec(newest))})
-
-        for sub in subs:
-            if sub.kind == "feed":
-                add(sub.id, *by_collection.get(sub.target, (0, None)))
-            elif sub.kind == "other":
-                others = [value for key, value in by_collection.items() if key not in feeds]
-                add(sub.id, sum(n for n, _ in others), max((t for _, t in others if t), default=None))
-            else:
-                add(sub.id, *store.count_unread(who.user_id, sub.scope))
-        for label in dict.fromkeys(sub.label for sub in subs):
-            scope = ItemScope()
-            for sub in subs:
-                scope = scope | sub.scope if sub.label == label else scope
-            add(streams.LABEL + label, *store.count_unread(who.user_id, scope))
-        total, newest = store.count_unread(who.user_id, ItemScope(everything=True))
-        add(streams.READING_LIST, total, newest)
-        return JSONResponse({"max": total, "unreadcounts": counts})
-
-    def subscription_edit(request: Request, params: Params) -> Response:
-        who = writer(request, params)
-        action, titles = params.get("ac"), params.all("t")
-        stream_ids = [streams.normalise(s) for s in params.all("s")]
-        if action not in ("subscribe", "unsubscribe", "edit") or not stream_ids:
-            raise ReaderError(400, "Bad Request: give s and ac (subscribe, unsubscribe or edit)")
-        for index, stream_id in enumerate(stream_ids):
-            title = (titles[index] if index < len(titles) else "").strip()[:200]
-            edit_subscription(request, who, action, stream_id, title)
-        return PlainTextResponse("OK")
-
-    def edit_subscription(request: Request, who: Caller, action: str, stream_id: str, title: str) -> None:
-        own = streams.own_stream(stream_id)
-        if own is not None and own[0] != "other":
-            kind, target = own
-            if action == "subscribe":
-                if streams.followed(store, kind, target, base_of(request)) is None:
-                    raise ReaderError(400, f"storyline has no {kind} {target!r}")
-                store.follow(who.user_id, kind, target)
-            elif action == "unsubscribe":
-                store.unfollow(who.user_id, kind, target)
-                store.set_stream_title(who.user_id, stream_id, None)
-                return
-        elif stream_id.startswith(streams.FEED) and own is None:
-            url = stream_id[len(streams.FEED):]
-            if action == "subscribe":
-                add_feed(who, url, title)
-            elif action == "unsubscribe":
-                if not who.user.get("is_admin"):
-                    raise ReaderError(403, "Only an administrator may remove feeds")
-                if not store.remove_feed(url):
-                    raise ReaderError(400, f"Not subscribed: {url}")
-                return
-        elif action != "edit" or own is None:
-            raise ReaderError(400, f"Cannot {action} {stream_id}")
-        if title:
-            store.set_stream_title(who.user_id, stream_id, title)
-
-    def add_feed(who: Caller, url: str, title: str | None) -> None:
-        if not who.user.get("is_admin"):
-            raise ReaderError(403, "Only an administrator may add feeds")
-        if not url.lower().startswith(("http://", "https://")) or len(url) > 2000 or any(c.isspace() for c in url):
-            raise ReaderError(400, f"Not a feed address: {url}")
-        store.add_feed(url, title or None)
-
-    def quick_add(request: Request, params: Params) -> Response:
-        who = writer(request, params)
-        url = params.get("quickadd").strip()
-        url = url[len(streams.FEED):] if url.startswith(streams.FEED) else url
-        add_feed(who, url, None)
-        feed = store.get_feed(url) or {}
-        return JSONResponse({"numResults": 1, "query": url, "streamId": streams.FEED + url,
-                             "streamName": streams.plain(feed.get("title") or url)})
-
-    # -- items ---------------------------------------------------------------------
-
-    def item_ids(request: Request, params: Params) -> Response:
-        who = caller(request)
-        output_json(params)
-        subs = streams.subscriptions(store, who.user_id, base_of(request))
-        found, next_after = page(request, who, params.get("s", streams.READING_LIST), params, MAX_IDS, subs)
-        body: dict[str, Any] = {"itemRefs": [
-            {"id": str(row["number"]), "directStreamIds": [], "timestampUsec": str(streams.usec(row["arrived"]))}
-            for row in found]}
-        if next_after is not None:
-            body["continuation"] = str(next_after)
-        return JSONResponse(body)
-
-    def stream_contents(request: Request, params: Params) -> Response:
-        who = caller(request)
-        output_json(params)
-        stream_id = request.path_params.get("stream_id") or params.get("s") or streams.READING_LIST
-        subs = streams.subscriptions(store, who.user_id, base_of(request))
-        found, next_after = page(request, who, stream_id, params, MAX_ITEMS, subs)
-        oldest_first = params.get("r") == "o"
-        listed = items(request, who, [int(row["number"]) for row in found], subs, oldest_first)
-        own = next((sub for sub in subs if sub.id == streams.normalise(stream_id)), None)
-        body = contents_body(request, streams.normalise(stream_id), own.title if own else stream_title(stream_id),
-                             listed)
-        if next_after is not None:
-            body["continuation"] = str(next_after)
-        return JSONResponse(body)
-
-    def stream_title(stream_id: str) -> str:
-        stream_id = streams.normalise(stream_id)
-        if stream_id.startswith(streams.LABEL):
-            return stream_id[len(streams.LABEL):]
-        return {streams.STARRED: "Starred", streams.READ: "Read"}.get(stream_id, "Reading list")
-
-    def contents_body(request: Request, stream_id: str, title: str, listed: list[dict[str, Any]]) -> dict[str, Any]:
-        moment = time.time()
-        return {"direction": "ltr", "id": stream_id, "title": streams.plain(title),
-                "self": [{"href": base_of(request) + request.url.path
-                          + (f"?{request.url.query}" if request.url.query else "")}], "updated": int(moment),
-                "updatedUsec": str(int(moment * 1_000_000)), "items": listed}
-
-    def item_contents(request: Request, params: Params) -> Response:
-        who = caller(request)
-        output_json(params)
-        numbers = item_numbers(params)
-        subs = streams.subscriptions(store, who.user_id, base_of(request))
-        listed = items(request, who, numbers, subs, params.get("r") == "o")
-        return JSONResponse(contents_body(request, streams.READING_LIST, "Reading list", listed))
-
-    def item_numbers(params: Params) -> list[int]:
-        values = params.all("i")
-        if not values:
-            raise ReaderError(400, "Bad Request: no items (i) given")
-        try:
-            return [streams.parse_item_id(value) for value in values]
-        except ValueError as exc:
-            raise ReaderError(400, f"Bad Request: {exc}") from None
-
-    def edit_tag(request: Request, params: Params) -> Response:
-        who = writer(request, params)
-        marks: dict[str, bool] = {}
-        for tags, adding in ((params.all("a"), True), (params.all("r"), False)):
-            for tag in map(streams.normalise, tags):
-                mark, value = {streams.READ: ("read", adding), streams.UNREAD: ("read", not adding),
-                               streams.STARRED: ("starred", adding)}.get(tag, ("", adding))
-                if not mark:
-                    continue  # labels on items, "like", "broadcast": not kept
-                if marks.get(mark, value) != value:
-                    raise ReaderError(400, f"Bad Request: {mark} both added and removed")
-                marks[mark] = value
-        if not marks:
-            raise ReaderError(400, "Bad Request: add or remove the read or starred state (a=, r=)")
-        numbers = item_numbers(params)
-        store.number_articles()
-        store.mark_items(who.user_id, numbers, read=marks.get("read"), starred=marks.get("starred"))
-        return PlainTextResponse("OK")
-
-    def mark_all_as_read(request: Request, params: Params) -> Response:
-        who = writer(request, params)
-        stream_id = params.get("s", streams.READING_LIST)
-        subs = streams.subscriptions(store, who.user_id, base_of(request))
-        stream = stream_for(request, who, stream_id, params, subs)
-        stamp = params.get("ts").strip()
-        through = None
-        if stamp.isdigit() and len(stamp) < 25:
-            micro = int(stamp) // 1000 if len(stamp) >= 18 else int(stamp)  # nanoseconds or microseconds
-            through = streams.iso(micro // 1_000_000)
-        store.number_articles()
-        if stream.read is not True:
-            store.mark_scope_read(who.user_id, stream.scope, through=through, starred=stream.starred)
-        return PlainTextResponse("OK")
-
-    # -- asked for by some apps, nothing to say ---------------------------------------
-
-    def preferences(request: Request, params: Params) -> Response:
-        caller(request)
-        return JSONResponse({"prefs": []})
-
-    def stream_preferences(request: Request, params: Params) -> Response:
-        caller(request)
-        return JSONResponse({"streamprefs": {}})
-
-    def not_implemented(request: Request, params: Params) -> Response:
-        caller(request)
-        raise ReaderError(501, "Not Implemented")
-
-    route("/accounts/ClientLogin", ["POST"], client_login)
-    route(f"{API}/token", ["GET", "POST"], token)
-    route(f"{API}/user-info", ["GET"], user_info)
-    route(f"{API}/tag/list", ["GET"], tag_list)
-    route(f"{API}/subscription/list", ["GET"], subscription_list)
-    route(f"{API}/unread-count", ["GET"], unread_count)
-    route(f"{API}/subscription/edit", ["POST"], subscription_edit)
-    route(f"{API}/subscription/quickadd", ["POST"], quick_add)
-    route(f"{API}/stream/items/ids", ["GET"], item_ids)
-    route(f"{API}/stream/items/contents", ["GET", "POST"], item_contents)
-    route(f"{API}/stream/contents", ["GET"], stream_contents)
-    route(f"{API}/stream/contents/{{stream_id:path}}", ["GET"], stream_contents)
-    route(f"{API}/edit-tag", ["POST"], edit_tag)
-    route(f"{API}/mark-all-as-read", ["POST"], mark_all_as_read)
-    route(f"{API}/preference/list", ["GET"], preferences)
-    route(f"{API}/preference/stream/list", ["GET"], stream_preferences)
-    route(f"{API}/{{rest:path}}", ["GET", "POST"], not_implemented)
+    """The routes (module-level handlers that find the site through ``request.app.state.site``)."""
     return router

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from storyline.store import Store
-from storyline.store.greader import ItemScope
+from storyline.store.reader import ItemScope
 from storyline.web.ranking import parse_time
 
 STATE = "user/-/state/com.google/"

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from storyline.ingest.fetch import FetchError, check_public_url
 from storyline.ingest.options import IngestOptions
 from storyline.store import Store
-from storyline.store.web import FOLLOW_KINDS
+from storyline.store.reader import FOLLOW_KINDS
 from storyline.web.feeds_out import Feed, FeedEntry, atom, json_feed_bytes
 from storyline.web.paging import OffsetQuery, page
 from storyline.web.site import Site, SiteDep, local_path, redirect

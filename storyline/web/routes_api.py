@@ -20,7 +20,7 @@ from storyline.ingest.jsonl import parse_line
 from storyline.pipeline import Pipeline
 from storyline.pipeline import ingest as ingest_items
 from storyline.search import SearchQuery
-from storyline.store.web import FOLLOW_KINDS
+from storyline.store.reader import FOLLOW_KINDS
 from storyline.web import views
 from storyline.web.paging import OffsetQuery, iso_day, page, window
 from storyline.web.site import Site, SiteDep

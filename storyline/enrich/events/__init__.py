@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from storyline.article import Article, Entity, Event, TimeExpression
 from storyline.enrich.component import component
 from storyline.enrich.entities.lexicon import fold, load_lexicon
-from storyline.enrich.events.parties import Party, gathering, parties
+from storyline.enrich.events.parties import Party, convened, gathering, parties
 from storyline.enrich.events.words import (
     ACTOR_TYPES,
     LANDMARK_CITIES,
@@ -42,9 +42,11 @@ def _trigger_type(token: Token) -> str | None:
         return None
     following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
     if lemma == "call" and (
-        following in {"for", "on", "to"} or (token.pos_ == "NOUN" and token.lower_ == "calls")
+        following in {"for", "on"}
+        or (following == "to" and token.pos_ == "VERB")
+        or (token.pos_ == "NOUN" and token.lower_ == "calls")
     ):
-        return None  # "calls for a ceasefire", "called on allies", "called to say"
+        return None  # "calls for a ceasefire", "called on allies", "called to say" (but "a call to Macron")
     if lemma == "speak" and following not in {"with", "to"}:
         return None  # "speaking ahead of the talks" is not a call
     if lemma == "talk" and token.pos_ != "NOUN":
@@ -156,6 +158,8 @@ def _describe(kind: str, sides: list[Party], place_words: str | None, ahead: boo
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     singular, plural = PHRASES[kind]
     one = len(names) == 1 and sides[0].entity is not None
+    if one and kind == "meeting":
+        singular, plural = "holds a meeting", "hold a meeting"  # "Saleh holds a meeting", not "Saleh meets"
     verb = ("to " + plural) if ahead else (singular if one else plural)
     return f"{who} {verb}" + (f" {place_words}" if place_words else "")
 
@@ -188,7 +192,9 @@ def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression],
             if kind is None:
                 continue
             sides = parties(trigger, mentions, _earlier(every, sentence))
-            alone = len(sides) == 1 and sides[0].entity is None and gathering(trigger)
+            alone = len(sides) == 1 and (
+                (sides[0].entity is None and (gathering(trigger) or kind == "summit")) or convened(trigger)
+            )  # a group among itself ("a summit of 27 leaders"), "called an emergency meeting"
             if len(sides) < (2 if kind in TWO_PARTY and not alone else 1):
                 continue  # two parties meet or call; a group ("EU health ministers") may meet among itself
             if len(sides) == 1 and sides[0].entity is not None and sides[0].entity.type in PLACE_TYPES:
@@ -197,8 +203,10 @@ def find_events(doc: Doc, entities: list[Entity], times: list[TimeExpression],
             place, place_words = _place(doc, mentions, kind, trigger)
             when = _date(times, sentence, trigger.idx)
             date = _day(when.value) if when and when.value else None
-            if status == "happened" and date and len(date) == 10 and date[4] == "-" and published and date > published[:10]:
-                status, ahead = "planned", True  # "meet on Monday", told on the Friday before
+            if status == "happened" and date and len(date) in (7, 10) and date[4] == "-" and published and (
+                date > published[: len(date)]
+            ):
+                status, ahead = "planned", True  # "meet on Monday" told on the Friday before, "next month"
             event = Event(
                 what=_describe(kind, sides, place_words, ahead),
                 type=kind,

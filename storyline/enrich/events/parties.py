@@ -16,6 +16,7 @@ from storyline.enrich.events.words import (
     ACTOR_TYPES,
     COLLECTIVE_NOUNS,
     COMPANY_VERBS,
+    CONVENE_VERBS,
     GROUP_NOUNS,
     GROUP_TYPES,
     LANDMARK_CITIES,
@@ -23,15 +24,17 @@ from storyline.enrich.events.words import (
     ONE_PARTY,
     PAIR_WORDS,
     PARTY_PREPOSITIONS,
+    PLACE_ONLY_PREPOSITIONS,
     PLACE_TYPES,
     QUANTITIES,
     REFERENCE_PREPOSITIONS,
     SUBJECTS,
+    TITLE_NOUNS,
     TRIGGERS,
     Mention,
 )
 
-__all__ = ["Party", "covering", "gathering", "parties"]
+__all__ = ["Party", "convened", "covering", "gathering", "parties"]
 
 @dataclass(slots=True)
 class Party:
@@ -40,6 +43,7 @@ class Party:
     name: str
     entity: Entity | None = None
     at: int = 0  # where the sentence names it (parties are listed in text order)
+    side: int = 0  # which linked word named it: groups join only within one side
 
 
 def _governing_verb(token: Token) -> Token | None:
@@ -62,6 +66,11 @@ def _subjects(verb: Token) -> list[Token]:
         found = [c for c in current.children if c.dep_ in SUBJECTS]
         if found:  # "Ban Ki-moon, who is due to visit Haiti": the relative pronoun stands for its antecedent
             return [c.head.head if c.tag_ in ("WP", "WDT") and c.head.dep_ == "relcl" else c for c in found]
+        if current.dep_ == "acl" and current.tag_ == "VBG" and current.head.pos_ in ("NOUN", "PROPN"):
+            return [current.head]  # "officials meeting with opposition leaders": the noun does it
+        owners = [c for c in current.head.children if c.dep_ == "poss"] if current.dep_ == "acl" else []
+        if owners:
+            return owners  # "her decision to meet with him", "his plan to visit Warsaw": the owner does it
         if current.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl", "acomp") or current.head.i == current.i:
             return []
         current = current.head
@@ -172,6 +181,29 @@ def _group_name(token: Token) -> str | None:
     return token.text
 
 
+def _title(token: Token) -> str | None:
+    """ "vice president" for a person named only by a singular title ("the vice president
+    began talks"), None for anything else."""
+    if token.pos_ != "NOUN" or token.tag_ != "NN" or token.lemma_.lower() not in TITLE_NOUNS:
+        return None
+    words = [c for c in token.lefts if c.dep_ in ("amod", "compound") and c.lower_ not in NOT_GROUP_WORDS]
+    first = min((w.left_edge.i for w in words), default=token.i)
+    return token.doc[first : token.i + 1].text
+
+
+def _employer(token: Token, mentions: list[Mention]) -> Mention | None:
+    """The organisation a group or title belongs to: "officials from the WHO", "analysts at
+    Citibank", "representatives of the union"."""
+    for prep in token.children:
+        if prep.dep_ != "prep" or prep.lower_ not in ("from", "at", "of"):
+            continue
+        for obj in prep.children:
+            named = covering(mentions, obj) if obj.dep_ == "pobj" else None
+            if named is not None and named.entity.type == "ORG":
+                return named
+    return None
+
+
 def _is_pair(token: Token) -> bool:
     """ "the two leaders", "both men", "the pair"."""
     if token.lower_ == "pair" or (token.lower_ == "both" and token.pos_ == "PRON"):
@@ -194,7 +226,7 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
         if all((p.entity.id if p.entity is not None else p.name) != key for p in found_parties):
             found_parties.append(party)
 
-    for token in _linked(trigger):
+    for side, token in enumerate(_linked(trigger)):
         for member in _members(token):
             if _is_pair(member):
                 people: list[Entity] = []
@@ -205,7 +237,7 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
                         break
                 if len(people) == 2:
                     for person in reversed(people):
-                        add(Party(person.name, person, member.idx))
+                        add(Party(person.name, person, member.idx, side))
                 continue
             if TRIGGERS.get(trigger.lemma_.lower()) == "visit":
                 named = covering(mentions, member)
@@ -215,6 +247,10 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
                 named = covering(mentions, member)
                 if named is not None and (named.entity.type in PLACE_TYPES or named.entity.name in LANDMARK_CITIES):
                     continue  # "Downing Street talks", "the Alaska summit": where, not who
+            if member.dep_ == "pobj" and member.head.lower_ in PLACE_ONLY_PREPOSITIONS:
+                named = covering(mentions, member)
+                if named is not None and named.entity.type in PLACE_TYPES:
+                    continue  # "the streets of Cairo", "in Paris": where, not who
             start, end = _phrase(member)
             found = [m for m in mentions if start <= m.start and m.end <= end and m.entity.type in ACTOR_TYPES]
             holder = covering(mentions, member)
@@ -222,18 +258,22 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
                 found = [holder, *found]
             if found:
                 for mention in found[:1] if holder is not None else found:
-                    add(Party(mention.entity.name, mention.entity, mention.start))
+                    add(Party(mention.entity.name, mention.entity, mention.start, side))
                 continue
             if holder is not None and holder.entity.type in GROUP_TYPES and (
                 holder.entity.type != "NORP" or member.tag_ in ("NNS", "NNPS")
             ):
-                add(Party(holder.entity.name, holder.entity, holder.start))
+                add(Party(holder.entity.name, holder.entity, holder.start, side))
                 continue  # "talks with the Kremlin", "the Europeans"
             if member.dep_ in ("amod", "compound") and _group_name(member.head) is not None:
                 member = member.head  # "European" in "European leaders"
-            group = _group_name(member)
+            group = _group_name(member) or _title(member)
+            employer = _employer(member, mentions) if group is not None else None
+            if employer is not None:
+                add(Party(employer.entity.name, employer.entity, employer.start, side))
+                continue  # "officials from the Pan American Health Organization": the organisation
             if group is not None:
-                add(Party(group, None, member.idx))
+                add(Party(group, None, member.idx, side))
     found_parties.sort(key=lambda p: p.at)
     return _join_groups(found_parties)
 
@@ -247,12 +287,23 @@ def gathering(trigger: Token) -> bool:
     return trigger.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in trigger.children)
 
 
+def convened(trigger: Token) -> bool:
+    """A meeting its one named party calls, chairs, hosts or attends: "called an emergency
+    meeting", "chaired the talks" (the others are implied, not named)."""
+    return (
+        trigger.pos_ == "NOUN"
+        and trigger.dep_ == "dobj"
+        and trigger.head.lemma_.lower() in CONVENE_VERBS
+        and any(c.dep_ in SUBJECTS for c in trigger.head.children)
+    )
+
+
 def _join_groups(parties: list[Party]) -> list[Party]:
     """Groups named side by side are one party: "leaders and officials from 30 countries"."""
     joined: list[Party] = []
     for party in parties:
-        if joined and party.entity is None and joined[-1].entity is None:
-            joined[-1] = Party(f"{joined[-1].name} and {party.name}", None, joined[-1].at)
+        if joined and party.entity is None and joined[-1].entity is None and joined[-1].side == party.side:
+            joined[-1] = Party(f"{joined[-1].name} and {party.name}", None, joined[-1].at, party.side)
         else:
             joined.append(party)
     return joined

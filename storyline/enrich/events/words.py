@@ -50,6 +50,8 @@ PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
 ACTOR_TYPES = frozenset({"PERSON"})
 GROUP_TYPES = frozenset({"ORG", "NORP", "GPE"})
 PLACE_PREPOSITIONS = ("at", "in", "to")
+# a place after these is where something is, never a party: "the streets of Cairo", "in Paris"
+PLACE_ONLY_PREPOSITIONS = frozenset({"in", "at", "of", "near", "inside", "outside", "across", "from"})
 PHRASES = {
     "meeting": ("meets", "meet"),
     "summit": ("holds a summit", "hold a summit"),
@@ -72,6 +74,8 @@ SUBJECTS = frozenset({"nsubj", "nsubjpass", "agent"})
 COMPANY_VERBS = frozenset(
     {"join", "host", "meet", "accompany", "welcome", "receive", "visit", "invite", "call", "greet", "phone"}
 )
+# verbs whose subject alone makes its object meeting an event: "called an emergency meeting"
+CONVENE_VERBS = frozenset({"call", "convene", "chair", "co-chair", "host", "organise", "organize", "attend"})
 # prepositions whose object takes part: "talks with", "between A and B", "hosted by", "alongside"
 PARTY_PREPOSITIONS = frozenset({"with", "between", "by", "alongside", "among"})
 # nouns that name a group taking part as one party: "European allies", "leaders"
@@ -91,6 +95,10 @@ COLLECTIVE_NOUNS = frozenset({"committee", "council", "cabinet", "board", "parli
                               "commission", "delegation", "government", "team", "coalition", "congress"})
 NOT_GROUP_WORDS = frozenset({"other", "some", "several", "many", "few", "all", "both", "these", "those", "the",
                              "a", "an", "their", "his", "her", "its", "our", "about", "fellow"})
+# singular titles that name one person taking part: "the vice president", "the prime minister"
+TITLE_NOUNS = frozenset({"president", "minister", "chancellor", "secretary", "premier", "ambassador", "envoy",
+                         "king", "queen", "prince", "pope", "governor", "mayor", "senator", "boss",
+                         "counterpart", "spokesman", "spokeswoman", "spokesperson", "couple"})
 PAIR_WORDS = frozenset({"two", "both"})
 # events that need two parties; a visit, statement or press conference needs one
 TWO_PARTY = frozenset({"meeting", "call", "summit"})

@@ -1,23 +1,32 @@
-"""What mobile reader apps need (the Google Reader API): item numbers, read and starred marks.
+"""Reader state: what each user follows, read, marked and saved.
 
-Every article gets a stable number, in the order articles arrived
-(``article_numbers``, filled by :meth:`ReaderQueries.number_articles`); apps
-know articles by it.  A user's marks live in ``item_states``: ``is_read`` NULL
-means "no mark", and then an article read in the web reader (``reads``)
-counts as read.  Streams are made of an :class:`ItemScope` (which articles)
-and an :class:`ItemQuery` (which of those, in what order, from where on).
-Only canonical articles are items: duplicates stay with their original.
+Follows, reads (``reads``: when a user last opened an article or story), saved
+searches and a user's names for subscriptions (``stream_titles``) belong to a
+user and go when the user goes (accounts themselves: :mod:`storyline.store.accounts`).
+
+Mobile reader apps (the Google Reader API) know articles by item number: every
+article gets a stable number, in the order articles arrived
+(``article_numbers``, filled by :meth:`ReaderQueries.number_articles`).  A user's
+marks live in ``item_states``: ``is_read`` NULL means "no mark", and then an
+article read in the web reader (``reads``) counts as read.  Streams are made of an
+:class:`ItemScope` (which articles) and an :class:`ItemQuery` (which of those, in
+what order, from where on).  Only canonical articles are items: duplicates stay
+with their original.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
 from storyline.store.base import StoreBase, now
+
+FOLLOW_KINDS = ("entity", "story", "storyline")
+READ_KINDS = ("article", "story")
 
 READ = "COALESCE(st.is_read, CASE WHEN r.target_id IS NULL THEN 0 ELSE 1 END)"
 STARRED = "COALESCE(st.starred, 0)"
@@ -90,6 +99,10 @@ def _scope_sql(scope: ItemScope, params: dict[str, Any], expanding: list[str]) -
         params["entities"] = list(scope.entities)
         expanding.append("entities")
     return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in result]
 
 
 def _statement(sql: str, expanding: list[str]) -> Any:
@@ -234,7 +247,7 @@ class ReaderQueries(StoreBase):
                f" {stamp} = excluded.{stamp}")
         return int(conn.execute(_statement(sql, expanding), params).rowcount or 0)
 
-    # -- a user's names for subscriptions, app logins ----------------------------
+    # -- a user's names for subscriptions ---------------------------------------
 
     def stream_titles(self, user_id: str) -> dict[str, str]:
         with self.transaction(f"list subscription names of {user_id}") as conn:
@@ -251,16 +264,97 @@ class ReaderQueries(StoreBase):
                 conn.execute(text("INSERT INTO stream_titles (user_id, stream_id, title) VALUES (:u, :s, :t)"),
                              {"u": user_id, "s": stream_id, "t": title})
 
-    def prune_api_tokens(self, user_id: str, prefix: str, *, keep: int, spare: str) -> int:
-        """Revoke all but the ``keep`` newest API tokens of a user whose name starts with ``prefix``
-        (and ends in a sortable time); token ``spare`` stays.  How many were revoked."""
-        with self.transaction(f"prune API tokens of {user_id}") as conn:
-            ids = [row.id for row in conn.execute(
-                text("SELECT id FROM api_tokens WHERE user_id = :u AND substr(name, 1, :length) = :prefix"
-                     " AND id != :spare ORDER BY created_at DESC, name DESC, id"),
-                {"u": user_id, "prefix": prefix, "length": len(prefix), "spare": spare})]
-            stale = ids[max(keep - 1, 0):]
-            if stale:
-                conn.execute(text("DELETE FROM api_tokens WHERE id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)), {"ids": stale})
-        return len(stale)
+    # -- follows, reads, saved searches -----------------------------------------
+
+    def follow(self, user_id: str, kind: str, target_id: str) -> bool:
+        """Follow an entity, story or storyline; False when already followed."""
+        if kind not in FOLLOW_KINDS:
+            raise ValueError(f"cannot follow a {kind!r}: one of {', '.join(FOLLOW_KINDS)}")
+        with self.transaction(f"follow {kind} {target_id}") as conn:
+            result = conn.execute(
+                text("INSERT INTO follows (user_id, kind, target_id, created_at) VALUES (:u, :k, :id, :t)"
+                     " ON CONFLICT (user_id, kind, target_id) DO NOTHING"),
+                {"u": user_id, "k": kind, "id": target_id, "t": now()},
+            )
+        return bool(result.rowcount)
+
+    def unfollow(self, user_id: str, kind: str, target_id: str) -> bool:
+        with self.transaction(f"unfollow {kind} {target_id}") as conn:
+            result = conn.execute(
+                text("DELETE FROM follows WHERE user_id = :u AND kind = :k AND target_id = :id"),
+                {"u": user_id, "k": kind, "id": target_id},
+            )
+        return bool(result.rowcount)
+
+    def list_follows(self, user_id: str) -> list[dict[str, Any]]:
+        with self.transaction(f"list follows of {user_id}") as conn:
+            return _rows(conn.execute(
+                text("SELECT kind, target_id, created_at, alert FROM follows WHERE user_id = :u"
+                     " ORDER BY created_at, kind, target_id"),
+                {"u": user_id}))
+
+    def is_following(self, user_id: str, kind: str, target_id: str) -> bool:
+        with self.transaction(f"check a follow of {target_id}") as conn:
+            return conn.execute(
+                text("SELECT 1 FROM follows WHERE user_id = :u AND kind = :k AND target_id = :id"),
+                {"u": user_id, "k": kind, "id": target_id},
+            ).first() is not None
+
+    def record_read(self, user_id: str, kind: str, target_id: str) -> None:
+        if kind not in READ_KINDS:
+            raise ValueError(f"cannot record a read of a {kind!r}")
+        with self.transaction(f"record a read of {kind} {target_id}") as conn:
+            self._record_read(conn, user_id, kind, target_id)
+
+    def _record_read(self, conn: Connection, user_id: str, kind: str, target_id: str) -> None:
+        stamp = now()
+        conn.execute(
+            text("INSERT INTO reads (user_id, kind, target_id, first_read, last_read, times)"
+                 " VALUES (:u, :k, :id, :t, :t, 1) ON CONFLICT (user_id, kind, target_id)"
+                 " DO UPDATE SET last_read = excluded.last_read, times = reads.times + 1"),
+            {"u": user_id, "k": kind, "id": target_id, "t": stamp},
+        )
+
+    def list_reads(self, user_id: str, kind: str, *, limit: int = 500) -> dict[str, str]:
+        """What a user read most recently: target id → when it was last read."""
+        with self.transaction(f"list reads of {user_id}") as conn:
+            rows = conn.execute(
+                text("SELECT target_id, last_read FROM reads WHERE user_id = :u AND kind = :k"
+                     " ORDER BY last_read DESC, target_id LIMIT :n"),
+                {"u": user_id, "k": kind, "n": limit},
+            ).fetchall()
+        return {row.target_id: row.last_read for row in rows}
+
+    def save_search(self, user_id: str, name: str, query: dict[str, Any]) -> str:
+        search_id = secrets.token_urlsafe(9)
+        with self.transaction(f"save search {name}") as conn:
+            conn.execute(
+                text("INSERT INTO saved_searches (id, user_id, name, query, created_at)"
+                     " VALUES (:id, :u, :n, :q, :t)"),
+                {"id": search_id, "u": user_id, "n": name, "q": json.dumps(query, ensure_ascii=False),
+                 "t": now()},
+            )
+        return search_id
+
+    def get_saved_search(self, search_id: str) -> dict[str, Any] | None:
+        with self.transaction(f"fetch saved search {search_id}") as conn:
+            row = conn.execute(text("SELECT * FROM saved_searches WHERE id = :id"), {"id": search_id}).first()
+        if row is None:
+            return None
+        record = dict(row._mapping)
+        record["query"] = json.loads(record["query"])
+        return record
+
+    def list_saved_searches(self, user_id: str) -> list[dict[str, Any]]:
+        with self.transaction(f"list saved searches of {user_id}") as conn:
+            rows = _rows(conn.execute(
+                text("SELECT * FROM saved_searches WHERE user_id = :u ORDER BY created_at, name, id"), {"u": user_id}))
+        for row in rows:
+            row["query"] = json.loads(row["query"])
+        return rows
+
+    def delete_saved_search(self, user_id: str, search_id: str) -> bool:
+        with self.transaction(f"delete saved search {search_id}") as conn:
+            result = conn.execute(text("DELETE FROM saved_searches WHERE id = :id AND user_id = :u"),
+                                  {"id": search_id, "u": user_id})
+        return bool(result.rowcount)
