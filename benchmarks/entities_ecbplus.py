@@ -6,7 +6,7 @@ Usage::
         [--cache PATH] [--data PATH]
 
 Each document is run through spaCy, :func:`storyline.enrich.entities.find_entities`
-and one shared :class:`storyline.enrich.entity_registry.EntityRegistry` (context:
+and one shared :class:`storyline.stories.entity_registry.EntityRegistry` (context:
 the names of the document's other entities).  Each gold mention (``entities``
 with a cross-document ``instance``) takes the canonical id of the entity whose
 mention overlaps it most.  A gold mention that no entity covers (pronouns,
@@ -41,8 +41,8 @@ from spacy.tokens import Doc, DocBin
 from storyline.article import Entity
 from storyline.enrich.entities import find_entities
 from storyline.enrich.entity_lexicon import fold, load_lexicon
-from storyline.enrich.entity_registry import EntityRegistry, looks_like_name
 from storyline.nlp import load_nlp
+from storyline.stories.entity_registry import EntityRegistry, looks_like_name
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "clustering" / "ecbplus.dev.jsonl"
 GOLD_TYPES = {

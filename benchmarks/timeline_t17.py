@@ -67,9 +67,9 @@ from typing import Any
 
 from storyline.article import Article, TimeExpression
 from storyline.enrich.times import find_times, parse_dct
+from storyline.nlp import sentence_spans
 from storyline.stories.keydates import Weights, key_timeline
 from storyline.stories.keydates_index import STOPWORDS
-from storyline.stories.timeline import sentence_spans
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "timelines"
 ARTICLES = SHARED / "t17.dev.articles.jsonl"

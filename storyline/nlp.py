@@ -14,6 +14,13 @@ evidence spans and quote attribution, and runs sentences across paragraphs.
 The tokenizer also splits typographic quotation marks glued to a word, as
 scraped text often has them ("paranoia,”Clinton said"), so that the speaker
 is a token of its own.
+
+Sentences come from one place: :func:`sentences` where a parsed ``Doc`` is at
+hand, :func:`sentence_spans` on plain text otherwise (spaCy's rule-based
+``Sentencizer`` on a blank English pipeline, with the same rules the guard
+applies: a paragraph break ends a sentence, an opening quotation mark starts the
+sentence it opens, and a lower-case word never starts one).  No other module
+splits sentences (``tests/test_sentences.py`` checks it).
 """
 
 from __future__ import annotations
@@ -73,6 +80,75 @@ def sentences(doc: Doc) -> list[Span]:
         cached = list(doc.sents)
         doc.user_data["storyline.sentences"] = cached
     return cached
+
+
+OPENERS = frozenset({"“", "‘", "(", "[", '"', "'", "«"})
+SENTENCE_END_CHARS = ("…",)  # added to the Sentencizer's own list
+
+
+@Language.component("sentence_rules")
+def sentence_rules(doc: Doc) -> Doc:
+    """Correct the Sentencizer's starts: after a paragraph break always; before the opening
+    quotation mark or bracket of the first word, not after it; never at a lower-case word
+    ("“Why?” she asked.", "e.g. this")."""
+    tokens = list(doc)
+    texts = [token.text for token in tokens]
+    spaces = [token.is_space for token in tokens]
+    glued = [not token.whitespace_ for token in tokens]
+    before = [bool(token.is_sent_start) for token in tokens]
+    starts = list(before)
+    for i in range(1, len(texts)):
+        if spaces[i]:
+            if starts[i] and i + 1 < len(texts):
+                starts[i + 1] = True
+            starts[i] = False
+            continue
+        if spaces[i - 1] and texts[i - 1].count("\n") >= 2:
+            starts[i] = True
+            continue
+        if not starts[i]:
+            continue
+        first = i
+        if texts[i - 1] in OPENERS and glued[i - 1] and i >= 2 and (not glued[i - 2] or spaces[i - 2]):
+            starts[i - 1], starts[i] = True, False
+            first = i - 1
+        word = first + 1 if texts[first] in OPENERS and first + 1 < len(texts) else first
+        if texts[word][:1].islower():
+            starts[first] = False
+    for i in range(1, len(tokens)):
+        if starts[i] != before[i]:
+            tokens[i].is_sent_start = starts[i]
+    return doc
+
+
+@lru_cache(maxsize=1)
+def _sentencizer() -> Language:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.max_length = MAX_LENGTH
+    sentencizer: Any = nlp.add_pipe("sentencizer")
+    sentencizer.punct_chars = set(sentencizer.punct_chars) | set(SENTENCE_END_CHARS)
+    nlp.add_pipe("sentence_rules")
+    return nlp
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of ``text`` without a parse, trimmed
+    of surrounding white space (offsets into ``text``, so they can serve as provenance)."""
+    if not text.strip():
+        return []
+    doc = _sentencizer()(text)
+    spans = []
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
 
 
 # Inside a token: punctuation before a glued mark ("paranoia,”Clinton"), and the mark itself.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from storyline.article import Entity
 from storyline.enrich.entities import find_entities
-from storyline.enrich.entity_registry import EntityRegistry, family
 from storyline.nlp import load_nlp
+from storyline.stories.entity_registry import EntityRegistry, family
 
 
 def _entity(name: str, kind: str = "PERSON", *aliases: str, affiliation: str | None = None) -> Entity:

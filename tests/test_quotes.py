@@ -12,9 +12,9 @@ from support import SHARED, load_benchmark
 
 from storyline.article import Entity, Quote
 from storyline.enrich.quotes import find_quotes
-from storyline.enrich.quotes.groups import group_quotes, normalise
 from storyline.enrich.quotes.marks import find_quoted
 from storyline.nlp import load_nlp
+from storyline.stories.quote_groups import group_quotes, normalise
 
 _CAPTION = re.compile(r"\((?:[A-Z][\w ]*/)*[A-Z][\w ]*\)$")
 

@@ -32,13 +32,13 @@ from sqlalchemy import Connection, event
 from storyline.article import Article
 from storyline.enrich.component import Component, check_order, component
 from storyline.enrich.entities import entities_component
-from storyline.enrich.entities.registry import EntityRegistry
 from storyline.enrich.events import events_component
 from storyline.enrich.quotes import quotes_component
 from storyline.enrich.time import times_component
 from storyline.nlp import MAX_LENGTH, load_nlp
 from storyline.store import Store
 from storyline.store.base import now
+from storyline.stories.entity_registry import EntityRegistry
 from storyline.stories.features import story_doc_from_spacy
 
 # Lone surrogates cannot be encoded (spaCy hashes every string as UTF-8) and NUL ends strings in

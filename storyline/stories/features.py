@@ -41,7 +41,6 @@ ENTITY_TYPES = frozenset(
 )
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
 _URLISH = re.compile(r"https?:|www\.|\.com\b|/ ")
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "mr", "mrs", "ms", "told", "news"}
 _LEAD_WORDS = 40
@@ -129,9 +128,13 @@ def head_text(doc: StoryDoc) -> str:
     """The title, or the first sentence of the body that reads like prose."""
     if doc.title and doc.title.strip():
         return doc.title
-    for sentence in _SENTENCE_END.split(doc.body[:2000]):
-        if len(tokens(sentence)) >= 3 and not _URLISH.search(sentence):
-            return " ".join(sentence.split()[:_LEAD_WORDS])
+    from storyline.nlp import sentence_spans  # spaCy loads only when a title is missing
+
+    body = doc.body[:2000]
+    for start, end in sentence_spans(body):
+        for line in body[start:end].splitlines():  # a byline or dateline is a line of its own
+            if len(tokens(line)) >= 3 and not _URLISH.search(line):
+                return " ".join(line.split()[:_LEAD_WORDS])
     return ""
 
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from storyline.article import Article
-from storyline.stories.timeline import sentence_spans, words
+from storyline.nlp import sentence_spans
+from storyline.stories.timeline import words
 
 MAX_HEADLINE = 110
 LEDE_SENTENCES = 3

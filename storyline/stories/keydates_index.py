@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from storyline.article import Article, TimeExpression
 from storyline.enrich.times import find_times, parse_dct
-from storyline.stories.timeline import STOP, sentence_spans
+from storyline.nlp import sentence_spans
+from storyline.stories.timeline import STOP
 
 DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:$|T)")
 _ABSOLUTE = re.compile(r"\b\d{4}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.article import Article
+from storyline.nlp import sentence_spans
 
 CALENDAR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-W\d{2})$")
 
@@ -55,34 +56,11 @@ def date_order(value: str | None) -> tuple[int, str, int, str]:
     if start is None:
         return (1, "", 0, value or "")
     return (0, start.isoformat(), -len(value or ""), value or "")
-_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|\n\s*\n")
 _WORD = re.compile(r"\w+")
 STOP = frozenset(
     ["the", "a", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "that", "this", "is", "was", "were", "be", "been", "has", "have", "had", "will", "would", "said", "says", "it", "its", "he", "she", "they", "his", "her", "their", "we", "our", "you", "i", "not", "but", "after", "before", "over"]
 )
 MAX_TEXT = 280
-
-
-def sentence_spans(body: str) -> list[tuple[int, int]]:
-    """Sentence boundaries by punctuation and paragraph breaks (cheap, offset-exact)."""
-    spans = []
-    start = 0
-    for match in _SENTENCE_END.finditer(body):
-        end = match.end() if match.group().strip() else match.start()
-        if body[start:end].strip():
-            spans.append(_strip(body, start, end))
-        start = match.end()
-    if body[start:].strip():
-        spans.append(_strip(body, start, len(body)))
-    return spans
-
-
-def _strip(body: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and body[start].isspace():
-        start += 1
-    while end > start and body[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def sentence_at(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:

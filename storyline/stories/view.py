@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from storyline.article import Article
-from storyline.enrich.quote_groups import group_quotes
 from storyline.stories.headline import headline, summary
 from storyline.stories.keydates import default_dates, story_days
+from storyline.stories.quote_groups import group_quotes
 from storyline.stories.timeline import build_timeline, period_start, words
 from storyline.stories.types import Story, Storyline
 

@@ -9,6 +9,7 @@ the speaker of a verb of saying and build :class:`~storyline.article.Quote` reco
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from spacy.tokens import Doc, Token
 
@@ -16,6 +17,7 @@ from storyline.article import Entity, Quote
 from storyline.enrich.quotes.cues import SPEECH_FORMS, SPEECH_VERBS, find_medium
 from storyline.enrich.quotes.marks import find_quoted
 from storyline.enrich.quotes.speakers import Speaker, SpeakerResolver, relative_antecedent, subject_of
+from storyline.nlp import sentences
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _MEDIA_ORGS = frozenset({"ORG"})
@@ -34,6 +36,8 @@ class QuoteContext:
         self._in_quote = bytearray(len(self.text) + 1)
         for s, e in self.quoted:
             self._in_quote[max(0, s - 1) : e + 1] = b"\x01" * (e + 1 - max(0, s - 1))
+        self._starts = [sent.start_char for sent in sentences(doc)]
+        self._ends = [sent.end_char for sent in sentences(doc)]
         self.resolver = SpeakerResolver(doc, entities, self._in_quote)
         # named speakers first, so that a pronoun can go to one named later in the parse order
         for tok in doc:
@@ -46,6 +50,15 @@ class QuoteContext:
 
     def inside_quote(self, char: int) -> bool:
         return 0 <= char < len(self._in_quote) and self._in_quote[char] == 1
+
+    def sentence_end_after(self, char: int) -> int | None:
+        """The end of the first parsed sentence that ends after ``char``."""
+        i = bisect_right(self._ends, char)
+        return self._ends[i] if i < len(self._ends) else None
+
+    def sentence_starts_in(self, lo: int, hi: int) -> list[int]:
+        """Starts of the parsed sentences that begin in ``[lo, hi]``."""
+        return self._starts[bisect_left(self._starts, lo) : bisect_right(self._starts, hi)]
 
     def paragraph_of(self, char: int) -> tuple[int, int]:
         for lo, hi in self.paragraphs:

@@ -39,7 +39,6 @@ from storyline.enrich.quotes.speakers import Speaker
 
 __all__ = ["direct_quotes"]
 
-_SENT_END = re.compile(r"[.!?…]\s")
 # a quoted phrase shorter than this needs a verb of saying to count as a quote
 _FRAGMENT_WORDS = 4
 # subjects that do not speak: "apologized for what happened: “...”"
@@ -177,17 +176,16 @@ def _frame_cue(
     before = [q for q in ctx.quoted if lo <= q[1] <= s - 1]
     after = [q for q in ctx.quoted if e + 1 <= q[0] - 1 and q[0] < hi]
     trail_end = min([q[0] - 1 for q in after] + [hi])
-    trail = ctx.text[e:trail_end]
-    m = _SENT_END.search(trail, 2)
-    if m is not None:
-        trail_end = e + m.end()
+    stop = ctx.sentence_end_after(e + 2)
+    if stop is not None and stop < trail_end:
+        trail_end = stop
     if ctx.text[max(0, e - 1)] == "." and not ctx.text[e:trail_end].lstrip("”\"'’ ")[:1].islower():
         trail_end = e  # '“...” Greene added that ...': a new sentence after a closed quote
     lead_start = max([q[1] + 1 for q in before] + [lo, lead_from])
     previous_sentence = False
     if not before:
         lead = ctx.text[lead_start:s]
-        ends = [0] + [m.end() for m in _SENT_END.finditer(lead)]
+        ends = [0] + [start - lead_start for start in ctx.sentence_starts_in(lead_start + 1, s)]
         if lead_from == 0 and len(ends) > 1 and not lead[ends[-1] :].strip(" “\"'‘"):
             # the quote opens a sentence: "She said she and Obama had made progress. “I really believe ...”"
             lead_start += ends[-2]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from storyline.enrich.time.tense import direction_from_doc, direction_from_preposition, direction_from_text
+from storyline.nlp import sentence_spans, sentences
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -30,6 +32,7 @@ class Context:
     # The most recent year given in full: "the following year", "that year".
     last_year: int | None = None
     _directions: dict[tuple[int, int], int] = field(default_factory=dict)
+    _sentences: list[tuple[int, int]] | None = None
 
     def direction(self, start: int, end: int) -> int:
         """-1 when the clause around the span is in the past, +1 future, 0 unknown."""
@@ -39,9 +42,22 @@ class Context:
             if found == 0 and self.doc is not None:
                 found = direction_from_doc(self.doc, start, end)
             if found == 0:
-                found = direction_from_text(self.text, start, end)
+                found = direction_from_text(self.text, start, end, self._sentence(start))
             self._directions[key] = found
         return self._directions[key]
+
+    def _sentence(self, start: int) -> tuple[int, int] | None:
+        """The sentence around ``start``: the parsed one when there is a parse of this text,
+        else one of :func:`storyline.nlp.sentence_spans` (split once per text)."""
+        if self._sentences is None:
+            if self.doc is not None and self.doc.text == self.text:
+                self._sentences = [(s.start_char, s.end_char) for s in sentences(self.doc)]
+            else:
+                self._sentences = sentence_spans(self.text)
+        i = bisect_right(self._sentences, (start, len(self.text) + 1)) - 1
+        if i >= 0 and self._sentences[i][0] <= start < self._sentences[i][1]:
+            return self._sentences[i]
+        return None
 
     def before(self, start: int, size: int = 30) -> str:
         """Up to ``size`` characters of text just before ``start``, lower-cased."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from storyline.nlp import sentence_spans
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
@@ -67,8 +69,9 @@ _PAST_CUE = re.compile(
     r"|brought|kept|ran|stood|wrote|struck|hit|shot|put|cut|set\s+out|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
-_NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed"})
-_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+# "succeed", "proceed", "exceed" end in -ed and are not past: nor is any word ending in "ceed"
+_NOT_VERBS_ED = frozenset({"united", "based", "limited", "red", "bed", "need", "speed", "seed", "feed", "indeed"})
+_CLAUSE_END = re.compile(r";\s")  # a clause after a semicolon has a tense of its own
 
 
 _PREPOSITION = re.compile(
@@ -84,15 +87,25 @@ def direction_from_preposition(text: str, start: int) -> int:
     return 1 if match.group("future") else -1
 
 
-def direction_from_text(text: str, start: int, end: int) -> int:
-    """Tense of the sentence around ``text[start:end]`` from lexical cues alone."""
+def direction_from_text(text: str, start: int, end: int, sentence: tuple[int, int] | None = None) -> int:
+    """Tense of the clause around ``text[start:end]`` from lexical cues alone.
+
+    ``sentence`` is the span of the sentence around it when a parse gives one; otherwise the
+    sentence is found by :func:`storyline.nlp.sentence_spans` in the text nearby."""
     left_bound = max(0, start - 200)
-    left = text[left_bound:start]
-    ends = list(_SENTENCE_END.finditer(left))
+    right_bound = min(len(text), end + 120)
+    if sentence is None:
+        spans = sentence_spans(text[left_bound:right_bound])
+        sentence = next(
+            ((a + left_bound, b + left_bound) for a, b in spans if a <= start - left_bound < b),
+            (left_bound, right_bound),
+        )
+    left = text[max(left_bound, sentence[0]) : start]
+    ends = list(_CLAUSE_END.finditer(left))
     if ends:
         left = left[ends[-1].end() :]
-    right = text[end : end + 120]
-    stop = _SENTENCE_END.search(right)
+    right = text[end : max(end, min(right_bound, sentence[1]))]
+    stop = _CLAUSE_END.search(right)
     if stop:
         right = right[: stop.start()]
     best: tuple[float, int] | None = None
@@ -100,7 +113,7 @@ def direction_from_text(text: str, start: int, end: int) -> int:
         for pattern, sign in ((_FUTURE_CUE, 1), (_PAST_CUE, -1)):
             for match in pattern.finditer(chunk):
                 word = match.group(0).lower()
-                if sign < 0 and word in _NOT_VERBS_ED:
+                if sign < 0 and (word in _NOT_VERBS_ED or word.endswith("ceed")):
                     continue
                 distance = len(chunk) - match.end() if side == "left" else match.start() * 1.5
                 candidate = (distance, sign)

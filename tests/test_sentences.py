@@ -1,0 +1,71 @@
+"""One sentence splitter: storyline.nlp (spaCy's Sentencizer on plain text, the parse on a Doc)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from storyline.enrich.time.tense import direction_from_text
+from storyline.nlp import sentence_spans
+
+PACKAGE = Path(__file__).resolve().parents[1] / "storyline"
+
+
+def split(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = "Mr. Smith flew to the U.S. on Monday. Dr. Jones stayed in St. Louis. She left at 3 p.m. yesterday."
+    assert split(text) == [
+        "Mr. Smith flew to the U.S. on Monday.",
+        "Dr. Jones stayed in St. Louis.",
+        "She left at 3 p.m. yesterday.",
+    ]
+
+
+def test_quotes_stay_with_their_sentence() -> None:
+    text = 'He said: “It was fine.” Then he left. “Why?” she asked. "Never," he replied.'
+    assert split(text) == [
+        "He said: “It was fine.”",
+        "Then he left.",
+        "“Why?” she asked.",
+        '"Never," he replied.',
+    ]
+
+
+def test_paragraph_breaks_end_sentences_and_spans_are_offsets() -> None:
+    text = "  A headline without a stop\n\nThe body starts here (see below). It goes on\nacross a line… The end.  "
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == [
+        "A headline without a stop",
+        "The body starts here (see below).",
+        "It goes on\nacross a line…",
+        "The end.",
+    ]
+    assert spans[0][0] == 2  # character offsets into the text, white space trimmed
+    assert sentence_spans("") == [] and sentence_spans(" \n ") == []
+
+
+def test_tense_reads_the_whole_sentence_across_abbreviations() -> None:
+    text = "Ms. Jones will succeed Anne P. Smith on March 1. The board met in May."
+    start = text.index("March 1")
+    assert direction_from_text(text, start, start + len("March 1")) == 1
+    start = text.index("May")
+    assert direction_from_text(text, start, start + 3) == -1
+
+
+# Sentence splitting by regular expression: a compiled pattern named for sentences.
+_SPLITTER = re.compile(r"^\s*_?\w*SENT\w*\s*=\s*re\.compile", re.IGNORECASE | re.MULTILINE)
+
+
+def test_no_other_sentence_splitter_in_the_package() -> None:
+    """Only storyline/nlp.py splits sentences.  storyline/clean/ is apart: it judges the lines of
+    a scraped page (does this line end like prose?) before there is an article body."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "nlp.py" and "clean" not in path.relative_to(PACKAGE).parts
+        and (_SPLITTER.search(path.read_text(encoding="utf-8")) or ".sents" in path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
