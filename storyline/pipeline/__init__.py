@@ -102,7 +102,10 @@ def group(store: Store, summary: Summary | None = None, *, rebuild: bool = False
 
     summary = summary if summary is not None else Summary()
     try:
-        summary.grouped = update_stories(store, rebuild=rebuild).to_dict()
+        grouped = update_stories(store, rebuild=rebuild)
+        summary.grouped = grouped.to_dict()
+        summary.errors += [f"grouping skipped {item}: {reason}; the next run tries it again"
+                           for item, reason in grouped.failed.items()]
     except Exception as exc:
         summary.errors.append(f"grouping failed: {describe(exc)}; the articles are stored, "
                               "and `storyline cluster` groups them")

@@ -31,7 +31,7 @@ from typing import Any
 
 from storyline.article import Article
 from storyline.pipeline.state import CLUSTER_STATE, CLUSTERING_LOCK, LINKER_STATE
-from storyline.store import Store
+from storyline.store import Store, StoreError
 from storyline.stories.cluster import StoryClusterer
 from storyline.stories.features import story_doc_from_article
 from storyline.stories.storylines import StorylineLinker
@@ -46,9 +46,16 @@ class StoryUpdate:
     articles: int = 0
     stories_changed: set[str] = field(default_factory=set)
     merged: dict[str, str] = field(default_factory=dict)
+    # what could not be grouped or rebuilt this run, with why: left for the next run, the rest goes on
+    failed: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"articles": self.articles, "stories_changed": len(self.stories_changed), "merged": self.merged}
+        return {"articles": self.articles, "stories_changed": len(self.stories_changed), "merged": self.merged,
+                "failed": self.failed}
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _load(store: Store) -> tuple[StoryClusterer, StorylineLinker]:
@@ -108,9 +115,17 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
             if article.duplicate_of:
                 deferred.append(article)
                 continue
-            doc = replace(story_doc_from_article(article, seen.get(article_id)), lemmas=article.lemmas)
-            assignment = clusterer.add(doc)
-            placed = linker.add(doc, assignment)
+            try:  # one article that cannot be read as a story document fails alone; it stays ungrouped
+                doc = replace(story_doc_from_article(article, seen.get(article_id)), lemmas=article.lemmas)
+            except Exception as exc:
+                update.failed[article_id] = _reason(exc)
+                continue
+            try:
+                assignment = clusterer.add(doc)
+                placed = linker.add(doc, assignment)
+            except Exception as exc:  # contained like a bad document: one article must not stop all grouping
+                update.failed[article_id] = _reason(exc)
+                continue
             assignments.append((article.id, assignment.story_id))
             merges.update(assignment.merged_into)
             line_merges.update(placed.merged_into)
@@ -169,7 +184,13 @@ def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate) ->
     """Rebuild the shown form of every story marked for it, then of every storyline
     marked (by those rebuilds or by merges); each save unmarks what it saved."""
     for story_id in store.marked_for_rebuild("story"):
-        _rebuild_story(store, linker, story_id)
+        try:  # a story that cannot be built stays marked (the next run tries it again); the others go on
+            _rebuild_story(store, linker, story_id)
+        except StoreError:
+            raise
+        except Exception as exc:
+            update.failed[story_id] = _reason(exc)
+            continue
         update.stories_changed.add(story_id)
     for storyline_id in store.marked_for_rebuild("storyline"):
         stories = store.list_stories(limit=1_000_000, storyline_id=storyline_id)
