@@ -25,6 +25,7 @@ splits sentences (``tests/test_sentences.py`` checks it).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -133,21 +134,32 @@ def _sentencizer() -> Language:
     return nlp
 
 
+_LONG_RUN = re.compile(r"\S{100,}")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the sentences of ``text`` without a parse, trimmed
-    of surrounding white space (offsets into ``text``, so they can serve as provenance)."""
+    of surrounding white space (offsets into ``text``, so they can serve as provenance).
+
+    A run of hundreds of characters with no space (brackets, quotation marks, a 2 MB "word")
+    costs spaCy's tokenizer time quadratic in its length and holds no sentence end one could
+    trust, so it is read as letters of the same length (the offsets hold); a text longer than
+    spaCy's limit is read in pieces of that length.
+    """
     if not text.strip():
         return []
-    doc = _sentencizer()(text)
+    readable = _LONG_RUN.sub(lambda run: "X" * len(run.group()), text)
     spans = []
-    for sent in doc.sents:
-        start, end = sent.start_char, sent.end_char
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
-            spans.append((start, end))
+    for offset in range(0, len(readable), MAX_LENGTH):
+        doc = _sentencizer()(readable[offset:offset + MAX_LENGTH])
+        for sent in doc.sents:
+            start, end = offset + sent.start_char, offset + sent.end_char
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                spans.append((start, end))
     return spans
 
 

@@ -69,3 +69,13 @@ def test_no_other_sentence_splitter_in_the_package() -> None:
         and (_SPLITTER.search(path.read_text(encoding="utf-8")) or ".sents" in path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_runs_without_spaces_keep_their_offsets_and_split_no_sentence() -> None:
+    """Thousands of brackets or one 2 MB word (as hostile inputs hold) are read as one word:
+    the spans around them stay offsets into the text as given."""
+    text = "The port reopened. " + "(" * 30000 + ")" * 30000 + " Ships came back. " + "w" * 2_100_000 + " Done."
+    spans = sentence_spans(text)
+    assert text[spans[0][0]:spans[0][1]] == "The port reopened."
+    assert text[spans[-1][0]:spans[-1][1]].endswith("Done.")
+    assert all(0 <= start < end <= len(text) for start, end in spans)
