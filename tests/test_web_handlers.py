@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Coroutine
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import pytest
@@ -23,6 +24,15 @@ from storyline.web.auth import SEED_COOKIE
 from storyline.web.greader_calls import Params, ReaderError
 from storyline.web.greader_streams import STARRED
 from storyline.web.site import Site
+
+T = TypeVar("T")
+
+
+def _run(call: Coroutine[Any, Any, T]) -> T:
+    """Await a handler in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in this thread for the whole session, where ``asyncio.run`` may not run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, call).result()
 
 
 def _request(app: object, path: str, query: str = "", client: str = "127.0.0.1") -> Request:
@@ -97,7 +107,7 @@ def _post(app: object, path: str, fields: dict[str, str], *, client: str = "127.
 def _refused(call: Coroutine[Any, Any, Response]) -> int:
     """The status of the HTTPException a handler refuses with."""
     with pytest.raises(HTTPException) as refused:
-        asyncio.run(call)
+        _run(call)
     return refused.value.status_code
 
 
@@ -107,7 +117,7 @@ def test_form_handlers_one_by_one(db_location: str) -> None:
     site = app.state.site
     csrf = site.viewer(_post(app, "/follow", {})).csrf
     follow = {"kind": "entity", "id": data.person, "next": "/for-you", "csrf": csrf}
-    done = asyncio.run(forms.follow(site, _post(app, "/follow", follow)))
+    done = _run(forms.follow(site, _post(app, "/follow", follow)))
     assert done.status_code == 303 and done.headers["location"] == "/for-you"
     assert [f["target_id"] for f in site.store.list_follows("local")] == [data.person]
     assert _refused(forms.follow(site, _post(app, "/follow", {**follow, "csrf": "forged"}))) == 403
@@ -115,10 +125,10 @@ def test_form_handlers_one_by_one(db_location: str) -> None:
                                                     headers={"origin": "http://evil.example"}))) == 403
     assert _refused(forms.follow(site, _post(app, "/follow", follow, client="192.0.2.7"))) == 401
     assert _refused(forms.follow(site, _post(app, "/follow", {**follow, "kind": "planet"}))) == 400
-    asyncio.run(forms.follow(site, _post(app, "/unfollow", follow)))
+    _run(forms.follow(site, _post(app, "/unfollow", follow)))
     assert site.store.list_follows("local") == []
     feed = {"url": "https://news.example.org/feed.xml", "title": "Example news", "csrf": csrf}
-    assert asyncio.run(forms.add_source(site, _post(app, "/sources/add", feed))).status_code == 303
+    assert _run(forms.add_source(site, _post(app, "/sources/add", feed))).status_code == 303
     assert _refused(forms.add_source(site, _post(app, "/sources/add", {**feed, "url": "file:///etc"}))) == 400
     assert b"https://news.example.org/feed.xml" in bytes(forms.export_opml(site).body)
     assert _refused(forms.login(site, _post(app, "/login", {"csrf": csrf}))) == 404  # local mode
@@ -133,10 +143,10 @@ def test_sign_in_handlers_share_the_throttle(db_location: str, monkeypatch: pyte
     site = app.state.site
     csrf = site.viewer(_post(app, "/login", {})).csrf
     wrong = {"name": "alice", "password": "a wrong guess", "csrf": csrf}
-    assert asyncio.run(forms.login(site, _post(app, "/login", wrong))).status_code == 400
+    assert _run(forms.login(site, _post(app, "/login", wrong))).status_code == 400
     assert greader_calls.sign_in(site, "alice", "another wrong guess", "127.0.0.1") is None  # ClientLogin's check
     right = {**wrong, "password": "a long passphrase"}
-    page = asyncio.run(forms.login(site, _post(app, "/login", right)))  # even the right password waits
+    page = _run(forms.login(site, _post(app, "/login", right)))  # even the right password waits
     assert page.status_code == 429 and int(page.headers["retry-after"]) > 0
     with pytest.raises(ReaderError) as throttled:
         greader_calls.sign_in(site, "alice", "a long passphrase", "192.0.2.9")
