@@ -30,6 +30,7 @@ from datetime import date
 from typing import Any
 
 from storyline.article import Article
+from storyline.pipeline.stage import describe
 from storyline.pipeline.state import CLUSTER_STATE, CLUSTERING_LOCK, LINKER_STATE
 from storyline.store import Store, StoreError
 from storyline.stories.cluster import StoryClusterer
@@ -52,10 +53,6 @@ class StoryUpdate:
     def to_dict(self) -> dict[str, Any]:
         return {"articles": self.articles, "stories_changed": len(self.stories_changed), "merged": self.merged,
                 "failed": self.failed}
-
-
-def _reason(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _load(store: Store) -> tuple[StoryClusterer, StorylineLinker]:
@@ -118,13 +115,13 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
             try:  # one article that cannot be read as a story document fails alone; it stays ungrouped
                 doc = replace(story_doc_from_article(article, seen.get(article_id)), lemmas=article.lemmas)
             except Exception as exc:
-                update.failed[article_id] = _reason(exc)
+                update.failed[article_id] = describe(exc)
                 continue
             try:
                 assignment = clusterer.add(doc)
                 placed = linker.add(doc, assignment)
             except Exception as exc:  # contained like a bad document: one article must not stop all grouping
-                update.failed[article_id] = _reason(exc)
+                update.failed[article_id] = describe(exc)
                 continue
             assignments.append((article.id, assignment.story_id))
             merges.update(assignment.merged_into)
@@ -189,7 +186,7 @@ def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate) ->
         except StoreError:
             raise
         except Exception as exc:
-            update.failed[story_id] = _reason(exc)
+            update.failed[story_id] = describe(exc)
             continue
         update.stories_changed.add(story_id)
     for storyline_id in store.marked_for_rebuild("storyline"):

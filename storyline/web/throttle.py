@@ -42,18 +42,14 @@ class Throttle:
     def retry_after(self, account: str, address: str) -> int:
         """0 when a sign-in may be tried now; else the seconds to wait."""
         now = self._clock()
-        wait = 0.0
+        keys = list(self.keys(account, address))
         if self.store is not None:
-            found = self.store.recent_sign_in_failures(list(self.keys(account, address)), now - self.window)
-            for times in found.values():
-                if len(times) >= self.failures:
-                    wait = max(wait, times[len(times) - self.failures] + self.window - now)
-            return max(1, math.ceil(wait)) if wait > 0 else 0
-        with self._lock:
-            for key in self.keys(account, address):
-                log = self._recent(key, now)
-                if log is not None and len(log) >= self.failures:
-                    wait = max(wait, log[len(log) - self.failures] + self.window - now)
+            recent = list(self.store.recent_sign_in_failures(keys, now - self.window).values())
+        else:
+            with self._lock:
+                recent = [list(log) for key in keys if (log := self._recent(key, now)) is not None]
+        wait = max((times[-self.failures] + self.window - now for times in recent if len(times) >= self.failures),
+                   default=0.0)
         return max(1, math.ceil(wait)) if wait > 0 else 0
 
     def failed(self, account: str, address: str) -> None:
