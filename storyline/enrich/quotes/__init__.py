@@ -41,7 +41,8 @@ def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     """Direct and indirect quotes in ``doc`` (a parsed article body), in text order."""
     ctx = QuoteContext(doc, entities)
     quotes = _fold_fragments(direct_quotes(ctx) + indirect_quotes(ctx), doc)
-    quotes = [q for q in quotes if q.indirect or not _heading(doc.text, q)]
+    text = doc.text  # built from the tokens on every read: once
+    quotes = [q for q in quotes if q.indirect or not _heading(text, q)]
     quotes.sort(key=lambda q: (q.start, q.indirect))
     return quotes
 
@@ -61,8 +62,9 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
     reported sentence around it, with the fragment's speaker.  Words quoted inside a reported
     clause whose "speaker" stands inside that clause belong to the clause's reporter."""
     reported = [q for q in quotes if q.indirect]
+    full = doc.text if doc is not None else ""  # built from the tokens on every read: once
     for quote in quotes:
-        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(doc.text, quote):
+        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(full, quote):
             continue
         for r in reported:
             if r.start <= quote.start and quote.end <= r.end + _SLACK and r.start <= quote.speaker_span[0] < r.end:
@@ -76,7 +78,7 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             kept.append(quote)
             continue
         size = _solid(quote.text)
-        if doc is None or not _embedded(doc.text, quote):
+        if doc is None or not _embedded(full, quote):
             kept.append(quote)
             continue
         if any(
@@ -93,7 +95,7 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
                         for r in reported)
         ):
             start, end = sentence.start_char, sentence.end_char
-            text = doc.text[start:end].rstrip() if doc is not None else quote.text
+            text = full[start:end].rstrip()
             kept.append(replace(quote, text=text, start=start, end=start + len(text), indirect=True))
             continue
         kept.append(quote)
