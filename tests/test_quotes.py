@@ -639,3 +639,41 @@ def test_a_quoted_title_on_a_line_of_its_own_is_a_heading() -> None:
             "It was raining when the council met.")
     quotes = _pipeline(text)
     assert [q.text for q in quotes if not q.indirect] == ["We will hold the line,"]
+
+
+# -- fragments and split quotes (issue 12, precision) -------------------------------------------
+
+
+def test_a_fragment_beside_another_reported_clause_is_shown_in_its_sentence() -> None:
+    text = ("At a briefing, the fire chief Ana Ruiz said that it was too early to tell, and there was "
+            "\u201cno sign\" yet that it was deliberate.")
+    quotes = _pipeline(text)
+    assert [q.indirect for q in quotes] == [True]
+    assert quotes[0].text == text  # the clause she reported is shown in the sentence, not twice
+
+
+def test_items_of_a_list_of_quoted_words_are_no_quotes_of_their_own() -> None:
+    quotes = _pipeline('The governor called the bill a "disgrace," a "sham," "reckless" and "cruel."')
+    assert quotes and all(q.indirect for q in quotes)
+
+
+def test_a_quote_completing_a_clause_after_that_and_a_comma_is_reported_speech() -> None:
+    quotes = _pipeline('Her aide Tom Reyes said by phone that, "Of course the council will appeal the ruling" '
+                       "against what it sees as an overreach.")
+    assert [(q.indirect, q.speaker_name) for q in quotes] == [(True, "Tom Reyes")]
+
+
+def test_a_quote_the_writer_s_sentence_runs_on_from_is_reported_speech() -> None:
+    quotes = _pipeline("''I admire the ambition'' of the plan, Mr. Okafor said. ''It is bold and clear.''")
+    assert [(q.text, q.indirect) for q in quotes if not q.indirect] == [("It is bold and clear.", False)]
+    assert not any(q.text == "I admire the ambition" for q in quotes)
+
+
+def test_the_words_between_two_halves_of_a_quote_are_not_reported_speech() -> None:
+    quotes = _pipeline('"If the rains fail," he said, "we will lose the harvest."')
+    assert [(q.indirect, q.speaker_mention) for q in quotes] == [(False, "he"), (False, "he")]
+
+
+def test_two_fragments_of_one_sentence_give_one_reported_sentence() -> None:
+    quotes = _pipeline('Asked about the plan, Ms Varga said that "it is a start" but "nowhere near enough."')
+    assert len(quotes) == 1 and quotes[0].indirect and quotes[0].speaker_name == "Varga"
