@@ -677,3 +677,16 @@ def test_the_words_between_two_halves_of_a_quote_are_not_reported_speech() -> No
 def test_two_fragments_of_one_sentence_give_one_reported_sentence() -> None:
     quotes = _pipeline('Asked about the plan, Ms Varga said that "it is a start" but "nowhere near enough."')
     assert len(quotes) == 1 and quotes[0].indirect and quotes[0].speaker_name == "Varga"
+
+
+def test_a_quote_signed_by_a_named_speaker_does_not_run_on_from_an_unclosed_one() -> None:
+    text = ("\u201cThe school is full and the roof leaks,\u201d Rep. Anna Holt said on Friday. \u201cOur children "
+            "deserve better, and the state has the money to pay for it.\n"
+            "\u201cI have spent years looking at where this town is going,\u201d added Rep. Mark Dunne (R-Ida.), "
+            "the chair of the committee.")
+    quotes = _pipeline(text)
+    dunne = _one(quotes, "I have spent years", indirect=False)
+    assert dunne.speaker_name == "Mark Dunne" and "deserve better" not in dunne.text
+    # a pronoun signs nothing: the paragraph may go on with the speaker before
+    quotes = _pipeline(text.replace("added Rep. Mark Dunne (R-Ida.), the chair of the committee", "she added"))
+    assert _one(quotes, "I have spent years", indirect=False).speaker_name == "Anna Holt"
