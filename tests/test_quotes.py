@@ -690,3 +690,11 @@ def test_a_quote_signed_by_a_named_speaker_does_not_run_on_from_an_unclosed_one(
     # a pronoun signs nothing: the paragraph may go on with the speaker before
     quotes = _pipeline(text.replace("added Rep. Mark Dunne (R-Ida.), the chair of the committee", "she added"))
     assert _one(quotes, "I have spent years", indirect=False).speaker_name == "Anna Holt"
+
+
+def test_a_participle_of_saying_goes_with_the_verb_that_reports_the_clause() -> None:
+    text = ("Mr Dalton has also signalled he thinks Canada might need to cut tariffs in order to end the "
+            "dispute, stating there is likely to be \u201csome give and take going on\u201d.")
+    quotes = _pipeline(text)
+    held = [q for q in quotes if "give and take" in q.text]
+    assert held and all(q.speaker_name == "Dalton" for q in held)
