@@ -568,12 +568,13 @@ def test_polnear_dev_floor() -> None:
     assert figures["R"] >= FLOOR["R"]
     assert figures["speaker"] >= FLOOR["speaker"]
     assert figures["overlap F1"] >= FLOOR["overlap F1"]
+    assert figures["ref F1"] >= FLOOR["ref F1"]
 
 
-# measured on dev (tune / test parts): P 0.902 / 0.887, R 0.920 / 0.946, F1 0.911 / 0.915, lenient F1
-# 0.938 / 0.964, speaker 0.941 / 0.963, overlap F1 0.667 / 0.647.  Fragments inside reported clauses
-# (issue 12) traded recall (0.95 -> 0.93) for precision (0.72 -> 0.89).
-FLOOR = {"P": 0.86, "F1": 0.89, "lenient F1": 0.93, "R": 0.91, "speaker": 0.94, "overlap F1": 0.63}
+# measured on dev (all 84 articles, 2026-12-05, branch enrich2): P 0.920, R 0.923, F1 0.922, lenient F1
+# 0.948, speaker 0.957, overlap F1 0.661; reference matching (the data README's, see the benchmark) F1 0.801.
+# Tune / test parts: P 0.937 / 0.905, R 0.910 / 0.936, speaker 0.943 / 0.969.
+FLOOR = {"P": 0.91, "F1": 0.91, "lenient F1": 0.94, "R": 0.915, "speaker": 0.95, "overlap F1": 0.65, "ref F1": 0.79}
 
 
 # -- what is not a quote, and who the speaker is (issue 12) -----------------------------------
