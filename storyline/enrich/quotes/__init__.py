@@ -43,7 +43,8 @@ def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     ctx = QuoteContext(doc, entities)
     found = [q for q in direct_quotes(ctx) + indirect_quotes(ctx) if not _reports_itself(q)]
     quotes = _fold_fragments(found, doc)
-    quotes = [q for q in quotes if q.indirect or not _heading(doc.text, q)]
+    text = doc.text  # built from the tokens on every read: once
+    quotes = [q for q in quotes if q.indirect or not _heading(text, q)]
     quotes.sort(key=lambda q: (q.start, q.indirect))
     seen: set[tuple[int, int, bool]] = set()
     unique = []
@@ -80,8 +81,9 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
     reported sentence around it, with the fragment's speaker.  Words quoted inside a reported
     clause whose "speaker" stands inside that clause belong to the clause's reporter."""
     reported = [q for q in quotes if q.indirect]
+    full = doc.text if doc is not None else ""  # built from the tokens on every read: once
     for quote in quotes:
-        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(doc.text, quote):
+        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(full, quote):
             continue
         for r in reported:
             if r.start <= quote.start and quote.end <= r.end + _SLACK and r.start <= quote.speaker_span[0] < r.end:
@@ -96,7 +98,7 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             kept.append(quote)
             continue
         size = _solid(quote.text)
-        if doc is None or not _embedded(doc.text, quote):
+        if doc is None or not _embedded(full, quote):
             kept.append(quote)
             continue
         if any(
@@ -111,9 +113,9 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             and size < FRAGMENT_SHARE * _solid(sentence.text)
         ):
             start, end = sentence.start_char, sentence.end_char
-            text = doc.text[start:end].rstrip()
+            text = full[start:end].rstrip()
             # a clause of the sentence reported by the same speaker is shown in the sentence
-            # ("urged voters to 'stand firm' and said she was confident")
+            # ("the chief said that it was too early to tell, and there was 'no sign' yet")
             merged = [r for r in reported if start <= r.start and r.end <= end and _same_speaker(r, quote)]
             dropped.extend(merged)
             reported = [r for r in reported if all(r is not m for m in merged)]
