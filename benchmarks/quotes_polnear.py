@@ -388,8 +388,11 @@ def textacy_fallback_predict(doc: Any) -> list[Prediction]:
     for a, b in pairwise(starts):
         if b <= a:
             continue
+        paragraph = doc[a:b].as_doc()
+        for hooks in (paragraph.user_hooks, paragraph.user_span_hooks, paragraph.user_token_hooks):
+            hooks.clear()  # storyline's sentence index (storyline.nlp) is not copied with the tokens
         try:
-            out.extend(_textacy_triples(doc[a:b].as_doc(), doc[a].idx))
+            out.extend(_textacy_triples(paragraph, doc[a].idx))
         except ValueError:
             continue
     return out
