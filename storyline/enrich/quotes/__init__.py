@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -160,6 +161,8 @@ def _embedded(text: str, quote: Quote) -> bool:
         if (before[:-1].rstrip()[-1:] in _MARKS and words and words[0][:1].islower()
                 and len(words) <= _LIST_FRAGMENT_WORDS):
             return True
+        if words and words[0][:1].islower() and _writers_lead(text, quote.start):
+            return True
     inner = quote.text.rstrip(_MARKS + " ")
     if inner[-1:] in ",.;:!?…":
         return False
@@ -167,6 +170,25 @@ def _embedded(text: str, quote: Quote) -> bool:
     if not after[:1].islower():
         return False
     return after.split(None, 1)[0].strip(",.;:").lower() not in _ATTRIBUTION_WORDS
+
+
+_LEAD = re.compile(r"[.!?]\s|\n|[\"“”«»]")
+_LEAD_WORDS = 12
+
+
+def _writers_lead(text: str, start: int) -> bool:
+    """Whether a quote opening in lower case after a comma follows the writer's own words in its
+    sentence ("With thousands of counting systems, 'there is no single point of failure,' he
+    said"; "there are still 'some people' who feel that way, 'but not many'"): words since the
+    sentence start or the last quotation mark, with no verb of saying among them (after "he
+    said," the quote is the second half of a split quote, or one the verb introduces)."""
+    window = text[max(0, start - 200) : start].rstrip().rstrip(_MARKS).rstrip()
+    if not window.endswith(","):
+        return False
+    bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
+    lead = window[bounds[-1] if bounds else 0 : -1].split()
+    words = [w.strip(",;:()").lower() for w in lead]
+    return 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS for w in words)
 
 
 _MINOR = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "with", "by",

@@ -93,7 +93,30 @@ def speaker_head(ctx: QuoteContext, cue: Token) -> Token | None:
         if to is None:
             return None
         return next((c for c in to.children if c.dep_ == "pobj"), None)
-    return subject_of(cue, lambda t: ctx.inside_quote(t.idx))
+    return _participle_object(cue) or subject_of(cue, lambda t: ctx.inside_quote(t.idx))
+
+
+_OBJECT_PRONOUNS = frozenset({"him", "her", "them", "me", "us"})
+
+
+def _participle_object(cue: Token) -> Token | None:
+    """The person right before a participle of saying with no subject of its own ("the ad uses
+    footage of Ana Ruiz asking, “...”", "a clip shows him saying ..."): the one who speaks, not the
+    subject of the clause the participle hangs from.  A comma between them ("X praised Y,
+    saying ...") or a speaker as that subject ("X thanked Y saying ...") leaves the participle
+    to that subject."""
+    if cue.tag_ != "VBG" or cue.i == 0 or cue.dep_ not in ("advcl", "acl", "xcomp", "ccomp"):
+        return None
+    if any(c.dep_ in ("nsubj", "nsubjpass") for c in cue.children):
+        return None
+    before = cue.doc[cue.i - 1]
+    if before.dep_ not in ("pobj", "dobj") or before.head.i >= cue.i:
+        return None
+    if not (before.ent_type_ == "PERSON" or before.lower_ in _OBJECT_PRONOUNS):
+        return None
+    # "Ana Ruiz thanked Tom Reyes saying ...": a speaker as the subject keeps the participle
+    outer = subject_of(cue.head) if cue.head.i != cue.i else None
+    return None if outer is not None and can_speak(outer) else before
 
 
 def cue_text(cue: Token) -> str:

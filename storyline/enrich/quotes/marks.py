@@ -74,23 +74,55 @@ def _double_role(text: str, i: int, lo: int, hi: int) -> str:
     return "either"
 
 
+def _closers(opener: str) -> frozenset[str]:
+    """The marks that close a quotation opened with ``opener``."""
+    if opener in DOUBLE_ANY:
+        return DOUBLE_ANY
+    return frozenset("»") if opener == "«" else frozenset("”")
+
+
+def _nested_end(text: str, outer: int, inner: int, hi: int) -> int | None:
+    """The closing mark of a quotation opened at ``inner`` inside the one opened at ``outer``
+    with the other kind of double marks ('"He read: “Do you agree?” and then..."'), when the
+    outer one closes after it in the paragraph; None when ``inner`` is no nested quotation."""
+    outer_close = _closers(text[outer])
+    inner_close = _closers(text[inner])
+    if outer_close == inner_close:
+        return None
+    end = next(
+        (j for j in range(inner + 1, hi) if text[j] in inner_close and _double_role(text, j, inner, hi) != "open"),
+        None,
+    )
+    if end is None:
+        return None
+    if any(text[j] in outer_close and _double_role(text, j, inner, hi) != "open" for j in range(end + 1, hi)):
+        return end
+    return None
+
+
 def _pair_double(text: str, lo: int, hi: int) -> tuple[list[Span], int | None]:
     """Pairs of double marks inside ``text[lo:hi]``; also the content start of an unclosed quote."""
     pairs: list[Span] = []
     open_at: int | None = None
+    skip_to = lo
     for i in range(lo, hi):
         ch = text[i]
-        if ch not in DOUBLE_OPEN and ch not in DOUBLE_CLOSE and ch not in DOUBLE_ANY:
+        if i < skip_to or (ch not in DOUBLE_OPEN and ch not in DOUBLE_CLOSE and ch not in DOUBLE_ANY):
             continue
         role = _double_role(text, i, lo, hi)
         if open_at is None:
             if role != "close":
                 open_at = i + 1
             continue
-        if role == "open" and ch in DOUBLE_OPEN and i > open_at and text[i - 1].isspace():
-            # a new opening mark while one is open: the first one was never closed
-            open_at = i + 1
-            continue
+        if role == "open" and i > open_at and text[i - 1].isspace():
+            inner_end = _nested_end(text, open_at - 1, i, hi)
+            if inner_end is not None:
+                skip_to = inner_end + 1  # a quotation inside the quotation, in the other kind of marks
+                continue
+            if ch in DOUBLE_OPEN:
+                # a new opening mark while one is open: the first one was never closed
+                open_at = i + 1
+                continue
         if role == "open" and ch in DOUBLE_ANY and i == open_at:
             continue
         pairs.append((open_at, i))
@@ -163,6 +195,13 @@ def _starts_with_open(text: str, lo: int, hi: int) -> bool:
     return i < hi and _double_role(text, i, lo, hi) == "open" and text[i] not in SINGLE_ANY
 
 
+def _block_marker(text: str, mark: int, first: int, pairs: list[Span], dominant: frozenset[str]) -> bool:
+    """Whether the mark opening a paragraph and never closed in it marks a block quotation of
+    another text (an excerpt of another article, its quotes in other marks) rather than a
+    quote running on: the article's quotes use the other kind of double marks."""
+    return mark == first and not pairs and _closers(text[mark]) != dominant and text[mark] not in "„«"
+
+
 def _trim(text: str, span: Span) -> Span:
     s, e = span
     while s < e and text[s].isspace():
@@ -195,6 +234,7 @@ def find_quoted(text: str) -> list[QuotedPassage]:
     paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text) if m.group().strip()]
     passages: list[QuotedPassage] = []
     carry: QuotedPassage | None = None  # a quotation running on into the next paragraph
+    dominant = _closers("“") if text.count("“") > text.count('"') else DOUBLE_ANY
     for k, (lo, hi) in enumerate(paragraphs):
         pairs, open_at = _pair_double(text, lo, hi)
         first = _trim(text, (lo, hi))[0]
@@ -213,6 +253,8 @@ def find_quoted(text: str) -> list[QuotedPassage]:
         for span in (_trim(text, pair) for pair in pairs):
             if span[1] > span[0]:
                 passages.append(QuotedPassage([span]))
+        if open_at is not None and carry is None and _block_marker(text, open_at - 1, first, pairs, dominant):
+            open_at = None  # a block quotation of another text, marked at its start only
         if open_at is not None:
             tail = _trim(text, (open_at, hi))
             nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None

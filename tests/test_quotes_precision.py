@@ -1,0 +1,76 @@
+"""Quotes (issue 12, precision at the same recall): nested quotations in the other kind of marks,
+block quotations of another text, quotes nobody is found to have said, and the speaker of a
+participle of saying.  Every sentence here is written for the test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storyline.article import Quote
+from storyline.enrich.quotes import find_quotes
+from storyline.enrich.quotes.marks import find_quoted
+from storyline.nlp import load_nlp
+
+
+def _quotes(text: str) -> list[Quote]:
+    doc: Any = load_nlp()(text)
+    return find_quotes(doc, [])
+
+
+def _quoted(text: str) -> list[str]:
+    return [text[p.start : p.end] for p in find_quoted(text)]
+
+
+def test_a_quotation_nested_in_the_other_kind_of_marks_keeps_the_outer_one() -> None:
+    text = ('"It is a fair question, and I will read it to you: \u201cDo you think he is fit to serve?\u201d '
+            'Most of them said no."')
+    assert _quoted(text) == [text[1:-1]]
+    text = '\u201cHe told me "go home" and walked off,\u201d she said.'
+    assert _quoted(text) == ['He told me "go home" and walked off,']
+
+
+def test_marks_of_one_kind_do_not_nest() -> None:
+    # a new opening mark of the same kind: the first one was never closed
+    text = "\u201cThe first one. \u201cThe second one,\u201d she said."
+    assert _quoted(text) == ["The second one,"]
+    # an inner quotation with no outer closing mark after it is a quotation of its own
+    text = '"Ana walked onto the stage, chanting \u201cOne more year!\u201d'
+    assert _quoted(text) == ["One more year!"]
+
+
+def test_a_block_quotation_marked_at_its_start_only_is_no_quote() -> None:
+    text = ("The paper wrote about her at length.\n"
+            '"Ana thought the whole thing was unfair. She was tired, sure. But not angry.\n'
+            "\u201cIt never crossed my mind,\u201d she said later. \u201cNot once.\u201d\n"
+            "\u201cWe will see,\u201d said Tom Reyes.")
+    assert _quoted(text) == ["It never crossed my mind,", "Not once.", "We will see,"]
+    # in the article's own kind of marks an unclosed paragraph is a quote running on
+    text = text.replace('"Ana', "\u201cAna")
+    assert _quoted(text)[0].startswith("Ana thought")
+
+
+def test_the_person_a_participle_of_saying_shows_is_the_speaker() -> None:
+    quotes = _quotes("The new video shows footage of Maria Lopez asking, \u201cWhy am I not ahead by ten points?\u201d")
+    assert [(q.text, q.speaker_mention) for q in quotes] == [("Why am I not ahead by ten points?", "Maria Lopez")]
+    # a speaker as the subject keeps the participle, with or without the comma
+    for text in ("Senator Tom Reyes thanked Maria Lopez, saying, \u201cShe did the work.\u201d",
+                 "Senator Tom Reyes thanked Maria Lopez saying \u201cShe did the work.\u201d"):
+        assert all(q.speaker_mention == "Senator Tom Reyes" for q in _quotes(text))
+
+
+def test_a_quote_running_on_from_the_writer_s_words_and_a_comma_is_reported_speech() -> None:
+    quotes = _quotes("He spoke at length. With hundreds of polling stations, \u201cthere is no way to check "
+                     "them all,\u201d he said.")
+    assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "he")]
+    assert quotes[0].text.startswith("With hundreds of polling stations")
+    quotes = _quotes('The mayor agreed that there are still "some voters" who feel that way, "but not the '
+                     'great majority."')
+    assert quotes and all(q.indirect for q in quotes)
+
+
+def test_a_quote_after_a_verb_of_saying_and_a_comma_stays_a_quote() -> None:
+    quotes = _quotes("\u201cI think,\u201d he said, \u201cthere is no way to check them all.\u201d")
+    assert [(q.text, q.indirect) for q in quotes] == [("I think,", False),
+                                                      ("there is no way to check them all.", False)]
+    quotes = _quotes("He said, \u201cthere is no way to check them all.\u201d")
+    assert [(q.text, q.indirect) for q in quotes] == [("there is no way to check them all.", False)]
