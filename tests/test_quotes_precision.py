@@ -74,3 +74,22 @@ def test_a_quote_after_a_verb_of_saying_and_a_comma_stays_a_quote() -> None:
                                                       ("there is no way to check them all.", False)]
     quotes = _quotes("He said, \u201cthere is no way to check them all.\u201d")
     assert [(q.text, q.indirect) for q in quotes] == [("there is no way to check them all.", False)]
+    quotes = _quotes('He praised the plan, explaining, "because it is cheap and it works."')
+    assert [q.indirect for q in quotes if "cheap" in q.text] == [False]
+
+
+def test_a_quote_in_apposition_to_a_work_is_its_title() -> None:
+    text = "Ana Ruiz's commentary, \"Let the river run free,\" is very thoughtful. I agree with her."
+    assert _quotes(text) == []
+    # after a preposition the work frames a quote
+    quotes = _quotes('In her column, "We must act now," Ana Ruiz wrote.')
+    assert [(q.text, q.speaker_mention) for q in quotes if not q.indirect] == [("We must act now,", "Ana Ruiz")]
+
+
+def test_a_quote_signed_after_a_dash_on_its_line_is_the_signer_s() -> None:
+    text = ("\u201cHe does not listen to anyone. It is all about him.\u201d\u00a0\u2015 Ana Ruiz\n"
+            "\u201cTom Reyes started the fight at the beginning. He divided everyone. What can I say?\u201d "
+            "\u2015 Lena Ortiz.")
+    quotes = _quotes(text)
+    assert [q.speaker_mention for q in quotes] == ["Ana Ruiz", "Lena Ortiz"]
+    assert all(q.cue is None for q in quotes)

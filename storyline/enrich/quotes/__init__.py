@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span
 from storyline.article import Article, Entity, Quote
 from storyline.enrich.component import component
 from storyline.enrich.quotes.context import QuoteContext
-from storyline.enrich.quotes.cues import SPEECH_FORMS
+from storyline.enrich.quotes.cues import SPEECH_FORMS, SPEECH_VERBS
 from storyline.enrich.quotes.direct import direct_quotes
 from storyline.enrich.quotes.indirect import indirect_quotes
 
@@ -188,7 +188,15 @@ def _writers_lead(text: str, start: int) -> bool:
     bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
     lead = window[bounds[-1] if bounds else 0 : -1].split()
     words = [w.strip(",;:()").lower() for w in lead]
-    return 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS for w in words)
+    return 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS or _saying(w) for w in words)
+
+
+def _saying(word: str) -> bool:
+    """A participle of a verb of saying: "explaining", "adding", "saying"."""
+    if not word.endswith("ing"):
+        return False
+    stem = word[:-3]
+    return any(form in SPEECH_VERBS for form in (stem, stem + "e", stem[:-1]))
 
 
 _MINOR = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "with", "by",

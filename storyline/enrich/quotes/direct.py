@@ -89,6 +89,8 @@ def direct_quotes(ctx: QuoteContext) -> list[Quote]:
             cue = _intro_cue(ctx, first)
         if cue is None and _embedded(ctx, first) and not _is_fragment(ctx, passage):
             cue = _verb_over_quote(ctx, first)
+        if at_start and cue is not None and _signed_on_its_line(ctx, passage):
+            cue = None  # '“...” ― Ana Ruiz': the signature, not a verb the parse found elsewhere
         speaker = speaker_of(ctx, cue) if cue is not None else None
         if cue is None and not _embedded(ctx, first):
             speaker = _colon_speaker(ctx, first)
@@ -276,6 +278,8 @@ def _is_name(ctx: QuoteContext, passage: QuotedPassage) -> bool:
     s, e = passage.segments[0]
     if not any(ch.isalpha() for ch in ctx.text[s:e]):
         return True  # 'timestamp="1449075600"'
+    if _titled_work(ctx, s):
+        return True
     if not _title_case(ctx.text[s:e]) or _opens_sentence(ctx, (s, e)):
         return False
     before = [t for t in ctx.tokens(max(0, s - 40), s - 1) if not t.is_space and t.idx + len(t.text) <= s - 1]
@@ -283,6 +287,23 @@ def _is_name(ctx: QuoteContext, passage: QuotedPassage) -> bool:
         return True  # 'on NBC’s “Meet the Press”', 'a book titled “Crippled America”'
     roots = [t for t in ctx.tokens(s, e) if not t.is_punct and not s <= t.head.idx < e]
     return bool(roots) and all(t.dep_ in _NAME_DEPS or t.head.pos_ in ("ADP", "NOUN", "PROPN") for t in roots)
+
+
+_WORKS = frozenset({
+    "commentary", "column", "op-ed", "essay", "article", "editorial", "book", "song", "film", "movie",
+    "poem", "headline", "memoir", "album", "novel", "documentary", "play", "painting", "series", "episode",
+})
+
+
+def _titled_work(ctx: QuoteContext, s: int) -> bool:
+    """A quote set off by a comma after a noun naming a work, in apposition to it ("Ana Ruiz's
+    column, “Let the river run,” is worth reading"): the work's title.  After a preposition
+    ("In her column, “...,” she wrote") the noun frames a quote instead."""
+    before = [t for t in ctx.tokens(max(0, s - 40), s - 1) if not t.is_space and t.idx + len(t.text) <= s - 1]
+    if len(before) < 2 or before[-1].text != ",":
+        return False
+    noun = before[-2]
+    return noun.lower_ in _WORKS and noun.dep_ != "pobj" and noun.head.lower_ not in ("in", "on", "at")
 
 
 def _title_case(text: str) -> bool:
@@ -328,18 +349,21 @@ def _previous_subject(ctx: QuoteContext, seg: tuple[int, int]) -> Speaker | None
     return speaker
 
 
+_AFTER_MARK = re.compile(r"^[\s”\"'’.,!?]+")  # closing marks, stops and spaces (no-break ones too)
+
+
 def _signature(ctx: QuoteContext, passage: QuotedPassage) -> Speaker | None:
     """A quote signed after a dash, on its line or the next: '“...” ― Pamela Padilla', '- Bernie Sanders.'."""
     _lo, hi = ctx.paragraph_of(passage.end)
     tail = ctx.text[passage.end : hi]
-    after_mark = tail.lstrip("”\"'’.,!? ")
+    after_mark = _AFTER_MARK.sub("", tail)
     if after_mark.startswith(_DASHES):
         start = hi - len(after_mark)
         line = (start, hi)
     else:
         nxt = [p for p in ctx.paragraphs if p[0] > hi]
         if (
-            tail.strip("”\"'’.,!? ")
+            _AFTER_MARK.sub("", tail).strip()
             or not nxt
             or not ctx.text[nxt[0][0] : nxt[0][1]].lstrip().startswith(_DASHES)
         ):
@@ -357,6 +381,12 @@ def _signature(ctx: QuoteContext, passage: QuotedPassage) -> Speaker | None:
     speaker = ctx.resolver.resolve(head)
     ctx.resolver.remember(speaker, head)
     return speaker
+
+
+def _signed_on_its_line(ctx: QuoteContext, passage: QuotedPassage) -> bool:
+    """Whether a dash follows the closing mark on the quote's own line ('“...” ― Ana Ruiz')."""
+    _lo, hi = ctx.paragraph_of(passage.end)
+    return _AFTER_MARK.sub("", ctx.text[passage.end : hi]).startswith(_DASHES)
 
 
 def _intro_cue(ctx: QuoteContext, seg: tuple[int, int]) -> Token | None:

@@ -195,11 +195,17 @@ def _starts_with_open(text: str, lo: int, hi: int) -> bool:
     return i < hi and _double_role(text, i, lo, hi) == "open" and text[i] not in SINGLE_ANY
 
 
-def _block_marker(text: str, mark: int, first: int, pairs: list[Span], dominant: frozenset[str]) -> bool:
+def _block_marker(
+    text: str, mark: int, first: int, pairs: list[Span], nxt: int, dominant: frozenset[str]
+) -> bool:
     """Whether the mark opening a paragraph and never closed in it marks a block quotation of
-    another text (an excerpt of another article, its quotes in other marks) rather than a
-    quote running on: the article's quotes use the other kind of double marks."""
-    return mark == first and not pairs and _closers(text[mark]) != dominant and text[mark] not in "„«"
+    another text (an excerpt of another article) rather than a quote running on: the article's
+    quotes use the other kind of double marks, and the next paragraph opens with one of those
+    (a quote running on would open it with the same mark again)."""
+    if mark != first or pairs or _closers(text[mark]) == dominant or text[mark] in "„«":
+        return False
+    following = text[nxt : nxt + 200].lstrip()
+    return bool(following) and following[0] in DOUBLE_OPEN | DOUBLE_ANY and _closers(following[0]) == dominant
 
 
 def _trim(text: str, span: Span) -> Span:
@@ -253,7 +259,8 @@ def find_quoted(text: str) -> list[QuotedPassage]:
         for span in (_trim(text, pair) for pair in pairs):
             if span[1] > span[0]:
                 passages.append(QuotedPassage([span]))
-        if open_at is not None and carry is None and _block_marker(text, open_at - 1, first, pairs, dominant):
+        nxt_lo = paragraphs[k + 1][0] if k + 1 < len(paragraphs) else hi
+        if open_at is not None and carry is None and _block_marker(text, open_at - 1, first, pairs, nxt_lo, dominant):
             open_at = None  # a block quotation of another text, marked at its start only
         if open_at is not None:
             tail = _trim(text, (open_at, hi))
