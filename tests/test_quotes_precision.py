@@ -93,3 +93,15 @@ def test_a_quote_signed_after_a_dash_on_its_line_is_the_signer_s() -> None:
     quotes = _quotes(text)
     assert [q.speaker_mention for q in quotes] == ["Ana Ruiz", "Lena Ortiz"]
     assert all(q.cue is None for q in quotes)
+
+
+def test_a_quote_running_on_past_the_end_of_a_reported_clause_is_shown_in_it() -> None:
+    text = ("She added that most of the young voters in Ohio seem more against the mayor than for his rival, "
+            "which is a problem because, \u201cIn the end, we do not vote against somebody. We vote for "
+            "somebody.\u201d")
+    quotes = _quotes(text)
+    assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "She")]
+    assert quotes[0].text.endswith("We vote for somebody.\u201d")
+    # a quote that is most of the clause stays a quote
+    quotes = _quotes("He said that, \u201cWe will fight. We will win.\u201d")
+    assert [(q.text, q.indirect) for q in quotes] == [("We will fight. We will win.", False)]

@@ -107,6 +107,8 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             for r in reported
         ):
             continue
+        if _runs_on(full, quote, reported, size):
+            continue
         sentence = _sentence_of(doc, quote)
         if (
             sentence is not None
@@ -126,6 +128,21 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             continue
         kept.append(quote)
     return [k for k in kept if all(k is not d for d in dropped)]
+
+
+def _runs_on(full: str, quote: Quote, reported: list[Quote], size: int) -> bool:
+    """A quote that opens inside a reported clause and goes on past its end ("she added that
+    turnout is down, which is a problem because, 'In the end, we vote for somebody. Not
+    against.'"): the clause runs on to the end of the quote, which is shown in it."""
+    for r in reported:
+        if not r.start <= quote.start < r.end < quote.end or "\n" in full[r.start : quote.end]:
+            continue
+        close = full[quote.end : quote.end + 2].rstrip()
+        end = quote.end + len(close) if close and all(ch in _MARKS for ch in close) else quote.end
+        if size < FRAGMENT_SHARE * _solid(full[r.start : end]):
+            r.end, r.text = end, full[r.start : end]
+            return True
+    return False
 
 
 def _same_speaker(a: Quote, b: Quote) -> bool:
