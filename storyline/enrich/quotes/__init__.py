@@ -190,7 +190,7 @@ def _embedded(text: str, quote: Quote) -> bool:
 
 
 _LEAD = re.compile(r"[.!?]\s|\n|[\"“”«»]")
-_LEAD_WORDS = 12
+_LEAD_WORDS = 40
 
 
 def _writers_lead(text: str, start: int) -> bool:
@@ -199,7 +199,7 @@ def _writers_lead(text: str, start: int) -> bool:
     said"; "there are still 'some people' who feel that way, 'but not many'"): words since the
     sentence start or the last quotation mark, with no verb of saying among them (after "he
     said," the quote is the second half of a split quote, or one the verb introduces)."""
-    window = text[max(0, start - 200) : start].rstrip().rstrip(_MARKS).rstrip()
+    window = text[max(0, start - 300) : start].rstrip().rstrip(_MARKS).rstrip()
     if not window.endswith(","):
         return False
     bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
