@@ -105,3 +105,17 @@ def test_a_quote_running_on_past_the_end_of_a_reported_clause_is_shown_in_it() -
     # a quote that is most of the clause stays a quote
     quotes = _quotes("He said that, \u201cWe will fight. We will win.\u201d")
     assert [(q.text, q.indirect) for q in quotes] == [("We will fight. We will win.", False)]
+
+
+def test_the_writer_s_words_before_a_quote_are_reported_with_it_when_they_weigh() -> None:
+    quotes = _quotes('The bill is up for a vote. If the bill passes, "I think it is going to fill a very deep '
+                     'hole in my life," Ana Ruiz said.')
+    assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "Ana Ruiz")]
+    assert quotes[0].text.startswith("If the bill passes")
+    # a verb of saying or a word for what was said before the comma introduces the quote
+    for text in ('A flabbergasted Tom Reyes quipped, "It is like a lawyer with the dumbest client ever."',
+                 'In the mayor\'s words, "We just could not have a harbour without the ferry."'):
+        assert [q.indirect for q in _quotes(text) if "like a lawyer" in q.text or "harbour" in q.text] == [False]
+    # a short lead weighs little: the quote stays a quote
+    quotes = _quotes('On Monday, "We will open the bridge again before the winter comes," the mayor said.')
+    assert [(q.indirect, q.speaker_mention) for q in quotes if "bridge" in q.text] == [(False, "the mayor")]

@@ -99,6 +99,16 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             kept.append(quote)
             continue
         size = _solid(quote.text)
+        span = _with_lead(full, quote, size, doc) if doc is not None else None
+        if span is not None:
+            start, end = span
+            merged = [r for r in reported if start <= r.start and r.end <= end + _SLACK and _same_speaker(r, quote)]
+            dropped.extend(merged)
+            reported = [r for r in reported if all(r is not m for m in merged)]
+            folded = replace(quote, text=full[start:end], start=start, end=end, indirect=True)
+            reported.append(folded)
+            kept.append(folded)
+            continue
         if doc is None or not _embedded(full, quote):
             kept.append(quote)
             continue
@@ -189,23 +199,50 @@ def _embedded(text: str, quote: Quote) -> bool:
     return after.split(None, 1)[0].strip(",.;:").lower() not in _ATTRIBUTION_WORDS
 
 
-_LEAD = re.compile(r"[.!?]\s|\n|[\"“”«»]")
+_LEAD = re.compile(r"[.!?]\s|\n|[\"“”«»]|''")
 _LEAD_WORDS = 40
 
 
 def _writers_lead(text: str, start: int) -> bool:
+    return _lead_start(text, start) is not None
+
+
+def _lead_start(text: str, start: int) -> int | None:
     """Whether a quote opening in lower case after a comma follows the writer's own words in its
     sentence ("With thousands of counting systems, 'there is no single point of failure,' he
     said"; "there are still 'some people' who feel that way, 'but not many'"): words since the
     sentence start or the last quotation mark, with no verb of saying among them (after "he
     said," the quote is the second half of a split quote, or one the verb introduces)."""
-    window = text[max(0, start - 300) : start].rstrip().rstrip(_MARKS).rstrip()
+    lo = max(0, start - 300)
+    window = text[lo:start].rstrip().rstrip(_MARKS).rstrip()
     if not window.endswith(","):
-        return False
+        return None
     bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
-    lead = window[bounds[-1] if bounds else 0 : -1].split()
+    at = bounds[-1] if bounds else 0
+    lead = window[at:-1].split()
     words = [w.strip(",;:()").lower() for w in lead]
-    return 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS or _saying(w) for w in words)
+    if 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS or _saying(w) for w in words):
+        return lo + at + len(window[at:]) - len(window[at:].lstrip())
+    return None
+
+
+def _with_lead(full: str, quote: Quote, size: int, doc: Doc) -> tuple[int, int] | None:
+    """The sentence of a quote that opens after the writer's own words and a comma, when the quote
+    is under 80% of it ("If the bill passes, 'I think it will fill a deep void,' Ana Ruiz said"):
+    the writer's words are part of what is reported, so the sentence is shown, not the quote."""
+    if quote.start == 0 or (lead := _lead_start(full, quote.start)) is None or "\n" in full[lead : quote.end]:
+        return None
+    words = doc.char_span(lead, quote.start, alignment_mode="expand")
+    if words is None or any(t.lemma_.lower() in SPEECH_VERBS or t.lower_ in _SPEECH_NOUNS for t in words):
+        return None  # "A. quipped, '...'", "in Forbes' words, '...'": the quote is introduced
+    if quote.text[:1].isupper() and not any(t.pos_ in ("VERB", "AUX") for t in words):
+        return None  # "In her column, 'We ...'", "On Monday, 'We ...'": a frame, not a clause of what is said
+    close = full[quote.end : quote.end + 2].rstrip()
+    end = quote.end + len(close) if close and all(ch in _MARKS for ch in close) else quote.end
+    return (lead, end) if size < FRAGMENT_SHARE * _solid(full[lead:end]) else None
+
+
+_SPEECH_NOUNS = frozenset({"words", "word", "statement", "remarks", "quote", "saying", "adage", "motto", "slogan"})
 
 
 def _saying(word: str) -> bool:
