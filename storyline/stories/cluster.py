@@ -22,6 +22,16 @@ When the article is also very probable (``merge_threshold``) for other candidate
 it bridges them: those stories merge into the oldest, whose id survives, and the
 :class:`Assignment` reports ``merged_into`` so callers can redirect.
 
+Batches (:meth:`StoryClusterer.add_batch`): the articles of one day that are grouped
+together are first clustered jointly, as the field does for a batch (and as the TF-IDF
+baseline does): a learned pairwise model (the same cosines, article against article, with
+the dense ones and the text length) gives each pair a probability, and average-linkage
+agglomerative clustering cuts the tree where the mean probability between two groups falls
+under the model's threshold.  So a late headline can pull earlier ones together, and the
+result does not depend on the order within the batch.  Each group then joins the story
+that its members are on average most probable for (the join model, as for one article),
+or starts a story.  A batch of one article is placed exactly as :meth:`add` places it.
+
 Story ids derive from the first article's id and never change.  Everything is
 deterministic in the input order, and ``to_state``/``from_state`` round-trip the
 whole clusterer as JSON-able data.
@@ -31,12 +41,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from storyline.stories.features import SUBVECTORS, StoryDoc, doc_terms, doc_vectors
+import numpy as np
+
+from storyline.stories.features import NUMBERS, SUBVECTORS, StoryDoc, doc_terms, doc_vectors
 from storyline.stories.index import (
     Bags,
     Centroid,
@@ -52,6 +64,10 @@ from storyline.stories.model import Decision, StoryParams, choose, story_params
 DENSE: tuple[str, ...] = ("head_vec", "lead_vec")
 LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size", "log_terms")
 STORY_FEATURES: tuple[str, ...] = (*LEXICAL_FEATURES, *(f"sim_{name}" for name in DENSE))
+# Article against article, within a batch (``log_terms``: of the shorter of the two).
+PAIR_SUBVECTORS: tuple[str, ...] = (*SUBVECTORS, NUMBERS)
+PAIR_LEXICAL: tuple[str, ...] = (*(f"sim_{name}" for name in PAIR_SUBVECTORS), "log_terms")
+PAIR_FEATURES: tuple[str, ...] = (*PAIR_LEXICAL, *(f"sim_{name}" for name in DENSE))
 
 # How many of a story's strongest terms go into the index, per sub-vector, and how
 # many of an article's terms are looked up.
@@ -100,6 +116,92 @@ def in_window(published: date | None, centroid: Centroid, days: int) -> bool:
     return (published - centroid.last).days <= days and (centroid.first - published).days <= days
 
 
+def pair_features(docs: Sequence[WeightedDoc]) -> dict[str, np.ndarray]:
+    """Every pair feature of a batch, as n x n matrices by name."""
+    from scipy.sparse import csr_matrix
+
+    n = len(docs)
+    values: dict[str, np.ndarray] = {}
+    for name in PAIR_SUBVECTORS:
+        vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for i, doc in enumerate(docs):
+            norm = doc.norms.get(name, 0.0)
+            if not norm:
+                continue
+            for term, weight in doc.weights[name].items():
+                rows.append(i)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                data.append(weight / norm)
+        matrix = csr_matrix((data, (rows, cols)), shape=(n, max(1, len(vocabulary))))
+        values[f"sim_{name}"] = np.asarray((matrix @ matrix.T).todense(), dtype=float)
+    for name in DENSE:
+        width = max((len(doc.dense.get(name) or ()) for doc in docs), default=0)
+        dense = np.zeros((n, max(1, width)))
+        for i, doc in enumerate(docs):
+            vector = doc.dense.get(name)
+            if vector and len(vector) == width:
+                row = np.asarray(vector, dtype=float)
+                norm = float(np.sqrt(row @ row))
+                dense[i] = row / norm if norm else 0.0
+        values[f"sim_{name}"] = dense @ dense.T
+    terms = np.asarray([len(doc.weights.get("body_tokens", {})) for doc in docs], dtype=float)
+    values["log_terms"] = np.log1p(np.minimum.outer(terms, terms))
+    return values
+
+
+def _probabilities(decision: Decision, values: dict[str, np.ndarray], n: int) -> np.ndarray:
+    z = np.full((n, n), decision.intercept)
+    for coef, name in zip(decision.coef, decision.features, strict=True):
+        z = z + coef * values[name]
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+
+
+def pair_probabilities(docs: Sequence[WeightedDoc], main: Decision, lexical: Decision | None,
+                       window_days: int | None = None) -> np.ndarray:
+    """The probability that two articles of a batch tell one story, for every pair: the
+    dense model for pairs that both have embeddings, else the lexical one; 0 for dated
+    articles further apart than ``window_days``."""
+    n = len(docs)
+    values = pair_features(docs)
+    probability = _probabilities(main, values, n)
+    if main.dense and lexical is not None:
+        has = np.asarray([bool(doc.dense) for doc in docs])
+        both = np.logical_and.outer(has, has)
+        if not both.all():
+            probability = np.where(both, probability, _probabilities(lexical, values, n))
+    if window_days is not None:
+        days = [doc.published.toordinal() if doc.published else None for doc in docs]
+        for i in range(n):
+            for j in range(i + 1, n):
+                a, b = days[i], days[j]
+                if a is not None and b is not None and abs(a - b) > window_days:
+                    probability[i, j] = probability[j, i] = 0.0
+    return probability
+
+
+def average_linkage(probability: np.ndarray, threshold: float) -> list[list[int]]:
+    """Groups of a batch: average-linkage agglomerative clustering over ``1 - probability``,
+    merging while the mean probability between two groups is at least ``threshold``.
+    Groups are listed by their first member, members in batch order."""
+    n = probability.shape[0]
+    if n < 2:
+        return [[i] for i in range(n)]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = 1.0 - (probability + probability.T) / 2.0
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(np.clip(distance, 0.0, 1.0), checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda members: members[0])
+
+
 class StoryClusterer:
     """Online clustering of articles into stories (see the module docstring)."""
 
@@ -142,6 +244,58 @@ class StoryClusterer:
 
     def add_all(self, docs: Iterable[StoryDoc]) -> list[Assignment]:
         return [self.add(doc) for doc in docs]
+
+    def add_batch(self, docs: Sequence[StoryDoc], terms: Sequence[Bags] | None = None) -> list[Assignment]:
+        """Assign a batch of articles jointly (see the module docstring); one Assignment per
+        article, in the batch's order.  Without a pair model, or for one article, each is
+        placed by :meth:`add` in turn."""
+        if self.params.pair is None or len(docs) < 2:
+            return [self.add(doc, None if terms is None else terms[i]) for i, doc in enumerate(docs)]
+        bags = list(terms) if terms is not None else [doc_terms(doc) for doc in docs]
+        for bag in bags:
+            self.stats.add(bag)
+        weighted = [weigh(bag, self.stats, stream_date(doc), doc_vectors(doc)) for doc, bag in zip(docs, bags,
+                                                                                                   strict=True)]
+        for doc in weighted:
+            self._advance(doc.published)
+        probability = pair_probabilities(weighted, self.params.pair, self.params.pair_lexical,
+                                         self.params.window_days)
+        groups = average_linkage(probability, self.params.pair.threshold)
+        before = set(self.stories)
+        out: list[Assignment | None] = [None] * len(docs)
+        for members in groups:
+            totals: dict[int, float] = {}
+            scored_counts = []
+            threshold = 0.0
+            for i in members:
+                scored = self.score(weighted[i])
+                scored_counts.append(len(scored))
+                threshold += self.decision(weighted[i]).threshold
+                for story, p in scored:
+                    if story.seq in before:
+                        totals[story.seq] = totals.get(story.seq, 0.0) + p
+            threshold /= len(members)
+            ranked = sorted(((self.stories[seq], total / len(members)) for seq, total in totals.items()
+                             if seq in self.stories), key=lambda pair: (-pair[1], pair[0].seq))
+            merged: dict[str, str] = {}
+            if ranked and ranked[0][1] >= threshold:
+                best, probability_best = ranked[0]
+                created = False
+                bridged = [story for story, p in ranked[1:] if p >= self.params.merge_threshold]
+                if bridged and probability_best >= self.params.merge_threshold:
+                    survivor = min([best, *bridged], key=lambda s: s.seq)
+                    for story in sorted([best, *bridged], key=lambda s: s.seq):
+                        if story is not survivor:
+                            self._merge(story, survivor)
+                            merged[story.id] = survivor.id
+                    best = survivor
+            else:
+                best, probability_best, created = self._create(docs[members[0]].id), 0.0, True
+            for k, i in enumerate(members):
+                self._update(best, weighted[i])
+                out[i] = Assignment(best.id, created and k == 0, merged if k == 0 else {},
+                                    probability_best, scored_counts[k])
+        return [assignment for assignment in out if assignment is not None]
 
     def add_forced(
         self, doc: StoryDoc, story_id: str | None, terms: Bags | None = None
