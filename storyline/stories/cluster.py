@@ -66,7 +66,10 @@ LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "l
 STORY_FEATURES: tuple[str, ...] = (*LEXICAL_FEATURES, *(f"sim_{name}" for name in DENSE))
 # Article against article, within a batch (``log_terms``: of the shorter of the two).
 PAIR_SUBVECTORS: tuple[str, ...] = (*SUBVECTORS, NUMBERS)
-PAIR_LEXICAL: tuple[str, ...] = (*(f"sim_{name}" for name in PAIR_SUBVECTORS), "log_terms")
+PAIR_LEXICAL: tuple[str, ...] = (*(f"sim_{name}" for name in PAIR_SUBVECTORS), "log_terms", "short")
+# A pair is "short" when the shorter text has fewer distinct body terms than this (a
+# headline or a feed item's summary): such pairs share fewer terms and get their own shift.
+SHORT_TERMS = 25
 PAIR_FEATURES: tuple[str, ...] = (*PAIR_LEXICAL, *(f"sim_{name}" for name in DENSE))
 
 # How many of a story's strongest terms go into the index, per sub-vector, and how
@@ -148,7 +151,9 @@ def pair_features(docs: Sequence[WeightedDoc]) -> dict[str, np.ndarray]:
                 dense[i] = row / norm if norm else 0.0
         values[f"sim_{name}"] = dense @ dense.T
     terms = np.asarray([len(doc.weights.get("body_tokens", {})) for doc in docs], dtype=float)
-    values["log_terms"] = np.log1p(np.minimum.outer(terms, terms))
+    shorter = np.minimum.outer(terms, terms)
+    values["log_terms"] = np.log1p(shorter)
+    values["short"] = (shorter < SHORT_TERMS).astype(float)
     return values
 
 
@@ -159,27 +164,32 @@ def _probabilities(decision: Decision, values: dict[str, np.ndarray], n: int) ->
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
 
 
-def pair_probabilities(docs: Sequence[WeightedDoc], main: Decision, lexical: Decision | None,
-                       window_days: int | None = None) -> np.ndarray:
-    """The probability that two articles of a batch tell one story, for every pair: the
-    dense model for pairs that both have embeddings, else the lexical one; 0 for dated
-    articles further apart than ``window_days``."""
+def pair_probabilities(docs: Sequence[WeightedDoc], params: StoryParams) -> tuple[np.ndarray, float]:
+    """The probability that two articles of a batch tell one story, for every pair, scaled
+    so that one cut (returned beside) cuts each pair at its own model's threshold:
+    the dense model for pairs that both have embeddings, else the lexical one, each with its
+    threshold for short pairs (a headline on either side) and for the others.  Dated articles
+    further apart than the story window are never paired."""
+    assert params.pair is not None
+    main, lexical = params.pair, params.pair_lexical
     n = len(docs)
     values = pair_features(docs)
+    short = values["short"] > 0
     probability = _probabilities(main, values, n)
+    cut = np.where(short, params.short_threshold or main.threshold, main.threshold)
     if main.dense and lexical is not None:
         has = np.asarray([bool(doc.dense) for doc in docs])
         both = np.logical_and.outer(has, has)
         if not both.all():
             probability = np.where(both, probability, _probabilities(lexical, values, n))
-    if window_days is not None:
-        days = [doc.published.toordinal() if doc.published else None for doc in docs]
-        for i in range(n):
-            for j in range(i + 1, n):
-                a, b = days[i], days[j]
-                if a is not None and b is not None and abs(a - b) > window_days:
-                    probability[i, j] = probability[j, i] = 0.0
-    return probability
+            lexical_cut = np.where(short, params.short_threshold_lexical or lexical.threshold, lexical.threshold)
+            cut = np.where(both, cut, lexical_cut)
+    lowest = float(cut.min()) if n else main.threshold
+    probability = probability * lowest / cut  # scaled down, never above 1: averages stay linear
+    days = np.asarray([doc.published.toordinal() if doc.published else np.nan for doc in docs], dtype=float)
+    with np.errstate(invalid="ignore"):
+        apart = np.abs(np.subtract.outer(days, days)) > params.window_days  # False where a date is missing
+    return np.asarray(np.where(apart, 0.0, probability)), lowest
 
 
 def average_linkage(probability: np.ndarray, threshold: float) -> list[list[int]]:
@@ -258,9 +268,8 @@ class StoryClusterer:
                                                                                                    strict=True)]
         for doc in weighted:
             self._advance(doc.published)
-        probability = pair_probabilities(weighted, self.params.pair, self.params.pair_lexical,
-                                         self.params.window_days)
-        groups = average_linkage(probability, self.params.pair.threshold)
+        probability, cut = pair_probabilities(weighted, self.params)
+        groups = average_linkage(probability, cut)
         before = set(self.stories)
         out: list[Assignment | None] = [None] * len(docs)
         for members in groups:
