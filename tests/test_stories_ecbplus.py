@@ -58,7 +58,8 @@ def _run(tmp: Path, records: list[pp.Record], headline_only: bool) -> dict[str, 
     story = {}
     for line in runner.invoke(app, ["export", "stories", "--db", db]).stdout.splitlines():
         row = json.loads(line)
-        for article in row["articles"]:
+        copies = [copy for group in (row.get("copies") or {}).values() for copy in group]
+        for article in [*row["articles"], *copies]:  # a duplicate is listed as a copy of its original
             story[external[article]] = row["id"]
     return story
 
