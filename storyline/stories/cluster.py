@@ -23,14 +23,16 @@ it bridges them: those stories merge into the oldest, whose id survives, and the
 :class:`Assignment` reports ``merged_into`` so callers can redirect.
 
 Batches (:meth:`StoryClusterer.add_batch`): the articles of one day that are grouped
-together are first clustered jointly, as the field does for a batch (and as the TF-IDF
-baseline does): a learned pairwise model (the same cosines, article against article, with
-the dense ones and the text length) gives each pair a probability, and average-linkage
-agglomerative clustering cuts the tree where the mean probability between two groups falls
-under the model's threshold.  So a late headline can pull earlier ones together, and the
-result does not depend on the order within the batch.  Each group then joins the story
-that its members are on average most probable for (the join model, as for one article),
-or starts a story.  A batch of one article is placed exactly as :meth:`add` places it.
+together.  First each article that the join model finds probable enough for a story of
+earlier batches joins it, as it would alone.  The others are clustered jointly, as the
+field does for a batch (and as the TF-IDF baseline does): a learned pairwise model (the
+cosines per sub-vector article against article, numbers written in the text, the dense
+cosines, the text length) gives each pair a probability, and average-linkage agglomerative
+clustering cuts the tree where the mean probability between two groups falls under the
+model's threshold (short pairs, a headline on either side, have a cut of their own).  So a
+late headline can pull earlier ones together, and the grouping of new events does not depend
+on the order within the batch.  Each group starts a story.  A batch of one article is placed
+exactly as :meth:`add` places it.
 
 Story ids derive from the first article's id and never change.  Everything is
 deterministic in the input order, and ``to_state``/``from_state`` round-trip the
@@ -239,18 +241,7 @@ class StoryClusterer:
             story = self._create(doc.id)
             self._update(story, weighted)
             return Assignment(story.id, True, {}, 0.0, len(scored))
-        best, probability = scored[0]
-        self._update(best, weighted)
-        bridged = [story for story, p in scored[1:] if p >= self.params.merge_threshold]
-        merged: dict[str, str] = {}
-        if bridged and probability >= self.params.merge_threshold:
-            survivor = min([best, *bridged], key=lambda s: s.seq)
-            for story in sorted([best, *bridged], key=lambda s: s.seq):
-                if story is not survivor:
-                    self._merge(story, survivor)
-                    merged[story.id] = survivor.id
-            best = survivor
-        return Assignment(best.id, False, merged, probability, len(scored))
+        return self._join(scored, weighted, len(scored))
 
     def add_all(self, docs: Iterable[StoryDoc]) -> list[Assignment]:
         return [self.add(doc) for doc in docs]
@@ -268,43 +259,41 @@ class StoryClusterer:
                                                                                                    strict=True)]
         for doc in weighted:
             self._advance(doc.published)
-        probability, cut = pair_probabilities(weighted, self.params)
-        groups = average_linkage(probability, cut)
+        # first, each article that is probable enough for a story of earlier batches joins it,
+        # as one article at a time would (a story's many members say more than a few pairs)
         before = set(self.stories)
         out: list[Assignment | None] = [None] * len(docs)
-        for members in groups:
-            totals: dict[int, float] = {}
-            scored_counts = []
-            threshold = 0.0
-            for i in members:
-                scored = self.score(weighted[i])
-                scored_counts.append(len(scored))
-                threshold += self.decision(weighted[i]).threshold
-                for story, p in scored:
-                    if story.seq in before:
-                        totals[story.seq] = totals.get(story.seq, 0.0) + p
-            threshold /= len(members)
-            ranked = sorted(((self.stories[seq], total / len(members)) for seq, total in totals.items()
-                             if seq in self.stories), key=lambda pair: (-pair[1], pair[0].seq))
-            merged: dict[str, str] = {}
-            if ranked and ranked[0][1] >= threshold:
-                best, probability_best = ranked[0]
-                created = False
-                bridged = [story for story, p in ranked[1:] if p >= self.params.merge_threshold]
-                if bridged and probability_best >= self.params.merge_threshold:
-                    survivor = min([best, *bridged], key=lambda s: s.seq)
-                    for story in sorted([best, *bridged], key=lambda s: s.seq):
-                        if story is not survivor:
-                            self._merge(story, survivor)
-                            merged[story.id] = survivor.id
-                    best = survivor
+        rest = []
+        for i, doc in enumerate(weighted):
+            scored = [(story, p) for story, p in self.score(doc) if story.seq in before]
+            if scored and scored[0][1] >= self.decision(doc).threshold:
+                out[i] = self._join(scored, doc, len(scored))
             else:
-                best, probability_best, created = self._create(docs[members[0]].id), 0.0, True
-            for k, i in enumerate(members):
-                self._update(best, weighted[i])
-                out[i] = Assignment(best.id, created and k == 0, merged if k == 0 else {},
-                                    probability_best, scored_counts[k])
+                rest.append(i)
+        # then the others are grouped jointly; each group starts a story
+        probability, cut = pair_probabilities([weighted[i] for i in rest], self.params)
+        for members in average_linkage(probability, cut):
+            story = self._create(docs[rest[members[0]]].id)
+            for k, member in enumerate(members):
+                self._update(story, weighted[rest[member]])
+                out[rest[member]] = Assignment(story.id, k == 0, {}, 0.0, 0)
         return [assignment for assignment in out if assignment is not None]
+
+    def _join(self, scored: list[tuple[Centroid, float]], doc: WeightedDoc, candidates: int) -> Assignment:
+        """Put the article in the most probable story of ``scored`` (most probable first);
+        when it is very probable for others too, it bridges them: they merge into the oldest."""
+        best, probability = scored[0]
+        self._update(best, doc)
+        bridged = [story for story, p in scored[1:] if p >= self.params.merge_threshold]
+        merged: dict[str, str] = {}
+        if bridged and probability >= self.params.merge_threshold:
+            survivor = min([best, *bridged], key=lambda s: s.seq)
+            for story in sorted([best, *bridged], key=lambda s: s.seq):
+                if story is not survivor:
+                    self._merge(story, survivor)
+                    merged[story.id] = survivor.id
+            best = survivor
+        return Assignment(best.id, False, merged, probability, candidates)
 
     def add_forced(
         self, doc: StoryDoc, story_id: str | None, terms: Bags | None = None
