@@ -1,10 +1,13 @@
 """The story stage: assign new articles to stories and storylines, rebuild what changed.
 
 Corpus-level work, so it reads from the store rather than from the ingest
-stream.  Articles not yet in a story are fed to the online clusterer in time
-order; a duplicate follows its canonical article.  The clusterer's and the
-linker's state are saved in the same transaction as each batch of
-assignments, so an interrupted run resumes where it stopped.
+stream.  Articles not yet in a story are taken in stream order (publication day, then
+content hash) and handed to the clusterer one stream day at a time (at most ``BATCH``
+articles): each joins a story of earlier days as it would alone, and the rest of the day is
+grouped jointly (:meth:`StoryClusterer.add_batch`); a duplicate follows its canonical
+article.  The clusterer's and the linker's state are saved in the same transaction as the
+assignments, at the end of a day's batch only, so an interrupted run resumes where it
+stopped and batches the remaining articles as an uninterrupted run would.
 
 What is left to do after the assignments is persisted too, so that a run killed at any
 moment (``kill -9``) leaves nothing behind that the next run does not finish: the
