@@ -207,6 +207,39 @@ def report(label: str, n: int, results: dict[str, Scores]) -> None:
               f"date {s.date_ok}/{s.date_n}")
 
 
+def measure(which: str = "both") -> dict[str, tuple[int, dict[str, Scores]]]:
+    """Enrich the referenced documents and score both systems on ``which`` part(s):
+    {part: (sentences, {system: Scores})}."""
+    from storyline.article import Article
+    from storyline.enrich import Enricher
+
+    gold = load_gold()
+    raw = load_articles(gold)
+    enricher = Enricher()
+    articles = {}
+    for key, row in raw.items():
+        article = Article(id=row["id"], source=key[0], body=row["text"], published=row.get("published"))
+        enricher.annotate([article])
+        articles[key] = article
+    groups = {"all": gold} if which == "all" else {
+        name: [row for row in gold if part(row["doc"]) == name]
+        for name in (("tune", "test") if which == "both" else (which,))
+    }
+    systems = {"storyline": storyline_events, "co-occurrence baseline": cooccurrence_events}
+    return {name: (len(rows), {system: score(rows, articles, fn) for system, fn in systems.items()})
+            for name, rows in groups.items()}
+
+
+def figures(s: Scores) -> dict[str, float]:
+    """The reported figures of one system on one part."""
+    return {
+        "participant F1": prf(s.part_tp, s.part_pred, s.part_gold)[2],
+        "event F1": prf(s.sent_tp, s.sent_pred, s.sent_gold)[2],
+        "status": s.status_ok / s.status_n if s.status_n else 0.0,
+        "date": s.date_ok / s.date_n if s.date_n else 0.0,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=("tune", "test", "both", "all"), default="both")
@@ -215,26 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"data not found: {', '.join(missing)}", file=sys.stderr)
         return 2
-    from storyline.article import Article
-    from storyline.enrich import Enricher
-
-    gold = load_gold()
-    raw = load_articles(gold)
-    enricher = Enricher()
     t0 = time.perf_counter()
-    articles = {}
-    for key, row in raw.items():
-        article = Article(id=row["id"], source=key[0], body=row["text"], published=row.get("published"))
-        enricher.annotate([article])
-        articles[key] = article
+    results = measure(args.part)
     seconds = time.perf_counter() - t0
-    groups = {"all": gold} if args.part == "all" else {
-        name: [row for row in gold if part(row["doc"]) == name]
-        for name in (("tune", "test") if args.part == "both" else (args.part,))
-    }
-    systems = {"storyline": storyline_events, "co-occurrence baseline": cooccurrence_events}
-    for name, rows in groups.items():
-        report(f"events {name}", len(rows), {system: score(rows, articles, fn) for system, fn in systems.items()})
+    for name, (n, scores) in results.items():
+        report(f"events {name}", n, scores)
+    articles = load_articles(load_gold())
     print(f"{len(articles)} documents enriched in {seconds:.1f}s; machine: {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     return 0

@@ -500,8 +500,11 @@ def search(
                       f"{escape(hit.publisher or 'unknown outlet')} · {(hit.published or 'undated')[:10]}[/dim]")
             out.print(f"    {snippet.replace(MARK_END, '[/bold yellow]')}")
     first = offset + 1 if shown else 0
-    more = f"; next page: --offset {offset + shown}" if offset + shown < results.total else ""
-    console.print(f"\n{first}-{offset + shown} of {results.total} matching articles{more}" if shown
+    full = shown >= results.query.limit
+    more = f"; next page: --offset {offset + shown}" if (
+        offset + shown < results.total if results.total_exact else full) else ""
+    total = f"{results.total}" if results.total_exact else f"{results.total:,}+"
+    console.print(f"\n{first}-{offset + shown} of {total} matching articles{more}" if shown
                   else "no matching articles")
 
 

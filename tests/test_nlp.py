@@ -27,3 +27,28 @@ def test_a_list_of_names_is_not_split_into_sentences() -> None:
     text = ("Prime Minister Sir Keir Starmer, French President Emmanuel Macron and German Chancellor "
             "Friedrich Merz met at No 10 on Monday.")
     assert len(list(load_nlp()(text).sents)) == 1
+
+
+def test_sentences_are_listed_once_and_every_read_agrees_with_spacys_own() -> None:
+    from spacy.tokens import Doc
+
+    text = ("The council met on Monday. “We will build the bridge,” the mayor said. Work starts in May.\n\n"
+            "Residents were not asked. Nobody knows the cost.")
+    doc = load_nlp()(text)
+    # the same boundaries, without the index
+    plain = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
+                sent_starts=[bool(t.is_sent_start) for t in doc])
+    assert not plain.user_hooks and doc.user_hooks
+    assert [s.text for s in doc.sents] == [s.text for s in plain.sents]
+    for token in doc:
+        assert (token.sent.start, token.sent.end) == (plain[token.i].sent.start, plain[token.i].sent.end)
+    span = doc[8:11]
+    assert span.sent.text == plain[8:11].sent.text
+    assert len(list(doc.sents)) == 5
+
+
+def test_a_span_made_a_document_lists_its_own_sentences() -> None:
+    doc = load_nlp()("The ferry left at noon. It came back empty. Nobody said why.")
+    part = doc[6:].as_doc()  # spaCy copies the hooks, not what they read
+    assert [s.text for s in part.sents] == ["It came back empty.", "Nobody said why."]
+    assert part[0].sent.text == "It came back empty."

@@ -72,3 +72,22 @@ def test_a_worker_that_dies_takes_only_its_chunk_which_is_done_here(tmp_path: Pa
         assert [o.status for o in pipeline.process(documents)] == ["new"] * 3  # a fresh pool
     finally:
         pipeline.close()
+
+
+def test_an_article_again_in_the_next_batch_is_told_as_with_one_process(tmp_path: Path) -> None:
+    """Workers annotate a batch while the one before is written: an article that comes again in
+    the next batch is still found unchanged, as one process finds it."""
+    first = brief(1)
+    records = [first, brief(2), first, brief(3), brief(4), first]  # batches of two: the same article in three
+    statuses = {}
+    for workers in (1, 2):
+        store = Store(str(tmp_path / f"w{workers}.db"))
+        pipeline = make_pipeline(store, enrich=False, workers=workers)
+        pipeline.batch_size = 2
+        try:
+            documents = [RawDocument(f"test:{r['id']}", "body", text=r["text"]) for r in records]
+            statuses[workers] = [o.status for o in pipeline.process(documents)]
+        finally:
+            pipeline.close()
+    assert statuses[2] == statuses[1]
+    assert statuses[2] == ["new", "new", "unchanged", "new", "new", "unchanged"]

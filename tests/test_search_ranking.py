@@ -149,3 +149,42 @@ def test_the_text_index_follows_articles_becoming_and_ceasing_to_be_duplicates(s
     with store.transaction("delete") as conn:
         conn.execute(text("DELETE FROM articles WHERE id = 'p1'"))
     assert found("lighthouse") == ["p2"] and store.count_search(SearchQuery(q="lighthouse")) == 1
+
+
+def test_a_count_stops_past_the_limit_and_says_more_than(store: Store) -> None:
+    """A word in most of a large archive is counted only so far: the total is then a lower bound
+    ("10,000+"), and the pages go on as long as they are full."""
+    _corpus(store)
+    store.count_limit = 10
+    assert store.count_search(SearchQuery(q="harbour")) == 11  # stopped one past the limit
+    assert store.count_search(SearchQuery(q="harbour", date_to="2025-01-06")) == 6  # under it: exact
+    first = search(store, SearchQuery(q="harbour", limit=4))
+    assert first.total == 10 and not first.total_exact and first.to_dict()["total_exact"] is False
+    deep = search(store, SearchQuery(q="harbour", limit=4, offset=12))
+    assert deep.total == 16 and not deep.total_exact  # at least what has been seen
+    last = search(store, SearchQuery(q="harbour", limit=4, offset=20))
+    assert last.total == 22 and last.total_exact  # a short last page: every match is known
+    assert _all_pages(store, "harbour", 4) == _all_pages(store, "harbour", 30)
+
+
+def test_pages_and_api_say_more_than_and_page_on(store: Store) -> None:
+    from starlette.testclient import TestClient
+
+    from storyline.web import create_app
+
+    _corpus(store)
+    for number in range(22, 40):  # more matches than a page of the site shows (30)
+        body = _body(1, number)
+        _save(store, Article(id=f"b{number}", source=f"test:b{number}", body=body, content_hash=content_hash(body),
+                             title=f"Story {number}"))
+    app = create_app(store.location)
+    app.state.site.store.count_limit = 10
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/search", params={"q": "harbour"})
+        assert "1–30 of 30+ articles" in page.text  # as many as seen, and more
+        assert "offset=30" in page.text  # a full page has a next one
+        assert "40 of 40 articles" in client.get("/search", params={"q": "harbour", "offset": 30}).text
+        api = client.get("/api/search", params={"q": "harbour", "limit": 4}).json()
+        assert api["total"] == 10 and api["total_exact"] is False and api["next"]
+        listed = client.get("/api/articles", params={"limit": 30}).json()
+        assert listed["total_exact"] is False and listed["total"] == 30 and listed["next"]

@@ -61,7 +61,11 @@ _SPLITTER = re.compile(r"^\s*_?\w*SENT\w*\s*=\s*re\.compile", re.IGNORECASE | re
 
 def test_no_other_sentence_splitter_in_the_package() -> None:
     """Only storyline/nlp.py splits sentences.  storyline/clean/ is apart: it judges the lines of
-    a scraped page (does this line end like prose?) before there is an article body."""
+    a scraped page (does this line end like prose?) before there is an article body.  Its cut of a
+    line at ". " before a capital is a grain for boilerplate, and the kept pieces are joined back
+    with a space: cut by sentence_spans() instead (tried 2026-12-05, issue 12), 69 of 305 cleaned
+    dumps changed (a space put into "Republicans.The", a headline with "Roe v. Wade" dropped as
+    boilerplate) and cleaning took 7 times as long (0.54 s -> 3.9 s for the 305)."""
     offenders = [
         str(path.relative_to(PACKAGE))
         for path in sorted(PACKAGE.rglob("*.py"))

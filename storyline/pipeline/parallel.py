@@ -13,7 +13,8 @@ What runs where:
 
 Each batch makes two trips: its documents to be cleaned (while the batches before it
 are being written), then its articles to be annotated, in chunks spread over the
-workers.  Cleaning and annotating read nothing but their article, and everything that
+workers, while the batch before it is written here (a batch holding an article id of
+one still unwritten waits for that one, so its check against the store sees it).  Cleaning and annotating read nothing but their article, and everything that
 depends on order happens here, in order, so the store ends up the same for any number
 of workers.  A worker that dies takes only its chunk with it: those items are
 done again here, in this process, and the pool is started afresh.
@@ -27,6 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from storyline.article import Article
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 AHEAD = 2  # batches cleaned ahead of the one being written
+IN_FLIGHT = 1  # batches being annotated while the one before them is written
 
 # -- in the worker processes --------------------------------------------------------
 
@@ -71,6 +74,15 @@ def _annotate_chunk(articles: list[Article]) -> list[tuple[Article, str | None]]
 
 
 # -- here ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Sent:
+    """A batch whose articles are with the workers, to be written when its turn comes."""
+
+    works: list[Work]
+    ids: set[str]  # its article ids: a later batch holding one is checked after this one is written
+    parts: list[tuple[list[Work], Future[list[Any]]]]
 
 
 def _chunks(items: list[T], parts: int) -> list[list[T]]:
@@ -142,13 +154,18 @@ class ParallelPipeline(Pipeline):
 
     def annotate(self, works: list[Work]) -> None:
         """Annotate the batch's articles that need it, in the workers."""
+        self._collect(self._send(works))
+
+    def _send(self, works: list[Work]) -> list[tuple[list[Work], Future[list[Any]]]]:
+        """The batch's articles that need annotating, sent to the workers in chunks."""
         if self.enrich is None:
-            return
+            return []
         todo = [work for work in works if self.enrich.wants(work)]
-        if not todo:
-            return
-        parts = [(chunk, self._submit(_annotate_chunk, [w.article for w in chunk if w.article is not None]))
-                 for chunk in _chunks(todo, self.workers)]
+        return [(chunk, self._submit(_annotate_chunk, [w.article for w in chunk if w.article is not None]))
+                for chunk in _chunks(todo, self.workers)]
+
+    def _collect(self, parts: list[tuple[list[Work], Future[list[Any]]]]) -> None:
+        """The annotations the workers made, put on their items (or each item's reason)."""
         for chunk, future in parts:
             try:
                 results = future.result()
@@ -156,6 +173,7 @@ class ParallelPipeline(Pipeline):
                 log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
                             describe(exc), len(chunk))
                 self._restart()
+                assert self.enrich is not None
                 for work in chunk:
                     run_stage(self.enrich, [work])
                 continue
@@ -171,23 +189,35 @@ class ParallelPipeline(Pipeline):
                     work.annotated = True
 
     def process(self, items: Iterable[Item]) -> Iterator[Outcome]:
+        """Batches cleaned ahead, annotated while the batch before is written, written in order."""
         ahead: deque[list[tuple[list[Item], Future[list[Any]]]]] = deque()
-        batches = _batched(items, self.batch_size)
-        for batch in batches:
+        sent: deque[_Sent] = deque()
+        for batch in _batched(items, self.batch_size):
             ahead.append(self._clean_ahead(batch))
             if len(ahead) > AHEAD:
-                yield from self._finish(ahead.popleft())
+                yield from self._advance(ahead.popleft(), sent)
         while ahead:
-            yield from self._finish(ahead.popleft())
+            yield from self._advance(ahead.popleft(), sent)
+        while sent:
+            yield from self._write(sent.popleft())
 
-    def _finish(self, pending: list[tuple[list[Item], Future[list[Any]]]]) -> Iterator[Outcome]:
+    def _advance(self, pending: list[tuple[list[Item], Future[list[Any]]]], sent: deque[_Sent]) -> Iterator[Outcome]:
+        """Clean the batch here, check it against the store, send it to be annotated; write the one before."""
         works = self._cleaned(pending)
         self.learn_batch(works)
         run_stage(self.clean, works)
+        ids = {work.article.id for work in works if work.article is not None}
+        while any(ids & earlier.ids for earlier in sent):  # the check must see those written first
+            yield from self._write(sent.popleft())
         run_stage(self.check, works)
-        self.annotate(works)
+        sent.append(_Sent(works, ids, self._send(works)))
+        while len(sent) > IN_FLIGHT:
+            yield from self._write(sent.popleft())
+
+    def _write(self, batch: _Sent) -> Iterator[Outcome]:
+        self._collect(batch.parts)
         write = _Write(self)
-        for work in works:
+        for work in batch.works:
             run_stage(write, [work])
             assert work.outcome is not None
             yield work.outcome

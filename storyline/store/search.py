@@ -163,12 +163,14 @@ def snippet(body: str, terms: list[Term], size: int = SNIPPET_TOKENS) -> str:
 
 
 RANK_WINDOW = 1000  # matches ranked together: the newest so many, then the next so many, ...
+COUNT_LIMIT = 10_000  # matches counted; past it a total reads "10,000+"
 
 
 class SearchQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
     rank_window: int = RANK_WINDOW  # matches ranked together (see storyline.search)
+    count_limit: int = COUNT_LIMIT  # matches counted (see count_search)
 
     # -- search -----------------------------------------------------------
 
@@ -229,7 +231,13 @@ class SearchQueries(StoreBase):
         return ids
 
     def count_search(self, query: SearchQuery) -> int:
-        """How many articles match the words and filters in all (not just one page)."""
+        """How many articles match the words and filters in all (not just one page), counted up to
+        :attr:`count_limit` + 1: more matches than the limit come back as the limit + 1.
+
+        A count visits every match (on PostgreSQL each matching row), so a word found in most
+        of a large archive would cost more than the page; like other search engines, the
+        count stops past the limit and the total then reads "10,000+".
+        """
         sql, _order, params = self._search_sql(query)
         if self.dialect != "postgresql" and "match" in params and not (
                 query.person or query.outlet or query.story or query.date_from or query.date_to):
@@ -238,7 +246,8 @@ class SearchQueries(StoreBase):
         with self.transaction(f"count articles for {query.q!r}") as conn:
             if "match" in params:
                 self._index_first(conn)
-            return int(conn.execute(text(f"SELECT count(*) FROM ({sql}) matched"), params).scalar_one())
+            return int(conn.execute(text(f"SELECT count(*) FROM ({sql} LIMIT :counted) matched"),
+                                    params | {"counted": self.count_limit + 1}).scalar_one())
 
     def _search_sql(self, query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
         """The matching articles' ids (``SELECT a.id FROM ... WHERE ...``), the ranking ``ORDER BY``, the parameters."""

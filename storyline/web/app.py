@@ -10,7 +10,7 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from storyline.web.routes_pages import page_routes
 from storyline.web.routes_prefs import router as prefs_router
 from storyline.web.site import Site, local_path, make_templates, redirect
 from storyline.web.throttle import Throttle
+from storyline.web.visitor_pages import VisitorPages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -76,6 +77,24 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class LocalToken:
+    """``GET …?token=<local key>`` from loopback: set the local reader's cookie, drop the token from the URL."""
+
+    def __init__(self, app: ASGIApp, auth: Auth) -> None:
+        self.app, self.auth = app, auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and LOCAL_TOKEN_PARAM.encode() in scope["query_string"]:
+            request = Request(scope)
+            if self.auth.local_key_matches(request):
+                query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != LOCAL_TOKEN_PARAM])
+                response = redirect(local_path(request.url.path + (f"?{query}" if query else "")))
+                self.auth.remember_local_reader(request, response)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 POLLER_LOCK = "feed poller"
@@ -235,19 +254,11 @@ def create_app(
     app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.site = site
+    app.add_middleware(VisitorPages, site=site)  # innermost: after the host check, before the routes
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders, csp=CSP_WITH_IMAGES if site.images else CSP)
-
-    @app.middleware("http")
-    async def local_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """``GET …?token=<local key>`` from loopback: set the local reader's cookie, drop the token from the URL."""
-        if request.method == "GET" and auth.local_key_matches(request):
-            query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != LOCAL_TOKEN_PARAM])
-            response = redirect(local_path(request.url.path + (f"?{query}" if query else "")))
-            auth.remember_local_reader(request, response)
-            return response
-        return await call_next(request)
+    app.add_middleware(LocalToken, auth=auth)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

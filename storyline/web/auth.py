@@ -166,6 +166,23 @@ class Auth:
             return Viewer(self._local_user, "local", csrf, new_seed)
         return Viewer(None, None, csrf, new_seed)
 
+    def visitor(self, request: Request) -> Viewer | None:
+        """The viewer of a request that is certainly not signed in, found without the store; else None.
+
+        None for anything that may be a reader (a bearer token, a session or local-reader
+        cookie, the loopback browser trusted as the local reader, every request under
+        ``require_login``): their pages are made for them.
+        """
+        cookies = request.cookies
+        if (self.require_login or "authorization" in request.headers or SESSION_COOKIE in cookies
+                or LOCAL_COOKIE in cookies or (not self.multi_user and self.local_key is None and is_loopback(request))):
+            return None
+        seed = cookies.get(SEED_COOKIE)
+        new_seed = None
+        if not seed or len(seed) > 100:
+            seed = new_seed = new_token()
+        return Viewer(None, None, self._csrf_for("seed:" + seed), new_seed)
+
     # -- the local reader's key ------------------------------------------------
 
     def _local_cookie_value(self) -> str:

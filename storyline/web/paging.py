@@ -15,15 +15,23 @@ from fastapi import HTTPException, Query, Request
 OffsetQuery = Query(0, ge=0, le=1_000_000, description="Skip this many items (the next page starts at offset+limit).")
 
 
-def page(request: Request, key: str, items: list[Any], *, total: int, offset: int, limit: int) -> dict[str, Any]:
-    """``{key: items, total, offset, limit, next}`` for one page of a list."""
+def page(request: Request, key: str, items: list[Any], *, total: int, offset: int, limit: int,
+         total_exact: bool = True, shown: int | None = None) -> dict[str, Any]:
+    """``{key: items, total, total_exact, offset, limit, next}`` for one page of a list.
+
+    ``total_exact`` is False when the total is a lower bound (a search counts matches only
+    so far): then a full page always has a next one.  ``shown``: how many of the counted
+    things the page holds, when ``items`` group them (search results by story).
+    """
     following = offset + limit
+    shown = len(items) if shown is None else shown
     next_link = None
-    if following < total and items:
+    if shown and (following < total if total_exact else shown >= limit):
         params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
         params += [("offset", str(following)), ("limit", str(limit))]
         next_link = f"{request.url.path}?{urlencode(params)}"
-    return {key: items, "total": total, "offset": offset, "limit": limit, "next": next_link}
+    return {key: items, "total": total, "total_exact": total_exact, "offset": offset, "limit": limit,
+            "next": next_link}
 
 
 def window(items: list[Any], offset: int, limit: int) -> list[Any]:

@@ -167,7 +167,10 @@ def articles(
               "story_id": h.story_id, "excerpt": h.snippet, "href": f"/api/articles/{h.article_id}"}
              for h in hits]
     total = offset + len(items) if 0 < len(items) < limit else site.store.count_search(query)
-    return page(request, "articles", items, total=total, offset=offset, limit=limit)
+    limit_counted = site.store.count_limit
+    exact = total <= limit_counted  # else counted no further: a lower bound
+    return page(request, "articles", items, total=total if exact else max(limit_counted, offset + len(items)),
+                offset=offset, limit=limit, total_exact=exact)
 
 
 @router.get("/storylines/{storyline_id}", tags=["read"], summary="One storyline with its stories")
@@ -196,7 +199,8 @@ def entity(site: SiteDep, entity_id: str) -> dict[str, Any]:
 
 
 @router.get("/search", tags=["read"], summary="Full-text search with filters, grouped by story",
-            description="`total` counts every matching article; `next` links to the following page.")
+            description="`total` counts every matching article up to 10,000 (`total_exact` is false past it);"
+                        " `next` links to the following page.")
 def search(site: SiteDep, request: Request, q: str = "", person: str | None = None, outlet: str | None = None,
            story: str | None = None,
            date_from: str | None = Query(None, alias="from", description="Published on or after (YYYY-MM-DD)"),
@@ -207,8 +211,8 @@ def search(site: SiteDep, request: Request, q: str = "", person: str | None = No
                         offset=offset)
     data = views.search_view(site.store, query)
     shown = sum(len(group["articles"]) for group in data["groups"])
-    paged = page(request, "groups", data["groups"], total=data["total"], offset=offset, limit=limit)
-    paged["next"] = paged["next"] if offset + shown < data["total"] else None
+    paged = page(request, "groups", data["groups"], total=data["total"], offset=offset, limit=limit,
+                 total_exact=data["total_exact"], shown=shown)
     return data | paged
 
 

@@ -157,10 +157,15 @@ def search(site: SiteDep, request: Request) -> Response:
     viewer = site.viewer(request)
     data, groups = views.search_page(site.store, query)
     shown = sum(len(group["hits"]) for group in groups)
-    data["next"] = more_link(request, query.offset, shown, data["total"])
+    data["next"] = more_link(request, query.offset, shown, _known(data, query, shown))
     extra = {"groups": groups, "q": query, "shown": shown}
     return site.page(request, viewer, "search.html", data, extra=extra,
                      title=f"Search: {query.q}" if query.q else "Search")
+
+
+def _known(data: dict[str, Any], query: SearchQuery, shown: int) -> int:
+    """The total for paging: past the count's limit, a full page has a next one."""
+    return int(data["total"]) if data["total_exact"] or shown < query.limit else query.offset + shown + 1
 
 
 @router.get("/searches/{search_id}")
@@ -175,7 +180,7 @@ def saved_search(site: SiteDep, request: Request, search_id: str) -> Response:
     data, groups = views.search_page(site.store, query)
     data["saved"] = {"id": found["id"], "name": found["name"]}
     shown = sum(len(group["hits"]) for group in groups)
-    data["next"] = more_link(request, query.offset, shown, data["total"])
+    data["next"] = more_link(request, query.offset, shown, _known(data, query, shown))
     extra = {"groups": groups, "q": query, "shown": shown}
     key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
     feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",

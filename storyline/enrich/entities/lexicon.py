@@ -22,6 +22,16 @@ APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 
 def fold(text: str) -> str:
     """Lower case, straight apostrophes, accents removed, spaces squeezed."""
+    return _fold_name(text) if len(text) <= 80 else _fold(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_name(text: str) -> str:
+    """:func:`_fold` of a name or word, kept: the same names are folded again and again."""
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.lower().split())

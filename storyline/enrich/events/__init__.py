@@ -22,6 +22,7 @@ from storyline.enrich.events.parties import Party, convened, gathering, parties
 from storyline.enrich.events.words import (
     ACTOR_TYPES,
     LANDMARK_CITIES,
+    PARTY_PREPOSITIONS,
     PHRASES,
     PLACE_PREPOSITIONS,
     PLACE_TYPES,
@@ -49,7 +50,7 @@ def _trigger_type(token: Token) -> str | None:
         return None  # "calls for a ceasefire", "called on allies", "called to say" (but "a call to Macron")
     if lemma == "speak" and following not in {"with", "to"}:
         return None  # "speaking ahead of the talks" is not a call
-    if lemma == "talk" and token.pos_ != "NOUN":
+    if lemma in ("talk", "negotiation") and token.pos_ != "NOUN":
         return None  # "talks" (negotiations) yes, "he talked about" no
     if lemma in {"conference", "briefing"} and not any(
         w.lower_ in {"press", "news", "media"} for w in token.lefts
@@ -87,7 +88,29 @@ def _attached(doc: Doc, mention: Mention, trigger: Token) -> bool:
     if governor == trigger or governor in trigger.ancestors:
         return True
     # "the meeting between Mr Holt and President Nowicki in Gdansk": the parser hung it on a party
-    return governor.ent_type_ == "PERSON" and trigger in governor.ancestors
+    if governor.ent_type_ == "PERSON" and trigger in governor.ancestors:
+        return True
+    # "joining him alongside Nordic leaders in Oslo for talks": on a party of the same verb
+    verb = _verb_above(trigger)
+    return (
+        governor.pos_ in ("NOUN", "PROPN")
+        and governor.dep_ == "pobj"
+        and governor.head.lower_ in PARTY_PREPOSITIONS
+        and verb is not None
+        and _verb_above(governor) == verb
+    )
+
+
+def _verb_above(token: Token) -> Token | None:
+    """The verb a noun hangs from through prepositions ("for talks" -> "joining")."""
+    current = token
+    for _ in range(3):
+        if current.dep_ not in ("pobj", "prep", "dobj") or current.head.i == current.i:
+            return None
+        current = current.head
+        if current.pos_ in ("VERB", "AUX"):
+            return current
+    return None
 
 
 def _visited(doc: Doc, mention: Mention, trigger: Token) -> bool:

@@ -73,9 +73,17 @@ def _subjects(verb: Token) -> list[Token]:
             return owners  # "her decision to meet with him", "his plan to visit Warsaw": the owner does it
         if current.dep_ not in ("xcomp", "advcl", "pcomp", "conj", "acl", "acomp") or current.head.i == current.i:
             return []
+        gerund = current.dep_ == "pcomp" and current.tag_ == "VBG"
         current = current.head
         if current.dep_ == "prep" or current.pos_ == "ADP":
             current = current.head
+        if gerund and current.pos_ not in ("VERB", "AUX"):
+            # "Kerr praised his courage ahead of joining him": the doer of the clause the
+            # preposition hangs in does the gerund
+            above = next((a for a in current.ancestors if a.pos_ in ("VERB", "AUX")), None)
+            if above is None:
+                return []
+            current = above
     return []
 
 
@@ -85,6 +93,10 @@ def _linked(trigger: Token) -> list[Token]:
     verbs = [trigger] if trigger.pos_ == "VERB" else []
     if trigger.pos_ == "NOUN":
         linked += [c for c in trigger.children if c.dep_ == "poss"]
+        owned = any(c.dep_ == "poss" for c in trigger.children) or (
+            trigger.i > 0 and trigger.doc[trigger.i - 1].tag_ == "POS")
+        if owned and trigger.dep_ in ("appos", "conj") and trigger.head.pos_ == "PROPN":
+            linked.append(trigger.head)  # "Mr Putin and Mr Trump's negotiations" read as "Putin, negotiations"
         # "after the talks", "ahead of the meeting between A and B": the sentence's
         # subject did something else around the event, so only the noun's own
         # partners take part.
@@ -95,13 +107,24 @@ def _linked(trigger: Token) -> list[Token]:
         if verb is not None:
             verbs.append(verb)
     for verb in verbs:
-        linked += _subjects(verb)
+        subjects = _subjects(verb)
+        linked += subjects
+        for subject in subjects:  # "Moreau, whom Mr Brandt welcomed at the door, ... to the meeting"
+            for clause in subject.children:
+                if clause.dep_ == "relcl" and clause.lemma_.lower() in COMPANY_VERBS:
+                    linked += [c for c in clause.children if c.dep_ in SUBJECTS]
         if TRIGGERS.get(trigger.lemma_.lower()) in ONE_PARTY:
             continue  # a statement or briefing is given by its subject, not by whom it is about
         if verb.lemma_.lower() in COMPANY_VERBS or verb.i == trigger.i:
             linked += [c for c in verb.children if c.dep_ == "dobj" and c.i != trigger.i]
     kind = TRIGGERS.get(trigger.lemma_.lower())
-    for head in [trigger, *verbs]:
+    heads = [trigger, *verbs]
+    reduced = _reduced_clause(trigger)
+    if reduced is not None:  # "talks, chaired by Ms Kerr, with ministers": the parser hangs the
+        heads.append(reduced)  # participle on the main verb; its agent and partners take part
+        for agent in (c for c in reduced.children if c.dep_ == "agent"):
+            linked += [c for c in agent.children if c.dep_ == "pobj"]
+    for head in heads:
         for prep in head.children:
             if prep.dep_ != "prep":
                 continue
@@ -119,6 +142,21 @@ def _linked(trigger: Token) -> list[Token]:
         linked += [c for c in trigger.children
                    if c.dep_ in ("compound", "nmod") and (c.ent_type_ in ("PERSON", "ORG", "NORP") or c.pos_ == "PROPN")]
     return linked
+
+
+def _reduced_clause(trigger: Token) -> Token | None:
+    """The participle right after a noun trigger and a comma ("talks, co-chaired by ..."), when
+    it says who holds the event."""
+    doc = trigger.doc
+    if trigger.pos_ != "NOUN" or trigger.i + 2 >= len(doc) or doc[trigger.i + 1].text != ",":
+        return None
+    at = trigger.i + 2
+    if doc[at].lower_ == "co" and at + 2 < len(doc) and doc[at + 1].text == "-":
+        at += 2  # "co-chaired", which the tokenizer splits
+    word = doc[at]
+    if word.tag_ == "VBN" and word.lemma_.lower() in CONVENE_VERBS | COMPANY_VERBS:
+        return word
+    return None
 
 
 def _members(token: Token) -> list[Token]:
@@ -179,6 +217,21 @@ def _group_name(token: Token) -> str | None:
         first = min(w.left_edge.i for w in words)
         return token.doc[first : token.i + 1].text
     return token.text
+
+
+def _group_after_and(token: Token) -> str | None:
+    """ "European leaders" when the parser made one phrase of "President Ana Silva and European
+    leaders" (the person a modifier of the group noun): the group is a party too."""
+    if _group_name(token) is None:
+        return None
+    words = token.doc[token.left_edge.i : token.i]
+    joints = [w for w in words if w.lower_ == "and" and w.dep_ == "cc"]
+    if not joints:
+        return None
+    after = token.doc[joints[-1].i + 1 : token.i + 1]
+    if any(w.pos_ == "PROPN" and w.ent_type_ == "PERSON" for w in after):
+        return None
+    return after.text
 
 
 def _title(token: Token) -> str | None:
@@ -251,6 +304,16 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
                 named = covering(mentions, member)
                 if named is not None and named.entity.type in PLACE_TYPES:
                     continue  # "the streets of Cairo", "in Paris": where, not who
+            said = covering(mentions, member)
+            if member.lower_ in PERSONAL_PRONOUNS and (
+                said is None
+                or (member.dep_ in ("dobj", "pobj")
+                    and any(p.entity is not None and p.entity.id == said.entity.id for p in found_parties))
+            ):  # "Starmer ... ahead of joining him": him is not the one who joins
+                antecedent = _antecedent(member, mentions, earlier, found_parties)
+                if antecedent is not None:
+                    add(Party(antecedent.name, antecedent, member.idx, side))
+                continue
             start, end = _phrase(member)
             found = [m for m in mentions if start <= m.start and m.end <= end and m.entity.type in ACTOR_TYPES]
             holder = covering(mentions, member)
@@ -259,6 +322,9 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
             if found:
                 for mention in found[:1] if holder is not None else found:
                     add(Party(mention.entity.name, mention.entity, mention.start, side))
+                rest = _group_after_and(member)
+                if rest is not None:
+                    add(Party(rest, None, member.idx, side))
                 continue
             if holder is not None and holder.entity.type in GROUP_TYPES and (
                 holder.entity.type != "NORP" or member.tag_ in ("NNS", "NNPS")
@@ -276,6 +342,21 @@ def parties(trigger: Token, mentions: list[Mention], earlier: list[Mention]) -> 
                 add(Party(group, None, member.idx, side))
     found_parties.sort(key=lambda p: p.at)
     return _join_groups(found_parties)
+
+
+PERSONAL_PRONOUNS = frozenset({"he", "him", "she", "her"})
+
+
+def _antecedent(pronoun: Token, mentions: list[Mention], earlier: list[Mention],
+                taken: list[Party]) -> Entity | None:
+    """The person "he" or "him" stands for: the last person named before it (in its sentence or
+    the two before); an object ("joining him") is not the one already taking part as subject."""
+    candidates = [m for m in [*earlier, *mentions] if m.end <= pronoun.idx and m.entity.type == "PERSON"]
+    exclude = {p.entity.id for p in taken if p.entity is not None} if pronoun.dep_ in ("dobj", "pobj") else set()
+    for mention in reversed(candidates):
+        if mention.entity.id not in exclude:
+            return mention.entity
+    return None
 
 
 def gathering(trigger: Token) -> bool:

@@ -12,6 +12,7 @@ TRIGGERS: dict[str, str] = {
     "meet": "meeting",
     "meeting": "meeting",
     "talk": "meeting",
+    "negotiation": "meeting",
     "host": "meeting",
     "convene": "meeting",
     "gather": "meeting",

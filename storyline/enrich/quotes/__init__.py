@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Span
 from storyline.article import Article, Entity, Quote
 from storyline.enrich.component import component
 from storyline.enrich.quotes.context import QuoteContext
+from storyline.enrich.quotes.cues import SPEECH_FORMS
 from storyline.enrich.quotes.direct import direct_quotes
 from storyline.enrich.quotes.indirect import indirect_quotes
 
@@ -40,10 +41,29 @@ __all__ = ["find_quotes", "quotes_component", "quotes_in"]
 def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     """Direct and indirect quotes in ``doc`` (a parsed article body), in text order."""
     ctx = QuoteContext(doc, entities)
-    quotes = _fold_fragments(direct_quotes(ctx) + indirect_quotes(ctx), doc)
-    quotes = [q for q in quotes if q.indirect or not _heading(doc.text, q)]
+    found = [q for q in direct_quotes(ctx) + indirect_quotes(ctx) if not _reports_itself(q)]
+    quotes = _fold_fragments(found, doc)
+    text = doc.text  # built from the tokens on every read: once
+    quotes = [q for q in quotes if q.indirect or not _heading(text, q)]
     quotes.sort(key=lambda q: (q.start, q.indirect))
-    return quotes
+    seen: set[tuple[int, int, bool]] = set()
+    unique = []
+    for q in quotes:  # two fragments of one sentence fold into the same reported sentence
+        if (q.start, q.end, q.indirect) not in seen:
+            seen.add((q.start, q.end, q.indirect))
+            unique.append(q)
+    return unique
+
+
+def _reports_itself(quote: Quote) -> bool:
+    """A reported clause that holds its own speaker ("the rains fail," he said, "we will ...")
+    is the span between two halves of a direct quote, not something reported."""
+    span = quote.speaker_span
+    if not quote.indirect or span is None or not (quote.start <= span[0] and span[1] <= quote.end):
+        return False
+    before = quote.text[: span[0] - quote.start]
+    after = quote.text[span[1] - quote.start :]
+    return any(m in before for m in '"”\'') and any(m in after for m in '"“\'')
 
 
 FRAGMENT_SHARE = 0.8  # a quote is a fragment of a sentence of which it covers less than this
@@ -61,8 +81,9 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
     reported sentence around it, with the fragment's speaker.  Words quoted inside a reported
     clause whose "speaker" stands inside that clause belong to the clause's reporter."""
     reported = [q for q in quotes if q.indirect]
+    full = doc.text if doc is not None else ""  # built from the tokens on every read: once
     for quote in quotes:
-        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(doc.text, quote):
+        if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(full, quote):
             continue
         for r in reported:
             if r.start <= quote.start and quote.end <= r.end + _SLACK and r.start <= quote.speaker_span[0] < r.end:
@@ -71,12 +92,13 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
                 quote.speaker_id, quote.speaker_name, quote.cue = r.speaker_id, r.speaker_name, r.cue
                 break
     kept: list[Quote] = []
+    dropped: list[Quote] = []
     for quote in quotes:
         if quote.indirect:
             kept.append(quote)
             continue
         size = _solid(quote.text)
-        if doc is None or not _embedded(doc.text, quote):
+        if doc is None or not _embedded(full, quote):
             kept.append(quote)
             continue
         if any(
@@ -89,28 +111,62 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             sentence is not None
             and len(quote.text.split()) <= FRAGMENT_WORDS
             and size < FRAGMENT_SHARE * _solid(sentence.text)
-            and not any(r.start <= sentence.start_char < r.end or sentence.start_char <= r.start < sentence.end_char
-                        for r in reported)
         ):
             start, end = sentence.start_char, sentence.end_char
-            text = doc.text[start:end].rstrip() if doc is not None else quote.text
-            kept.append(replace(quote, text=text, start=start, end=start + len(text), indirect=True))
+            text = full[start:end].rstrip()
+            # a clause of the sentence reported by the same speaker is shown in the sentence
+            # ("the chief said that it was too early to tell, and there was 'no sign' yet")
+            merged = [r for r in reported if start <= r.start and r.end <= end and _same_speaker(r, quote)]
+            dropped.extend(merged)
+            reported = [r for r in reported if all(r is not m for m in merged)]
+            folded = replace(quote, text=text, start=start, end=start + len(text), indirect=True)
+            reported.append(folded)
+            kept.append(folded)
             continue
         kept.append(quote)
-    return kept
+    return [k for k in kept if all(k is not d for d in dropped)]
+
+
+def _same_speaker(a: Quote, b: Quote) -> bool:
+    return a.speaker_span is None or a.speaker_span == b.speaker_span or (
+        a.speaker_name is not None and a.speaker_name == b.speaker_name)
 
 
 _SLACK = 3  # a reported clause ends before the stop and closing mark its quote keeps
 _MARKS = "\"'“”‘’«»„`"
 
 
+_SUBORDINATORS = frozenset({"that", "because", "since", "although", "though", "while", "whether", "if"})
+_ATTRIBUTION_WORDS = frozenset({"he", "she", "they", "we", "i", "it", "you", "according"}) | SPEECH_FORMS
+_LIST_FRAGMENT_WORDS = 4
+
+
 def _embedded(text: str, quote: Quote) -> bool:
-    """Whether the quoted words run on from a sentence of the writer's ("called her 'disgusting'",
-    "says voter fraud 'would be ...'"): a word, not a colon, comma or line break, right before
-    the opening mark (a final stop inside the closing mark says nothing: American style puts it
-    there whatever the quote)."""
-    before = text[max(0, quote.start - 12) : quote.start].rstrip().rstrip(_MARKS).rstrip()
-    return bool(before) and before[-1].isalnum()
+    """Whether the quoted words run on from a sentence of the writer's: a word, not a colon,
+    comma or line break, right before the opening mark ("called her 'disgusting'", "says voter
+    fraud 'would be ...'"; a final stop inside the closing mark says nothing: American style puts
+    it there whatever the quote); a subordinating word and a comma ("said that, '...'",
+    "because, '...'"); a short lower-case item of a list of quoted words ("a 'sham,' 'reckless'
+    and 'cruel'"); or the writer's sentence going on after the closing mark with a lower-case
+    word that is no attribution ("'I admire the plan' of the mayor, he said")."""
+    before = text[max(0, quote.start - 24) : quote.start].rstrip().rstrip(_MARKS).rstrip()
+    if before and before[-1].isalnum():
+        return True
+    if before.endswith(","):
+        word = before[:-1].rstrip().rsplit(None, 1)[-1:] or [""]
+        if word[0].lower() in _SUBORDINATORS:
+            return True
+        words = quote.text.split()
+        if (before[:-1].rstrip()[-1:] in _MARKS and words and words[0][:1].islower()
+                and len(words) <= _LIST_FRAGMENT_WORDS):
+            return True
+    inner = quote.text.rstrip(_MARKS + " ")
+    if inner[-1:] in ",.;:!?…":
+        return False
+    after = text[quote.end : quote.end + 40].lstrip(_MARKS + " ")
+    if not after[:1].islower():
+        return False
+    return after.split(None, 1)[0].strip(",.;:").lower() not in _ATTRIBUTION_WORDS
 
 
 _MINOR = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "with", "by",

@@ -142,6 +142,20 @@ def _pair_single(text: str, lo: int, hi: int, taken: list[Span]) -> list[Span]:
     return pairs
 
 
+_SIGNATURE = re.compile(
+    r"^\W{0,3}\s*(?:(?:said|says|added|adds|wrote|writes|told|continued|explained)\s+(?:[a-z]+\s+){0,3}[A-Z]"
+    r"|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+(?:said|says|added|adds|wrote|writes|told|continued|explained)\b)"
+)
+
+
+def _signed(text: str, end: int, hi: int) -> bool:
+    """Whether the quote closing at ``end`` is followed by its own attribution to a named speaker
+    ('," added Rep. Ann Holt', '," Ms Holt said'): a new quote, not one running on from the
+    paragraph before (whose closing mark the writer forgot).  A pronoun ('," he said') may
+    well be the speaker of the paragraph before, so it signs nothing here."""
+    return bool(_SIGNATURE.match(text[end + 1 : min(hi, end + 80)]))
+
+
 def _starts_with_open(text: str, lo: int, hi: int) -> bool:
     i = lo
     while i < hi and text[i].isspace():
@@ -184,6 +198,9 @@ def find_quoted(text: str) -> list[QuotedPassage]:
     for k, (lo, hi) in enumerate(paragraphs):
         pairs, open_at = _pair_double(text, lo, hi)
         first = _trim(text, (lo, hi))[0]
+        if carry is not None and pairs and pairs[0][0] == first + 1 and _signed(text, pairs[0][1], hi):
+            passages.append(carry)  # a closed quote signed by a named speaker starts a quote of its own
+            carry = None
         if carry is not None:
             if pairs and pairs[0][0] == first + 1:
                 carry.segments.append(_trim(text, pairs.pop(0)))

@@ -102,21 +102,36 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             inverted = _name_after_verb(verb)
             if inverted is not None:
                 return inverted  # "“...?” asked Dunn, now a partner at ..."
-        if (
-            node.dep_ in ("conj", "advcl")
-            and node.head.dep_ == "ccomp"
-            and node.head.head.lemma_.lower() in SPEECH_VERBS
-            and node.lemma_.lower() in SPEECH_VERBS
-        ):
+        top = _reporting_verb(node)
+        if top is not None:
             # "Lazar said he welcomed extradition and added, ...", "Trump argued that a database
-            # would keep people out, saying ...": the parser puts the second verb of saying in the
-            # reported clause; it goes with the first
-            node = node.head.head
+            # would keep people out, saying ...", "Dalton signalled he thinks Canada might need to
+            # cut tariffs, stating ...": the parser puts the second verb of saying in the reported
+            # clause; it goes with the verb that reports the clause
+            node = top
         elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head.i != node.i:
             node = node.head
         else:
             return _person_before_verb(verb) or _name_after_verb(verb)
     return None
+
+
+_THINKING = frozenset({"think", "believe", "signal", "hint", "indicate", "feel", "hope", "fear"})
+
+
+def _reporting_verb(node: Token) -> Token | None:
+    """For a verb of saying joined to a reported clause (a conjunct or an adverbial clause of
+    a clausal complement), the verb of saying or thinking at the top of the complements that
+    reports that clause; None otherwise."""
+    if node.dep_ not in ("conj", "advcl") or node.lemma_.lower() not in SPEECH_VERBS or node.head.dep_ != "ccomp":
+        return None
+    top = node.head
+    for _ in range(4):
+        if top.dep_ != "ccomp" or top.head.i == top.i:
+            break
+        top = top.head
+    lemma = top.lemma_.lower()
+    return top if lemma in SPEECH_VERBS or lemma in _THINKING else None
 
 
 def relative_antecedent(tok: Token) -> Token | None:
