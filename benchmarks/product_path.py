@@ -8,8 +8,9 @@ Every clustering benchmark goes through here:
    (cleaning, dedup, enrichment, then grouping), and ``storyline export stories``;
    ``--recluster`` runs ``storyline cluster --rebuild`` on a store ingested earlier (a product
    command: it forgets every story and groups all articles again) instead of ingesting anew;
-3. each document's story and storyline are read back from the export (a document in no story,
-   e.g. skipped at ingest, counts as a story of its own) and scored with B-cubed.
+3. each document's story and storyline are read back from the export (a duplicate is listed
+   under ``copies`` of its original's story; a document in no story, e.g. skipped at ingest,
+   counts as a story of its own) and scored with B-cubed.
 
 The split into a tuning part and a test part is fixed here, once, by topic (ECB+) and by
 storyline (Timeline17): models and thresholds are tuned on the tuning part only.
@@ -234,7 +235,8 @@ def run_product(records: Sequence[Record], name: str, *, headline_only: bool = F
         row = json.loads(line)
         line_id = (row.get("storyline") or {}).get("id") or "line-" + row["id"]
         lines.add(line_id)
-        for article_id in row["articles"]:
+        copies = [copy for group in (row.get("copies") or {}).values() for copy in group]
+        for article_id in [*row["articles"], *copies]:  # a duplicate is shown as a copy of its original
             doc = external.get(article_id, article_id)
             story[doc] = row["id"]
             storyline[doc] = line_id

@@ -87,13 +87,23 @@ def sentences(doc: Doc) -> list[Span]:
 _SENTENCES, _STARTS = "storyline.sentences", "storyline.sentence_starts"
 
 
+def _index(doc: Doc) -> tuple[list[Span], list[int]]:
+    """The document's sentences and their first tokens, listed once (from the sentence starts)."""
+    found: list[Span] | None = doc.user_data.get(_SENTENCES)
+    if found is None:  # a document the index was not made for (``span.as_doc()`` copies the hooks only)
+        starts = [i for i, token in enumerate(doc) if i == 0 or token.is_sent_start is True]
+        found = [doc[a:b] for a, b in zip(starts, [*starts[1:], len(doc)], strict=True)] if len(doc) else []
+        doc.user_data[_SENTENCES], doc.user_data[_STARTS] = found, [sent.start for sent in found]
+    return found, doc.user_data[_STARTS]
+
+
 def _indexed_sents(doc: Doc) -> Any:
-    return iter(doc.user_data[_SENTENCES])
+    return iter(_index(doc)[0])
 
 
 def _indexed_sent(span: Span) -> Span:
-    found: list[Span] = span.doc.user_data[_SENTENCES]
-    return found[max(0, bisect_right(span.doc.user_data[_STARTS], span.start) - 1)]
+    found, starts = _index(span.doc)
+    return found[max(0, bisect_right(starts, span.start) - 1)]
 
 
 @Language.component("sentence_index")
@@ -101,9 +111,8 @@ def sentence_index(doc: Doc) -> Doc:
     """The last component: the sentences are listed once, and ``doc.sents``, ``span.sent`` and
     ``token.sent`` read that list (spaCy's own walk the tokens on every read: the annotators'
     thousands of reads per article cost more than the parse's tagger)."""
-    found = list(doc.sents)
-    doc.user_data[_SENTENCES] = found
-    doc.user_data[_STARTS] = [sent.start for sent in found]
+    doc.user_data.pop(_SENTENCES, None)
+    _index(doc)
     doc.user_hooks["sents"] = _indexed_sents
     doc.user_span_hooks["sent"] = _indexed_sent
     return doc

@@ -211,14 +211,14 @@ def _stories(store: Store) -> dict[str, Any]:
 def slow_clustering(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Clustering takes a while per article; the event is set when the first run starts adding."""
     started = threading.Event()
-    add = story_update.StoryClusterer.add
+    add_batch = story_update.StoryClusterer.add_batch
 
-    def slow_add(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def slow_add_batch(self: Any, docs: Any, *args: Any, **kwargs: Any) -> Any:
         started.set()
-        time.sleep(0.05)
-        return add(self, *args, **kwargs)
+        time.sleep(0.05 * len(docs))
+        return add_batch(self, docs, *args, **kwargs)
 
-    monkeypatch.setattr(story_update.StoryClusterer, "add", slow_add)
+    monkeypatch.setattr(story_update.StoryClusterer, "add_batch", slow_add_batch)
     return started
 
 

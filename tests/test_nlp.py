@@ -45,3 +45,10 @@ def test_sentences_are_listed_once_and_every_read_agrees_with_spacys_own() -> No
     span = doc[8:11]
     assert span.sent.text == plain[8:11].sent.text
     assert len(list(doc.sents)) == 5
+
+
+def test_a_span_made_a_document_lists_its_own_sentences() -> None:
+    doc = load_nlp()("The ferry left at noon. It came back empty. Nobody said why.")
+    part = doc[6:].as_doc()  # spaCy copies the hooks, not what they read
+    assert [s.text for s in part.sents] == ["It came back empty.", "Nobody said why."]
+    assert part[0].sent.text == "It came back empty."

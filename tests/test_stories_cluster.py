@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
+from dataclasses import replace
 from datetime import date, timedelta
 
-from storyline.stories.cluster import STORY_FEATURES, StoryClusterer, query_keys, story_id_for
+from storyline.stories.cluster import (
+    PAIR_LEXICAL,
+    STORY_FEATURES,
+    Assignment,
+    StoryClusterer,
+    pair_probabilities,
+    query_keys,
+    story_id_for,
+)
 from storyline.stories.features import StoryDoc, doc_terms
-from storyline.stories.index import weigh
+from storyline.stories.index import TermStats, weigh
 from storyline.stories.model import Decision, StoryParams
 
 DAY = date(2024, 3, 4)
@@ -225,3 +235,107 @@ def test_retiring_changes_no_assignment_of_an_ordered_stream() -> None:
     keeping._advance = lambda when: None  # type: ignore[method-assign]
     assert [retiring.add(d).story_id for d in stream] == [keeping.add(d).story_id for d in stream]
     assert len(retiring.stories) < len(keeping.stories)
+
+
+# -- batches: the articles of one day grouped jointly ---------------------------------
+
+
+def pair_on_lemmas(threshold: float = 0.4) -> StoryParams:
+    """Join and pair on lemma similarity alone: p = sigmoid(10 * sim - 5); never merge."""
+    join = bridging_params().join
+    pair_coef = tuple(10.0 if name == "sim_lemmas" else 0.0 for name in PAIR_LEXICAL)
+    return StoryParams(join=join, pair=Decision(PAIR_LEXICAL, pair_coef, -5.0, threshold), merge_threshold=1.01)
+
+
+def same_day(docs: list[StoryDoc]) -> list[StoryDoc]:
+    for doc in docs:
+        doc.published = DAY
+    return docs
+
+
+def partition(docs: list[StoryDoc], assignments: list[Assignment]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for doc, assignment in zip(docs, assignments, strict=True):
+        groups.setdefault(assignment.story_id, set()).add(doc.id)
+    return {frozenset(ids) for ids in groups.values()}
+
+
+def test_a_late_article_of_a_batch_pulls_earlier_ones_into_one_story() -> None:
+    docs = [plain("a", "harbour blaze"), plain("b", "warehouse smoke"), plain("c", "harbour blaze warehouse smoke")]
+    # one at a time, "b" shares nothing with "a" and starts a story before "c" comes
+    online = StoryClusterer(pair_on_lemmas()).add_all(docs)
+    assert len({a.story_id for a in online}) == 2
+    batch = StoryClusterer(pair_on_lemmas()).add_batch(docs)
+    assert {a.story_id for a in batch} == {story_id_for("a")}
+    assert [a.created for a in batch] == [True, False, False]
+
+
+def test_a_batch_is_grouped_alike_whatever_its_order() -> None:
+    docs = same_day(interleaved())
+    expected = partition(docs, StoryClusterer().add_batch(docs))
+    assert expected == {frozenset(f"quake-{i}" for i in range(4)), frozenset(f"strike-{i}" for i in range(4))}
+    for seed in range(3):
+        shuffled = same_day(interleaved())
+        random.Random(seed).shuffle(shuffled)
+        assert partition(shuffled, StoryClusterer().add_batch(shuffled)) == expected
+
+
+def test_a_later_batch_joins_the_stories_of_an_earlier_one() -> None:
+    clusterer = StoryClusterer()
+    first = [quake(0), quake(1), strike(0)]
+    placed = clusterer.add_batch(same_day(first))
+    later = [quake(2), strike(1), quake(3)]
+    for doc in later:
+        doc.published = DAY + timedelta(days=1)
+    again = clusterer.add_batch(later)
+    quake_story, strike_story = placed[0].story_id, placed[2].story_id
+    assert placed[1].story_id == quake_story != strike_story
+    assert [a.story_id for a in again] == [quake_story, strike_story, quake_story]
+    assert not any(a.created for a in again)
+
+
+def test_a_batch_of_one_is_placed_as_one_article_is() -> None:
+    docs = interleaved()
+    one_by_one = StoryClusterer()
+    batches_of_one = StoryClusterer()
+    expected = [one_by_one.add(doc) for doc in docs]
+    got = [batches_of_one.add_batch([doc])[0] for doc in docs]
+    assert [(a.story_id, a.created, a.probability) for a in got] == [
+        (a.story_id, a.created, a.probability) for a in expected
+    ]
+    assert batches_of_one.to_state() == one_by_one.to_state()
+
+
+def test_dated_articles_further_apart_than_the_window_are_never_paired() -> None:
+    params = pair_on_lemmas()
+    early, late = plain("a", "harbour blaze smoke"), plain("b", "harbour blaze smoke")
+    early.published, late.published = DAY, DAY + timedelta(days=params.window_days + 1)
+    stats = TermStats()
+    bags = [doc_terms(early), doc_terms(late)]
+    for bag in bags:
+        stats.add(bag)
+    weighted = [weigh(bag, stats, doc.published) for bag, doc in zip(bags, [early, late], strict=True)]
+    probability, _ = pair_probabilities(weighted, params)
+    assert probability[0, 1] == probability[1, 0] == 0.0
+    late.published = DAY + timedelta(days=1)
+    probability, _ = pair_probabilities([weighted[0], weigh(bags[1], stats, late.published)], params)
+    assert probability[0, 1] > 0.9
+
+
+def test_short_pairs_are_cut_at_their_own_threshold() -> None:
+    # two headlines with a pair probability between the two cuts: apart with the cut for long
+    # texts, together once short pairs have their own (lower) cut
+    docs = [plain("a", "harbour blaze warehouse"), plain("b", "harbour blaze smoke")]
+    params = pair_on_lemmas(threshold=0.9)
+    assert len({a.story_id for a in StoryClusterer(params).add_batch(docs)}) == 2
+    lower = replace(params, short_threshold=0.2)
+    assert len({a.story_id for a in StoryClusterer(lower).add_batch(docs)}) == 1
+
+
+def test_batch_state_round_trips() -> None:
+    clusterer = StoryClusterer()
+    clusterer.add_batch(same_day([quake(0), strike(0), quake(1)]))
+    restored = StoryClusterer.from_state(json.loads(json.dumps(clusterer.to_state())))
+    assert restored.to_state() == clusterer.to_state()
+    later = quake(2)
+    assert restored.add_batch([later])[0].story_id == clusterer.add_batch([quake(2)])[0].story_id

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from storyline.article import Article, Entity
 from storyline.nlp import load_nlp
 from storyline.stories.features import (
+    NUMBERS,
     SUBVECTORS,
     StoryDoc,
     doc_terms,
     head_text,
+    numbers,
     story_doc_from_article,
     story_doc_from_spacy,
 )
@@ -68,9 +71,17 @@ def test_doc_terms_fill_every_sub_vector() -> None:
         entities=[("Galway", "GPE"), ("Cork", "GPE"), ("Maeve Byrne", "PERSON")],
     )
     terms = doc_terms(doc)
-    assert set(terms) == set(SUBVECTORS)
+    assert set(terms) == {*SUBVECTORS, NUMBERS}
     assert terms["body_tokens"]["storm"] > terms["body_tokens"]["roads"]
     assert "galway" in terms["head_entities"]
     assert "cork" not in terms["head_entities"]
     assert "per:byrne" in terms["entities"]
     assert "a" not in terms["head_tokens"]
+
+
+def test_numbers_are_a_bag_of_their_own() -> None:
+    text = "The 2019 flood left 1,200 homes empty; a 6.5 quake followed on day 3 (1200 homes, 2019)."
+    assert numbers(text) == ["2019", "1200", "6.5", "1200", "2019"]
+    bags = doc_terms(StoryDoc("n", "Flood of 2019", text))
+    assert bags[NUMBERS] == {"2019": 1.0 + math.log(3), "1200": 1.0 + math.log(2), "6.5": 1.0}
+    assert not any(term.isdigit() for name in SUBVECTORS for term in bags[name])

@@ -22,6 +22,18 @@ When the article is also very probable (``merge_threshold``) for other candidate
 it bridges them: those stories merge into the oldest, whose id survives, and the
 :class:`Assignment` reports ``merged_into`` so callers can redirect.
 
+Batches (:meth:`StoryClusterer.add_batch`): the articles of one day that are grouped
+together.  First each article that the join model finds probable enough for a story of
+earlier batches joins it, as it would alone.  The others are clustered jointly, as the
+field does for a batch (and as the TF-IDF baseline does): a learned pairwise model (the
+cosines per sub-vector article against article, numbers written in the text, the dense
+cosines, the text length) gives each pair a probability, and average-linkage agglomerative
+clustering cuts the tree where the mean probability between two groups falls under the
+model's threshold (short pairs, a headline on either side, have a cut of their own).  So a
+late headline can pull earlier ones together, and the grouping of new events does not depend
+on the order within the batch.  Each group starts a story.  A batch of one article is placed
+exactly as :meth:`add` places it.
+
 Story ids derive from the first article's id and never change.  Everything is
 deterministic in the input order, and ``to_state``/``from_state`` round-trip the
 whole clusterer as JSON-able data.
@@ -31,12 +43,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from storyline.stories.features import SUBVECTORS, StoryDoc, doc_terms, doc_vectors
+import numpy as np
+
+from storyline.stories.features import NUMBERS, SUBVECTORS, StoryDoc, doc_terms, doc_vectors
 from storyline.stories.index import (
     Bags,
     Centroid,
@@ -52,6 +66,13 @@ from storyline.stories.model import Decision, StoryParams, choose, story_params
 DENSE: tuple[str, ...] = ("head_vec", "lead_vec")
 LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size", "log_terms")
 STORY_FEATURES: tuple[str, ...] = (*LEXICAL_FEATURES, *(f"sim_{name}" for name in DENSE))
+# Article against article, within a batch (``log_terms``: of the shorter of the two).
+PAIR_SUBVECTORS: tuple[str, ...] = (*SUBVECTORS, NUMBERS)
+PAIR_LEXICAL: tuple[str, ...] = (*(f"sim_{name}" for name in PAIR_SUBVECTORS), "log_terms", "short")
+# A pair is "short" when the shorter text has fewer distinct body terms than this (a
+# headline or a feed item's summary): such pairs share fewer terms and get their own shift.
+SHORT_TERMS = 25
+PAIR_FEATURES: tuple[str, ...] = (*PAIR_LEXICAL, *(f"sim_{name}" for name in DENSE))
 
 # How many of a story's strongest terms go into the index, per sub-vector, and how
 # many of an article's terms are looked up.
@@ -100,6 +121,99 @@ def in_window(published: date | None, centroid: Centroid, days: int) -> bool:
     return (published - centroid.last).days <= days and (centroid.first - published).days <= days
 
 
+def pair_features(docs: Sequence[WeightedDoc]) -> dict[str, np.ndarray]:
+    """Every pair feature of a batch, as n x n matrices by name."""
+    from scipy.sparse import csr_matrix
+
+    n = len(docs)
+    values: dict[str, np.ndarray] = {}
+    for name in PAIR_SUBVECTORS:
+        vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        for i, doc in enumerate(docs):
+            norm = doc.norms.get(name, 0.0)
+            if not norm:
+                continue
+            for term, weight in doc.weights[name].items():
+                rows.append(i)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                data.append(weight / norm)
+        matrix = csr_matrix((data, (rows, cols)), shape=(n, max(1, len(vocabulary))))
+        values[f"sim_{name}"] = np.asarray((matrix @ matrix.T).todense(), dtype=float)
+    for name in DENSE:
+        width = max((len(doc.dense.get(name) or ()) for doc in docs), default=0)
+        dense = np.zeros((n, max(1, width)))
+        for i, doc in enumerate(docs):
+            vector = doc.dense.get(name)
+            if vector and len(vector) == width:
+                row = np.asarray(vector, dtype=float)
+                norm = float(np.sqrt(row @ row))
+                dense[i] = row / norm if norm else 0.0
+        values[f"sim_{name}"] = dense @ dense.T
+    terms = np.asarray([len(doc.weights.get("body_tokens", {})) for doc in docs], dtype=float)
+    shorter = np.minimum.outer(terms, terms)
+    values["log_terms"] = np.log1p(shorter)
+    values["short"] = (shorter < SHORT_TERMS).astype(float)
+    return values
+
+
+def _probabilities(decision: Decision, values: dict[str, np.ndarray], n: int) -> np.ndarray:
+    z = np.full((n, n), decision.intercept)
+    for coef, name in zip(decision.coef, decision.features, strict=True):
+        z = z + coef * values[name]
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+
+
+def pair_probabilities(docs: Sequence[WeightedDoc], params: StoryParams) -> tuple[np.ndarray, float]:
+    """The probability that two articles of a batch tell one story, for every pair, scaled
+    so that one cut (returned beside) cuts each pair at its own model's threshold:
+    the dense model for pairs that both have embeddings, else the lexical one, each with its
+    threshold for short pairs (a headline on either side) and for the others.  Dated articles
+    further apart than the story window are never paired."""
+    assert params.pair is not None
+    main, lexical = params.pair, params.pair_lexical
+    n = len(docs)
+    values = pair_features(docs)
+    short = values["short"] > 0
+    probability = _probabilities(main, values, n)
+    cut = np.where(short, params.short_threshold or main.threshold, main.threshold)
+    if main.dense and lexical is not None:
+        has = np.asarray([bool(doc.dense) for doc in docs])
+        both = np.logical_and.outer(has, has)
+        if not both.all():
+            probability = np.where(both, probability, _probabilities(lexical, values, n))
+            lexical_cut = np.where(short, params.short_threshold_lexical or lexical.threshold, lexical.threshold)
+            cut = np.where(both, cut, lexical_cut)
+    lowest = float(cut.min()) if n else main.threshold
+    probability = probability * lowest / cut  # scaled down, never above 1: averages stay linear
+    days = np.asarray([doc.published.toordinal() if doc.published else np.nan for doc in docs], dtype=float)
+    with np.errstate(invalid="ignore"):
+        apart = np.abs(np.subtract.outer(days, days)) > params.window_days  # False where a date is missing
+    return np.asarray(np.where(apart, 0.0, probability)), lowest
+
+
+def average_linkage(probability: np.ndarray, threshold: float) -> list[list[int]]:
+    """Groups of a batch: average-linkage agglomerative clustering over ``1 - probability``,
+    merging while the mean probability between two groups is at least ``threshold``.
+    Groups are listed by their first member, members in batch order."""
+    n = probability.shape[0]
+    if n < 2:
+        return [[i] for i in range(n)]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = 1.0 - (probability + probability.T) / 2.0
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(np.clip(distance, 0.0, 1.0), checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda members: members[0])
+
+
 class StoryClusterer:
     """Online clustering of articles into stories (see the module docstring)."""
 
@@ -127,8 +241,49 @@ class StoryClusterer:
             story = self._create(doc.id)
             self._update(story, weighted)
             return Assignment(story.id, True, {}, 0.0, len(scored))
+        return self._join(scored, weighted, len(scored))
+
+    def add_all(self, docs: Iterable[StoryDoc]) -> list[Assignment]:
+        return [self.add(doc) for doc in docs]
+
+    def add_batch(self, docs: Sequence[StoryDoc], terms: Sequence[Bags] | None = None) -> list[Assignment]:
+        """Assign a batch of articles jointly (see the module docstring); one Assignment per
+        article, in the batch's order.  Without a pair model, or for one article, each is
+        placed by :meth:`add` in turn."""
+        if self.params.pair is None or len(docs) < 2:
+            return [self.add(doc, None if terms is None else terms[i]) for i, doc in enumerate(docs)]
+        bags = list(terms) if terms is not None else [doc_terms(doc) for doc in docs]
+        for bag in bags:
+            self.stats.add(bag)
+        weighted = [weigh(bag, self.stats, stream_date(doc), doc_vectors(doc)) for doc, bag in zip(docs, bags,
+                                                                                                   strict=True)]
+        for doc in weighted:
+            self._advance(doc.published)
+        # first, each article that is probable enough for a story of earlier batches joins it,
+        # as one article at a time would (a story's many members say more than a few pairs)
+        before = set(self.stories)
+        out: list[Assignment | None] = [None] * len(docs)
+        rest = []
+        for i, doc in enumerate(weighted):
+            scored = [(story, p) for story, p in self.score(doc) if story.seq in before]
+            if scored and scored[0][1] >= self.decision(doc).threshold:
+                out[i] = self._join(scored, doc, len(scored))
+            else:
+                rest.append(i)
+        # then the others are grouped jointly; each group starts a story
+        probability, cut = pair_probabilities([weighted[i] for i in rest], self.params)
+        for members in average_linkage(probability, cut):
+            story = self._create(docs[rest[members[0]]].id)
+            for k, member in enumerate(members):
+                self._update(story, weighted[rest[member]])
+                out[rest[member]] = Assignment(story.id, k == 0, {}, 0.0, 0)
+        return [assignment for assignment in out if assignment is not None]
+
+    def _join(self, scored: list[tuple[Centroid, float]], doc: WeightedDoc, candidates: int) -> Assignment:
+        """Put the article in the most probable story of ``scored`` (most probable first);
+        when it is very probable for others too, it bridges them: they merge into the oldest."""
         best, probability = scored[0]
-        self._update(best, weighted)
+        self._update(best, doc)
         bridged = [story for story, p in scored[1:] if p >= self.params.merge_threshold]
         merged: dict[str, str] = {}
         if bridged and probability >= self.params.merge_threshold:
@@ -138,10 +293,7 @@ class StoryClusterer:
                     self._merge(story, survivor)
                     merged[story.id] = survivor.id
             best = survivor
-        return Assignment(best.id, False, merged, probability, len(scored))
-
-    def add_all(self, docs: Iterable[StoryDoc]) -> list[Assignment]:
-        return [self.add(doc) for doc in docs]
+        return Assignment(best.id, False, merged, probability, candidates)
 
     def add_forced(
         self, doc: StoryDoc, story_id: str | None, terms: Bags | None = None

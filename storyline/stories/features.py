@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from storyline.article import Article
 
 SUBVECTORS: tuple[str, ...] = ("head_tokens", "body_tokens", "lemmas", "entities", "head_entities")
+# Numbers written in the text (years, counts, scores, magnitudes): two events of one kind
+# often differ in them.  Read by the pair model of a batch only.
+NUMBERS = "numbers"
 
 # Entity types that name a participant, place or thing a story is about.  Dates,
 # numbers and amounts repeat across unrelated stories and are left out.
@@ -41,6 +44,7 @@ ENTITY_TYPES = frozenset(
 )
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _URLISH = re.compile(r"https?:|www\.|\.com\b|/ ")
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "mr", "mrs", "ms", "told", "news"}
 _LEAD_WORDS = 40
@@ -151,6 +155,17 @@ def entity_key(name: str, label: str) -> list[str]:
     return keys
 
 
+def numbers(text: str) -> list[str]:
+    """The numbers of a text (two digits or more, or a decimal), as written without
+    thousands separators: "1,200" and "1200" are one term."""
+    out = []
+    for match in _NUMBER.findall(text):
+        value = match.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", match) else match
+        if len(value) >= 2:
+            out.append(value)
+    return out
+
+
 def tokens_keep_stop(text: str) -> list[str]:
     return [match.lower() for match in _WORD.findall(text.replace("'s", ""))]
 
@@ -195,6 +210,7 @@ def doc_terms(doc: StoryDoc) -> dict[str, dict[str, float]]:
         if keys and name.lower() in head_lower:
             head_entities.extend(keys)
     return {
+        NUMBERS: _bag(numbers(f"{doc.title or ''}\n{doc.body}")),
         "head_tokens": _bag(tokens(head)),
         "body_tokens": _bag(body_tokens),
         "lemmas": _bag(doc.lemmas if doc.lemmas is not None else body_tokens),

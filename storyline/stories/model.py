@@ -69,6 +69,14 @@ class StoryParams:
 
     join: Decision
     join_lexical: Decision | None = None  # used when embeddings are not available
+    # Pairs of articles grouped together in one batch (average linkage over this
+    # probability, cut at its threshold); None: every article is placed on its own.
+    pair: Decision | None = None
+    pair_lexical: Decision | None = None
+    # The cut for pairs where one text is short (a headline): their probability is scaled
+    # by pair.threshold / short_threshold, so that groups of headlines are cut at it.
+    short_threshold: float | None = None
+    short_threshold_lexical: float | None = None
     merge_threshold: float = 0.95
     window_days: int = 14  # a story takes no article dated this long after its newest one
     candidates: int = 10  # clusters scored in full per article
@@ -78,6 +86,10 @@ class StoryParams:
         return {
             "join": self.join.to_dict(),
             "join_lexical": self.join_lexical.to_dict() if self.join_lexical else None,
+            "pair": self.pair.to_dict() if self.pair else None,
+            "pair_lexical": self.pair_lexical.to_dict() if self.pair_lexical else None,
+            "short_threshold": self.short_threshold,
+            "short_threshold_lexical": self.short_threshold_lexical,
             "merge_threshold": self.merge_threshold,
             "window_days": self.window_days,
             "candidates": self.candidates,
@@ -89,6 +101,11 @@ class StoryParams:
         return cls(
             join=Decision.from_dict(data["join"]),
             join_lexical=_optional(data, "join_lexical"),
+            pair=_optional(data, "pair"),
+            pair_lexical=_optional(data, "pair_lexical"),
+            short_threshold=float(data["short_threshold"]) if data.get("short_threshold") else None,
+            short_threshold_lexical=(float(data["short_threshold_lexical"]) if data.get("short_threshold_lexical")
+                                     else None),
             merge_threshold=float(data["merge_threshold"]),
             window_days=int(data["window_days"]),
             candidates=int(data["candidates"]),

@@ -1,10 +1,13 @@
 """The story stage: assign new articles to stories and storylines, rebuild what changed.
 
 Corpus-level work, so it reads from the store rather than from the ingest
-stream.  Articles not yet in a story are fed to the online clusterer in time
-order; a duplicate follows its canonical article.  The clusterer's and the
-linker's state are saved in the same transaction as each batch of
-assignments, so an interrupted run resumes where it stopped.
+stream.  Articles not yet in a story are taken in stream order (publication day, then
+content hash) and handed to the clusterer one stream day at a time (at most ``BATCH``
+articles): each joins a story of earlier days as it would alone, and the rest of the day is
+grouped jointly (:meth:`StoryClusterer.add_batch`); a duplicate follows its canonical
+article.  The clusterer's and the linker's state are saved in the same transaction as the
+assignments, at the end of a day's batch only, so an interrupted run resumes where it
+stopped and batches the remaining articles as an uninterrupted run would.
 
 What is left to do after the assignments is persisted too, so that a run killed at any
 moment (``kill -9``) leaves nothing behind that the next run does not finish: the
@@ -34,7 +37,8 @@ from storyline.pipeline.stage import describe
 from storyline.pipeline.state import CLUSTER_STATE, CLUSTERING_LOCK, LINKER_STATE
 from storyline.store import Store, StoreError
 from storyline.stories.cluster import StoryClusterer
-from storyline.stories.features import story_doc_from_article
+from storyline.stories.features import StoryDoc, doc_terms, doc_vectors, story_doc_from_article
+from storyline.stories.index import Bags
 from storyline.stories.storylines import StorylineLinker
 from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
@@ -98,10 +102,10 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
     update = StoryUpdate()
     pending = store.unassigned_article_ids()
     deferred: list[Article] = []
+    day: list[tuple[str, StoryDoc, Bags]] = []  # the batch being gathered: one stream day
+    day_key: str | None = None
+    placed: _Placed = _Placed()
     for start in range(0, len(pending), BATCH):
-        assignments: list[tuple[str, str]] = []
-        merges: dict[str, str] = {}
-        line_merges: dict[str, str] = {}
         batch = pending[start : start + BATCH]
         with store.transaction("read when articles were first stored") as conn:
             seen = store.ingest_dates(conn, batch)
@@ -114,19 +118,22 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
                 continue
             try:  # one article that cannot be read as a story document fails alone; it stays ungrouped
                 doc = replace(story_doc_from_article(article, seen.get(article_id)), lemmas=article.lemmas)
+                terms = doc_terms(doc)
+                doc_vectors(doc)
             except Exception as exc:
                 update.failed[article_id] = describe(exc)
                 continue
-            try:
-                assignment = clusterer.add(doc)
-                placed = linker.add(doc, assignment)
-            except Exception as exc:  # contained like a bad document: one article must not stop all grouping
-                update.failed[article_id] = describe(exc)
-                continue
-            assignments.append((article.id, assignment.story_id))
-            merges.update(assignment.merged_into)
-            line_merges.update(placed.merged_into)
-        _commit(store, clusterer, linker, assignments, merges, line_merges, update)
+            key = _day_key(doc)
+            if day and (key != day_key or len(day) >= BATCH):
+                _place(clusterer, linker, day, placed, update)
+                day = []
+                if len(placed.assignments) >= BATCH:  # commit at a batch's end only: a resumed run batches alike
+                    _commit(store, clusterer, linker, placed.assignments, placed.merges, placed.line_merges, update)
+                    placed = _Placed()
+            day_key = key
+            day.append((article.id, doc, terms))
+    _place(clusterer, linker, day, placed, update)
+    _commit(store, clusterer, linker, placed.assignments, placed.merges, placed.line_merges, update)
     follow = []
     for article in deferred:
         story = store.story_of_article(article.duplicate_of or "")
@@ -135,6 +142,45 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
     _commit(store, clusterer, linker, follow, {}, {}, update)
     rebuild_views(store, linker, update)
     return update
+
+
+@dataclass(slots=True)
+class _Placed:
+    """Assignments and merges made since the last commit."""
+
+    assignments: list[tuple[str, str]] = field(default_factory=list)
+    merges: dict[str, str] = field(default_factory=dict)
+    line_merges: dict[str, str] = field(default_factory=dict)
+
+
+def _day_key(doc: StoryDoc) -> str:
+    """The stream day that batches an article: its publication day, else the day it was
+    first stored (the order of :meth:`Store.unassigned_article_ids` keeps a day together)."""
+    if doc.published is not None:
+        return doc.published.isoformat()
+    return "seen:" + (doc.seen.isoformat() if doc.seen else "")
+
+
+def _place(clusterer: StoryClusterer, linker: StorylineLinker, day: list[tuple[str, StoryDoc, Bags]],
+           placed: _Placed, update: StoryUpdate) -> None:
+    """Group one batch jointly, then link each article's story into a storyline in batch order."""
+    if not day:
+        return
+    try:
+        assignments = clusterer.add_batch([doc for _, doc, _ in day], [terms for _, _, terms in day])
+    except Exception as exc:  # contained like a bad document: one batch must not stop all grouping
+        for article_id, _, _ in day:
+            update.failed[article_id] = describe(exc)
+        return
+    for (article_id, doc, terms), assignment in zip(day, assignments, strict=True):
+        try:
+            line = linker.add(doc, assignment, terms)
+        except Exception as exc:
+            update.failed[article_id] = describe(exc)
+            continue
+        placed.assignments.append((article_id, assignment.story_id))
+        placed.merges.update(assignment.merged_into)
+        placed.line_merges.update(line.merged_into)
 
 
 def _commit(
