@@ -87,8 +87,8 @@ def test_a_quote_in_apposition_to_a_work_is_its_title() -> None:
 
 
 def test_a_quote_signed_after_a_dash_on_its_line_is_the_signer_s() -> None:
-    text = ("\u201cHe does not listen to anyone. It is all about him.\u201d\u00a0\u2015 Ana Ruiz\n"
-            "\u201cTom Reyes started the fight at the beginning. He divided everyone. What can I say?\u201d "
+    text = ("\u201cThe bus runs late every day. Nobody fixes the timetable.\u201d\u00a0\u2015 Ana Ruiz\n"
+            "\u201cThe council ignored the river for years. Now the cellars flood. Who pays?\u201d "
             "\u2015 Lena Ortiz.")
     quotes = _quotes(text)
     assert [q.speaker_mention for q in quotes] == ["Ana Ruiz", "Lena Ortiz"]
@@ -97,25 +97,25 @@ def test_a_quote_signed_after_a_dash_on_its_line_is_the_signer_s() -> None:
 
 def test_a_quote_running_on_past_the_end_of_a_reported_clause_is_shown_in_it() -> None:
     text = ("She added that most of the young voters in Ohio seem more against the mayor than for his rival, "
-            "which is a problem because, \u201cIn the end, we do not vote against somebody. We vote for "
-            "somebody.\u201d")
+            "which is a problem because, \u201cIn the end, people want a reason to turn out. Fear alone is "
+            "not enough.\u201d")
     quotes = _quotes(text)
     assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "She")]
-    assert quotes[0].text.endswith("We vote for somebody.\u201d")
+    assert quotes[0].text.endswith("Fear alone is not enough.\u201d")
     # a quote that is most of the clause stays a quote
     quotes = _quotes("He said that, \u201cWe will fight. We will win.\u201d")
     assert [(q.text, q.indirect) for q in quotes] == [("We will fight. We will win.", False)]
 
 
 def test_the_writer_s_words_before_a_quote_are_reported_with_it_when_they_weigh() -> None:
-    quotes = _quotes('The bill is up for a vote. If the bill passes, "I think it is going to fill a very deep '
-                     'hole in my life," Ana Ruiz said.')
+    quotes = _quotes('The bill is up for a vote. If the bill passes, "The night buses will run again and our '
+                     'shift workers can get home at last," Ana Ruiz said.')
     assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "Ana Ruiz")]
     assert quotes[0].text.startswith("If the bill passes")
     # a verb of saying or a word for what was said before the comma introduces the quote
-    for text in ('A flabbergasted Tom Reyes quipped, "It is like a lawyer with the dumbest client ever."',
-                 'In the mayor\'s words, "We just could not have a harbour without the ferry."'):
-        assert [q.indirect for q in _quotes(text) if "like a lawyer" in q.text or "harbour" in q.text] == [False]
+    for text in ('A smiling Tom Reyes quipped, "It is like a ferry that sails without its captain."',
+                 'In the mayor\'s words, "Nobody builds a harbour for one boat and then walks away."'):
+        assert [q.indirect for q in _quotes(text) if "its captain" in q.text or "harbour" in q.text] == [False]
     # a short lead weighs little: the quote stays a quote
     quotes = _quotes('On Monday, "We will open the bridge again before the winter comes," the mayor said.')
     assert [(q.indirect, q.speaker_mention) for q in quotes if "bridge" in q.text] == [(False, "the mayor")]

@@ -142,8 +142,8 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
 
 def _runs_on(full: str, quote: Quote, reported: list[Quote], size: int) -> bool:
     """A quote that opens inside a reported clause and goes on past its end ("she added that
-    turnout is down, which is a problem because, 'In the end, we vote for somebody. Not
-    against.'"): the clause runs on to the end of the quote, which is shown in it."""
+    turnout is down, which is a problem because, 'People want a reason to turn out. Fear is not
+    enough.'"): the clause runs on to the end of the quote, which is shown in it."""
     for r in reported:
         if not r.start <= quote.start < r.end < quote.end or "\n" in full[r.start : quote.end]:
             continue
@@ -209,8 +209,8 @@ def _writers_lead(text: str, start: int) -> bool:
 
 def _lead_start(text: str, start: int) -> int | None:
     """Whether a quote opening in lower case after a comma follows the writer's own words in its
-    sentence ("With thousands of counting systems, 'there is no single point of failure,' he
-    said"; "there are still 'some people' who feel that way, 'but not many'"): words since the
+    sentence ("With hundreds of polling stations, 'there is no way to check them all,' he said";
+    "the mayor agreed that some 'still feel that way,' 'but not the great majority'"): words since the
     sentence start or the last quotation mark, with no verb of saying among them (after "he
     said," the quote is the second half of a split quote, or one the verb introduces)."""
     lo = max(0, start - 300)
@@ -228,7 +228,7 @@ def _lead_start(text: str, start: int) -> int | None:
 
 def _with_lead(full: str, quote: Quote, size: int, doc: Doc) -> tuple[int, int] | None:
     """The sentence of a quote that opens after the writer's own words and a comma, when the quote
-    is under 80% of it ("If the bill passes, 'I think it will fill a deep void,' Ana Ruiz said"):
+    is under 80% of it ("If the bill passes, 'The night buses will run again,' Ana Ruiz said"):
     the writer's words are part of what is reported, so the sentence is shown, not the quote."""
     if quote.start == 0 or (lead := _lead_start(full, quote.start)) is None or "\n" in full[lead : quote.end]:
         return None

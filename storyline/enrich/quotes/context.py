@@ -100,8 +100,8 @@ _OBJECT_PRONOUNS = frozenset({"him", "her", "them", "me", "us"})
 
 
 def _participle_object(cue: Token) -> Token | None:
-    """The person right before a participle of saying with no subject of its own ("the ad uses
-    footage of Ana Ruiz asking, “...”", "a clip shows him saying ..."): the one who speaks, not the
+    """The person right before a participle of saying with no subject of its own ("the new video
+    shows footage of Ana Ruiz asking, “...”", "a clip shows him saying ..."): the one who speaks, not the
     subject of the clause the participle hangs from.  A comma between them ("X praised Y,
     saying ...") or a speaker as that subject ("X thanked Y saying ...") leaves the participle
     to that subject."""
