@@ -119,3 +119,14 @@ def test_the_writer_s_words_before_a_quote_are_reported_with_it_when_they_weigh(
     # a short lead weighs little: the quote stays a quote
     quotes = _quotes('On Monday, "We will open the bridge again before the winter comes," the mayor said.')
     assert [(q.indirect, q.speaker_mention) for q in quotes if "bridge" in q.text] == [(False, "the mayor")]
+
+
+def test_a_quote_that_opens_a_paragraph_is_no_run_on_of_the_line_before() -> None:
+    for gap in (" ", ""):  # a signature after the dash, with or without a space before it
+        text = ("The council posted two comments on its page.\n\n"
+                f"\u201cThe bridge will open in May.\u201d{gap}\u2015 Ana Ruiz\n\n"
+                "\u201cWe waited ten years for it,\u201d said Tom Hale, a ferry captain.")
+        quotes = _quotes(text)
+        assert [(q.text, q.indirect, q.speaker_mention) for q in quotes] == [
+            ("The bridge will open in May.", False, "Ana Ruiz"),
+            ("We waited ten years for it,", False, "Tom Hale")], gap

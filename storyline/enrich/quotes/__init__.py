@@ -177,7 +177,10 @@ def _embedded(text: str, quote: Quote) -> bool:
     "because, '...'"); a short lower-case item of a list of quoted words ("a 'sham,' 'reckless'
     and 'cruel'"); or the writer's sentence going on after the closing mark with a lower-case
     word that is no attribution ("'I admire the plan' of the mayor, he said")."""
-    before = text[max(0, quote.start - 24) : quote.start].rstrip().rstrip(_MARKS).rstrip()
+    marked = text[max(0, quote.start - 24) : quote.start].rstrip().rstrip(_MARKS)
+    before = marked.rstrip()
+    if "\n" in marked[len(before):]:  # the quote opens a line: nothing of the writer's runs on into it
+        before = ""
     if before and before[-1].isalnum():
         return True
     if before.endswith(","):
