@@ -111,3 +111,21 @@ def test_visitors_arriving_together_wait_for_one_page(store: Store) -> None:
     assert {a.status_code for a in answers} == {200}
     assert cache.misses == 1 and cache.hits == 19  # made once for twenty visitors
     assert len({TOKEN.search(a.text).group(1) for a in answers}) == 20  # type: ignore[union-attr]
+
+
+def test_kept_pages_stay_within_their_byte_budget(store: Store) -> None:
+    _fill(store)
+    app = create_app(store.location)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        client.get("/stories/s1")
+        cache = _cache(app)
+        page = len(client.get("/stories/s1").content)
+        cache.budget, cache.largest = int(page * 2.5), page * 2  # room for two pages of this size
+        for path in ("/storylines/l1", "/articles/a1", "/", "/stories/s1"):
+            assert client.get(path).status_code == 200
+        assert 0 < cache._bytes <= cache.budget and 1 <= len(cache._kept) <= 3
+        cache.largest = 10  # a page larger than that is not kept at all
+        before = dict(cache._kept)
+        client.get("/sources")
+        assert cache._kept == before
+        assert cache._bytes == sum(len(k.body) for k in cache._kept.values())

@@ -17,7 +17,8 @@ kept: its cost is the query, and every query is another page.
 
 One request at a time makes a page (per process): visitors arriving meanwhile get the
 page it replaces, if at most ``STALE_AGE`` seconds old, or wait for the new one, so a
-page that goes out of date under load is made once, not once per waiting visitor.
+page that goes out of date under load is made once, not once per waiting visitor.  At most
+``SIZE`` pages and ``BUDGET`` bytes are kept per process, the least recently read going first.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from storyline.web.site import IMAGES_COOKIE, Site
 
 MAX_AGE = 5.0  # seconds an answer is reused while the stories stay the same (the page data's rule)
 STALE_AGE = 60.0  # while a page is being made anew, others get the last one if at most this old
-SIZE = 2048  # answers kept per process (the least recently used go first)
+SIZE = 2048  # answers kept per process (the least recently used go first) ...
+BUDGET = 64 * 1024 * 1024  # ... and bytes of their bodies, at most
 PREFIXES = ("/stories/", "/storylines/", "/entities/", "/articles/")
 EXACT = frozenset({"/", "/index.json", "/sources", "/sources.json"})
 PLACEHOLDER = b"\x00" * 64  # the form token's place: no page holds a NUL, a token is 64 hex digits
@@ -62,9 +64,12 @@ class _Kept:
 class VisitorPages:
     """ASGI middleware: reading pages answered from memory for anonymous visitors (see the module)."""
 
-    def __init__(self, app: ASGIApp, site: Site, *, size: int = SIZE, max_age: float = MAX_AGE) -> None:
-        self.app, self.site, self.size, self.max_age = app, site, size, max_age
+    def __init__(self, app: ASGIApp, site: Site, *, size: int = SIZE, budget: int = BUDGET,
+                 max_age: float = MAX_AGE) -> None:
+        self.app, self.site, self.size, self.budget, self.max_age = app, site, size, budget, max_age
         self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
+        self.largest = budget // 8  # bytes of the largest page kept
+        self._bytes = 0  # the kept pages' bodies
         self._lock = threading.Lock()
         # pages being made now, by key: the event loop making it and what its waiters wait for
         self._making: dict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
@@ -155,11 +160,15 @@ class VisitorPages:
         await self.app(scope, receive, capture)
 
     def _keep(self, key: Hashable, kept: _Kept) -> None:
+        if len(kept.body) > self.largest:
+            return  # one huge page would push out many
         with self._lock:
+            old = self._kept.pop(key, None)
+            self._bytes += len(kept.body) - (len(old.body) if old is not None else 0)
             self._kept[key] = kept
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            while len(self._kept) > self.size or self._bytes > self.budget:
+                _, dropped = self._kept.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
     def _seed_cookie(self, request: Request, seed: str | None) -> bytes | None:
         """The ``Set-Cookie`` value that gives a new visitor its seed, as :meth:`Auth.remember_seed` sets it."""
