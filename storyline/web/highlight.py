@@ -20,6 +20,10 @@ from markupsafe import Markup
 
 from storyline.article import Article
 
+# imported with the app, not on the first article page: the lexicon's package brings spaCy's
+# modules (1.5 s), and an import in a request's thread stalls every other request meanwhile
+from storyline.enrich.entity_lexicon import fold, load_lexicon
+
 EVIDENCE, QUOTE, ENTITY = 0, 1, 2  # layers, outermost first
 TYPE_NAMES = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place"}
 LINKED_TYPES = frozenset(TYPE_NAMES)  # groups (NORP), events, works and the like are not linked
@@ -61,8 +65,6 @@ def article_marks(article: Article, evidence: Iterable[tuple[int, int]] = ()) ->
 def _is_name(surface: str) -> bool:
     """A mention worth a link names someone or somewhere: not a bare role ("Minister"), form
     of address ("Mr") or nationality word ("European"), and it has a capital letter."""
-    from storyline.enrich.entity_lexicon import fold, load_lexicon
-
     lexicon = load_lexicon()
     folded = fold(surface).rstrip(".")
     if not any(ch.isupper() for ch in surface) or len(folded) < 2:
