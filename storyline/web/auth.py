@@ -157,14 +157,18 @@ class Auth:
             user = self.store.session_user(token_hash(session))
             if user is not None:
                 return Viewer(user, "session", self._csrf_for("session:" + session))
+        csrf, new_seed = self._seeded(request)
+        if not self.multi_user and is_loopback(request) and self._holds_local_cookie(request):
+            return Viewer(self._local_user, "local", csrf, new_seed)
+        return Viewer(None, None, csrf, new_seed)
+
+    def _seeded(self, request: Request) -> tuple[str, str | None]:
+        """The form token bound to the browser's seed cookie, and a new seed when it has none."""
         seed = request.cookies.get(SEED_COOKIE)
         new_seed = None
         if not seed or len(seed) > 100:
             seed = new_seed = new_token()
-        csrf = self._csrf_for("seed:" + seed)
-        if not self.multi_user and is_loopback(request) and self._holds_local_cookie(request):
-            return Viewer(self._local_user, "local", csrf, new_seed)
-        return Viewer(None, None, csrf, new_seed)
+        return self._csrf_for("seed:" + seed), new_seed
 
     def visitor(self, request: Request) -> Viewer | None:
         """The viewer of a request that is certainly not signed in, found without the store; else None.
@@ -177,11 +181,7 @@ class Auth:
         if (self.require_login or "authorization" in request.headers or SESSION_COOKIE in cookies
                 or LOCAL_COOKIE in cookies or (not self.multi_user and self.local_key is None and is_loopback(request))):
             return None
-        seed = cookies.get(SEED_COOKIE)
-        new_seed = None
-        if not seed or len(seed) > 100:
-            seed = new_seed = new_token()
-        return Viewer(None, None, self._csrf_for("seed:" + seed), new_seed)
+        return Viewer(None, None, *self._seeded(request))
 
     # -- the local reader's key ------------------------------------------------
 

@@ -29,13 +29,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storyline.web.auth import SEED_COOKIE
+from storyline.web.auth import SEED_COOKIE, Viewer
 from storyline.web.site import IMAGES_COOKIE, Site
 
 MAX_AGE = 5.0  # seconds an answer is reused while the stories stay the same (the page data's rule)
@@ -88,7 +88,7 @@ class VisitorPages:
                request.url.scheme, request.headers.get("host") if self.site.host_checked else None)
         version = self.site.store.stories_version()  # two index lookups; read before the page is made
         token = visitor.csrf.encode("ascii")
-        cookie = self._seed_cookie(request, visitor.new_seed)
+        cookie = self._seed_cookie(request, visitor)
         kept = self._fresh(key, version)
         making = self._making.get(key)
         if kept is None and making is not None:
@@ -170,15 +170,10 @@ class VisitorPages:
                 _, dropped = self._kept.popitem(last=False)
                 self._bytes -= len(dropped.body)
 
-    def _seed_cookie(self, request: Request, seed: str | None) -> bytes | None:
+    def _seed_cookie(self, request: Request, visitor: Viewer) -> bytes | None:
         """The ``Set-Cookie`` value that gives a new visitor its seed, as :meth:`Auth.remember_seed` sets it."""
-        if not seed:
+        if not visitor.new_seed:
             return None
-        cookie: SimpleCookie = SimpleCookie()
-        cookie[SEED_COOKIE] = seed
-        cookie[SEED_COOKIE]["path"] = "/"
-        cookie[SEED_COOKIE]["httponly"] = True
-        cookie[SEED_COOKIE]["samesite"] = "strict"
-        if request.url.scheme == "https":
-            cookie[SEED_COOKIE]["secure"] = True
-        return cookie.output(header="").strip().encode("latin-1")
+        scratch = Response()
+        self.site.auth.remember_seed(visitor, request, scratch)
+        return next(value for name, value in scratch.raw_headers if name == b"set-cookie")
