@@ -9,21 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from starlette.testclient import TestClient
+from test_page_cache import _story
 
 from storyline.article import Article
 from storyline.dedup import content_hash
 from storyline.store import Store
-from storyline.stories.types import Story, Storyline
 from storyline.web import create_app
 from storyline.web.visitor_pages import VisitorPages, keeps
 
 TOKEN = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
-
-
-def _story(store: Store, title: str) -> None:
-    with store.transaction("write the story") as conn:
-        store.save_story(conn, Story(id="s1", title=title, articles=["a1"], storyline_id="l1"))
-        store.save_storyline(conn, Storyline(id="l1", title=f"Line of {title}", stories=["s1"], articles=["a1"]))
 
 
 def _fill(store: Store) -> None:
