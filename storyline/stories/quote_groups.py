@@ -18,40 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from storyline.article import Quote
+from storyline.enrich.time.lexicon import SMALL_NUMBERS
 
 __all__ = ["MIN_OVERLAP", "QuoteGroup", "group_quotes", "normalise"]
 
 MIN_OVERLAP = 0.8
 MIN_WORDS = 4  # shorter quotes ("ready", "real progress") group only when identical
 _WORD = re.compile(r"[^\W_]+")
-_NUMBERS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
+_NUMBERS = {word: str(value) for value, word in enumerate([*SMALL_NUMBERS, "twenty"])}
 _SHINGLE = 3
 
 

@@ -39,7 +39,7 @@ UNITS: dict[str, str] = {
 }  # fmt: skip
 CLOCK_UNITS = frozenset({"second", "minute", "hour"})
 
-_SMALL = [
+SMALL_NUMBERS = [  # zero to nineteen, spelled
     "zero",
     "one",
     "two",
@@ -62,7 +62,7 @@ _SMALL = [
     "nineteen",
 ]
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_SMALL)}
+NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(SMALL_NUMBERS)}
 NUMBER_WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS)})
 NUMBER_WORDS.update({"a": 1, "an": 1, "one": 1, "a couple of": 2, "couple of": 2, "a dozen": 12, "dozen": 12})
 
@@ -81,7 +81,7 @@ def _alt(words: list[str] | tuple[str, ...] | set[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
-_NUM_WORD = rf"(?:(?:{_alt(_TENS)})(?:[- ](?:{_alt(_SMALL[1:10])}))?|{_alt(_SMALL)})"
+_NUM_WORD = rf"(?:(?:{_alt(_TENS)})(?:[- ](?:{_alt(SMALL_NUMBERS[1:10])}))?|{_alt(SMALL_NUMBERS)})"
 
 # A cardinal amount: digits, number words, "a", "a couple of", vague amounts.
 NUMBER = (
