@@ -130,3 +130,31 @@ def test_a_quote_that_opens_a_paragraph_is_no_run_on_of_the_line_before() -> Non
         assert [(q.text, q.indirect, q.speaker_mention) for q in quotes] == [
             ("The bridge will open in May.", False, "Ana Ruiz"),
             ("We waited ten years for it,", False, "Tom Hale")], gap
+
+
+def test_a_quote_that_ends_a_that_clause_is_shown_in_the_clause() -> None:
+    quotes = _quotes("The mayor told reporters on Monday that once the new budget is signed, \u201cthe night "
+                     "buses will run again.\u201d")
+    assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "The mayor")]
+    assert quotes[0].text.startswith("once the new budget is signed")
+    # an upper-case quote after the writer's words of the clause is part of it too
+    quotes = _quotes('Ana Ruiz said that in her own street, "Nobody has seen an inspector for a year."')
+    assert [(q.indirect, q.speaker_mention) for q in quotes] == [(True, "Ana Ruiz")]
+    assert quotes[0].text.startswith("in her own street")
+    # a verb of saying right before the comma introduces the quote: it stays a quote
+    quotes = _quotes('Ana Ruiz said that the street was quiet, but then she added, "Nobody has seen an '
+                     'inspector for a year."')
+    assert [(q.text, q.indirect) for q in quotes if "inspector" in q.text] == [
+        ("Nobody has seen an inspector for a year.", False)]
+
+
+def test_single_marks_in_an_article_that_quotes_in_double_marks_are_no_quote() -> None:
+    text = ("Mayor Ruiz: \u2018We Will Rebuild the Bridge\u2019\n\n"
+            "The mayor spoke on Monday. \u201cWe will rebuild it,\u201d she said. \u201cIt will take two "
+            "years and every crew we have.\u201d")
+    quotes = _quotes(text)
+    assert [q.text for q in quotes] == ["We will rebuild it,", "It will take two years and every crew we have."]
+    # an article that quotes in single marks (British style) keeps them
+    text = ("The mayor spoke on Monday. \u2018We will rebuild it,\u2019 she said. \u2018It will take two "
+            "years and every crew we have.\u2019")
+    assert [q.text for q in _quotes(text)] == ["We will rebuild it,", "It will take two years and every crew we have."]

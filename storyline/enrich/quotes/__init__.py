@@ -232,17 +232,51 @@ def _lead_start(text: str, start: int) -> int | None:
 def _with_lead(full: str, quote: Quote, size: int, doc: Doc) -> tuple[int, int] | None:
     """The sentence of a quote that opens after the writer's own words and a comma, when the quote
     is under 80% of it ("If the bill passes, 'The night buses will run again,' Ana Ruiz said"):
-    the writer's words are part of what is reported, so the sentence is shown, not the quote."""
-    if quote.start == 0 or (lead := _lead_start(full, quote.start)) is None or "\n" in full[lead : quote.end]:
+    the writer's words are part of what is reported, so the sentence is shown, not the quote.
+    After "said that" the writer's words open the reported clause and the quote ends it ("she said
+    that if the bill passes, 'the night buses will run again'"): the clause is shown."""
+    if quote.start == 0:
+        return None
+    lead = _lead_start(full, quote.start)
+    that = _that_lead(full, quote.start) if lead is None else None
+    if that is not None:
+        lead = that
+    if lead is None or "\n" in full[lead : quote.end]:
         return None
     words = doc.char_span(lead, quote.start, alignment_mode="expand")
     if words is None or any(t.lemma_.lower() in SPEECH_VERBS or t.lower_ in _SPEECH_NOUNS for t in words):
         return None  # "A. quipped, '...'", "in Forbes' words, '...'": the quote is introduced
-    if quote.text[:1].isupper() and not any(t.pos_ in ("VERB", "AUX") for t in words):
+    if that is None and quote.text[:1].isupper() and not any(t.pos_ in ("VERB", "AUX") for t in words):
         return None  # "In her column, 'We ...'", "On Monday, 'We ...'": a frame, not a clause of what is said
     close = full[quote.end : quote.end + 2].rstrip()
     end = quote.end + len(close) if close and all(ch in _MARKS for ch in close) else quote.end
     return (lead, end) if size < FRAGMENT_SHARE * _solid(full[lead:end]) else None
+
+
+_THAT_REACH = 5  # "told the President that": words between a verb of saying and its "that"
+
+
+def _that_lead(text: str, start: int) -> int | None:
+    """Where the reported clause starts when a quote opens after a comma that ends the writer's
+    words of a "that" clause ("Ana said that if the council wants the bridge, 'it will have to pay'";
+    "told the mayor that after ten years, 'nothing has changed'"): the word after "that", when "that"
+    follows the last verb of saying before the quote and two words or more stand between it and the
+    comma.  After "said," with no "that" the quote is introduced, not part of a clause."""
+    lo = max(0, start - 300)
+    window = text[lo:start].rstrip().rstrip(_MARKS).rstrip()
+    if not window.endswith(","):
+        return None
+    bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
+    at = bounds[-1] if bounds else 0
+    spans = [(m.start(), m.group()) for m in re.finditer(r"\S+", window[at:-1])]
+    words = [w.strip(",;:()").lower() for _, w in spans]
+    said = [i for i, w in enumerate(words) if w in SPEECH_FORMS or _saying(w)]
+    if not said or len(words) > _LEAD_WORDS:
+        return None
+    for j in range(said[-1] + 1, min(said[-1] + 1 + _THAT_REACH, len(words) - 2)):
+        if words[j] == "that":
+            return lo + at + spans[j + 1][0]
+    return None
 
 
 _SPEECH_NOUNS = frozenset({"words", "word", "statement", "remarks", "quote", "saying", "adage", "motto", "slogan"})

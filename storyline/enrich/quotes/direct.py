@@ -53,7 +53,10 @@ def direct_quotes(ctx: QuoteContext) -> list[Quote]:
     quotes: list[Quote] = []
     last_by_paragraph: dict[int, Quote] = {}
     cue_at: dict[int, Token] = {}  # quote start -> its cue
+    in_double = _quotes_in_double_marks(ctx)
     for passage in ctx.passages:
+        if in_double and not passage.double:
+            continue  # a quote inside a quote, a headline's quote or a title
         first = passage.segments[0]
         lo, _hi = ctx.paragraph_of(first[0])
         at_start = first[0] - 1 <= lo + 1
@@ -125,6 +128,15 @@ def direct_quotes(ctx: QuoteContext) -> list[Quote]:
         for seg in passage.segments:
             last_by_paragraph[ctx.paragraph_of(seg[0])[0]] = quote
     return quotes
+
+
+def _quotes_in_double_marks(ctx: QuoteContext) -> bool:
+    """Whether the article quotes in double marks (more of its passages are in double marks than in
+    single ones).  Such an article puts words in single marks only inside a quote that lost its outer
+    marks, in a headline ("Mayor: 'We will rebuild the bridge'") or around a title: none of them is
+    a quote of its own.  An article that quotes in single marks (British style) keeps them."""
+    double = sum(1 for p in ctx.passages if p.double)
+    return double > len(ctx.passages) - double
 
 
 def _governing_cue(ctx: QuoteContext, seg: tuple[int, int]) -> Token | None:
