@@ -571,6 +571,19 @@ def test_polnear_dev_floor() -> None:
     assert figures["ref F1"] >= FLOOR["ref F1"]
 
 
+def test_a_gold_piece_that_starts_after_its_opening_mark_is_a_direct_quote() -> None:
+    bench = load_benchmark("quotes_polnear")
+    text = "She said, \u201cWe will win the vote,\u201d and left the hall."
+    start, end = text.index("We"), text.index("and left") - 1  # the span holds the closing mark only
+    assert bench.is_direct(text, start, end)
+    assert not bench.is_direct_in_piece(text, start, end)
+    text = "He said, ''We will win the vote,'' and left the hall."
+    assert bench.is_direct(text, text.index("We") - 1, text.index("and left") - 1)  # inside the ''
+    # words after a closed quote are the writer's
+    text = "\u201cWe will win,\u201d she said, and left the hall at noon with all of her staff."
+    assert not bench.is_direct(text, text.index("and left"), len(text))
+
+
 # measured on dev (all 84 articles, 2026-12-05 23:20 UTC, branch quotes3): P 0.931, R 0.923, F1 0.927, lenient
 # F1 0.951, speaker 0.964, overlap F1 0.661; reference matching (the data README's, see the benchmark) F1 0.798.
 # Tune / test parts: P 0.956 / 0.907, R 0.913 / 0.933, speaker 0.954 / 0.973.
