@@ -3,7 +3,8 @@
 Quoted passages come from :mod:`storyline.enrich.quotes.marks`, including quotes that
 run over several paragraphs and fragments inside a sentence. Quoted titles ("on
 NBC’s “Meet the Press”") and short quoted phrases that no verb of saying governs
-("the “coalition of the willing”") are left out.
+("the “coalition of the willing”") are left out, and so are words in single marks in
+an article that quotes in double marks (a headline's quote, a quote inside a quote, a title).
 
 The attribution of a quote is looked for, in order: a verb of saying that governs
 the quoted words in the parse; the attribution clause right after or before the
