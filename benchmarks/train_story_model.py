@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -58,7 +59,14 @@ from storyline.stories.cluster import (  # noqa: E402
 )
 from storyline.stories.features import StoryDoc, doc_terms, doc_vectors, story_doc_from_article  # noqa: E402
 from storyline.stories.index import Bags, TermStats, weigh  # noqa: E402
-from storyline.stories.model import MODEL_VERSION, Decision, StorylineParams, StoryParams  # noqa: E402
+from storyline.stories.model import (  # noqa: E402
+    MODEL_VERSION,
+    Decision,
+    PairDecision,
+    StorylineParams,
+    StoryParams,
+    Trees,
+)
 from storyline.stories.storylines import LINK_FEATURES, LINK_LEXICAL, StorylineLinker  # noqa: E402
 from storyline.stories.update import BATCH  # noqa: E402
 from storyline.stories.update import _day_key as day_key  # noqa: E402
@@ -246,6 +254,39 @@ def train_story(streams: Sequence[StoryStream]) -> StoryParams:
 
 
 PAIR_GRID = [round(0.05 * i, 2) for i in range(3, 15)]
+# The pair model's trees: few, shallow and with large leaves (the tuning part has 16 topics),
+# and never less probable for a pair that is more similar in any cosine (monotone).
+TREES = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 8, "min_samples_leaf": 100}
+
+
+def fit_trees(x: Any, y: Any, features: tuple[str, ...]) -> Trees:
+    """Boosted trees over the pair features, read out of scikit-learn into :class:`Trees`."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    monotone = [1 if name.startswith("sim_") else 0 for name in features]
+    model = HistGradientBoostingClassifier(**TREES, monotonic_cst=monotone, early_stopping=False,
+                                           random_state=0).fit(x, y)
+    roots, feature, cut, left, right, value = [], [], [], [], [], []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        start = len(feature)
+        roots.append(start)
+        leaf = nodes["is_leaf"].astype(bool)
+        feature += np.where(leaf, -1, nodes["feature_idx"]).tolist()
+        cut += nodes["num_threshold"].tolist()  # exact: a value at a rounded cut could go the other way
+        left += (start + nodes["left"]).tolist()
+        right += (start + nodes["right"]).tolist()
+        value += np.round(nodes["value"], 6).tolist()
+    trees = Trees(features, round(float(np.ravel(model._baseline_prediction)[0]), 6), 0.5,
+                  np.asarray(roots, dtype=np.intp), np.asarray(feature, dtype=np.intp), np.asarray(cut, dtype=float),
+                  np.asarray(left, dtype=np.intp), np.asarray(right, dtype=np.intp), np.asarray(value, dtype=float))
+    mine = trees.probabilities({name: x[:, i] for i, name in enumerate(features)})
+    theirs = model.predict_proba(x)[:, 1]
+    assert np.allclose(mine, theirs, atol=1e-4), "the trees read back differ from scikit-learn's"
+    return trees
+
+
 SHORT_GRID = [round(0.025 * i, 3) for i in range(2, 17)]
 SMALL_BATCH = 40  # the batches of a stream that arrives a few dozen articles at a time
 
@@ -276,13 +317,9 @@ def train_pairs(full: StoryStream, head: StoryStream, join: StoryParams, orders:
         y.append((gold[:, None] == gold[None, :])[upper])
     rows = {name: np.concatenate(parts) for name, parts in x.items()}
     labels = np.concatenate(y)
-    chosen: list[tuple[Decision, float]] = []
+    chosen: list[tuple[PairDecision, float]] = []
     for features in (PAIR_FEATURES, PAIR_LEXICAL):
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(max_iter=5000).fit(np.column_stack([rows[f] for f in features]), labels)
-        pair = Decision(features, tuple(round(float(v), 6) for v in model.coef_[0]),
-                        round(float(model.intercept_[0]), 6), 0.5)
+        pair = fit_trees(np.column_stack([rows[f] for f in features]), labels, features)
         params = replace(join, pair=pair, pair_lexical=None, short_threshold=None, short_threshold_lexical=None)
         if not pair.dense:
             params = replace(_lexical_only(params), pair=pair)
@@ -404,8 +441,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="retrain the story level only; keep the shipped storyline level")
     args = parser.parse_args(argv)
     model = train_all(args.story_only)
-    text = json.dumps(model, indent=1, sort_keys=True) + "\n"
-    print(text)
+    # lists of numbers (the trees' nodes, a regression's coefficients) on one line each
+    text = re.sub(r"\[([-\d.e+,\s]*)\]", lambda m: "[" + " ".join(m.group(1).split()) + "]",
+                  json.dumps(model, indent=1, sort_keys=True)) + "\n"
+    print(json.dumps({**model["story"], "pair": "...", "pair_lexical": "..."}, indent=1, sort_keys=True))
     if not args.check:
         MODEL_PATH.write_text(text, encoding="utf-8")
         print(f"wrote {MODEL_PATH.relative_to(ROOT)}")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
+import pytest
+
 from storyline.stories.cluster import (
     PAIR_LEXICAL,
+    SHORT_TERMS,
     STORY_FEATURES,
     Assignment,
     StoryClusterer,
@@ -18,7 +23,7 @@ from storyline.stories.cluster import (
 )
 from storyline.stories.features import StoryDoc, doc_terms
 from storyline.stories.index import TermStats, weigh
-from storyline.stories.model import Decision, StoryParams
+from storyline.stories.model import Decision, StoryParams, Trees, story_params
 
 DAY = date(2024, 3, 4)
 
@@ -339,3 +344,65 @@ def test_batch_state_round_trips() -> None:
     assert restored.to_state() == clusterer.to_state()
     later = quake(2)
     assert restored.add_batch([later])[0].story_id == clusterer.add_batch([quake(2)])[0].story_id
+
+
+# -- the pair model as boosted trees ------------------------------------------------
+
+
+def trees_on_lemmas(threshold: float = 0.5) -> Trees:
+    """Two trees over ``sim_lemmas`` alone: raw score -3 below 0.3, +1 from 0.3, +2 more from 0.6."""
+    return Trees.from_dict({
+        "kind": "trees", "features": list(PAIR_LEXICAL), "baseline": -1.0, "threshold": threshold,
+        "trees": [
+            {"feature": [PAIR_LEXICAL.index("sim_lemmas"), -1, -1], "cut": [0.3, 0.0, 0.0],
+             "left": [1, 0, 0], "right": [2, 0, 0], "value": [0.0, -2.0, 2.0]},
+            {"feature": [PAIR_LEXICAL.index("sim_lemmas"), -1, -1], "cut": [0.6, 0.0, 0.0],
+             "left": [1, 0, 0], "right": [2, 0, 0], "value": [0.0, 0.0, 2.0]},
+        ],
+    })
+
+
+def test_trees_score_each_row_down_its_trees() -> None:
+    trees = trees_on_lemmas()
+    low, middle, high = ({"sim_lemmas": v} for v in (0.1, 0.45, 0.9))
+    assert trees.probability(low) == pytest.approx(1 / (1 + math.exp(3.0)))
+    assert trees.probability(middle) == pytest.approx(1 / (1 + math.exp(-1.0)))
+    assert trees.probability(high) == pytest.approx(1 / (1 + math.exp(-3.0)))
+    values = {name: np.full((2, 3), 0.0) for name in PAIR_LEXICAL}
+    values["sim_lemmas"] = np.asarray([[0.1, 0.45, 0.9], [0.3, 0.6, 0.61]])
+    got = trees.probabilities(values)
+    assert got.shape == (2, 3)
+    assert got[0].tolist() == pytest.approx([trees.probability({"sim_lemmas": v}) for v in (0.1, 0.45, 0.9)])
+    assert got[1, 0] < 0.5 < got[1, 1] < got[1, 2]  # at a cut a row goes left
+
+
+def test_trees_round_trip_as_plain_data() -> None:
+    params = StoryParams(join=bridging_params().join, pair=trees_on_lemmas(0.4), merge_threshold=1.01)
+    again = StoryParams.from_dict(json.loads(json.dumps(params.to_dict())))
+    assert isinstance(again.pair, Trees)
+    assert again.to_dict() == params.to_dict()
+    rows = {"sim_lemmas": np.linspace(0.0, 1.0, 11)}
+    assert again.pair.probabilities(rows).tolist() == params.pair.probabilities(rows).tolist()
+
+
+def test_a_batch_is_grouped_by_a_trees_pair_model() -> None:
+    params = StoryParams(join=bridging_params().join, pair=trees_on_lemmas(0.4), merge_threshold=1.01)
+    docs = [plain("a", "harbour blaze"), plain("b", "warehouse smoke"), plain("c", "harbour blaze warehouse smoke")]
+    batch = StoryClusterer(params).add_batch(docs)
+    assert {a.story_id for a in batch} == {story_id_for("a")}
+    apart = [plain("a", "harbour blaze"), plain("b", "orchestra season opens")]
+    assert len({a.story_id for a in StoryClusterer(params).add_batch(apart)}) == 2
+
+
+def test_the_shipped_pair_models_never_fall_as_a_pair_grows_more_alike() -> None:
+    params = story_params()
+    rng = np.random.default_rng(7)
+    for model in (params.pair, params.pair_lexical):
+        assert model is not None
+        rows = {name: rng.uniform(0.0, 1.0, 400) for name in model.features}
+        rows["log_terms"] = rng.uniform(1.0, 6.0, 400)
+        rows["short"] = (rows["log_terms"] < math.log1p(SHORT_TERMS)).astype(float)
+        before = model.probabilities(rows)
+        for name in (f for f in model.features if f.startswith("sim_")):
+            after = model.probabilities({**rows, name: np.minimum(rows[name] + 0.2, 1.0)})
+            assert (after >= before - 1e-12).all(), name

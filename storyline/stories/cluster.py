@@ -25,9 +25,10 @@ it bridges them: those stories merge into the oldest, whose id survives, and the
 Batches (:meth:`StoryClusterer.add_batch`): the articles of one day that are grouped
 together.  First each article that the join model finds probable enough for a story of
 earlier batches joins it, as it would alone.  The others are clustered jointly, as the
-field does for a batch (and as the TF-IDF baseline does): a learned pairwise model (the
-cosines per sub-vector article against article, numbers written in the text, the dense
-cosines, the text length) gives each pair a probability, and average-linkage agglomerative
+field does for a batch (and as the TF-IDF baseline does): a learned pairwise model (boosted
+trees, monotone in every similarity, over the cosines per sub-vector article against article,
+numbers written in the text, the dense cosines, the text length) gives each pair a
+probability, and average-linkage agglomerative
 clustering cuts the tree where the mean probability between two groups falls under the
 model's threshold (short pairs, a headline on either side, have a cut of their own).  So a
 late headline can pull earlier ones together, and the grouping of new events does not depend
@@ -61,7 +62,7 @@ from storyline.stories.index import (
     unit,
     weigh,
 )
-from storyline.stories.model import Decision, StoryParams, choose, story_params
+from storyline.stories.model import Decision, PairDecision, StoryParams, Trees, choose, story_params
 
 DENSE: tuple[str, ...] = ("head_vec", "lead_vec")
 LEXICAL_FEATURES: tuple[str, ...] = (*(f"sim_{name}" for name in SUBVECTORS), "log_size", "log_terms")
@@ -159,11 +160,13 @@ def pair_features(docs: Sequence[WeightedDoc]) -> dict[str, np.ndarray]:
     return values
 
 
-def _probabilities(decision: Decision, values: dict[str, np.ndarray], n: int) -> np.ndarray:
-    z = np.full((n, n), decision.intercept)
-    for coef, name in zip(decision.coef, decision.features, strict=True):
-        z = z + coef * values[name]
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+def _probabilities(decision: PairDecision, values: dict[str, np.ndarray], n: int) -> np.ndarray:
+    if isinstance(decision, Trees):  # every feature of a pair is symmetric: one triangle is scored
+        upper = np.triu_indices(n, 1)
+        probability = np.zeros((n, n))
+        probability[upper] = decision.probabilities({name: values[name][upper] for name in decision.features})
+        return probability + probability.T
+    return decision.probabilities(values)
 
 
 def pair_probabilities(docs: Sequence[WeightedDoc], params: StoryParams) -> tuple[np.ndarray, float]:
