@@ -8,7 +8,9 @@ passes :class:`~storyline.ingest.robots.Politeness`, which holds each host to
 its robots.txt first.
 
 Fetching runs in parallel; the pipeline (clean, enrich, dedup, store) takes one
-feed at a time, so the stages need not be thread-safe.  When polls have stored
+feed at a time, so the stages need not be thread-safe, and does its per-article
+work in worker processes (:func:`storyline.pipeline.serving_pipeline`: every core,
+and the annotators' time budget, which no thread of the server could keep).  When polls have stored
 articles, stories are updated (clustering) once nothing is in flight, or at
 least every ``cluster_every`` seconds.  A feed that fails, however it fails, is
 recorded with its error and backs off; the others go on.  A broken database is
@@ -34,7 +36,7 @@ from storyline import settings
 from storyline.ingest import Fetcher, IngestOptions
 from storyline.ingest.feeds import FeedPoll
 from storyline.ingest.robots import Cancelled, Politeness
-from storyline.pipeline import Pipeline, Summary, enrich_stored, group, make_pipeline
+from storyline.pipeline import Pipeline, Summary, enrich_stored, group, serving_pipeline
 from storyline.refresh import STORED, fetch_retries, ingest_poll, poll, record_poll, unexpected
 from storyline.scheduler import Clock, SchedulePolicy, iso, utcnow
 from storyline.store import Store, StoreError
@@ -47,7 +49,7 @@ PipelineFactory = Callable[[Store, IngestOptions], Pipeline]
 
 
 def _enriching(store: Store, options: IngestOptions) -> Pipeline:
-    return make_pipeline(store, options)
+    return serving_pipeline(store, options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,13 @@ class Poller:
             log.warning("background refresh: %d polls still running after %g s", len(running), timeout)
         self._fetcher.close()
         self._politeness.close()
+        if self._ingest.acquire(timeout=timeout):  # not while a poll still runs it
+            try:
+                if self._pipeline is not None:
+                    self._pipeline.close()  # its worker processes
+                    self._pipeline = None
+            finally:
+                self._ingest.release()
 
     def run_once(self) -> int:
         """Poll every feed due now (each at most once), within the limits; wait; update stories.

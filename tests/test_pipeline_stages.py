@@ -204,3 +204,54 @@ def test_the_background_refresh_catches_up_articles_awaiting_enrichment(tmp_path
     assert store.count_awaiting_enrichment() == 0
     article = store.get_article("crane-1")
     assert article is not None and article.entities and store.story_of_article(article.id)
+
+
+def test_the_server_pipeline_keeps_the_annotators_time_budget_on_its_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server runs its pipeline on threads, where no signal reaches; its per-article work runs
+    in worker processes, where the budget holds: over it, an article is stored without its
+    annotations, marked for retry, and the poll goes on."""
+    import threading
+
+    from storyline.poller import Poller, RefreshConfig
+
+    source = write_jsonl(tmp_path / "cranes.jsonl", [brief(n) for n in range(3)])
+    db = str(tmp_path / "s.db")
+    run("ingest", "--no-enrich", "--db", db, str(source))
+    store = Store(db)
+    monkeypatch.setenv("STORYLINE_ENRICH_TIMEOUT", "0.000001")  # every article is over it
+    monkeypatch.setenv("STORYLINE_WORKERS", "1")
+    poller = Poller(store, RefreshConfig(stories=False))
+    done: list[int] = []
+    thread = threading.Thread(target=lambda: done.append(poller.run_once()))
+    try:
+        thread.start()
+        thread.join(120)
+    finally:
+        poller.stop()
+    assert done == [0]
+    assert store.count_awaiting_enrichment() == 3  # stored, none annotated: the budget held
+    article = store.get_article("crane-1")
+    assert article is not None and not article.entities
+
+
+def test_a_server_pipeline_stores_a_dead_workers_articles_without_annotations(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from storyline.article import Article
+    from storyline.enrich import Enricher
+    from storyline.pipeline.parallel import ParallelPipeline
+
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = ParallelPipeline(store, enricher=Enricher.for_store(store), workers=1, redo_here=False)
+    article = Article(id="a1", source="test", title="Cranes return", body="Cranes returned to the marsh on Monday.")
+    work = Work("test", article=article)
+    died: Future[list[Any]] = Future()
+    died.set_exception(BrokenProcessPool("a worker was killed"))
+    try:
+        pipeline._collect([([work], died)])
+    finally:
+        pipeline.close()
+    assert not work.annotated
+    assert work.enrich_error is not None and "worker died" in work.enrich_error

@@ -47,6 +47,21 @@ def make_pipeline(store: Store, options: IngestOptions | None = None, *, enrich:
     return Pipeline(store, options, enricher=enricher)
 
 
+def serving_pipeline(store: Store, options: IngestOptions | None = None) -> Pipeline:
+    """The pipeline a server runs (the background poller and ``POST /api/ingest``), with
+    enrichment: the per-article work always in worker processes, one per core unless
+    ``STORYLINE_WORKERS`` says otherwise.  A server runs its pipeline on threads, where no
+    signal reaches, so in the server itself the annotators' time budget could not hold; in a
+    worker process it does, and an article that kills its worker takes the worker with it,
+    never the server (the article is stored without annotations, marked for retry)."""
+    from storyline import settings
+    from storyline.enrich import Enricher as SpacyEnricher
+    from storyline.pipeline.parallel import ParallelPipeline
+
+    return ParallelPipeline(store, options, enricher=SpacyEnricher.for_store(store),
+                            workers=settings.worker_count(), redo_here=False)
+
+
 def ingest(
     store: Store,
     inputs: Iterable[str] = (),

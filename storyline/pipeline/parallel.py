@@ -17,7 +17,10 @@ workers, while the batch before it is written here (a batch holding an article i
 one still unwritten waits for that one, so its check against the store sees it).  Cleaning and annotating read nothing but their article, and everything that
 depends on order happens here, in order, so the store ends up the same for any number
 of workers.  A worker that dies takes only its chunk with it: those items are
-done again here, in this process, and the pool is started afresh.
+done again here, in this process, and the pool is started afresh; a server's pipeline
+(``redo_here=False``, :func:`storyline.pipeline.serving_pipeline`) stores a dead worker's
+articles without annotations instead, marked for retry, so what killed a worker never runs
+in the server.
 """
 
 from __future__ import annotations
@@ -48,10 +51,12 @@ IN_FLIGHT = 1  # batches being annotated while the one before them is written
 # -- in the worker processes --------------------------------------------------------
 
 _ENRICHER: Any = None
+_BUDGET: float | None = None  # the annotators' seconds per article, as the main process reads them
 
 
-def _start_worker(enrich: bool) -> None:
-    global _ENRICHER
+def _start_worker(enrich: bool, budget: float | None = None) -> None:
+    global _ENRICHER, _BUDGET
+    _BUDGET = budget  # given, not read here: a forkserver's workers see its environment, not ours
     if enrich:
         from storyline.enrich import Enricher as SpacyEnricher
 
@@ -69,7 +74,7 @@ def _annotate_chunk(articles: list[Article]) -> list[tuple[Article, str | None]]
     """Each article annotated, or with the reason it could not be (the runner contains it)."""
     assert _ENRICHER is not None
     works = [Work(article.source, article=article) for article in articles]
-    run_stage(Enrich(_ENRICHER), works)
+    run_stage(Enrich(_ENRICHER, _BUDGET), works)
     return [(work.article, work.enrich_error) for work in works if work.article is not None]
 
 
@@ -94,9 +99,10 @@ class ParallelPipeline(Pipeline):
     """:class:`Pipeline` with decoding, cleaning and annotating in ``workers`` processes."""
 
     def __init__(self, store: Store, options: IngestOptions | None = None, *, enricher: Enricher | None = None,
-                 workers: int = 2, batch_size: int = 32) -> None:
+                 workers: int = 2, batch_size: int = 32, redo_here: bool = True) -> None:
         super().__init__(store, options, enricher=enricher, batch_size=batch_size)
         self.workers = workers
+        self.redo_here = redo_here  # annotate a dead worker's articles here (else: stored without, for retry)
         self._pool: ProcessPoolExecutor | None = None
 
     # -- the pool -----------------------------------------------------------
@@ -104,10 +110,12 @@ class ParallelPipeline(Pipeline):
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # not fork: the poller's and the server's threads must not be copied mid-work
+            budget = self.enrich.budget if isinstance(self.enrich, Enrich) else None
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context(method),
-                initializer=_start_worker, initargs=(self.enricher is not None,),
+                initializer=_start_worker,
+                initargs=(self.enricher is not None, budget),
             )
         return self._pool
 
@@ -170,9 +178,15 @@ class ParallelPipeline(Pipeline):
             try:
                 results = future.result()
             except BrokenProcessPool as exc:
+                self._restart()
+                if not self.redo_here:
+                    log.warning("an ingest worker died (%s): its %d articles are stored without annotations, "
+                                "for retry", describe(exc), len(chunk))
+                    for work in chunk:
+                        strip_annotations(work, f"enrich failed: its worker died ({describe(exc)})")
+                    continue
                 log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
                             describe(exc), len(chunk))
-                self._restart()
                 assert self.enrich is not None
                 for work in chunk:
                     run_stage(self.enrich, [work])

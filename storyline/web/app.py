@@ -28,7 +28,7 @@ from storyline import settings
 from storyline.accounts import signup_policy
 from storyline.alerts import AlertWorker
 from storyline.ingest.options import IngestOptions
-from storyline.pipeline import Pipeline, make_pipeline
+from storyline.pipeline import Pipeline, serving_pipeline
 from storyline.poller import Poller, RefreshConfig
 from storyline.store import Store, StoreError
 from storyline.web.auth import FEED_SUFFIXES, LOCAL_TOKEN_PARAM, Auth, LoginRequired
@@ -215,8 +215,9 @@ def create_app(
     account too.  Absolute links in feeds and the Reader API start with
     ``base_url`` (default ``$STORYLINE_BASE_URL``), never with the request's
     Host header unless the app checks it.  ``pipeline_factory`` builds the pipeline that
-    ``POST /api/ingest`` runs (default: the one ``storyline ingest`` runs, with enrichment;
-    it groups what it stores into stories).  With ``refresh``,
+    ``POST /api/ingest`` runs (default: :func:`~storyline.pipeline.serving_pipeline`, the stages
+    ``storyline ingest`` runs, with enrichment, the per-article work in worker processes; it
+    groups what it stores into stories).  With ``refresh``,
     subscribed feeds are polled in the background while the app runs (a
     :class:`~storyline.poller.Poller` started and stopped by the app's lifespan, in only one
     of the processes serving the store: see :class:`PollerSeat`).
@@ -233,7 +234,7 @@ def create_app(
     auth = Auth(store, multi_user=multi_user, signup=policy, require_login=require_login, throttle=throttle,
                 local_key=local_key)
     hosts = list(allowed_hosts) if allowed_hosts is not None else (None if multi_user else list(LOCAL_HOSTS))
-    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or make_pipeline, site_title,
+    site = Site(store, auth, make_templates(), multi_user, pipeline_factory or serving_pipeline, site_title,
                 base_url=(base_url if base_url is not None else settings.get("STORYLINE_BASE_URL")).rstrip("/"),
                 host_checked=bool(hosts) and "*" not in (hosts or []))
     site.images = settings.get("STORYLINE_IMAGES").strip().lower() not in ("off", "0", "no", "false") \
@@ -241,15 +242,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if refresh is None and not alerts_every:
-            yield
-            return
-        seat = PollerSeat(store, refresh, site, alerts_every=alerts_every)
-        await run_in_threadpool(seat.start)
+        seat = PollerSeat(store, refresh, site, alerts_every=alerts_every) if refresh is not None or alerts_every else None
+        if seat is not None:
+            await run_in_threadpool(seat.start)
         try:
             yield
         finally:
-            await run_in_threadpool(seat.stop)
+            if seat is not None:
+                await run_in_threadpool(seat.stop)
+            pipeline = site.extra.pop("ingest_pipeline", None)  # POST /api/ingest's, and its worker processes
+            if isinstance(pipeline, Pipeline):
+                await run_in_threadpool(pipeline.close)
 
     app = FastAPI(title="storyline", version="1", summary="Stories, storylines, who said what and when.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
