@@ -216,17 +216,26 @@ def _lead_start(text: str, start: int) -> int | None:
     "the mayor agreed that some 'still feel that way,' 'but not the great majority'"): words since the
     sentence start or the last quotation mark, with no verb of saying among them (after "he
     said," the quote is the second half of a split quote, or one the verb introduces)."""
+    if (found := _words_before_comma(text, start)) is None:
+        return None
+    at, lead = found
+    words = [w.strip(",;:()").lower() for w in lead.split()]
+    if 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS or _saying(w) for w in words):
+        return at + len(lead) - len(lead.lstrip())
+    return None
+
+
+def _words_before_comma(text: str, start: int) -> tuple[int, str] | None:
+    """When a quote opens right after a comma: where the words before it start in ``text`` (after the
+    sentence's start or the last quotation mark, within 300 characters) and those words, comma left
+    out; None when no comma stands before the quote."""
     lo = max(0, start - 300)
     window = text[lo:start].rstrip().rstrip(_MARKS).rstrip()
     if not window.endswith(","):
         return None
     bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
     at = bounds[-1] if bounds else 0
-    lead = window[at:-1].split()
-    words = [w.strip(",;:()").lower() for w in lead]
-    if 0 < len(words) <= _LEAD_WORDS and not any(w in _ATTRIBUTION_WORDS or _saying(w) for w in words):
-        return lo + at + len(window[at:]) - len(window[at:].lstrip())
-    return None
+    return lo + at, window[at:-1]
 
 
 def _with_lead(full: str, quote: Quote, size: int, doc: Doc) -> tuple[int, int] | None:
@@ -262,20 +271,17 @@ def _that_lead(text: str, start: int) -> int | None:
     "told the mayor that after ten years, 'nothing has changed'"): the word after "that", when "that"
     follows the last verb of saying before the quote and two words or more stand between it and the
     comma.  After "said," with no "that" the quote is introduced, not part of a clause."""
-    lo = max(0, start - 300)
-    window = text[lo:start].rstrip().rstrip(_MARKS).rstrip()
-    if not window.endswith(","):
+    if (found := _words_before_comma(text, start)) is None:
         return None
-    bounds = [m.end() for m in _LEAD.finditer(window[:-1])]
-    at = bounds[-1] if bounds else 0
-    spans = [(m.start(), m.group()) for m in re.finditer(r"\S+", window[at:-1])]
+    at, lead = found
+    spans = [(m.start(), m.group()) for m in re.finditer(r"\S+", lead)]
     words = [w.strip(",;:()").lower() for _, w in spans]
     said = [i for i, w in enumerate(words) if w in SPEECH_FORMS or _saying(w)]
     if not said or len(words) > _LEAD_WORDS:
         return None
     for j in range(said[-1] + 1, min(said[-1] + 1 + _THAT_REACH, len(words) - 2)):
         if words[j] == "that":
-            return lo + at + spans[j + 1][0]
+            return at + spans[j + 1][0]
     return None
 
 
