@@ -36,8 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORYLINE_USER_AGENT", "storyline/0.1 (+https://github.com/storyline-news/storyline)",
             "User-Agent sent with every request."),
     Setting("STORYLINE_WORKERS", "0",
-            "Processes for the per-article work of `storyline ingest` (cleaning, parsing, annotating); "
-            "0: one per CPU core. `--workers` overrides it."),
+            "Processes for the per-article work of `storyline ingest`, the feed poller and `POST /api/ingest` "
+            "(cleaning, parsing, annotating); 0: one per CPU core. `--workers` overrides it."),
     Setting("STORYLINE_ENRICH_TIMEOUT", "60",
             "Seconds the annotators may spend on one article before it is stored without "
             "enrichment, marked for retry; 0: no limit."),
