@@ -53,13 +53,11 @@ import numpy as np
 
 from storyline.stories.features import NUMBERS, SUBVECTORS, StoryDoc, doc_terms, doc_vectors
 from storyline.stories.index import (
+    PREFIX,
     Bags,
     Centroid,
-    InvertedIndex,
-    TermStats,
+    OnlineGroups,
     WeightedDoc,
-    retire_left_behind,
-    unit,
     weigh,
 )
 from storyline.stories.model import Decision, PairDecision, StoryParams, Trees, choose, story_params
@@ -79,7 +77,6 @@ PAIR_FEATURES: tuple[str, ...] = (*PAIR_LEXICAL, *(f"sim_{name}" for name in DEN
 # many of an article's terms are looked up.
 INDEX_TERMS = {"entities": 8, "lemmas": 10, "head_tokens": 5}
 QUERY_TERMS = {"entities": 10, "lemmas": 15, "head_tokens": 8}
-_PREFIX = {"entities": "e:", "lemmas": "l:", "head_tokens": "h:"}
 
 
 @dataclass(slots=True)
@@ -107,7 +104,7 @@ def query_keys(doc: WeightedDoc, sizes: dict[str, int] | None = None) -> dict[st
             continue
         top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         for term, weight in top:
-            keys[_PREFIX[name] + term] = weight / norm
+            keys[PREFIX[name] + term] = weight / norm
     return keys
 
 
@@ -217,18 +214,24 @@ def average_linkage(probability: np.ndarray, threshold: float) -> list[list[int]
     return sorted(groups.values(), key=lambda members: members[0])
 
 
-class StoryClusterer:
+class StoryClusterer(OnlineGroups):
     """Online clustering of articles into stories (see the module docstring)."""
+
+    KIND = "story_clusterer"
+    HELD = "stories"
+    INDEX_TERMS = INDEX_TERMS
 
     def __init__(self, params: StoryParams | None = None) -> None:
         self.params = params or story_params()
-        self.stats = TermStats()
-        self.index = InvertedIndex(self.params.posting_cap)
-        self.stories: dict[int, Centroid] = {}
-        self.ids: dict[str, int] = {}
-        self.retired: dict[int, str] = {}  # seq -> id of stories no longer held in memory
-        self.latest: date | None = None  # the newest stream date seen
-        self._next_seq = 0
+        super().__init__(self.params.posting_cap, self.params.window_days)
+
+    @property
+    def stories(self) -> dict[int, Centroid]:
+        """The stories held in memory, by seq."""
+        return self.held
+
+    def new_id(self, seed: str) -> str:
+        return story_id_for(seed)
 
     # -- the stream ---------------------------------------------------------------
 
@@ -264,7 +267,7 @@ class StoryClusterer:
             self._advance(doc.published)
         # first, each article that is probable enough for a story of earlier batches joins it,
         # as one article at a time would (a story's many members say more than a few pairs)
-        before = set(self.stories)
+        before = set(self.held)
         out: list[Assignment | None] = [None] * len(docs)
         rest = []
         for i, doc in enumerate(weighted):
@@ -310,7 +313,7 @@ class StoryClusterer:
         weighted = self._weigh(doc, terms)
         seen = [(story.id, self.features(weighted, story)) for story in self.candidates(weighted)]
         seq = self.ids.get(story_id) if story_id is not None else None
-        story = self.stories[seq] if seq is not None and seq in self.stories else self._create(doc.id)
+        story = self.held[seq] if seq is not None and seq in self.held else self._create(doc.id)
         self._update(story, weighted)
         return story.id, seen
 
@@ -333,16 +336,16 @@ class StoryClusterer:
         """
         scores = self.index.query(query_keys(doc))
         if self._next_seq <= self.params.candidates:  # stories ever made: the corpus is small
-            for seq, story in self.stories.items():
+            for seq, story in self.held.items():
                 if seq not in scores and story.similarity(doc, "entities") > 0:
                     scores[seq] = 0.0
         eligible = [
             (score, seq)
             for seq, score in scores.items()
-            if in_window(doc.published, self.stories[seq], self.params.window_days)
+            if in_window(doc.published, self.held[seq], self.params.window_days)
         ]
         eligible.sort(key=lambda pair: (-pair[0], -pair[1]))
-        return [self.stories[seq] for _, seq in eligible[: self.params.candidates]]
+        return [self.held[seq] for _, seq in eligible[: self.params.candidates]]
 
     def features(self, doc: WeightedDoc, story: Centroid) -> dict[str, float]:
         """Every feature the join models may read, by name."""
@@ -368,38 +371,8 @@ class StoryClusterer:
 
     # -- state changes ------------------------------------------------------------
 
-    def _advance(self, when: date | None) -> None:
-        """Note the stream's newest date; on a later day, retire the stories it has left behind."""
-        if when is None or (self.latest is not None and when <= self.latest):
-            return
-        self.latest = when
-        retire_left_behind(self.stories, self.index, self.retired, when, 2 * self.params.window_days)
-
-    def _create(self, doc_id: str) -> Centroid:
-        story_id = story_id_for(doc_id)
-        suffix = 1
-        while story_id in self.ids:  # the same article id seen twice
-            suffix += 1
-            story_id = f"{story_id_for(doc_id)}-{suffix}"
-        story = Centroid(seq=self._next_seq, id=story_id)
-        self._next_seq += 1
-        self.stories[story.seq] = story
-        self.ids[story.id] = story.seq
-        return story
-
-    def _update(self, story: Centroid, doc: WeightedDoc) -> None:
-        story.add(unit(doc), doc.published, 1, doc.dense)
-        self._reindex(story)
-
-    def _reindex(self, story: Centroid) -> None:
-        keys = [_PREFIX[name] + term for name, k in INDEX_TERMS.items() for term in story.top_terms(name, k)]
-        self.index.replace(story.seq, story.keys, keys)
-        story.keys = keys
-
     def _merge(self, story: Centroid, into: Centroid) -> None:
-        into.absorb(story)
-        self.index.replace(story.seq, story.keys, [])
-        del self.stories[story.seq]
+        self._absorb(story, into)
         for key in [key for key, seq in self.ids.items() if seq == story.seq]:
             self.ids[key] = into.seq  # old ids (this one's and those merged into it) keep resolving
         self._reindex(into)
@@ -409,38 +382,19 @@ class StoryClusterer:
         seq = self.ids.get(story_id)
         if seq is None:
             return story_id
-        if seq in self.stories:
-            return self.stories[seq].id
+        if seq in self.held:
+            return self.held[seq].id
         return self.retired.get(seq, story_id)
 
     # -- persistence --------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
         """Everything needed to resume, as JSON-able data."""
-        return {
-            "kind": "story_clusterer",
-            "version": 1,
-            "params": self.params.to_dict(),
-            "stats": self.stats.to_state(),
-            "index": self.index.to_state(),
-            "stories": [story.to_state() for story in self.stories.values()],
-            "ids": self.ids,
-            "retired": [[seq, story_id] for seq, story_id in self.retired.items()],
-            "latest": self.latest.isoformat() if self.latest else None,
-            "next_seq": self._next_seq,
-        }
+        return self._state(self.params.to_dict())
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> StoryClusterer:
-        if state.get("kind") != "story_clusterer" or state.get("version") != 1:
-            raise ValueError("not a version 1 story clusterer state")
+        cls._check(state)
         clusterer = cls(StoryParams.from_dict(state["params"]))
-        clusterer.stats = TermStats.from_state(state["stats"])
-        clusterer.index = InvertedIndex.from_state(state["index"])
-        stories = [Centroid.from_state(item) for item in state["stories"]]
-        clusterer.stories = {story.seq: story for story in stories}
-        clusterer.ids = {key: int(seq) for key, seq in state["ids"].items()}
-        clusterer.retired = {int(seq): str(story_id) for seq, story_id in state.get("retired", [])}
-        clusterer.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
-        clusterer._next_seq = int(state["next_seq"])
+        clusterer._restore(state)
         return clusterer

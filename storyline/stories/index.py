@@ -19,7 +19,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 Bags = dict[str, dict[str, float]]
 Vectors = dict[str, list[float]]  # dense unit vectors by name ("head_vec", "lead_vec")
@@ -233,15 +233,106 @@ class InvertedIndex:
         return index
 
 
-def retire_left_behind(
-    held: dict[int, Centroid], index: InvertedIndex, retired: dict[int, str], when: date, horizon_days: int
-) -> None:
-    """Retire the clusters whose newest article is more than ``horizon_days`` before ``when``.
+PREFIX = {"entities": "e:", "lemmas": "l:", "head_tokens": "h:"}  # index keys by sub-vector
 
-    They leave ``held`` and the index (no article could join them any more); their ids stay
-    in ``retired`` (seq -> id) so that what pointed at them still resolves.
+
+class OnlineGroups:
+    """What an online clusterer over centroids keeps, stories and storylines alike: the term
+    statistics, the centroids held in memory by seq (``held``), an inverted index over each
+    one's strongest terms, their ids (seq by id; merged ids keep resolving), the retired ones
+    (seq -> id) and the newest stream date seen.  Groups the stream has left behind (their
+    newest article more than twice ``window_days`` older than the newest seen) are retired:
+    no article could join them any more, and memory stays bounded by what is recent.
+
+    A subclass names its state (``KIND``, and ``HELD``, the key of its centroids), the terms
+    it indexes per sub-vector (``INDEX_TERMS``) and how a new group's id is made
+    (:meth:`new_id`).
     """
-    for centroid in [c for c in held.values() if c.last is not None and (when - c.last).days > horizon_days]:
-        index.replace(centroid.seq, centroid.keys, [])
-        del held[centroid.seq]
-        retired[centroid.seq] = centroid.id
+
+    KIND: ClassVar[str]
+    HELD: ClassVar[str]
+    INDEX_TERMS: ClassVar[dict[str, int]]
+
+    def __init__(self, posting_cap: int, window_days: int) -> None:
+        self.window_days = window_days
+        self.stats = TermStats()
+        self.index = InvertedIndex(posting_cap)
+        self.held: dict[int, Centroid] = {}
+        self.ids: dict[str, int] = {}
+        self.retired: dict[int, str] = {}
+        self.latest: date | None = None
+        self._next_seq = 0
+
+    def new_id(self, seed: str) -> str:
+        """The id of a group started by ``seed`` (an article's or a story's id)."""
+        raise NotImplementedError
+
+    def _advance(self, when: date | None) -> None:
+        """Note the stream's newest date; on a later day, retire the groups it has left behind."""
+        if when is None or (self.latest is not None and when <= self.latest):
+            return
+        self.latest = when
+        horizon = 2 * self.window_days
+        for centroid in [c for c in self.held.values() if c.last is not None and (when - c.last).days > horizon]:
+            self.index.replace(centroid.seq, centroid.keys, [])
+            del self.held[centroid.seq]
+            self.retired[centroid.seq] = centroid.id
+
+    def _create(self, seed: str) -> Centroid:
+        group_id = self.new_id(seed)
+        suffix = 1
+        while group_id in self.ids:  # the same seed seen twice
+            suffix += 1
+            group_id = f"{self.new_id(seed)}-{suffix}"
+        group = Centroid(seq=self._next_seq, id=group_id)
+        self._next_seq += 1
+        self.held[group.seq] = group
+        self.ids[group.id] = group.seq
+        return group
+
+    def _update(self, group: Centroid, doc: WeightedDoc) -> None:
+        group.add(unit(doc), doc.published, 1, doc.dense)
+        self._reindex(group)
+
+    def _reindex(self, group: Centroid) -> None:
+        keys = [PREFIX[name] + term for name, k in self.INDEX_TERMS.items() for term in group.top_terms(name, k)]
+        self.index.replace(group.seq, group.keys, keys)
+        group.keys = keys
+
+    def _absorb(self, group: Centroid, into: Centroid) -> None:
+        """``group`` merges into ``into``: its members, and its place in memory and the index."""
+        into.absorb(group)
+        self.index.replace(group.seq, group.keys, [])
+        del self.held[group.seq]
+
+    # -- persistence ----------------------------------------------------------------
+
+    def _state(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The state every group keeps, as JSON-able data (a subclass adds its own)."""
+        return {
+            "kind": self.KIND,
+            "version": 1,
+            "params": params,
+            "stats": self.stats.to_state(),
+            "index": self.index.to_state(),
+            self.HELD: [group.to_state() for group in self.held.values()],
+            "ids": self.ids,
+            "retired": [[seq, group_id] for seq, group_id in self.retired.items()],
+            "latest": self.latest.isoformat() if self.latest else None,
+            "next_seq": self._next_seq,
+        }
+
+    @classmethod
+    def _check(cls, state: dict[str, Any]) -> None:
+        if state.get("kind") != cls.KIND or state.get("version") != 1:
+            raise ValueError(f"not a version 1 {cls.KIND.replace('_', ' ')} state")
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        """Take back what :meth:`_state` wrote."""
+        self.stats = TermStats.from_state(state["stats"])
+        self.index = InvertedIndex.from_state(state["index"])
+        self.held = {group.seq: group for group in (Centroid.from_state(item) for item in state[self.HELD])}
+        self.ids = {key: int(seq) for key, seq in state["ids"].items()}
+        self.retired = {int(seq): str(group_id) for seq, group_id in state.get("retired", [])}
+        self.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
+        self._next_seq = int(state["next_seq"])

@@ -24,16 +24,7 @@ from typing import Any
 
 from storyline.stories.cluster import DENSE, Assignment, query_keys
 from storyline.stories.features import StoryDoc, doc_terms, doc_vectors
-from storyline.stories.index import (
-    Bags,
-    Centroid,
-    InvertedIndex,
-    TermStats,
-    WeightedDoc,
-    retire_left_behind,
-    unit,
-    weigh,
-)
+from storyline.stories.index import Bags, Centroid, OnlineGroups, WeightedDoc, weigh
 from storyline.stories.model import Decision, StorylineParams, choose, storyline_params
 
 LINK_SUBVECTORS: tuple[str, ...] = ("entities", "lemmas", "head_tokens")
@@ -50,7 +41,6 @@ LINK_FEATURES: tuple[str, ...] = (*LINK_LEXICAL, *(f"sim_{name}" for name in DEN
 # looks many of its own up (the posting lists stay capped, so the cost stays bounded).
 INDEX_TERMS = {"entities": 60, "lemmas": 60}
 QUERY_TERMS = {"entities": 60, "lemmas": 60}
-_PREFIX = {"entities": "e:", "lemmas": "l:", "head_tokens": "h:"}
 
 
 @dataclass(slots=True)
@@ -71,20 +61,26 @@ def gap_days(published: date | None, line: Centroid) -> int | None:
     return max(0, (published - line.last).days, (line.first - published).days)
 
 
-class StorylineLinker:
+class StorylineLinker(OnlineGroups):
     """Online clustering of stories into storylines (see the module docstring)."""
+
+    KIND = "storyline_linker"
+    HELD = "lines"
+    INDEX_TERMS = INDEX_TERMS
 
     def __init__(self, params: StorylineParams | None = None) -> None:
         self.params = params or storyline_params()
-        self.stats = TermStats()
-        self.index = InvertedIndex(self.params.posting_cap)
-        self.lines: dict[int, Centroid] = {}
-        self.ids: dict[str, int] = {}  # storyline id -> seq, merged ids included
+        super().__init__(self.params.posting_cap, self.params.window_days)
         self.story_line: dict[str, int] = {}  # story id -> storyline seq (follow ``redirect``)
         self.redirect: dict[int, int] = {}  # merged storyline seq -> the one it merged into
-        self.retired: dict[int, str] = {}  # seq -> id of storylines no longer held in memory
-        self.latest: date | None = None  # the newest stream date seen
-        self._next_seq = 0
+
+    @property
+    def lines(self) -> dict[int, Centroid]:
+        """The storylines held in memory, by seq."""
+        return self.held
+
+    def new_id(self, seed: str) -> str:
+        return storyline_id_for(seed)
 
     def add(self, doc: StoryDoc, assignment: Assignment, terms: Bags | None = None) -> StorylineAssignment:
         """Place one article, given the story it was assigned to (``terms``: ``doc_terms(doc)``)."""
@@ -92,7 +88,7 @@ class StorylineLinker:
         merged = self._follow_merges(assignment)
         seq = self._line_seq(assignment.story_id)
         if seq is not None:
-            line = self.lines[seq]
+            line = self.held[seq]
             self._update(line, weighted)
             return StorylineAssignment(line.id, False, merged, 1.0)
         scored = self.score(weighted)
@@ -116,11 +112,11 @@ class StorylineLinker:
         story_id = assignment.story_id
         seq = self._line_seq(story_id)
         if seq is not None:
-            self._update(self.lines[seq], weighted)
-            return self.lines[seq].id, []
+            self._update(self.held[seq], weighted)
+            return self.held[seq].id, []
         seen = [(line.id, self.features(weighted, line)) for line in self.candidates(weighted)]
         target = self.ids.get(storyline_id) if storyline_id is not None else None
-        line = self.lines[target] if target is not None and target in self.lines else self._create(story_id)
+        line = self.held[target] if target is not None and target in self.held else self._create(story_id)
         self.story_line[story_id] = line.seq
         self._update(line, weighted)
         return line.id, seen
@@ -131,7 +127,7 @@ class StorylineLinker:
             return None
         while seq in self.redirect:
             seq = self.redirect[seq]
-        return self.lines[seq].id if seq in self.lines else self.retired.get(seq)
+        return self.held[seq].id if seq in self.held else self.retired.get(seq)
 
     def _line_seq(self, story_id: str) -> int | None:
         """The seq of the story's storyline while it is held in memory."""
@@ -140,14 +136,7 @@ class StorylineLinker:
             return None
         while seq in self.redirect:
             seq = self.redirect[seq]
-        return seq if seq in self.lines else None
-
-    def _advance(self, when: date | None) -> None:
-        """Note the stream's newest date; on a later day, retire the storylines it has left behind."""
-        if when is None or (self.latest is not None and when <= self.latest):
-            return
-        self.latest = when
-        retire_left_behind(self.lines, self.index, self.retired, when, 2 * self.params.window_days)
+        return seq if seq in self.held else None
 
     # -- scoring ------------------------------------------------------------------
 
@@ -156,11 +145,11 @@ class StorylineLinker:
         window = self.params.window_days
         eligible = []
         for seq, score in scores.items():
-            gap = gap_days(doc.published, self.lines[seq])
+            gap = gap_days(doc.published, self.held[seq])
             if gap is None or gap <= window:
                 eligible.append((score, seq))
         eligible.sort(key=lambda pair: (-pair[0], -pair[1]))
-        return [self.lines[seq] for _, seq in eligible[: self.params.candidates]]
+        return [self.held[seq] for _, seq in eligible[: self.params.candidates]]
 
     def features(self, doc: WeightedDoc, line: Centroid) -> dict[str, float]:
         """Every feature the link models may read, by name."""
@@ -206,36 +195,13 @@ class StorylineLinker:
                 self.story_line[new_story] = old_seq
                 continue
             if old_seq != new_seq:
-                survivor, gone = sorted((self.lines[old_seq], self.lines[new_seq]), key=lambda c: c.seq)
+                survivor, gone = sorted((self.held[old_seq], self.held[new_seq]), key=lambda c: c.seq)
                 self._merge(gone, survivor)
                 merged[gone.id] = survivor.id
         return merged
 
-    def _create(self, story_id: str) -> Centroid:
-        line_id = storyline_id_for(story_id)
-        suffix = 1
-        while line_id in self.ids:
-            suffix += 1
-            line_id = f"{storyline_id_for(story_id)}-{suffix}"
-        line = Centroid(seq=self._next_seq, id=line_id)
-        self._next_seq += 1
-        self.lines[line.seq] = line
-        self.ids[line.id] = line.seq
-        return line
-
-    def _update(self, line: Centroid, doc: WeightedDoc) -> None:
-        line.add(unit(doc), doc.published, 1, doc.dense)
-        self._reindex(line)
-
-    def _reindex(self, line: Centroid) -> None:
-        keys = [_PREFIX[name] + term for name, k in INDEX_TERMS.items() for term in line.top_terms(name, k)]
-        self.index.replace(line.seq, line.keys, keys)
-        line.keys = keys
-
     def _merge(self, line: Centroid, into: Centroid) -> None:
-        into.absorb(line)
-        self.index.replace(line.seq, line.keys, [])
-        del self.lines[line.seq]
+        self._absorb(line, into)
         self.ids[line.id] = into.seq
         self.redirect[line.seq] = into.seq
         self._reindex(into)
@@ -244,33 +210,16 @@ class StorylineLinker:
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "kind": "storyline_linker",
-            "version": 1,
-            "params": self.params.to_dict(),
-            "stats": self.stats.to_state(),
-            "index": self.index.to_state(),
-            "lines": [line.to_state() for line in self.lines.values()],
-            "ids": self.ids,
+            **self._state(self.params.to_dict()),
             "story_line": self.story_line,
             "redirect": [[seq, into] for seq, into in self.redirect.items()],
-            "retired": [[seq, line_id] for seq, line_id in self.retired.items()],
-            "latest": self.latest.isoformat() if self.latest else None,
-            "next_seq": self._next_seq,
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> StorylineLinker:
-        if state.get("kind") != "storyline_linker" or state.get("version") != 1:
-            raise ValueError("not a version 1 storyline linker state")
+        cls._check(state)
         linker = cls(StorylineParams.from_dict(state["params"]))
-        linker.stats = TermStats.from_state(state["stats"])
-        linker.index = InvertedIndex.from_state(state["index"])
-        lines = [Centroid.from_state(item) for item in state["lines"]]
-        linker.lines = {line.seq: line for line in lines}
-        linker.ids = {key: int(seq) for key, seq in state["ids"].items()}
+        linker._restore(state)
         linker.story_line = {key: int(seq) for key, seq in state["story_line"].items()}
         linker.redirect = {int(seq): int(into) for seq, into in state["redirect"]}
-        linker.retired = {int(seq): str(line_id) for seq, line_id in state.get("retired", [])}
-        linker.latest = date.fromisoformat(state["latest"]) if state.get("latest") else None
-        linker._next_seq = int(state["next_seq"])
         return linker
