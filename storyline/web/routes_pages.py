@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
@@ -12,6 +13,7 @@ from storyline.search import SearchQuery
 from storyline.stories.types import Story, Storyline
 from storyline.web import views
 from storyline.web.article_page import entity_groups, with_images
+from storyline.web.auth import Viewer
 from storyline.web.page_cache import PageCache
 from storyline.web.paging import iso_day
 from storyline.web.site import FeedLink, Site, SiteDep, redirect, with_suffix
@@ -77,24 +79,37 @@ def top_stories(site: SiteDep, request: Request) -> Response:
                      feeds=[FeedLink("Top stories", "/feed.atom", "/feed.json")])
 
 
+Thread = TypeVar("Thread", Story, Storyline)
+_THREAD_PATHS = {"story": "/stories", "storyline": "/storylines"}
+
+
+def _thread(site: Site, request: Request, kind: str, thread_id: str, get: Callable[[str], Thread | None],
+            view: Callable[[Any, Thread], dict[str, Any]]) -> tuple[Thread, dict[str, Any], Viewer, bool] | Response:
+    """A story's or storyline's kept view by id, the viewer and whether they follow it; or the
+    page that answers instead: 404 for an unknown id, a permanent redirect for a merged one."""
+    def read() -> tuple[Thread | None, dict[str, Any] | None]:
+        found = get(thread_id)
+        return found, view(site.store, found) if found and found.id == thread_id else None
+
+    found, data = PAGES.get(site.store, (kind, thread_id), read)
+    if found is None:
+        return site.error(request, 404, f"There is no {kind} {thread_id!r}.")
+    if found.id != thread_id or data is None:
+        return RedirectResponse(with_suffix(request, f"{_THREAD_PATHS[kind]}/{found.id}"), status_code=301)
+    viewer = site.viewer(request)
+    following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), kind, thread_id)
+    return found, data, viewer, following
+
+
 @router.get("/stories/{story_id}")
 @router.get("/stories/{story_id}.json")
 def story(site: SiteDep, request: Request, story_id: str) -> Response:
-    def read() -> tuple[Story | None, dict[str, Any] | None]:
-        found = site.store.get_story(story_id)
-        return found, views.story_view(site.store, found) if found and found.id == story_id else None
-
-    found, data = PAGES.get(site.store, ("story", story_id), read)
-    if found is None:
-        return site.error(request, 404, f"There is no story {story_id!r}.")
-    if found.id != story_id or data is None:
-        return RedirectResponse(with_suffix(request, f"/stories/{found.id}"), status_code=301)
-    viewer = site.viewer(request)
-    following = False
-    if viewer.user_id:
-        following = site.store.is_following(viewer.user_id, "story", story_id)
-        if not request.url.path.endswith(".json"):
-            site.store.record_read(viewer.user_id, "story", story_id)
+    shown = _thread(site, request, "story", story_id, site.store.get_story, views.story_view)
+    if isinstance(shown, Response):
+        return shown
+    found, data, viewer, following = shown
+    if viewer.user_id and not request.url.path.endswith(".json"):
+        site.store.record_read(viewer.user_id, "story", story_id)
     image = site.store.story_images([story_id]).get(story_id) if site.shows_images(request) else None
     return site.page(request, viewer, "story.html", data, title=found.title,
                      extra={"chart": views.story_chart(found), "following": following, "image": image},
@@ -104,17 +119,10 @@ def story(site: SiteDep, request: Request, story_id: str) -> Response:
 @router.get("/storylines/{storyline_id}")
 @router.get("/storylines/{storyline_id}.json")
 def storyline(site: SiteDep, request: Request, storyline_id: str) -> Response:
-    def read() -> tuple[Storyline | None, dict[str, Any] | None]:
-        found = site.store.get_storyline(storyline_id)
-        return found, views.storyline_view(site.store, found) if found and found.id == storyline_id else None
-
-    found, data = PAGES.get(site.store, ("storyline", storyline_id), read)
-    if found is None:
-        return site.error(request, 404, f"There is no storyline {storyline_id!r}.")
-    if found.id != storyline_id or data is None:
-        return RedirectResponse(with_suffix(request, f"/storylines/{found.id}"), status_code=301)
-    viewer = site.viewer(request)
-    following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), "storyline", storyline_id)
+    shown = _thread(site, request, "storyline", storyline_id, site.store.get_storyline, views.storyline_view)
+    if isinstance(shown, Response):
+        return shown
+    found, data, viewer, following = shown
     return site.page(request, viewer, "storyline.html", data,
                      title=found.title, extra={"following": following},
                      feeds=_feeds(f"/storylines/{storyline_id}", f"Storyline: {found.title}"))
