@@ -76,19 +76,13 @@ class Story:
         return [*self.articles, *(c for group in self.copies.values() for c in group)]
 
     def to_dict(self) -> Record:
-        record = {f.name: getattr(self, f.name) for f in fields(self)}
-        record["dated"] = self.dated
-        return record
+        return _record(self)
 
     @classmethod
     def from_dict(cls, record: Record) -> Story:
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in record.items() if k in names and v is not None}
-        values["dates"] = _dates(record)
+        values = _arguments(cls, record)
         values.setdefault("summary", "")
         values["storyline_id"] = record.get("storyline_id")
-        values["first_seen"] = record.get("first_seen")
-        values["last_updated"] = record.get("last_updated")
         return cls(**values)
 
 
@@ -121,15 +115,26 @@ class Storyline:
         return self.dates == "published"
 
     def to_dict(self) -> Record:
-        record = {f.name: getattr(self, f.name) for f in fields(self)}
-        record["dated"] = self.dated
-        return record
+        return _record(self)
 
     @classmethod
     def from_dict(cls, record: Record) -> Storyline:
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in record.items() if k in names and v is not None}
-        values["dates"] = _dates(record)
-        values["first_seen"] = record.get("first_seen")
-        values["last_updated"] = record.get("last_updated")
-        return cls(**values)
+        return cls(**_arguments(cls, record))
+
+
+def _record(thread: Story | Storyline) -> Record:
+    """A story or storyline as a plain record: its fields, and whether it is dated."""
+    record = {f.name: getattr(thread, f.name) for f in fields(thread)}
+    record["dated"] = thread.dated
+    return record
+
+
+def _arguments(cls: type[Story] | type[Storyline], record: Record) -> dict[str, Any]:
+    """The constructor's arguments in ``record``: the fields it has (a None leaves the default,
+    but an unknown first or last date stays unknown) and how the thread is dated."""
+    names = {f.name for f in fields(cls)}
+    values = {k: v for k, v in record.items() if k in names and v is not None}
+    values["dates"] = _dates(record)
+    values["first_seen"] = record.get("first_seen")
+    values["last_updated"] = record.get("last_updated")
+    return values
