@@ -188,3 +188,31 @@ def test_pages_and_api_say_more_than_and_page_on(store: Store) -> None:
         assert api["total"] == 10 and api["total_exact"] is False and api["next"]
         listed = client.get("/api/articles", params={"limit": 30}).json()
         assert listed["total_exact"] is False and listed["total"] == 30 and listed["next"]
+
+
+def test_a_phrase_is_ranked_in_tiers_of_its_own_matches_not_of_the_rows_holding_its_words(store: Store) -> None:
+    """Tiers count the articles holding the phrase: the newest articles that hold its words apart
+    (more of them than a tier) take no place in a tier, and the total counts only the phrase."""
+    holding = {}  # id -> times the phrase is said, for the articles that say it
+    for number in range(30):
+        article_id = f"p{number:02d}"
+        if number >= 12:  # the 18 newest say "tide" and "clock", never side by side
+            body = f"Bulletin {number}. The tide rose. " + "A clock struck. " * (1 + number % 3)
+        else:
+            said = 1 + (number * 5) % 4
+            body = f"Bulletin {number}. " + "The tide clock stopped. " * said + "Nothing more."
+            holding[article_id] = said
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             title=f"Bulletin {number}", published=f"2025-02-{number + 1:02d}T08:00:00+00:00"))
+    newest_first = sorted(holding, reverse=True)
+    store.rank_window = 5
+    tiers = [newest_first[i:i + 5] for i in range(0, len(newest_first), 5)]
+    expected = [a for tier in tiers for a in sorted(tier, key=lambda a: -holding[a])]  # equals: the newer first
+    for limit in (1, 4, 5, 6, 30):
+        assert _all_pages(store, '"tide clock"', limit) == expected, limit
+    assert sorted(_all_pages(store, "tide clock", 7)) == [f"p{n:02d}" for n in range(30)]  # the words: in all 30
+    assert store.count_search(SearchQuery(q='"tide clock"')) == 12
+    assert store.search_articles(SearchQuery(q='"tide clock"', limit=5, offset=12)) == []
+    with_word = store.search_articles(SearchQuery(q='"tide clock" bulletin', limit=5))
+    assert sorted(h.article_id for h in with_word) == sorted(tiers[0])  # a phrase and a word: the same first tier
+    assert [h.article_id for h in store.search_articles(SearchQuery(q='"clock stopped" "tide rose"'))] == []
