@@ -281,15 +281,17 @@ class SearchQueries(StoreBase):
         match = params["match"]
         words = match.replace(" <-> ", " & ")
         where = DIALECTS["postgresql"].where
+        wanted = start + count if words == match else start + count + 16  # a phrase: a few rows more to read
         holding = self._newest_holding(conn, sql.replace(where, where.replace(":match", ":words")),
-                                       params | {"words": words}, bounds, start + count)
+                                       params | {"words": words}, bounds, wanted)
         if words == match:
             return list(itertools.islice(holding, start, start + count))
         phrase = text(f"SELECT a.id FROM articles a WHERE a.id = ANY(CAST(:keys AS TEXT[])) AND {where}"
                       " ORDER BY a.arrival DESC, a.id")
         found: list[str] = []
         while len(found) < start + count:
-            keys = list(itertools.islice(holding, start + count - len(found) + 16))
+            keys = list(itertools.islice(holding, wanted))
+            wanted = start + count - len(found) + 16
             if not keys:
                 break
             found += conn.execute(phrase, params | {"keys": keys}).scalars()
@@ -312,11 +314,18 @@ class SearchQueries(StoreBase):
         estimated = max(1.0, float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]))
         bottom, top = bounds
         span = math.ceil(wanted * (top - bottom + 1) / estimated * _RANGE_MARGIN)
-        ranged = text(sql + " AND a.arrival >= :lower AND a.arrival < :upper ORDER BY a.arrival + 0 DESC, a.id")
+        ranged = text(sql + " AND a.arrival >= :lower AND a.arrival < :upper ORDER BY a.arrival + 0 DESC, a.id"
+                      " LIMIT :n OFFSET :read")
         upper = top + 1
         while upper > bottom:
-            lower = max(upper - span, bottom)
-            yield from conn.execute(ranged, params | {"lower": lower, "upper": upper}).scalars()
+            lower, read = max(upper - span, bottom), 0
+            while True:  # the range's rows, no more than are wanted at a time
+                rows = conn.execute(ranged, params | {"lower": lower, "upper": upper, "n": wanted, "read": read})
+                found = list(rows.scalars())
+                yield from found
+                if len(found) < wanted:
+                    break
+                read, wanted = read + len(found), 2 * wanted  # more were asked for than first said
             upper, span = lower, 2 * span
 
     def count_search(self, query: SearchQuery) -> int:
