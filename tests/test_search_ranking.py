@@ -259,3 +259,15 @@ def test_articles_stored_at_once_are_each_in_one_tier(store: Store) -> None:
     pages = {limit: _all_pages(store, "harbour", limit) for limit in (1, 3, 4, 5, 30)}
     assert all(sorted(found) == sorted(pages[30]) and len(set(found)) == 22 for found in pages.values()), pages
     assert len({tuple(found) for found in pages.values()}) == 1, pages
+
+
+def test_postgresql_analyze_keeps_the_frequencies_of_many_words(store: Store) -> None:
+    """The ranges of arrival are sized from the planner's estimate: it knows 10,000 words, not 1,000."""
+    from sqlalchemy import text
+
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite cuts tiers without an estimate")
+    with store.transaction("read the statistics target") as conn:
+        target = conn.execute(text("SELECT attstattarget FROM pg_attribute"
+                                   " WHERE attrelid = 'articles'::regclass AND attname = 'search_vector'")).scalar()
+    assert target == 1000
