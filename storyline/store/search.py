@@ -171,6 +171,12 @@ COUNT_LIMIT = 10_000  # matches counted; past it a total reads "10,000+"
 _RANGE_MARGIN = 1.25  # PostgreSQL: a first range of arrival holds this many times the matches sought, as estimated
 
 
+def _estimated_rows(conn: Connection, sql: str, params: dict[str, Any]) -> float:
+    """PostgreSQL: the planner's estimate of how many rows ``sql`` gives (at least 1)."""
+    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"), params).scalar_one()
+    return max(1.0, float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]))
+
+
 class SearchQueries(StoreBase):
     """Mixed into :class:`storyline.store.Store`."""
 
@@ -308,10 +314,18 @@ class SearchQueries(StoreBase):
         arrival index's, or for a word in most rows from the range's rows tested one by one:
         either way only the range's rows are read.  The first range is sized from the planner's
         estimate of how many rows match to hold ``wanted`` of them with a margin; each next
-        range, older, is twice the size of the one before.
+        range, older, is twice the size of the one before.  The planner takes words as
+        independent (the share of rows holding two words is the product of their shares), but
+        words searched together mostly go together (a name, a subject): the estimate is then
+        at least that of the rarest word, at worst a few more ranges read.
         """
-        plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"), params).scalar_one()
-        estimated = max(1.0, float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]))
+        estimated = _estimated_rows(conn, sql, params)
+        terms = params["words"].split(" & ")
+        if len(terms) > 1:  # words searched together mostly go together: at most as many as the rarest
+            where = DIALECTS["postgresql"].where.replace(":match", ":words")
+            rarest = min(_estimated_rows(conn, f"SELECT 1 FROM articles a WHERE {where}", {"words": term})
+                         for term in terms)
+            estimated = max(estimated, rarest)
         bottom, top = bounds
         span = math.ceil(wanted * (top - bottom + 1) / estimated * _RANGE_MARGIN)
         ranged = text(sql + " AND a.arrival >= :lower AND a.arrival < :upper ORDER BY a.arrival + 0 DESC, a.id"
