@@ -258,7 +258,8 @@ class SearchQueries(StoreBase):
         bounds = conn.execute(text("SELECT min(arrival), max(arrival) FROM articles")).one()
         if bounds[0] is None:
             return ids
-        # lookups by key run as bitmaps of a few rows; see _newest_holding
+        # no plain index scans: the planner would walk the arrival index testing each row's vector
+        # (see _newest_holding); lookups by key then run as bitmaps of a few rows
         conn.execute(text("SET LOCAL enable_indexscan = off"))
         window = self.rank_window
         tier, skip = divmod(query.offset, window)
@@ -324,7 +325,7 @@ class SearchQueries(StoreBase):
         if len(terms) > 1:  # words searched together mostly go together: at most as many as the rarest
             where = DIALECTS["postgresql"].where.replace(":match", ":words")
             rarest = min(_estimated_rows(conn, f"SELECT 1 FROM articles a WHERE {where}", {"words": term})
-                         for term in terms)
+                         for term in set(terms))
             estimated = max(estimated, rarest)
         bottom, top = bounds
         span = math.ceil(wanted * (top - bottom + 1) / estimated * _RANGE_MARGIN)
