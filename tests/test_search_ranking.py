@@ -6,6 +6,10 @@ what a word found in most of a 100k archive does.
 
 from __future__ import annotations
 
+import itertools
+
+import pytest
+
 from storyline.article import Article
 from storyline.dedup import content_hash
 from storyline.search import MARK_END, MARK_START, SearchQuery, parse_terms, search, snippet
@@ -188,3 +192,82 @@ def test_pages_and_api_say_more_than_and_page_on(store: Store) -> None:
         assert api["total"] == 10 and api["total_exact"] is False and api["next"]
         listed = client.get("/api/articles", params={"limit": 30}).json()
         assert listed["total_exact"] is False and listed["total"] == 30 and listed["next"]
+
+
+def test_a_phrase_is_ranked_in_tiers_of_its_own_matches_not_of_the_rows_holding_its_words(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiers count the articles holding the phrase: the newest articles that hold its words apart
+    (more of them than a tier) take no place in a tier, and the total counts only the phrase.
+    PostgreSQL reads the rows holding the words range by range of arrival (see the next test):
+    in one range, cut at what is wanted, or in many small ones, the pages are the same."""
+    import storyline.store.search as store_search
+
+    holding = {}  # id -> times the phrase is said, for the articles that say it
+    for number in range(30):
+        article_id = f"p{number:02d}"
+        if number >= 12:  # the 18 newest say "tide" and "clock", never side by side
+            body = f"Bulletin {number}. The tide rose. " + "A clock struck. " * (1 + number % 3)
+        else:
+            said = 1 + (number * 5) % 4
+            body = f"Bulletin {number}. " + "The tide clock stopped. " * said + "Nothing more."
+            holding[article_id] = said
+        _save(store, Article(id=article_id, source=f"test:{article_id}", body=body, content_hash=content_hash(body),
+                             title=f"Bulletin {number}", published=f"2025-02-{number + 1:02d}T08:00:00+00:00"))
+    newest_first = sorted(holding, reverse=True)
+    store.rank_window = 5
+    tiers = [newest_first[i:i + 5] for i in range(0, len(newest_first), 5)]
+    expected = [a for tier in tiers for a in sorted(tier, key=lambda a: -holding[a])]  # equals: the newer first
+    for margin, limit in itertools.product((0.001, 1.25, 1000.0), (1, 4, 5, 6, 30)):
+        monkeypatch.setattr(store_search, "_RANGE_MARGIN", margin)
+        assert _all_pages(store, '"tide clock"', limit) == expected, (margin, limit)
+    assert sorted(_all_pages(store, "tide clock", 7)) == [f"p{n:02d}" for n in range(30)]  # the words: in all 30
+    assert store.count_search(SearchQuery(q='"tide clock"')) == 12
+    assert store.search_articles(SearchQuery(q='"tide clock"', limit=5, offset=12)) == []
+    with_word = store.search_articles(SearchQuery(q='"tide clock" bulletin', limit=5))
+    assert sorted(h.article_id for h in with_word) == sorted(tiers[0])  # a phrase and a word: the same first tier
+    assert [h.article_id for h in store.search_articles(SearchQuery(q='"clock stopped" "tide rose"'))] == []
+
+
+def test_tiers_are_the_same_however_the_matches_are_read_in_ranges_of_arrival(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL reads a tier's matches range by range of arrival, the first range sized from the
+    planner's estimate: ranges far too small (many of them) or far too large (one, cut at what is
+    wanted) give the same pages; SQLite, which cuts tiers otherwise, gives them too."""
+    import storyline.store.search as store_search
+
+    mentions = _corpus(store)
+    newest_first = list(mentions)
+    store.rank_window = 5
+    tiers = [newest_first[i:i + 5] for i in range(0, len(newest_first), 5)]
+    expected = [a for tier in tiers for a in sorted(tier, key=lambda a: -mentions[a])]
+    for margin in (0.001, 0.3, 1000.0):
+        monkeypatch.setattr(store_search, "_RANGE_MARGIN", margin)
+        for limit in (1, 4, 6, 30):
+            assert _all_pages(store, "harbour", limit) == expected, (margin, limit)
+        assert _all_pages(store, '"report 13"', 3) == ["a13"]
+
+
+def test_articles_stored_at_once_are_each_in_one_tier(store: Store) -> None:
+    """Concurrent writers may give articles the same arrival number: each match still comes
+    exactly once over the pages, in the tier its place (arrival, then id) puts it in."""
+    from sqlalchemy import text
+
+    _corpus(store)
+    with store.transaction("store some at once") as conn:
+        conn.execute(text("UPDATE articles SET arrival = 100 WHERE id IN ('a03', 'a04', 'a05', 'a06', 'a07', 'a08')"))
+    store.rank_window = 4
+    pages = {limit: _all_pages(store, "harbour", limit) for limit in (1, 3, 4, 5, 30)}
+    assert all(sorted(found) == sorted(pages[30]) and len(set(found)) == 22 for found in pages.values()), pages
+    assert len({tuple(found) for found in pages.values()}) == 1, pages
+
+
+def test_postgresql_analyze_keeps_the_frequencies_of_many_words(store: Store) -> None:
+    """The ranges of arrival are sized from the planner's estimate: it knows 10,000 words, not 1,000."""
+    from sqlalchemy import text
+
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite cuts tiers without an estimate")
+    with store.transaction("read the statistics target") as conn:
+        target = conn.execute(text("SELECT attstattarget FROM pg_attribute"
+                                   " WHERE attrelid = 'articles'::regclass AND attname = 'search_vector'")).scalar()
+    assert target == 1000
