@@ -478,7 +478,7 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Search articles by words and filters; matches are grouped by story, best first."""
-    from storyline.search import MARK_END, MARK_START, SearchQuery
+    from storyline.search import MARK_END, MARK_START, SearchQuery, has_more
     from storyline.search import search as run_search
 
     asked = SearchQuery(q=query, person=person, outlet=outlet, story=story, date_from=iso_date(date_from, "--from"),
@@ -500,9 +500,8 @@ def search(
                       f"{escape(hit.publisher or 'unknown outlet')} · {(hit.published or 'undated')[:10]}[/dim]")
             out.print(f"    {snippet.replace(MARK_END, '[/bold yellow]')}")
     first = offset + 1 if shown else 0
-    full = shown >= results.query.limit
-    more = f"; next page: --offset {offset + shown}" if (
-        offset + shown < results.total if results.total_exact else full) else ""
+    more = f"; next page: --offset {offset + shown}" if has_more(
+        offset + shown, shown, results.query.limit, results.total, results.total_exact) else ""
     total = f"{results.total}" if results.total_exact else f"{results.total:,}+"
     console.print(f"\n{first}-{offset + shown} of {total} matching articles{more}" if shown
                   else "no matching articles")

@@ -114,6 +114,13 @@ class SearchResults:
         }
 
 
+def has_more(following: int, shown: int, limit: int, total: int, exact: bool = True) -> bool:
+    """Whether a page of ``shown`` items (at most ``limit``) has a next one, starting at ``following``:
+    while ``total`` is exact, when items remain from there; when it is a lower bound (a count that
+    stopped at its limit: "10,000+"), when the page is full."""
+    return shown > 0 and (following < total if exact else shown >= limit)
+
+
 def parse_terms(text: str) -> list[Term]:
     """Words and "quoted phrases"; a trailing ``*`` asks for a prefix match."""
     terms: list[Term] = []

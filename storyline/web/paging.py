@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException, Query, Request
 
+from storyline.search import has_more
+
 OffsetQuery = Query(0, ge=0, le=1_000_000, description="Skip this many items (the next page starts at offset+limit).")
 
 
@@ -26,7 +28,7 @@ def page(request: Request, key: str, items: list[Any], *, total: int, offset: in
     following = offset + limit
     shown = len(items) if shown is None else shown
     next_link = None
-    if shown and (following < total if total_exact else shown >= limit):
+    if has_more(following, shown, limit, total, total_exact):
         params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
         params += [("offset", str(following)), ("limit", str(limit))]
         next_link = f"{request.url.path}?{urlencode(params)}"

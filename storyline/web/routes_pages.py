@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from storyline.search import SearchQuery
+from storyline.search import SearchQuery, has_more
 from storyline.stories.types import Story, Storyline
 from storyline.web import views
 from storyline.web.article_page import entity_groups, with_images
@@ -53,9 +53,11 @@ def import_report(request: Request) -> dict[str, int] | None:
             for key in ("imported", "added", "folders", "ignored")}
 
 
-def more_link(request: Request, offset: int, shown: int, total: int) -> str | None:
-    """The address of the next page (same filters, offset moved on), or None on the last page."""
-    if offset + shown >= total or not shown:
+def more_link(request: Request, offset: int, shown: int, total: int, *, exact: bool = True,
+              limit: int = 0) -> str | None:
+    """The address of the next page (same filters, offset moved on), or None on the last page
+    (see :func:`storyline.search.has_more`: ``exact`` False when ``total`` is a lower bound)."""
+    if not has_more(offset + shown, shown, limit, total, exact):
         return None
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
     return f"{request.url.path}?{urlencode([*params, ('offset', str(offset + shown))])}"
@@ -165,15 +167,11 @@ def search(site: SiteDep, request: Request) -> Response:
     viewer = site.viewer(request)
     data, groups = views.search_page(site.store, query)
     shown = sum(len(group["hits"]) for group in groups)
-    data["next"] = more_link(request, query.offset, shown, _known(data, query, shown))
+    data["next"] = more_link(request, query.offset, shown, int(data["total"]), exact=bool(data["total_exact"]),
+                             limit=query.limit)
     extra = {"groups": groups, "q": query, "shown": shown}
     return site.page(request, viewer, "search.html", data, extra=extra,
                      title=f"Search: {query.q}" if query.q else "Search")
-
-
-def _known(data: dict[str, Any], query: SearchQuery, shown: int) -> int:
-    """The total for paging: past the count's limit, a full page has a next one."""
-    return int(data["total"]) if data["total_exact"] or shown < query.limit else query.offset + shown + 1
 
 
 @router.get("/searches/{search_id}")
@@ -188,7 +186,8 @@ def saved_search(site: SiteDep, request: Request, search_id: str) -> Response:
     data, groups = views.search_page(site.store, query)
     data["saved"] = {"id": found["id"], "name": found["name"]}
     shown = sum(len(group["hits"]) for group in groups)
-    data["next"] = more_link(request, query.offset, shown, _known(data, query, shown))
+    data["next"] = more_link(request, query.offset, shown, int(data["total"]), exact=bool(data["total_exact"]),
+                             limit=query.limit)
     extra = {"groups": groups, "q": query, "shown": shown}
     key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
     feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",
