@@ -13,7 +13,10 @@ processes (one per ``--server``: a checkout and a number of worker processes), r
 (p50/p90/p95/p99), requests/s and errors to ``benchmarks/results/web.md``.
 
 The servers run in local mode; wrk has no local-reader cookie, so it reads as a
-visitor would (no read is recorded).
+visitor would (no read is recorded).  With ``--reader`` wrk sends the local reader's cookie
+(got by opening the page with the servers' local key once, as the reader's browser does):
+every page is then the reader's own (unread counts, follows, reads recorded), made for each
+request.
 """
 
 from __future__ import annotations
@@ -86,10 +89,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+LOCAL_KEY = "load-test-local-key"  # the servers' local key: --reader opens /?token=LOCAL_KEY once
+
+
 def start_server(db: str, port: int, *, code: Path | None = None, workers: int = 1) -> subprocess.Popen[bytes]:
     """``storyline.web.serve`` in a process of its own, importing storyline from ``code`` (default: this
     repository; another checkout gives a before/after pair on the same store)."""
     extra = f", workers={workers}" if workers != 1 else ""  # older checkouts have no workers argument
+    extra += f", local_key={LOCAL_KEY!r}"
     program = f"from storyline.web import serve; serve({db!r}, port={port}, log_level='warning'{extra})"
     folder = (code or REPO).resolve()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
@@ -114,10 +121,21 @@ P95_SCRIPT = 'done = function(summary, latency, requests) io.write(string.format
              'latency:percentile(95))) end\n'
 
 
-def run_wrk(url: str, connections: int, threads: int, duration: int) -> dict[str, str | float | int]:
+def reader_cookie(address: str) -> str:
+    """The local reader's cookie header, as a browser gets it by opening the page with the local key."""
+    response = httpx.get(f"{address}/?token={LOCAL_KEY}", follow_redirects=False, timeout=30)
+    cookies = "; ".join(f"{name}={value}" for name, value in response.cookies.items())
+    if not cookies:
+        raise SystemExit(f"{address}: no cookie for the local reader ({response.status_code})")
+    return cookies
+
+
+def run_wrk(url: str, connections: int, threads: int, duration: int, cookie: str | None = None
+            ) -> dict[str, str | float | int]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(P95_SCRIPT)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", url]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency",
+               *(["-H", f"Cookie: {cookie}"] if cookie else []), url]
     try:
         output = subprocess.run([*command[:-1], "-s", script.name, url], capture_output=True, text=True,
                                 check=True).stdout
@@ -176,6 +194,8 @@ def main() -> None:
     parser.add_argument("--server", action="append", type=_config, metavar="LABEL:DIR:WORKERS",
                         help="a server to load, repeatable: a label, the checkout it runs and its worker processes;"
                              " each page is loaded on each server in turn (default: this checkout, 1 worker)")
+    parser.add_argument("--reader", action="store_true",
+                        help="load the pages as the local reader (their own pages, reads recorded), not as a visitor")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     servers = args.server or [Config("this", REPO, 1)]
@@ -200,6 +220,7 @@ def main() -> None:
                 port = free_port()
                 running.append((config, start_server(db, port, code=config.code, workers=config.workers),
                                 f"http://127.0.0.1:{port}"))
+            cookies = {address: reader_cookie(address) if args.reader else None for _c, _p, address in running}
             base = running[0][2]
             top = httpx.get(f"{base}/index.json").json()["stories"]
             pages.insert(2, ("synthetic story", f"/stories/{top[len(top) // 2]['id']}"))
@@ -210,7 +231,8 @@ def main() -> None:
             for label, path in pages:
                 for config, _process, address in running:  # the servers one after the other, page by page
                     load = os.getloadavg()[0]
-                    result = run_wrk(address + path, args.connections, args.threads, args.duration)
+                    result = run_wrk(address + path, args.connections, args.threads, args.duration,
+                                     cookies[address])
                     rows.append((label, path, config, load, result))
                     print(f"{label:15} {config.label:8} x{config.workers} p50 {result['p50']:.1f} ms  p95 "
                           f"{result['p95']:.1f} ms  p99 {result['p99']:.1f} ms  {result['rps']:.0f} req/s  errors"
@@ -227,7 +249,8 @@ def main() -> None:
         f"- Data: {note}",
         "- Servers: `storyline.web.serve` in local mode over SQLite (WAL): "
         + "; ".join(f"{c.label} = {c.code} with {c.workers} worker process(es)" for c in servers)
-        + ". wrk sends no cookie, so it reads as a visitor (no read is recorded)",
+        + (". wrk sends the local reader's cookie: each page is the reader's own (reads recorded)" if args.reader
+           else ". wrk sends no cookie, so it reads as a visitor (no read is recorded)"),
         f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s --latency URL`"
         " (p95 from wrk's latency histogram via a Lua done hook), one page and one server at a time, each page"
         " on every server back to back; errors are failed connections, reads and writes and non-2xx/3xx answers;"
