@@ -1,11 +1,14 @@
-"""What story and storyline pages read, kept while no story or storyline is written.
+"""What story, storyline, person and article pages read, kept while no story or storyline is written.
 
 A story or storyline page reads the whole document (a big storyline holds hundreds of
 articles and timeline entries) and the headlines of its articles; what it shows only
 changes when the stories are written, which stamps them (``Store.stories_version``, two
 index lookups).  An answer is reused while that stamp stands, and for at most
 ``MAX_AGE`` seconds (an article's headline can change without its story being written),
-the rule the front page already follows.  Per process: each server worker keeps its own.
+the rule the front page already follows.  A person's page gathers the stories that name
+them and an article's page its story and highlighted body: they follow the same rule (an
+article enriched again shows within ``MAX_AGE``).  Per process: each server worker keeps
+its own.
 """
 
 from __future__ import annotations

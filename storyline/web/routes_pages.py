@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
+from storyline.article import Article
 from storyline.search import SearchQuery, has_more
 from storyline.stories.types import Story, Storyline
 from storyline.web import views
@@ -138,7 +139,8 @@ def entity(site: SiteDep, request: Request, entity_id: str) -> Response:
         return site.error(request, 404, f"There is no person, organisation or place {entity_id!r}.")
     viewer = site.viewer(request)
     following = bool(viewer.user_id) and site.store.is_following(str(viewer.user_id), "entity", entity_id)
-    return site.page(request, viewer, "entity.html", views.entity_view(site.store, found), title=found["name"],
+    data = PAGES.get(site.store, ("entity", entity_id), lambda: views.entity_view(site.store, found))
+    return site.page(request, viewer, "entity.html", data, title=found["name"],
                      extra={"following": following},
                      feeds=_feeds(f"/entities/{entity_id}", f"{found['name']} in the news"))
 
@@ -154,10 +156,16 @@ def article(site: SiteDep, request: Request, article_id: str) -> Response:
     viewer = site.viewer(request)
     if viewer.user_id and not request.url.path.endswith(".json"):
         site.store.record_read(viewer.user_id, "article", found.id)
-    data, body = views.article_view(site.store, found)
+    data, body, groups = PAGES.get(site.store, ("article", found.id), lambda: _article_view(site, found))
     return site.page(request, viewer, "article.html", data, title=found.title or "Article",
-                     extra={"body_html": body, "entity_groups": entity_groups(data["entities"]),
+                     extra={"body_html": body, "entity_groups": groups,
                             "image": found.image if site.shows_images(request) else None})
+
+
+def _article_view(site: Site, found: Article) -> tuple[dict[str, Any], Any, list[Any]]:
+    """The article page's data, its highlighted body and its entities by heading."""
+    data, body = views.article_view(site.store, found)
+    return data, body, entity_groups(data["entities"])
 
 
 @router.get("/search")
