@@ -9,6 +9,13 @@ downloaded at run time.
 When the package is not installed (or its files cannot be read), or the
 ``STORYLINE_EMBEDDINGS`` setting is ``off``, :func:`available` is False, :func:`embed`
 returns None and the clusterer uses its lexical model instead.
+
+The model was trained on English: text in another language is a run of sub-word pieces
+it has no meaning for, and any two such texts come out alike (two Spanish articles on a
+football final and on interest rates are nearer each other than most English pairs).
+:func:`readable` tells English text from text that is confidently in another language
+(py3langid, the language identifier trafilatura uses, shipped with the same extra); such
+text gets no embedding, and the clusterer reads its words alone.
 """
 
 from __future__ import annotations
@@ -56,6 +63,30 @@ def _model() -> tuple[Any, Any] | None:
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return matrix, tokenizer
+
+
+OTHER_LANGUAGE = 0.9  # probability above which a text is taken to be in another language than English
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """py3langid's identifier with normalised probabilities, or None when it is not installed."""
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:
+        return None
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def readable(text: str) -> bool:
+    """Whether the (English) model may embed ``text``: False only when ``text`` is in another
+    language with a probability of at least :data:`OTHER_LANGUAGE` (a headline of a few words is
+    too short to tell, and stays readable)."""
+    identifier = _identifier()
+    if identifier is None or not text.strip():
+        return True
+    language, probability = identifier.classify(text[:MAX_CHARS])
+    return bool(language == "en" or probability < OTHER_LANGUAGE)
 
 
 def enabled() -> bool:

@@ -174,19 +174,22 @@ LEAD_WORDS = 60  # body words after the head that make the "lead" embedding
 
 
 def doc_vectors(doc: StoryDoc) -> dict[str, list[float]]:
-    """Dense unit vectors of the head and the lead; empty without the embeddings extra."""
+    """Dense unit vectors of the head and the lead; empty without the embeddings extra, and for
+    text in a language the embedding model does not read (:func:`storyline.stories.embed.readable`)."""
     if doc.vectors is not None:
         return doc.vectors
-    from storyline.stories.embed import embed
+    from storyline.stories.embed import available, embed, readable
 
     head = head_text(doc)
     lead = " ".join([head, *doc.body.split()[:LEAD_WORDS]])
-    vectors = {}
+    vectors: dict[str, list[float]] = {}
+    doc.vectors = vectors
+    if not available() or not readable(lead):
+        return vectors
     for name, text in (("head_vec", head), ("lead_vec", lead)):
         vector = embed(text)
         if vector is not None:
             vectors[name] = vector
-    doc.vectors = vectors
     return vectors
 
 
