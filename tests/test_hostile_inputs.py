@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from storyline.cli import app
+from storyline.nlp import load_nlp
 from storyline.store import Store
 from storyline.web.app import create_app
 
@@ -44,10 +46,10 @@ def jsonl(path: Path, records: list[Any], encoding: str = "utf-8") -> Path:
     return path
 
 
-def ingest(db: Path, *inputs: Path | str) -> tuple[int, dict[str, Any]]:
-    """``storyline ingest --no-enrich --json`` in this process: (exit code, summary)."""
-    result = CliRunner().invoke(app, ["ingest", "--db", str(db), "--no-enrich", "--workers", "1", "--json",
-                                      *map(str, inputs)])
+def ingest(db: Path, *inputs: Path | str, enrich: bool = False) -> tuple[int, dict[str, Any]]:
+    """``storyline ingest --json`` in this process, by default ``--no-enrich``: (exit code, summary)."""
+    result = CliRunner().invoke(app, ["ingest", "--db", str(db), "--enrich" if enrich else "--no-enrich",
+                                      "--workers", "1", "--json", *map(str, inputs)])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert "Traceback" not in result.output
@@ -255,3 +257,23 @@ def test_a_feed_whose_pages_live_on_a_dead_host_asks_that_host_once(
     code, summary = ingest(tmp_path / "s.db", feed)
     assert lookups == ["pages.example"]
     assert code == 0 and summary["new"] == 40  # each entry kept from the feed, marked summary-only
+
+
+def test_one_hopeless_article_costs_its_own_time_budget_not_its_batchs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of articles was given the annotators' budget once per article before each got
+    its own: one article the annotators cannot finish cost its batch's worth of budgets (eight
+    here; 32 of 60 s with the defaults) and then its own."""
+    monkeypatch.setenv("STORYLINE_ENRICH_TIMEOUT", "1")
+    load_nlp()  # loaded outside the time measured, as the pipeline loads it outside the budget
+    nest = {"id": "nest", "text": "Nest " + "(" * 100_000 + "core" + ")" * 100_000}
+    source = jsonl(tmp_path / "in.jsonl", [record(n) for n in range(7)] + [nest])
+    started = time.monotonic()
+    code, summary = ingest(tmp_path / "s.db", source, enrich=True)
+    elapsed = time.monotonic() - started
+    assert code == 1 and summary["new"] == 8 and not summary["skipped"], summary
+    nest_id = stored(tmp_path / "s.db")["nest"].id
+    assert [(i["article_id"], i["reason"].split(":")[1].strip()) for i in summary["incomplete"]] == [
+        (nest_id, "OverBudget")]
+    assert elapsed < 6, elapsed  # the batch's budget (1 s), the article's own (1 s) and the work
