@@ -21,6 +21,7 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from storyline.clean.html import parse
 from storyline.cli import app
 from storyline.nlp import load_nlp
 from storyline.store import Store
@@ -277,3 +278,10 @@ def test_one_hopeless_article_costs_its_own_time_budget_not_its_batchs(
     assert [(i["article_id"], i["reason"].split(":")[1].strip()) for i in summary["incomplete"]] == [
         (nest_id, "OverBudget")]
     assert elapsed < 6, elapsed  # the batch's budget (1 s), the article's own (1 s) and the work
+
+
+def test_a_page_the_parser_reads_whole_is_not_flattened() -> None:
+    """Four hundred table rows left open count as deep nesting to a rough count, not to the parser."""
+    page = "<html><body><table>" + "".join(f"<tr><td>cell {n}" for n in range(400)) + "</table><p>end</p></body></html>"
+    tree = parse(page)
+    assert len(tree.findall(".//td")) == 400 and tree.findtext(".//p") == "end"

@@ -27,7 +27,7 @@ from typing import Any
 from lxml.html import HtmlElement
 from trafilatura.core import bare_extraction
 from trafilatura.metadata import Document, extract_metadata
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html
 
 from storyline.article import Extraction, Skip
 from storyline.clean.html_body import Body, clean_paragraphs, words
@@ -132,7 +132,13 @@ def parse(html: str | bytes, max_chars: int = DEFAULT_OPTIONS.max_chars) -> Html
     if not _HAS_DOCUMENT.search(html[:5000]):
         # a fragment: the loader expects a whole document
         html = f"<html><body>{html}</body></html>"
-    html = flatten_deep_nesting(html)
+    tree = _load(html)
+    if _stopped_deep():
+        tree = _load(flatten_deep_nesting(html))
+    return tree
+
+
+def _load(html: str) -> HtmlElement:
     try:
         tree = load_html(html)
     except Exception as err:  # lxml and the loader raise many kinds on broken input
@@ -142,8 +148,14 @@ def parse(html: str | bytes, max_chars: int = DEFAULT_OPTIONS.max_chars) -> Html
     return tree
 
 
+def _stopped_deep() -> bool:
+    """Whether the last parse stopped at the parser's depth limit (dropping the rest of the page)."""
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" and "depth" in error.message
+               for error in HTML_PARSER.error_log)
+
+
 # libxml2 stops parsing an HTML page at 256 levels of nesting and drops everything
-# after that point, text included; a page nesting deeper loses its tags past KEEP_DEPTH.
+# after that point, text included; such a page is parsed again without its tags past KEEP_DEPTH.
 PARSER_DEPTH = 240
 KEEP_DEPTH = 200
 _TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
@@ -157,9 +169,10 @@ def flatten_deep_nesting(html: str) -> str:
     """``html`` unchanged, unless its elements nest deeper than the parser goes: then
     without the tags that open past :data:`KEEP_DEPTH` (and their end tags); their text stays.
 
-    Depth is counted as a parser would, roughly: void and self-closed elements do not
+    Depth is counted roughly as a parser would: void and self-closed elements do not
     nest, an end tag closes what opened since its start tag, and a paragraph or list
-    item ends at the next one.
+    item ends at the next one.  (It overcounts some pages a parser reads well, such as
+    table rows left open: it is used only on pages the parser stopped in.)
     """
     if html.count("<") <= PARSER_DEPTH:
         return html
