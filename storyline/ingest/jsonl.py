@@ -96,7 +96,7 @@ class _Transcoded:
         self.text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
 
     def readline(self, size: int = -1) -> bytes:
-        return self.text.readline(size).encode("utf-8", errors="surrogatepass")
+        return self.text.readline(size).encode("utf-8")
 
 
 def read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Failure]:
