@@ -256,7 +256,7 @@ def test_a_feed_whose_pages_live_on_a_dead_host_asks_that_host_once(
     feed = tmp_path / "ferries.rss"
     feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Ferries</title>{items}</channel></rss>')
     code, summary = ingest(tmp_path / "s.db", feed)
-    assert lookups == ["pages.example"]
+    assert lookups == ["pages.example"]  # one lookup for 40 pages on that host
     assert code == 0 and summary["new"] == 40  # each entry kept from the feed, marked summary-only
 
 
