@@ -784,3 +784,7 @@ _add_examples()
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":  # python -m storyline.cli
+    main()

@@ -50,9 +50,15 @@ def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any
     return record
 
 
+# Characters JSON leaves as they are but that many line readers take for line ends
+# (Python's str.splitlines, JavaScript before ES2019): escaped, a record stays one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One JSON text per record, each on one line for any line reader."""
     for record in records:
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        yield json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
 
 
 def _timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from typing import Any
 from lxml.html import HtmlElement
 from trafilatura.core import bare_extraction
 from trafilatura.metadata import Document, extract_metadata
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html
 
 from storyline.article import Extraction, Skip
 from storyline.clean.html_body import Body, clean_paragraphs, words
@@ -132,6 +132,13 @@ def parse(html: str | bytes, max_chars: int = DEFAULT_OPTIONS.max_chars) -> Html
     if not _HAS_DOCUMENT.search(html[:5000]):
         # a fragment: the loader expects a whole document
         html = f"<html><body>{html}</body></html>"
+    tree = _load(html)
+    if _stopped_deep():
+        tree = _load(flatten_deep_nesting(html))
+    return tree
+
+
+def _load(html: str) -> HtmlElement:
     try:
         tree = load_html(html)
     except Exception as err:  # lxml and the loader raise many kinds on broken input
@@ -139,6 +146,75 @@ def parse(html: str | bytes, max_chars: int = DEFAULT_OPTIONS.max_chars) -> Html
     if tree is None:
         raise Skip("unparseable HTML")
     return tree
+
+
+def _stopped_deep() -> bool:
+    """Whether the last parse stopped at the parser's depth limit (dropping the rest of the page)."""
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" and "depth" in error.message
+               for error in HTML_PARSER.error_log)
+
+
+# libxml2 stops parsing an HTML page at 256 levels of nesting and drops everything
+# after that point, text included; such a page is parsed again without its tags past KEEP_DEPTH.
+PARSER_DEPTH = 240
+KEEP_DEPTH = 200
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                   "source", "track", "wbr"})
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp"})
+_OPTIONAL_END = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option", "rt", "rp"})
+
+
+def flatten_deep_nesting(html: str) -> str:
+    """``html`` unchanged, unless its elements nest deeper than the parser goes: then
+    without the tags that open past :data:`KEEP_DEPTH` (and their end tags); their text stays.
+
+    Depth is counted roughly as a parser would: void and self-closed elements do not
+    nest, an end tag closes what opened since its start tag, and a paragraph or list
+    item ends at the next one.  (It overcounts some pages a parser reads well, such as
+    table rows left open: it is used only on pages the parser stopped in.)
+    """
+    if html.count("<") <= PARSER_DEPTH:
+        return html
+    stack: list[tuple[str, bool]] = []  # open elements: (name, its tags are dropped)
+    drop: list[tuple[int, int]] = []
+    deepest = 0
+    raw_until: str | None = None  # inside <script> and the like, only its end tag counts
+    for match in _TAG_TOKEN.finditer(html):
+        closing, name, self_closed = match.group(1), match.group(2).lower(), match.group(3)
+        if raw_until is not None:
+            if closing and name == raw_until:
+                raw_until = None
+                stack.pop()
+            continue
+        if closing:
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index][0] == name:
+                    if stack[index][1]:
+                        drop.append(match.span())
+                    del stack[index:]
+                    break
+            continue
+        if name in _VOID or self_closed:
+            continue
+        if name in _OPTIONAL_END and stack and stack[-1][0] == name:
+            stack.pop()
+        dropped = len(stack) >= KEEP_DEPTH
+        if dropped:
+            drop.append(match.span())
+        stack.append((name, dropped))
+        deepest = max(deepest, len(stack))
+        if name in _RAW_TEXT:
+            raw_until = name
+    if deepest <= PARSER_DEPTH:
+        return html
+    pieces: list[str] = []
+    last = 0
+    for start, end in drop:
+        pieces.append(html[last:start])
+        last = end
+    pieces.append(html[last:])
+    return "".join(pieces)
 
 
 def _metadata(tree: HtmlElement, url: str | None) -> Document:

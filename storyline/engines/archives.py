@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 from storyline.article import Failure, RawDocument
-from storyline.ingest.files import JSONL_SUFFIXES, WARC_SUFFIXES, expand, is_glob, suffix_of, walk
+from storyline.ingest.files import JSONL_SUFFIXES, WARC_SUFFIXES, expand, irregular, is_glob, suffix_of, walk
 from storyline.ingest.jsonl import read_jsonl
 from storyline.ingest.options import IngestOptions
 from storyline.ingest.warc import read_warc
@@ -68,7 +68,10 @@ def _resolve(item: str) -> list[Unit]:
     return [Failure(item, "no such file or folder")]
 
 
-def _archive(path: Path) -> Archive:
+def _archive(path: Path) -> Unit:
+    why = irregular(path)
+    if why is not None:
+        return Failure(str(path), why)
     if suffix_of(path) not in ARCHIVE_SUFFIXES:
         raise NotAnArchive(f"{path}: not a WARC or JSONL archive ({', '.join(ARCHIVE_SUFFIXES)})")
     stat = path.stat()

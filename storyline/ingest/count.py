@@ -18,6 +18,7 @@ from storyline.ingest.files import (
     TEXT_SUFFIXES,
     WARC_SUFFIXES,
     expand,
+    irregular,
     is_glob,
     suffix_of,
     walk,
@@ -56,10 +57,12 @@ def count_items(inputs: Iterable[str]) -> int | None:
 
 def _count_file(path: Path) -> int | None:
     suffix = suffix_of(path)
+    if irregular(path) is not None:
+        return 1  # reported as one skipped item, never opened
     try:
         if suffix in JSONL_SUFFIXES:
             with path.open("rb") as handle:
-                return sum(1 for line in handle if line.strip())
+                return max(1, sum(1 for line in handle if line.strip()))  # an empty file: one skipped item
         if suffix in WARC_SUFFIXES or suffix in OPML_SUFFIXES:
             return None
         if suffix in TEXT_SUFFIXES:

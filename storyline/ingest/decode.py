@@ -3,7 +3,10 @@
 Order of evidence: a BOM, then UTF-16 or UTF-32 without a BOM (recognised
 by the zero bytes of its ASCII characters, as XML 1.0 appendix F does), then a charset declared by the transport (HTTP
 header) or the document (``<meta charset>``, XML declaration), then UTF-8 if
-the bytes are valid UTF-8, then charset-normalizer.  Nothing here fails on bad
+the bytes are valid UTF-8, then charset-normalizer.  A declaration loses to the
+bytes in one case: non-ASCII text that is valid UTF-8 is UTF-8 whatever the page
+says (text in a legacy encoding is practically never valid UTF-8, while pages
+saved as UTF-8 under an old ``<meta charset>`` or a server's default header are common).  Nothing here fails on bad
 bytes: a file mixing UTF-8 with Windows-1252 decodes each part by its own
 encoding, and anything undecodable becomes U+FFFD.  Binary data is recognised
 first (:func:`binary_kind`) so that it is never decoded into noise.
@@ -199,6 +202,16 @@ def _detect(data: bytes) -> str:
     return text
 
 
+def _as_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 when it is valid UTF-8 with characters beyond ASCII, else None."""
+    if not _UTF8_MULTIBYTE.search(data):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
     """Decode ``data``; ``declared`` is a transport charset (HTTP header), if any."""
     for bom, name in _BOMS:
@@ -211,7 +224,9 @@ def decode(data: bytes, declared: str | None = None) -> str:
     if codec == "utf-8":
         return data.decode("utf-8", errors="storyline-cp1252")
     if codec is not None:
-        return data.decode(codec, errors="replace")
+        utf8 = _as_utf8(data)
+        # a declaration that lies: non-ASCII text in another encoding is as good as never valid UTF-8
+        return utf8 if utf8 is not None else data.decode(codec, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

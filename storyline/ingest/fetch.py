@@ -8,6 +8,12 @@ address.  Redirects are followed here, one hop at a time, so every hop gets the
 same checks, and every hop passes the fetcher's :class:`Gate` when it has one
 (robots.txt, per-host limits: see :mod:`storyline.ingest.robots`).
 
+A host that cannot be reached (its name does not resolve, the connection is
+refused or times out, or a fetch runs out of time) is not asked again on that
+port by the same fetcher for :data:`HOST_DOWN_FOR` seconds: each fetch to it
+fails at once with the first failure's reason.  A feed of ten thousand entries whose pages all
+live on a dead host then costs one timeout, not ten thousand.
+
 The timeout is a wall-clock deadline over the whole fetch (name resolution,
 connect, TLS, the request, the headers, the body and every redirect hop), counted from the moment
 the first request goes out (a wait for the gate's turn is not counted).  httpx's
@@ -36,6 +42,7 @@ import httpx
 from storyline.ingest.options import IngestOptions
 
 MAX_REDIRECTS = 5
+HOST_DOWN_FOR = 300.0  # seconds an unreachable host is not asked again by the same fetcher
 ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
     "application/feed+json,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
@@ -288,6 +295,11 @@ class _GuardedTransport(httpx.HTTPTransport):
         )
 
 
+def _origin(url: httpx.URL) -> str:
+    """``host:port`` of ``url``, the port spelled out."""
+    return f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
+
 def _check_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
@@ -323,6 +335,23 @@ class Fetcher:
             trust_env=False,  # a proxy from the environment would bypass the address checks
             headers={"User-Agent": options.user_agent, "Accept": ACCEPT},
         )
+        self._down: dict[str, tuple[float, str]] = {}  # host:port -> (until when, why), see HOST_DOWN_FOR
+        self._down_lock = threading.Lock()
+
+    def _check_host(self, host: str) -> None:
+        """Raise :class:`FetchError` when ``host`` (host:port) failed recently (see :data:`HOST_DOWN_FOR`)."""
+        with self._down_lock:
+            down = self._down.get(host)
+            if down is not None and down[0] <= time.monotonic():
+                del self._down[host]
+                down = None
+        if down is not None:
+            raise FetchError(f"{down[1]} (an earlier fetch from {host} failed so; not tried again yet)")
+
+    def _host_failed(self, host: str, reason: str) -> FetchError:
+        with self._down_lock:
+            self._down[host] = (time.monotonic() + HOST_DOWN_FOR, reason)
+        return FetchError(reason)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -357,11 +386,12 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = _check_url(url)
         for _hop in range(MAX_REDIRECTS + 1):
+            self._check_host(_origin(current))
             with self.gate.request(str(current)) if self.gate is not None else nullcontext():
                 if _DEADLINE.at is None:
                     _DEADLINE.at = time.monotonic() + timeout
                 elif time.monotonic() > _DEADLINE.at:
-                    raise FetchError(f"timed out after {timeout:g} s")
+                    raise self._host_failed(_origin(current), f"timed out after {timeout:g} s")
                 try:
                     with self._client.stream("GET", current, headers=headers) as response:
                         status = response.status_code
@@ -378,9 +408,9 @@ class Fetcher:
                         content = self._read(response)
                         return FetchResult(url, str(response.url), status, result_headers, content, False)
                 except httpx.TimeoutException as exc:
-                    raise FetchError(f"timed out after {timeout:g} s") from exc
+                    raise self._host_failed(_origin(current), f"timed out after {timeout:g} s") from exc
                 except httpx.ConnectError as exc:
-                    raise FetchError(f"unreachable: {exc}") from exc
+                    raise self._host_failed(_origin(current), f"unreachable: {exc}") from exc
                 except httpx.HTTPError as exc:
                     raise FetchError(f"network error: {exc}") from exc
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")

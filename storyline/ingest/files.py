@@ -27,6 +27,8 @@ def walk(folder: Path) -> Iterator[Path]:
     """Every file under ``folder`` in path order, skipping hidden files and folders.
 
     Symbolic links to folders are not followed (no loops); links to files are read.
+    What is neither a folder nor a regular file (a broken link, a pipe, a socket, a
+    device) is listed too, so that reading it fails with a reason instead of vanishing.
     """
     try:
         with os.scandir(folder) as scan:
@@ -38,7 +40,7 @@ def walk(folder: Path) -> Iterator[Path]:
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from walk(Path(entry.path))
-        elif entry.is_file():
+        elif not entry.is_dir():
             yield Path(entry.path)
 
 
@@ -57,6 +59,18 @@ def expand(pattern: str) -> list[Path]:
 def suffix_of(path: Path) -> str:
     name = path.name.lower()
     return ".warc.gz" if name.endswith(".warc.gz") else path.suffix.lower()
+
+
+def irregular(path: Path) -> str | None:
+    """Why ``path`` is not a regular file that can be read (never opened: a pipe would block), or None."""
+    try:
+        if path.is_file():
+            return None
+        if path.is_symlink() and not path.exists():
+            return "a broken symbolic link"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return "not a regular file (a pipe, socket or device)"
 
 
 def read_bytes(path: Path, options: IngestOptions) -> bytes | Failure:

@@ -23,6 +23,7 @@ from storyline.ingest.files import (
     TEXT_SUFFIXES,
     WARC_SUFFIXES,
     expand,
+    irregular,
     is_glob,
     read_bytes,
     read_document,
@@ -103,6 +104,10 @@ def _read_input(item: str, options: IngestOptions, network: _Network) -> Iterato
 
 
 def _read_path(path: Path, options: IngestOptions, network: _Network, collection: str | None) -> Iterator[Item]:
+    why = irregular(path)
+    if why is not None:
+        yield Failure(str(path), why)
+        return
     suffix = suffix_of(path)
     if suffix in JSONL_SUFFIXES:
         yield from read_jsonl(path, options)

@@ -4,18 +4,24 @@ Each line is an object with ``text`` or ``html`` and any of ``id``, ``url``,
 ``title``, ``authors``, ``published``, ``publisher``, ``via``.  Those fields go
 into :attr:`RawDocument.given` as they are; ``text`` is a clean body and is used
 without cleaning (kind ``"body"``).  A bad line is a :class:`Failure` for that
-line alone.
+line alone; a file without a single line is one too.
+
+A file in UTF-16 or UTF-32 (what some Windows tools write) is split into lines
+in its own encoding, found from its start as :func:`storyline.ingest.decode.decode`
+finds it: split as bytes, its line feeds would fall inside characters.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from storyline.article import Failure, RawDocument
-from storyline.ingest.decode import decode
+from storyline.ingest.decode import decode, unmarked_utf
 from storyline.ingest.options import IngestOptions
 from storyline.ingest.rawdoc import too_large
 
@@ -69,33 +75,70 @@ def parse_line(line: str, source: str, collection: str | None = None) -> RawDocu
     return RawDocument(source=source, kind="html", html=html, url=url, given=given, collection=collection)
 
 
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec a file starting with ``head`` is written in, or None."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    return unmarked_utf(head)
+
+
+class _Transcoded:
+    """A wide-encoded binary file read line by line as UTF-8 (``readline`` counts characters)."""
+
+    def __init__(self, handle: IO[bytes], encoding: str) -> None:
+        self.text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.text.readline(size).encode("utf-8")
+
+
 def read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Failure]:
     """Every line of a JSONL file; sources are ``<path>#L<line number>``."""
     collection = str(path)
     try:
         handle = path.open("rb")
+        wide = wide_encoding(handle.read(1024))
+        handle.seek(0)
     except OSError as exc:
         yield Failure(collection, f"cannot read: {exc.strerror or exc}")
         return
     with handle:
-        number = 0
-        while True:
-            raw = handle.readline(options.max_bytes + 1)
-            if not raw:
-                break
-            number += 1
-            source = f"{path}#L{number}"
-            if len(raw) > options.max_bytes and not raw.endswith(b"\n"):
-                size = len(raw)
-                while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
-                    raw = handle.readline(1 << 20)
-                    size += len(raw)
-                yield Failure(source, too_large(size, options.max_bytes))
-                continue
-            line = decode(raw).strip()
-            if not line:
-                continue
-            try:
-                yield parse_line(line, source, collection)
-            except Exception as exc:  # one odd line fails alone, never the lines after it
-                yield Failure(source, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+        lines = _Transcoded(handle, wide) if wide else handle
+        yield from _read_lines(lines, path, collection, options)
+
+
+def _read_lines(handle: IO[bytes] | _Transcoded, path: Path, collection: str,
+                options: IngestOptions) -> Iterator[RawDocument | Failure]:
+    number = 0
+    seen = False
+    while True:
+        raw = handle.readline(options.max_bytes + 1)
+        if not raw:
+            break
+        number += 1
+        source = f"{path}#L{number}"
+        if len(raw) > options.max_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
+                raw = handle.readline(1 << 20)
+                size += len(raw)
+            yield Failure(source, too_large(size, options.max_bytes))
+            seen = True
+            continue
+        line = decode(raw).strip()
+        if not line:
+            continue
+        seen = True
+        try:
+            yield parse_line(line, source, collection)
+        except Exception as exc:  # one odd line fails alone, never the lines after it
+            yield Failure(source, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+    if not seen:
+        yield Failure(collection, "empty: the file has no lines")

@@ -13,6 +13,8 @@ ends before its ``Content-Length`` (the file was cut off), when the page is
 shorter than its HTTP ``Content-Length``, when a chunked or compressed payload
 ends before its last chunk or the end of its compressed stream, and when the
 archive's last gzip member ends early (warcio then yields nothing for it).
+An archive without a single page in it (not a web archive at all, or one of
+images) is a :class:`Failure` too, never nothing.
 """
 
 from __future__ import annotations
@@ -193,12 +195,17 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[RawDocument | Fail
                         documents += 1
                         last_truncated = isinstance(item, Failure) and item.reason.startswith(TRUNCATED)
                         yield item
-            if iterator.ended_early and not last_truncated:
+            if records == 0 and path.stat().st_size == 0:
+                yield Failure(str(path), "empty")
+            elif iterator.ended_early and not last_truncated:
                 yield Failure(
                     str(path),
                     f"archive ends inside a gzip member after {documents} documents: its last record is "
                     "truncated, not stored",
                 )
+            elif documents == 0:
+                yield Failure(str(path), f"no HTML or text page in the archive ({records} records read): "
+                                         "not a web archive, or one without pages")
             return
         except Exception as exc:  # warcio raises many kinds on corrupt input
             if not whole_gzip and "non-chunked gzip" in str(exc):

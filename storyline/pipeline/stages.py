@@ -136,8 +136,10 @@ class Enrich(Stage):
     """Entities, quotes, time expressions, events and lemmas, one spaCy batch at a time.
 
     An article the annotators fail on, or take longer than ``budget`` seconds over
-    (:mod:`storyline.pipeline.budget`; a batch gets ``budget`` per article), goes on
-    without annotations, marked for retry.
+    (:mod:`storyline.pipeline.budget`), goes on without annotations, marked for retry.
+    A batch together gets the same ``budget`` as one article: past it, the runner
+    annotates each article alone with a budget of its own.  So a hopeless article
+    costs its own budget and at most one more, not its batch's worth of budgets.
     """
 
     name = "enrich"
@@ -154,7 +156,7 @@ class Enrich(Stage):
 
     def run(self, batch: list[Work]) -> None:
         getattr(self.enricher, "nlp", None)  # the model loads outside the budget
-        with time_budget(self.budget * len(batch)):
+        with time_budget(self.budget):
             self.enricher.annotate([work.article for work in batch if work.article is not None])
         for work in batch:
             work.annotated = True
