@@ -395,3 +395,18 @@ def test_embedded_tweet_is_kept_as_a_quote() -> None:
     assert "The new pipes under Mill Lane are finally in" in found.body
     without = extract_html(article(extra=tweet), options=HtmlOptions(embedded_posts=False))
     assert "The new pipes under Mill Lane are finally in" not in without.body
+
+
+def test_a_given_date_that_is_no_date_gives_way_to_the_pages_own() -> None:
+    from storyline.article import RawDocument
+    from storyline.clean import clean
+
+    head = '<meta property="article:published_time" content="2026-03-03T09:00:00Z">'
+    html = article(head=head)
+    unreadable = clean(RawDocument("feed#1", "html", html=html, given={"published": "yesterday"}))
+    assert unreadable.published == "2026-03-03"
+    assert unreadable.extracted_by["published"] != "given"
+    readable = clean(RawDocument("feed#2", "html", html=html, given={"published": "2026-03-01"}))
+    assert (readable.published, readable.extracted_by["published"]) == ("2026-03-01", "given")
+    nothing = clean(RawDocument("feed#3", "html", html=article(), given={"published": "soon"}))
+    assert nothing.published is None and "published" not in nothing.extracted_by

@@ -78,10 +78,11 @@ def clean(doc: RawDocument, model: BoilerplateModel | None = None) -> Article:
         extracted_by["authors"] = "given"
     else:
         fields["authors"] = found.authors
-    if given.get("published") is not None:
-        fields["published"] = iso_date(given["published"])
+    given_date = iso_date(given.get("published"))
+    if given_date is not None:
+        fields["published"] = given_date
         extracted_by["published"] = "given"
-    else:
+    else:  # none given, or one that is no date ("yesterday"): the page's or the text's own, if any
         fields["published"] = found.published
     given_image = lead_image(given.get("image"), fields["url"])
     fields["image"] = given_image or found.image
