@@ -147,12 +147,18 @@ def _runs_on(full: str, quote: Quote, reported: list[Quote], size: int) -> bool:
     for r in reported:
         if not r.start <= quote.start < r.end < quote.end or "\n" in full[r.start : quote.end]:
             continue
-        close = full[quote.end : quote.end + 2].rstrip()
-        end = quote.end + len(close) if close and all(ch in _MARKS for ch in close) else quote.end
+        end = _end_with_marks(full, quote)
         if size < FRAGMENT_SHARE * _solid(full[r.start : end]):
             r.end, r.text = end, full[r.start : end]
             return True
     return False
+
+
+def _end_with_marks(full: str, quote: Quote) -> int:
+    """Where ``quote`` ends with the closing marks right after it (a reported clause shown around it
+    takes them in)."""
+    close = full[quote.end : quote.end + 2].rstrip()
+    return quote.end + len(close) if close and all(ch in _MARKS for ch in close) else quote.end
 
 
 def _same_speaker(a: Quote, b: Quote) -> bool:
@@ -257,8 +263,7 @@ def _with_lead(full: str, quote: Quote, size: int, doc: Doc) -> tuple[int, int] 
         return None  # "A. quipped, '...'", "in Forbes' words, '...'": the quote is introduced
     if that is None and quote.text[:1].isupper() and not any(t.pos_ in ("VERB", "AUX") for t in words):
         return None  # "In her column, 'We ...'", "On Monday, 'We ...'": a frame, not a clause of what is said
-    close = full[quote.end : quote.end + 2].rstrip()
-    end = quote.end + len(close) if close and all(ch in _MARKS for ch in close) else quote.end
+    end = _end_with_marks(full, quote)
     return (lead, end) if size < FRAGMENT_SHARE * _solid(full[lead:end]) else None
 
 

@@ -291,11 +291,11 @@ def _is_name(ctx: QuoteContext, passage: QuotedPassage) -> bool:
     s, e = passage.segments[0]
     if not any(ch.isalpha() for ch in ctx.text[s:e]):
         return True  # 'timestamp="1449075600"'
-    if _titled_work(ctx, s):
+    before = [t for t in ctx.tokens(max(0, s - 40), s - 1) if not t.is_space and t.idx + len(t.text) <= s - 1]
+    if _titled_work(before):
         return True
     if not _title_case(ctx.text[s:e]) or _opens_sentence(ctx, (s, e)):
         return False
-    before = [t for t in ctx.tokens(max(0, s - 40), s - 1) if not t.is_space and t.idx + len(t.text) <= s - 1]
     if before and (before[-1].tag_ == "POS" or before[-1].pos_ == "ADP" or before[-1].lower_ in _NAMING):
         return True  # 'on NBC’s “Meet the Press”', 'a book titled “Crippled America”'
     roots = [t for t in ctx.tokens(s, e) if not t.is_punct and not s <= t.head.idx < e]
@@ -308,11 +308,10 @@ _WORKS = frozenset({
 })
 
 
-def _titled_work(ctx: QuoteContext, s: int) -> bool:
-    """A quote set off by a comma after a noun naming a work, in apposition to it ("Ana Ruiz's
-    column, “Let the river run,” is worth reading"): the work's title.  After a preposition
-    ("In her column, “...,” she wrote") the noun frames a quote instead."""
-    before = [t for t in ctx.tokens(max(0, s - 40), s - 1) if not t.is_space and t.idx + len(t.text) <= s - 1]
+def _titled_work(before: list[Token]) -> bool:
+    """Whether the words ``before`` a quote set it off by a comma after a noun naming a work, in
+    apposition to it ("Ana Ruiz's column, “Let the river run,” is worth reading"): the work's title.
+    After a preposition ("In her column, “...,” she wrote") the noun frames a quote instead."""
     if len(before) < 2 or before[-1].text != ",":
         return False
     noun = before[-2]
@@ -376,7 +375,7 @@ def _signature(ctx: QuoteContext, passage: QuotedPassage) -> Speaker | None:
     else:
         nxt = [p for p in ctx.paragraphs if p[0] > hi]
         if (
-            _AFTER_MARK.sub("", tail).strip()
+            after_mark.strip()
             or not nxt
             or not ctx.text[nxt[0][0] : nxt[0][1]].lstrip().startswith(_DASHES)
         ):
