@@ -46,7 +46,7 @@ class Decision:
         for coef, name in zip(self.coef, self.features, strict=True):
             if name in values:
                 z = z + coef * values[name]
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+        return _logistic(z)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,7 +68,15 @@ class Decision:
     @property
     def dense(self) -> bool:
         """Whether the decision reads dense embedding features."""
-        return any(name.endswith("_vec") for name in self.features)
+        return _reads_dense(self.features)
+
+
+def _logistic(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+
+
+def _reads_dense(features: tuple[str, ...]) -> bool:
+    return any(name.endswith("_vec") for name in features)
 
 
 def _optional(data: dict[str, Any], key: str) -> Decision | None:
@@ -121,18 +129,17 @@ class Trees:
         shape = np.shape(next(iter(values.values())))
         zero = np.zeros(shape)
         rows = np.column_stack([np.ravel(values.get(name, zero)) for name in self.features])
-        z = np.clip(self.raw(rows), -50.0, 50.0)
-        return np.asarray(1.0 / (1.0 + np.exp(-z))).reshape(shape)
+        return _logistic(self.raw(rows)).reshape(shape)
 
     def probability(self, values: Mapping[str, float]) -> float:
         """The probability for feature values given by name (a missing feature counts 0)."""
         rows = np.asarray([[values.get(name, 0.0) for name in self.features]], dtype=float)
-        return float(1.0 / (1.0 + np.exp(-np.clip(self.raw(rows)[0], -50.0, 50.0))))
+        return float(_logistic(self.raw(rows))[0])
 
     @property
     def dense(self) -> bool:
         """Whether the trees read dense embedding features."""
-        return any(name.endswith("_vec") for name in self.features)
+        return _reads_dense(self.features)
 
     def to_dict(self) -> dict[str, Any]:
         trees = []
