@@ -31,19 +31,21 @@ MAX_ENRICH_ATTEMPTS = 3  # an article whose enrichment failed this often is left
 
 
 def make_pipeline(store: Store, options: IngestOptions | None = None, *, enrich: bool = True,
-                  workers: int = 1) -> Pipeline:
+                  workers: int = 1, isolated: bool = False) -> Pipeline:
     """The pipeline ``storyline ingest`` runs: with enrichment (spaCy and the store's canonical
     entities) unless told otherwise; with ``workers`` > 1 the per-article work (cleaning pages
-    and trusted bodies, the spaCy annotations) runs in that many processes."""
+    and trusted bodies, the spaCy annotations) runs in that many processes.  ``isolated``: in
+    worker processes whatever their number, and a dead worker's articles are stored without
+    annotations for retry, never annotated again here (see :func:`serving_pipeline`)."""
     enricher = None
     if enrich:
         from storyline.enrich import Enricher as SpacyEnricher
 
         enricher = SpacyEnricher.for_store(store)
-    if workers > 1:
+    if workers > 1 or isolated:
         from storyline.pipeline.parallel import ParallelPipeline
 
-        return ParallelPipeline(store, options, enricher=enricher, workers=workers)
+        return ParallelPipeline(store, options, enricher=enricher, workers=workers, redo_here=not isolated)
     return Pipeline(store, options, enricher=enricher)
 
 
@@ -55,11 +57,8 @@ def serving_pipeline(store: Store, options: IngestOptions | None = None) -> Pipe
     worker process it does, and an article that kills its worker takes the worker with it,
     never the server (the article is stored without annotations, marked for retry)."""
     from storyline import settings
-    from storyline.enrich import Enricher as SpacyEnricher
-    from storyline.pipeline.parallel import ParallelPipeline
 
-    return ParallelPipeline(store, options, enricher=SpacyEnricher.for_store(store),
-                            workers=settings.worker_count(), redo_here=False)
+    return make_pipeline(store, options, workers=settings.worker_count(), isolated=True)
 
 
 def ingest(
