@@ -173,13 +173,18 @@ def _article_view(site: Site, found: Article) -> tuple[dict[str, Any], Any, list
 def search(site: SiteDep, request: Request) -> Response:
     query = search_query(request)
     viewer = site.viewer(request)
+    data, extra = _results(site, request, query)
+    return site.page(request, viewer, "search.html", data, extra=extra,
+                     title=f"Search: {query.q}" if query.q else "Search")
+
+
+def _results(site: Site, request: Request, query: SearchQuery) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A search page's data, with its next page's address, and what the template adds (the hits by story)."""
     data, groups = views.search_page(site.store, query)
     shown = sum(len(group["hits"]) for group in groups)
     data["next"] = more_link(request, query.offset, shown, int(data["total"]), exact=bool(data["total_exact"]),
                              limit=query.limit)
-    extra = {"groups": groups, "q": query, "shown": shown}
-    return site.page(request, viewer, "search.html", data, extra=extra,
-                     title=f"Search: {query.q}" if query.q else "Search")
+    return data, {"groups": groups, "q": query, "shown": shown}
 
 
 @router.get("/searches/{search_id}")
@@ -191,12 +196,8 @@ def saved_search(site: SiteDep, request: Request, search_id: str) -> Response:
         return site.error(request, 404, "There is no such saved search.")
     query = SearchQuery.from_dict(found["query"])
     query.limit, query.offset = PAGE_SIZE, _offset(request)
-    data, groups = views.search_page(site.store, query)
+    data, extra = _results(site, request, query)
     data["saved"] = {"id": found["id"], "name": found["name"]}
-    shown = sum(len(group["hits"]) for group in groups)
-    data["next"] = more_link(request, query.offset, shown, int(data["total"]), exact=bool(data["total_exact"]),
-                             limit=query.limit)
-    extra = {"groups": groups, "q": query, "shown": shown}
     key = f"?key={site.auth.feed_key(viewer.user_id)}"  # a feed reader fetches it without the session
     feeds = [FeedLink(f"Search: {found['name']}", f"/searches/{search_id}/feed.atom{key}",
                       f"/searches/{search_id}/feed.json{key}")]
