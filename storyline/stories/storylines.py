@@ -122,21 +122,22 @@ class StorylineLinker(OnlineGroups):
         return line.id, seen
 
     def storyline_of(self, story_id: str) -> str | None:
-        seq = self.story_line.get(story_id)
+        seq = self._followed(story_id)
         if seq is None:
             return None
-        while seq in self.redirect:
-            seq = self.redirect[seq]
         return self.held[seq].id if seq in self.held else self.retired.get(seq)
 
     def _line_seq(self, story_id: str) -> int | None:
         """The seq of the story's storyline while it is held in memory."""
+        seq = self._followed(story_id)
+        return seq if seq is not None and seq in self.held else None
+
+    def _followed(self, story_id: str) -> int | None:
+        """The seq of the story's storyline, merges followed (held in memory or retired)."""
         seq = self.story_line.get(story_id)
-        if seq is None:
-            return None
-        while seq in self.redirect:
+        while seq is not None and seq in self.redirect:
             seq = self.redirect[seq]
-        return seq if seq in self.held else None
+        return seq
 
     # -- scoring ------------------------------------------------------------------
 
