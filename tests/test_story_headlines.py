@@ -38,6 +38,21 @@ def test_an_undated_article_heads_a_story_only_when_no_representative_one_is_dat
     assert headline(articles) == "Council votes to close the harbour bridge"
 
 
+def test_a_title_that_is_only_a_web_address_never_heads_a_story() -> None:
+    # scrapes and feeds sometimes put the page's address where its headline belongs,
+    # also spaced out by a tokenizer
+    for address in ("https://news.example.org/2025/12/09/harbour-bridge-to-reopen-early",
+                    "http: / / www. news. example. org / local / harbour - bridge - to - reopen / 2025 / 12 / 09"):
+        articles = [_article("a", address, BRIDGE + " The bridge will reopen early.", "2025-12-09"),
+                    _article("b", "Council votes to close the harbour bridge", BRIDGE, "2025-12-01")]
+        assert headline(articles) == "Council votes to close the harbour bridge"
+        alone = headline(articles[:1])
+        assert alone.startswith("The harbour bridge council vote on closing the bridge"), alone
+    # a headline that mentions a site is still a headline
+    named = [_article("a", "www.example.org goes offline for a day", BRIDGE, "2025-12-09")]
+    assert headline(named) == "www.example.org goes offline for a day"
+
+
 def _story(story_id: str, title: str, people: list[str], places: list[str], day: str) -> Story:
     return Story(id=story_id, title=title, first_seen=day, last_updated=day, dates="published",
                  articles=[f"{story_id}-1"],

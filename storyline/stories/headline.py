@@ -21,7 +21,25 @@ from storyline.stories.timeline import words
 MAX_HEADLINE = 110
 LEDE_SENTENCES = 3
 MIN_WORDS = 8
+# A web address, also as a tokenizer leaves one ("http: / / www. example. com / news / …").
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_WORDS_APART = re.compile(r"[^\W_]\s+[^\W_]")  # two words with only a space between them
 _CLAUSE_BREAK = re.compile(r",\s+(?:[A-Z][\w ]{0,40}\s+(?:said|says|reported|announced)\b|after|as|while|amid|despite|but)\b")
+
+
+def is_address(title: str) -> bool:
+    """Whether a title is only a web address: some scrapes and feeds put the page's address
+    where its headline belongs.  The address is no headline to show."""
+    if _WORDS_APART.search(title):  # "www.example.org goes offline": a headline naming a site
+        return False
+    return bool(_ADDRESS.fullmatch("".join(title.split())))
+
+
+def shown_title(article: Article) -> str | None:
+    """The article's title as a headline may show it: None when it has none or it is an address."""
+    if not article.title or not article.title.strip() or is_address(article.title):
+        return None
+    return " ".join(article.title.split())
 
 
 def _vocabulary(articles: Sequence[Article]) -> Counter[str]:
@@ -66,7 +84,8 @@ REPRESENTATIVE = 0.8  # an article this close to the most typical one's centrali
 def headline(articles: Sequence[Article]) -> str:
     """The story's most representative recent development: among the articles nearly as
     typical of the story as the most typical one, the latest published (undated ones last)
-    gives its title, or the main clause of its lede when it has none.
+    gives its title, or the main clause of its lede when it has none (or its title is only
+    a web address).
 
     The first article only tells how the story began, and the single most typical one is
     often an early, long report; a reader wants what the story is now, told in words
@@ -83,8 +102,9 @@ def headline(articles: Sequence[Article]) -> str:
         chosen = {a.id for a in representative}
         ranked = representative + [a for a in ranked if a.id not in chosen]
     for article in ranked:
-        if article.title and article.title.strip():
-            return " ".join(article.title.split())
+        title = shown_title(article)
+        if title:
+            return title
     for article in ranked:
         for start, end in _lede(article):
             text = article.body[start:end]
