@@ -115,10 +115,14 @@ class Article:
     times: list[TimeExpression] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     lemmas: list[str] | None = None  # content-word lemmas, for story clustering
+    # what cleaning could not use, e.g. a given date that is no date; said in the item's
+    # outcome, never stored
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("raw")
+        data.pop("notes")
         return data
 
 

@@ -194,6 +194,9 @@ def report(summary: Summary, as_json: bool) -> None:
         for item in data["incomplete"]:
             console.print(f"  [yellow]stored without enrichment[/yellow] {escape(item['source'])}: "
                           f"{escape(str(item['reason']))} (marked for retry)")
+        for item in data["notes"]:
+            for note in item["notes"]:
+                console.print(f"  [cyan]note[/cyan] {escape(item['source'])}: {escape(note)}")
         for error in data["errors"]:
             console.print(f"  [red]error:[/red] {escape(error)}")
         if data.get("awaiting_enrichment"):

@@ -115,6 +115,11 @@ def test_an_odd_line_lands_or_is_skipped_with_its_reason(
     article = articles[name]
     if name.startswith("published-"):
         assert article.published is None
+        # stored without the date, and the summary says so (the good lines carry no note)
+        assert [(Path(n["source"]).name, n["article_id"]) for n in summary["notes"]] == [("odd.jsonl#L2", article.id)]
+        assert "is no date: stored undated" in summary["notes"][0]["notes"][0]
+    else:
+        assert summary["notes"] == []
     for text in (article.title or "", article.body):
         assert "\x00" not in text and "\x1b" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
     client = TestClient(create_app(str(db)), base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000))
@@ -285,3 +290,30 @@ def test_a_page_the_parser_reads_whole_is_not_flattened() -> None:
     page = "<html><body><table>" + "".join(f"<tr><td>cell {n}" for n in range(400)) + "</table><p>end</p></body></html>"
     tree = parse(page)
     assert len(tree.findall(".//td")) == 400 and tree.findtext(".//p") == "end"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_given_field_that_cannot_be_read_is_named_in_the_summary(tmp_path: Path, workers: str) -> None:
+    """Stored without the field, the summary says which and what stood in for it, in JSON and in words,
+    however many worker processes cleaned it; such a note alone is no failure (exit 0)."""
+    page = ("<html><head><meta property='article:published_time' content='2025-10-03'></head><body><article>"
+            "<h1>Crane opens</h1><p>" + BODY.format(n=61).replace("\n\n", "</p><p>") + "</p></article></body></html>")
+    source = jsonl(tmp_path / "odd.jsonl", [
+        record(1),
+        record(2, id="html-dated", text=None, html=page, published="last week"),
+        record(3, id="bad-image", image="javascript:alert(1)"),
+    ])
+    args = ["ingest", "--db", str(tmp_path / "s.db"), "--no-enrich", "--workers", workers, str(source)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    notes = {Path(n["source"]).name: n["notes"] for n in json.loads(result.stdout)["notes"]}
+    assert notes == {
+        "odd.jsonl#L2": ["given date 'last week' is no date: the date found in the input is used"],
+        "odd.jsonl#L3": ["given image 'javascript:alert(1)' is no http(s) address: left out"],
+    }
+    articles = stored(tmp_path / "s.db")
+    assert articles["html-dated"].published == "2025-10-03" and articles["bad-image"].image is None
+    words = CliRunner().invoke(app, ["ingest", "--db", str(tmp_path / "t.db"), "--no-enrich", "--workers", workers,
+                                     str(source)])
+    assert words.exit_code == 0
+    assert "note" in words.output and "'last week' is no date" in words.output

@@ -78,16 +78,22 @@ def clean(doc: RawDocument, model: BoilerplateModel | None = None) -> Article:
         extracted_by["authors"] = "given"
     else:
         fields["authors"] = found.authors
+    notes: list[str] = []
     given_date = iso_date(given.get("published"))
     if given_date is not None:
         fields["published"] = given_date
         extracted_by["published"] = "given"
     else:  # none given, or one that is no date ("yesterday"): the page's or the text's own, if any
         fields["published"] = found.published
+        if _given(given.get("published")):
+            notes.append(f"given date {_shown(given['published'])} is no date: "
+                         + ("the date found in the input is used" if found.published else "stored undated"))
     given_image = lead_image(given.get("image"), fields["url"])
     fields["image"] = given_image or found.image
     if given_image:
         extracted_by["image"] = "given"
+    elif _given(given.get("image")):
+        notes.append(f"given image {_shown(given['image'])} is no http(s) address: left out")
     external = given.get("id")
     return Article(
         id=article_id(doc, found.body),
@@ -99,5 +105,16 @@ def clean(doc: RawDocument, model: BoilerplateModel | None = None) -> Article:
         extracted_by=extracted_by,
         raw=doc.text if doc.kind == "text" else None,  # kept so learned boilerplate can re-clean it
         raw_kind=doc.kind,
+        notes=notes,
         **fields,
     )
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A given value as a note quotes it: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

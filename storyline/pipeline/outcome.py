@@ -15,7 +15,9 @@ class Outcome:
     """What happened to one input.
 
     ``reason`` says why it was skipped; ``retry`` why it was stored without something
-    (its annotations) and marked to be done again (``storyline enrich``).
+    (its annotations) and marked to be done again (``storyline enrich``); ``notes`` what
+    it was stored without for good (a given field that could not be read, e.g. a date
+    "yesterday"), each with what was done instead.
     """
 
     source: str
@@ -24,6 +26,7 @@ class Outcome:
     duplicate_of: str | None = None
     reason: str | None = None
     retry: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +36,7 @@ class Outcome:
             "duplicate_of": self.duplicate_of,
             "reason": self.reason,
             "retry": self.retry,
+            "notes": list(self.notes),
         }
 
 
@@ -47,6 +51,7 @@ class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     skipped: list[Outcome] = field(default_factory=list)
     incomplete: list[Outcome] = field(default_factory=list)
+    noted: list[Outcome] = field(default_factory=list)  # stored, with a note on what was left out
     errors: list[str] = field(default_factory=list)
     awaiting_enrichment: int | None = None
     grouped: dict[str, Any] | None = None
@@ -57,6 +62,8 @@ class Summary:
             self.skipped.append(outcome)
         if outcome.retry:
             self.incomplete.append(outcome)
+        if outcome.notes and outcome.status != "skipped":
+            self.noted.append(outcome)
 
     @property
     def failed(self) -> bool:
@@ -74,6 +81,7 @@ class Summary:
             "skipped": [{"source": o.source, "reason": o.reason} for o in self.skipped],
             "incomplete": [{"source": o.source, "article_id": o.article_id, "reason": o.retry}
                            for o in self.incomplete],
+            "notes": [{"source": o.source, "article_id": o.article_id, "notes": list(o.notes)} for o in self.noted],
             "errors": list(self.errors),
         }
         if self.awaiting_enrichment is not None:

@@ -314,9 +314,11 @@ class Pipeline:
             self._persist(conn, article)
         else:
             self.store.mark_unenriched(conn, article.id, retry)
+        notes = list(article.notes)
         if article.duplicate_of:
-            return Outcome(article.source, "duplicate", article.id, duplicate_of=article.duplicate_of, retry=retry)
-        return Outcome(article.source, "updated" if previous else "new", article.id, retry=retry)
+            return Outcome(article.source, "duplicate", article.id, duplicate_of=article.duplicate_of, retry=retry,
+                           notes=notes)
+        return Outcome(article.source, "updated" if previous else "new", article.id, retry=retry, notes=notes)
 
     def _persist(self, conn: Connection, article: Article) -> None:
         assert self.enricher is not None
