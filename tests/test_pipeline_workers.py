@@ -91,3 +91,30 @@ def test_an_article_again_in_the_next_batch_is_told_as_with_one_process(tmp_path
             pipeline.close()
     assert statuses[2] == statuses[1]
     assert statuses[2] == ["new", "new", "unchanged", "new", "new", "unchanged"]
+
+
+def test_where_no_worker_process_can_start_the_work_is_done_here(tmp_path: Path, monkeypatch: Any,
+                                                                 caplog: Any) -> None:
+    """Some systems refuse the pool (no /dev/shm: multiprocessing's semaphores fail with ENOSYS when the
+    pool is made).  The run then goes on in this process, annotations included, even in the server's
+    isolated pipeline, and says why once, instead of ending in a traceback."""
+    import errno
+
+    import storyline.pipeline.parallel as parallel
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refused)
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, workers=2, isolated=True)
+    assert isinstance(pipeline, ParallelPipeline)
+    try:
+        documents = [RawDocument(f"test:{n}", "body", text=brief(n)["text"]) for n in range(5)]
+        outcomes = list(pipeline.process(documents))
+    finally:
+        pipeline.close()
+    assert [(o.status, o.retry) for o in outcomes] == [("new", None)] * 5
+    assert all(article.entities for article in store.iter_articles(enrichment=True))
+    warnings = [r.getMessage() for r in caplog.records if "cannot start" in r.getMessage()]
+    assert len(warnings) == 1 and "Function not implemented" in warnings[0]

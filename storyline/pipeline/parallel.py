@@ -104,6 +104,9 @@ class ParallelPipeline(Pipeline):
         self.workers = workers
         self.redo_here = redo_here  # annotate a dead worker's articles here (else: stored without, for retry)
         self._pool: ProcessPoolExecutor | None = None
+        # why worker processes cannot start on this system (no working semaphores, a
+        # forkserver that cannot be started...): then every item is done in this process
+        self.unavailable: str | None = None
 
     # -- the pool -----------------------------------------------------------
 
@@ -125,12 +128,24 @@ class ParallelPipeline(Pipeline):
             self._pool = None
 
     def _submit(self, fn: Callable[[list[T]], list[Any]], chunk: list[T]) -> Future[list[Any]]:
-        try:
-            return self._executor().submit(fn, chunk)
-        except (BrokenProcessPool, RuntimeError) as exc:  # broken or shut down: a fresh pool
-            log.warning("ingest workers: starting again (%s)", describe(exc))
-            self._restart()
-            return self._executor().submit(fn, chunk)
+        """The chunk sent to a worker; when no worker process can start here, a future that
+        says so (the callers then do the chunk in this process)."""
+        if self.unavailable is None:
+            try:
+                try:
+                    return self._executor().submit(fn, chunk)
+                except (BrokenProcessPool, RuntimeError) as exc:  # broken or shut down: a fresh pool
+                    log.warning("ingest workers: starting again (%s)", describe(exc))
+                    self._restart()
+                    return self._executor().submit(fn, chunk)
+            except OSError as exc:  # the system refuses processes or their semaphores
+                self.unavailable = describe(exc)
+                self._restart()
+                log.warning("worker processes cannot start here (%s): the per-article work runs in this "
+                            "process (as with --workers 1)", self.unavailable)
+        refused: Future[list[Any]] = Future()
+        refused.set_exception(BrokenProcessPool(f"no worker processes here: {self.unavailable}"))
+        return refused
 
     def _restart(self) -> None:
         if self._pool is not None:
@@ -142,8 +157,9 @@ class ParallelPipeline(Pipeline):
         try:
             return future.result()
         except BrokenProcessPool as exc:
-            log.warning("an ingest worker died (%s): its %d items are done in the main process",
-                        describe(exc), len(chunk))
+            if self.unavailable is None:
+                log.warning("an ingest worker died (%s): its %d items are done in the main process",
+                            describe(exc), len(chunk))
             self._restart()
             return here(chunk)
 
@@ -179,14 +195,15 @@ class ParallelPipeline(Pipeline):
                 results = future.result()
             except BrokenProcessPool as exc:
                 self._restart()
-                if not self.redo_here:
+                if not self.redo_here and self.unavailable is None:
                     log.warning("an ingest worker died (%s): its %d articles are stored without annotations, "
                                 "for retry", describe(exc), len(chunk))
                     for work in chunk:
                         strip_annotations(work, f"enrich failed: its worker died ({describe(exc)})")
                     continue
-                log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
-                            describe(exc), len(chunk))
+                if self.unavailable is None:
+                    log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
+                                describe(exc), len(chunk))
                 assert self.enrich is not None
                 for work in chunk:
                     run_stage(self.enrich, [work])
