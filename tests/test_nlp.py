@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from support import EXAMPLES
+
 from storyline.nlp import load_nlp
 
 
@@ -52,3 +56,31 @@ def test_a_span_made_a_document_lists_its_own_sentences() -> None:
     part = doc[6:].as_doc()  # spaCy copies the hooks, not what they read
     assert [s.text for s in part.sents] == ["It came back empty.", "Nobody said why."]
     assert part[0].sent.text == "It came back empty."
+
+
+def test_the_cached_attribute_reader_gives_exactly_the_models_annotations() -> None:
+    """Part of speech, morphology, lemmas and norms as the model's own ``attribute_ruler`` sets them,
+    on the example articles and on sentences with the rules that span tokens ("gon na", "let 's")."""
+    from storyline.nlp_attributes import CachedAttributes
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+    texts += ["I ain't gonna let 's go, we gotta see y'all and wanna win, don't we?",
+              "Let's go.  The Prime Minister's spokesman said: “We’re ready.”\n\n\nU.S. officials met at 10:30 a.m."]
+    nlp = load_nlp()
+    cached = nlp.get_pipe("attribute_ruler")
+    assert isinstance(cached, CachedAttributes)
+    before = nlp.pipe_names[: nlp.pipe_names.index("attribute_ruler")]
+    lemmatizer = nlp.get_pipe("lemmatizer")
+
+    def read(doc: Any) -> list[tuple[str, ...]]:
+        return [(t.text, t.tag_, t.dep_, t.pos_, str(t.morph), t.lemma_, t.norm_) for t in doc]
+
+    for text in texts:
+        doc = nlp.make_doc(text)
+        for name in before:
+            doc = nlp.get_pipe(name)(doc)
+        expected, got = doc.copy(), doc.copy()
+        expected = lemmatizer(cached.ruler(expected))  # the model's ruler, through its Matcher
+        got = lemmatizer(cached(got))
+        assert read(got) == read(expected)
+        assert any(t.pos_ for t in got)
