@@ -212,6 +212,13 @@ def test_every_write_of_a_readers_state_changes_their_stamp_only(store: Store) -
     assert store.reader_stamp(alice) == stamp  # nothing changed, nothing to make anew
 
 
+def test_the_page_stamps_read_together_are_those_read_apart(store: Store) -> None:
+    users = _fill(store)
+    alice = users["alice"]
+    assert store.reader_pages_version(alice) == (store.stories_version(), store.reader_stamp(alice))
+    assert store.reader_pages_version("nobody") == (store.stories_version(), None)
+
+
 def test_an_account_made_again_never_has_the_old_accounts_stamp(store: Store) -> None:
     store.create_user("carol", None, user_id="u-carol")
     old = store.reader_stamp("u-carol")

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from storyline.store.base import StoreBase, now
+from storyline.store.story_listings import STORIES_VERSION
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
 READ_KINDS = ("article", "story")
@@ -333,6 +334,14 @@ class ReaderQueries(StoreBase):
         """The user's stamp (see :func:`stamp_reader`): it changes with every write of their own state."""
         with self.transaction(f"read the reader stamp of {user_id}") as conn:
             return conn.execute(text("SELECT reader_stamp FROM users WHERE id = :u"), {"u": user_id}).scalar()
+
+    def reader_pages_version(self, user_id: str) -> tuple[tuple[Any, ...], str | None]:
+        """What a page kept for a reader is good under, read in one statement: the stories'
+        version (as :meth:`stories_version` gives it) and the reader's stamp."""
+        with self.transaction(f"read the page stamps of {user_id}") as conn:
+            row = conn.execute(text(f"SELECT {STORIES_VERSION}, (SELECT reader_stamp FROM users WHERE id = :u)"),
+                               {"u": user_id}).first()
+        return (tuple(row[:2]), row[2]) if row else ((), None)
 
     def record_read(self, user_id: str, kind: str, target_id: str) -> None:
         """Note that a user opened an article or story now (each call is a write: the web

@@ -126,8 +126,10 @@ class VisitorPages:
         key = (reader, path, scope.get("query_string", b""), request.cookies.get(IMAGES_COOKIE),
                request.url.scheme, request.headers.get("host") if self.site.host_checked else None)
         # the stamps are read before the page is made: a write meanwhile makes the next request make it again
-        version = self.site.store.stories_version()  # two index lookups
-        own = self.site.store.reader_stamp(reader[1]) if reader else None  # one primary-key lookup
+        if reader is None:
+            version, own = self.site.store.stories_version(), None  # two index lookups
+        else:
+            version, own = self.site.store.reader_pages_version(reader[1])  # and a primary-key lookup
         token = viewer.csrf.encode("ascii")
         cookie = self._seed_cookie(request, viewer)
         kept, making = await self._kept_or_turn(key, version, own)
