@@ -184,7 +184,8 @@ class VisitorPages:
                     await making.done.wait()  # the first requests of a page wait for the one making it
                     waited = True
                     continue
-            # nobody makes it, or makes it under older stamps: this request makes it for those to come
+            # nobody makes it, or makes it under other stamps (read before a write, or after one this request
+            # did not see): this request makes it, for those to come with its stamps
             mine = _Making(loop, version, own)
             self._making[key] = mine
             return None, mine
