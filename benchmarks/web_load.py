@@ -13,10 +13,10 @@ processes (one per ``--server``: a checkout and a number of worker processes), r
 (p50/p90/p95/p99), requests/s and errors to ``benchmarks/results/web.md``.
 
 The servers run in local mode; wrk has no local-reader cookie, so it reads as a
-visitor would (no read is recorded).  With ``--reader`` wrk sends the local reader's cookie
-(got by opening the page with the servers' local key once, as the reader's browser does):
-every page is then the reader's own (unread counts, follows, reads recorded), made for each
-request.
+visitor would (no read is recorded).  With ``--reader`` wrk sends the local reader's cookies
+(got by opening the page with the servers' local key once, as the reader's browser does: the
+local reader's cookie and the form-token seed): every page is then the reader's own (their
+follows, their reads recorded), made for them or kept for them alone, as the server does.
 """
 
 from __future__ import annotations
@@ -122,10 +122,12 @@ P95_SCRIPT = 'done = function(summary, latency, requests) io.write(string.format
 
 
 def reader_cookie(address: str) -> str:
-    """The local reader's cookie header, as a browser gets it by opening the page with the local key."""
-    response = httpx.get(f"{address}/?token={LOCAL_KEY}", follow_redirects=False, timeout=30)
-    cookies = "; ".join(f"{name}={value}" for name, value in response.cookies.items())
-    if not cookies:
+    """The local reader's cookie header, as a browser holds it after opening the page with the local key:
+    the local reader's cookie from the redirect, and the form-token seed from the page it leads to."""
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        response = browser.get(f"{address}/?token={LOCAL_KEY}")
+        cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in browser.cookies.jar)
+    if "sl_local=" not in cookies:
         raise SystemExit(f"{address}: no cookie for the local reader ({response.status_code})")
     return cookies
 
@@ -249,7 +251,8 @@ def main() -> None:
         f"- Data: {note}",
         "- Servers: `storyline.web.serve` in local mode over SQLite (WAL): "
         + "; ".join(f"{c.label} = {c.code} with {c.workers} worker process(es)" for c in servers)
-        + (". wrk sends the local reader's cookie: each page is the reader's own (reads recorded)" if args.reader
+        + (". wrk sends the local reader's cookies (and form-token seed): each page is the reader's own"
+           " (their follows, reads recorded)" if args.reader
            else ". wrk sends no cookie, so it reads as a visitor (no read is recorded)"),
         f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 30s --latency URL`"
         " (p95 from wrk's latency histogram via a Lua done hook), one page and one server at a time, each page"

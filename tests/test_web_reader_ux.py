@@ -158,6 +158,8 @@ def test_favicon(tmp_path: Path) -> None:
 def test_for_you_counts_what_is_new_since_a_story_was_opened(db_location: str) -> None:
     from sqlalchemy import text
 
+    from storyline.store.reader import stamp_reader
+
     data = corpus(db_location)
     client = local_client(data.path)
     client.post("/follow", data={"csrf": page_csrf(client), "kind": "entity", "id": data.person, "next": "/"})
@@ -168,6 +170,7 @@ def test_for_you_counts_what_is_new_since_a_story_was_opened(db_location: str) -
     with store.transaction("open the story long ago") as conn:  # as if it was opened before its articles came
         conn.execute(text("UPDATE reads SET last_read = '2000-01-01T00:00:00+00:00' WHERE target_id = :s"),
                      {"s": data.story})
+        stamp_reader(conn, "local")  # as every write of a reader's state does: their kept pages are made anew
     store.close()
     page = client.get("/for-you").text
     assert "3 new articles since you opened it" in page

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from storyline.store.base import StoreBase, now
+from storyline.store.reader import new_reader_stamp, stamp_reader
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -33,9 +34,10 @@ class AccountQueries(StoreBase):
         user_id = user_id or secrets.token_hex(8)
         with self.transaction(f"create user {name}") as conn:
             conn.execute(
-                text("INSERT INTO users (id, name, password_hash, is_admin, created_at)"
-                     " VALUES (:id, :n, :p, :a, :t)"),
-                {"id": user_id, "n": name, "p": password_hash, "a": int(is_admin), "t": now()},
+                text("INSERT INTO users (id, name, password_hash, is_admin, created_at, reader_stamp)"
+                     " VALUES (:id, :n, :p, :a, :t, :s)"),
+                {"id": user_id, "n": name, "p": password_hash, "a": int(is_admin), "t": now(),
+                 "s": new_reader_stamp()},
             )
             if invite_hash is not None:
                 used = conn.execute(
@@ -50,9 +52,9 @@ class AccountQueries(StoreBase):
         """Create a password-less user (the local reader) unless it exists."""
         with self.transaction(f"ensure user {name}") as conn:
             conn.execute(
-                text("INSERT INTO users (id, name, password_hash, is_admin, created_at)"
-                     " VALUES (:id, :n, NULL, :a, :t) ON CONFLICT (id) DO NOTHING"),
-                {"id": user_id, "n": name, "a": int(is_admin), "t": now()},
+                text("INSERT INTO users (id, name, password_hash, is_admin, created_at, reader_stamp)"
+                     " VALUES (:id, :n, NULL, :a, :t, :s) ON CONFLICT (id) DO NOTHING"),
+                {"id": user_id, "n": name, "a": int(is_admin), "t": now(), "s": new_reader_stamp()},
             )
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
@@ -94,6 +96,7 @@ class AccountQueries(StoreBase):
     def set_admin(self, user_id: str, is_admin: bool) -> None:
         with self.transaction(f"change the role of {user_id}") as conn:
             conn.execute(text("UPDATE users SET is_admin = :a WHERE id = :u"), {"a": int(is_admin), "u": user_id})
+            stamp_reader(conn, user_id)
 
     # -- sessions and tokens ---------------------------------------------------
 

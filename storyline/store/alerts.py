@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from storyline.store.base import StoreBase, now
+from storyline.store.reader import stamp_reader
 
 MAX_WEBHOOKS = 10  # per user
 DELIVERY_LOG = 50  # deliveries kept per user, newest first (older delivered ones are pruned)
@@ -50,6 +51,7 @@ class AlertQueries(StoreBase):
                 raise ValueError(f"at most {MAX_WEBHOOKS} webhooks per reader")
             conn.execute(text("INSERT INTO webhooks (id, user_id, url, secret, site_url, created_at)"
                               " VALUES (:id, :user_id, :url, :secret, :site_url, :created_at)"), hook)
+            stamp_reader(conn, user_id)
         return hook
 
     def list_webhooks(self, user_id: str | None = None) -> list[dict[str, Any]]:
@@ -64,6 +66,8 @@ class AlertQueries(StoreBase):
                          {"w": webhook_id, "u": user_id})
             result = conn.execute(text("DELETE FROM webhooks WHERE id = :w AND user_id = :u"),
                                   {"w": webhook_id, "u": user_id})
+            if result.rowcount:
+                stamp_reader(conn, user_id)
         return bool(result.rowcount)
 
     # -- alerts on follows --------------------------------------------------------------------
@@ -75,6 +79,8 @@ class AlertQueries(StoreBase):
             result = conn.execute(text("UPDATE follows SET alert = :on WHERE user_id = :u AND kind = :k"
                                        " AND target_id = :t"), {"on": 1 if on else 0, "u": user_id, "k": kind,
                                                                 "t": target_id})
+            if result.rowcount:
+                stamp_reader(conn, user_id)
             if result.rowcount and on:
                 self._set_cursor(conn, user_id, kind, target_id, self._newest_arrival(conn))
         return bool(result.rowcount)

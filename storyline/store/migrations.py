@@ -701,6 +701,13 @@ def m029_sign_in_failures(conn: Connection, dialect: str) -> None:
     )
 
 
+def m046_reader_stamps(conn: Connection, dialect: str) -> None:
+    """A stamp per user that every write of what that reader's pages show changes (follows, reads,
+    marks, saved searches, alerts, the account's role); pages kept for a reader are good while it
+    stands (see ``storyline.store.reader.stamp_reader``)."""
+    _run(conn, "ALTER TABLE users ADD COLUMN reader_stamp TEXT")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -728,4 +735,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (36, "event status", m036_event_status),
     (44, "search index of originals", m044_search_index_of_originals),
     (45, "search word statistics", m045_search_word_statistics),
+    (46, "reader stamps", m046_reader_stamps),
 ]

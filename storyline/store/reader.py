@@ -12,6 +12,12 @@ article read in the web reader (``reads``) counts as read.  Streams are made of 
 :class:`ItemScope` (which articles) and an :class:`ItemQuery` (which of those, in
 what order, from where on).  Only canonical articles are items: duplicates stay
 with their original.
+
+Every write of what a reader's pages show (follows, reads, marks, saved searches,
+names for subscriptions; alerts, webhooks and the account's role elsewhere in the
+store) changes the user's ``reader_stamp`` in the same transaction
+(:func:`stamp_reader`): pages kept for a reader are good while it stands, in every
+server process (see :mod:`storyline.web.visitor_pages`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from storyline.store.base import StoreBase, now
+from storyline.store.story_listings import STORIES_VERSION
 
 FOLLOW_KINDS = ("entity", "story", "storyline")
 READ_KINDS = ("article", "story")
@@ -73,6 +80,21 @@ class ItemQuery:
 class ItemPage:
     items: list[dict[str, Any]] = field(default_factory=list)  # number, article_id, arrived
     next_after: int | None = None  # where the next page starts, when there is one
+
+
+def new_reader_stamp() -> str:
+    """A fresh stamp: random, so that an account removed and made again never matches an old one."""
+    return secrets.token_hex(8)
+
+
+def stamp_reader(conn: Connection, user_id: str) -> None:
+    """Mark that ``user_id``'s own state changed, in the transaction that changes it.
+
+    Call it in every write of state that a reader's pages show; credentials (sessions,
+    tokens) and the alert worker's bookkeeping (cursors, deliveries) are not such state.
+    An unknown user is no error: nothing is stamped.
+    """
+    conn.execute(text("UPDATE users SET reader_stamp = :s WHERE id = :u"), {"s": new_reader_stamp(), "u": user_id})
 
 
 def _scope_sql(scope: ItemScope, params: dict[str, Any], expanding: list[str]) -> str:
@@ -245,7 +267,10 @@ class ReaderQueries(StoreBase):
                f" SELECT :user, n.article_id, {value}, :t FROM article_numbers n WHERE {where}"
                f" ON CONFLICT (user_id, article_id) DO UPDATE SET {column} = excluded.{column},"
                f" {stamp} = excluded.{stamp}")
-        return int(conn.execute(_statement(sql, expanding), params).rowcount or 0)
+        marked = int(conn.execute(_statement(sql, expanding), params).rowcount or 0)
+        if marked:
+            stamp_reader(conn, params["user"])
+        return marked
 
     # -- a user's names for subscriptions ---------------------------------------
 
@@ -263,6 +288,7 @@ class ReaderQueries(StoreBase):
             if title:
                 conn.execute(text("INSERT INTO stream_titles (user_id, stream_id, title) VALUES (:u, :s, :t)"),
                              {"u": user_id, "s": stream_id, "t": title})
+            stamp_reader(conn, user_id)
 
     # -- follows, reads, saved searches -----------------------------------------
 
@@ -276,6 +302,8 @@ class ReaderQueries(StoreBase):
                      " ON CONFLICT (user_id, kind, target_id) DO NOTHING"),
                 {"u": user_id, "k": kind, "id": target_id, "t": now()},
             )
+            if result.rowcount:
+                stamp_reader(conn, user_id)
         return bool(result.rowcount)
 
     def unfollow(self, user_id: str, kind: str, target_id: str) -> bool:
@@ -284,6 +312,8 @@ class ReaderQueries(StoreBase):
                 text("DELETE FROM follows WHERE user_id = :u AND kind = :k AND target_id = :id"),
                 {"u": user_id, "k": kind, "id": target_id},
             )
+            if result.rowcount:
+                stamp_reader(conn, user_id)
         return bool(result.rowcount)
 
     def list_follows(self, user_id: str) -> list[dict[str, Any]]:
@@ -300,7 +330,22 @@ class ReaderQueries(StoreBase):
                 {"u": user_id, "k": kind, "id": target_id},
             ).first() is not None
 
+    def reader_stamp(self, user_id: str) -> str | None:
+        """The user's stamp (see :func:`stamp_reader`): it changes with every write of their own state."""
+        with self.transaction(f"read the reader stamp of {user_id}") as conn:
+            return conn.execute(text("SELECT reader_stamp FROM users WHERE id = :u"), {"u": user_id}).scalar()
+
+    def reader_pages_version(self, user_id: str) -> tuple[tuple[Any, ...], str | None]:
+        """What a page kept for a reader is good under, read in one statement: the stories'
+        version (as :meth:`stories_version` gives it) and the reader's stamp."""
+        with self.transaction(f"read the page stamps of {user_id}") as conn:
+            row = conn.execute(text(f"SELECT {STORIES_VERSION}, (SELECT reader_stamp FROM users WHERE id = :u)"),
+                               {"u": user_id}).first()
+        return (tuple(row[:2]), row[2]) if row else ((), None)
+
     def record_read(self, user_id: str, kind: str, target_id: str) -> None:
+        """Note that a user opened an article or story now (each call is a write: the web
+        reader leaves out re-openings, see :mod:`storyline.web.recent_reads`)."""
         if kind not in READ_KINDS:
             raise ValueError(f"cannot record a read of a {kind!r}")
         with self.transaction(f"record a read of {kind} {target_id}") as conn:
@@ -314,6 +359,7 @@ class ReaderQueries(StoreBase):
                  " DO UPDATE SET last_read = excluded.last_read, times = reads.times + 1"),
             {"u": user_id, "k": kind, "id": target_id, "t": stamp},
         )
+        stamp_reader(conn, user_id)
 
     def list_reads(self, user_id: str, kind: str, *, limit: int = 500) -> dict[str, str]:
         """What a user read most recently: target id → when it was last read."""
@@ -334,6 +380,7 @@ class ReaderQueries(StoreBase):
                 {"id": search_id, "u": user_id, "n": name, "q": json.dumps(query, ensure_ascii=False),
                  "t": now()},
             )
+            stamp_reader(conn, user_id)
         return search_id
 
     def get_saved_search(self, search_id: str) -> dict[str, Any] | None:
@@ -357,4 +404,6 @@ class ReaderQueries(StoreBase):
         with self.transaction(f"delete saved search {search_id}") as conn:
             result = conn.execute(text("DELETE FROM saved_searches WHERE id = :id AND user_id = :u"),
                                   {"id": search_id, "u": user_id})
+            if result.rowcount:
+                stamp_reader(conn, user_id)
         return bool(result.rowcount)

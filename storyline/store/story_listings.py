@@ -16,6 +16,9 @@ from sqlalchemy import bindparam, text
 from storyline.store.base import StoreBase
 from storyline.stories.types import Story
 
+# the newest write stamp of stories and of storylines, each read through its index (see stories_version)
+STORIES_VERSION = "(SELECT MAX(updated_at) FROM stories), (SELECT MAX(updated_at) FROM storylines)"
+
 
 def _rows(result: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in result]
@@ -66,9 +69,7 @@ class StoryListingQueries(StoreBase):
         until the page cache's age limit passes.
         """
         with self.transaction("read the stories version") as conn:
-            row = conn.execute(text(
-                "SELECT (SELECT MAX(updated_at) FROM stories), (SELECT MAX(updated_at) FROM storylines)"
-            )).first()
+            row = conn.execute(text(f"SELECT {STORIES_VERSION}")).first()
         return tuple(row) if row else ()
 
     def list_storylines_brief(self, *, limit: int = 10) -> list[dict[str, Any]]:

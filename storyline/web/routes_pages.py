@@ -17,6 +17,7 @@ from storyline.web.article_page import entity_groups, with_images
 from storyline.web.auth import Viewer
 from storyline.web.page_cache import PageCache
 from storyline.web.paging import iso_day
+from storyline.web.recent_reads import RecentReads
 from storyline.web.site import FeedLink, Site, SiteDep, redirect, with_suffix
 
 
@@ -26,6 +27,7 @@ def _feeds(base: str, title: str) -> list[FeedLink]:
 
 PAGE_SIZE = 30  # stories on a front page, articles on a search page
 PAGES = PageCache()  # story and storyline documents and views, while the stories stay the same
+READS = RecentReads()  # a reader's reads, written once per page in a short window
 
 
 def _offset(request: Request) -> int:
@@ -112,7 +114,7 @@ def story(site: SiteDep, request: Request, story_id: str) -> Response:
         return shown
     found, data, viewer, following = shown
     if viewer.user_id and not request.url.path.endswith(".json"):
-        site.store.record_read(viewer.user_id, "story", story_id)
+        READS.record(site.store, viewer.user_id, "story", story_id)
     image = site.store.story_images([story_id]).get(story_id) if site.shows_images(request) else None
     return site.page(request, viewer, "story.html", data, title=found.title,
                      extra={"chart": views.story_chart(found), "following": following, "image": image},
@@ -155,7 +157,7 @@ def article(site: SiteDep, request: Request, article_id: str) -> Response:
         return RedirectResponse(with_suffix(request, f"/articles/{found.id}"), status_code=301)
     viewer = site.viewer(request)
     if viewer.user_id and not request.url.path.endswith(".json"):
-        site.store.record_read(viewer.user_id, "article", found.id)
+        READS.record(site.store, viewer.user_id, "article", found.id)
     data, body, groups = PAGES.get(site.store, ("article", found.id), lambda: _article_view(site, found))
     return site.page(request, viewer, "article.html", data, title=found.title or "Article",
                      extra={"body_html": body, "entity_groups": groups,
