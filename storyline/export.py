@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from storyline.article import Article
+from storyline.stories.headline import article_headline
 from storyline.stories.types import Story, Storyline
 
 
@@ -20,7 +21,8 @@ def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any
         "url": article.url,
         "publisher": article.publisher,
         "via": article.via,
-        "title": article.title,
+        "title": article.title,  # None when the article has none
+        "headline": article_headline(article.title, article.body),  # what it is shown with
         "authors": list(article.authors),
         "published": article.published,
         "language": article.language,

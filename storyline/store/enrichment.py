@@ -186,7 +186,7 @@ class EnrichmentQueries(StoreBase):
         with self.transaction(f"fetch quotes of {entity_id}") as conn:
             return _rows(conn.execute(text(
                 "SELECT q.article_id, q.start_char AS start, q.end_char AS \"end\", q.text, q.cue, q.medium,"
-                " q.indirect, a.title, a.publisher, a.published, sa.story_id FROM quotes q"
+                " q.indirect, a.title, a.headline, a.publisher, a.published, sa.story_id FROM quotes q"
                 " JOIN articles a ON a.id = q.article_id"
                 " LEFT JOIN story_articles sa ON sa.article_id = q.article_id"
                 " WHERE q.speaker_entity_id = :id AND a.duplicate_of IS NULL"
