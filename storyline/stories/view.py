@@ -395,6 +395,7 @@ def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str |
         _, story_id, entry = tellers[fresh[0] if fresh else 0]
         shown.append(texts[fresh[0] if fresh else 0])
         entries.append({"date": day, "date_text": None, "text": entry["text"], "type": "key date",
+                        "status": entry.get("status", "happened"),
                         "articles": entry["articles"], "evidence": entry["evidence"],
                         "score": round(score, 4), "support": count, "story": story_id})
     entries.sort(key=lambda e: str(e["date"]))
