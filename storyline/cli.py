@@ -407,7 +407,7 @@ def list_stories(
         return
     table = Table("id", "last update", "articles", "title")
     for story in stories:
-        table.add_row(story.id, story.last_updated or "undated", str(story.article_count), story.title)
+        table.add_row(story.id, story.last_updated or "undated", str(story.article_count), escape(story.title))
     out.print(table)
 
 
@@ -440,7 +440,8 @@ def list_storylines(db: DbOption = None, as_json: JsonOption = False,
         return
     table = Table("id", "from", "to", "stories", "title")
     for line in lines:
-        table.add_row(line.id, line.first_seen or "?", line.last_updated or "?", str(line.story_count), line.title)
+        table.add_row(line.id, line.first_seen or "undated", line.last_updated or "undated", str(line.story_count),
+                      escape(line.title))
     out.print(table)
 
 

@@ -53,7 +53,8 @@ def story_quotes(articles: Sequence[Article]) -> list[dict[str, Any]]:
         first_article, first = group.sources[0]
         name = first.speaker_name
         records.append({
-            "speaker": {"id": speakers.get((first_article, first.text)) or name, "name": name} if name else None,
+            # id: the speaker's entity; None for a speaker named without one ("European leaders")
+            "speaker": {"id": speakers.get((first_article, first.text)), "name": name} if name else None,
             "text": group.text,
             "indirect": first.indirect,
             "cue": first.cue,

@@ -83,8 +83,9 @@ def _with_links(entry: dict[str, Any], articles: dict[str, dict[str, Any]]) -> d
     for item in entry.get("evidence") or []:
         article = str(item.get("article"))
         start, end = int(item.get("start") or 0), int(item.get("end") or 0)
+        facts = articles.get(article) or {}
         evidence.append({"article": article, "start": start, "end": end, "href": evidence_link(article, start, end),
-                         "publisher": (articles.get(article) or {}).get("publisher")})
+                         "publisher": facts.get("publisher"), "headline": facts.get("headline")})
     return {**entry, "evidence": evidence}
 
 
@@ -104,6 +105,8 @@ def quotes_by_speaker(quotes: list[dict[str, Any]], articles: dict[str, dict[str
     groups: dict[str, dict[str, Any]] = {}
     for quote in quotes:
         speaker = quote.get("speaker") or None
+        if speaker and speaker.get("id") == speaker.get("name"):  # named, but no entity: no page to link
+            speaker = {**speaker, "id": None}
         key = str(speaker.get("id") or speaker.get("name")) if speaker else ""
         group = groups.setdefault(key, {"speaker": speaker, "quotes": []})
         group["quotes"].append(_with_links(quote, articles))
