@@ -8,12 +8,13 @@ from dataclasses import asdict
 from typing import Any
 
 from storyline.article import Article
-from storyline.stories.headline import article_headline
 from storyline.stories.types import Story, Storyline
 
 
 def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any]:
     """The exported form of an article (the ``export articles`` line)."""
+    from storyline.stories.headline import article_headline  # here: the CLI starts without NLP
+
     record: dict[str, Any] = {
         "id": article.id,
         "external_id": article.external_id,

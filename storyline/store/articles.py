@@ -22,7 +22,6 @@ from sqlalchemy import Connection, bindparam, text
 from storyline.article import Article
 from storyline.store.base import now, storable
 from storyline.store.enrichment import EnrichmentQueries
-from storyline.stories.headline import article_headline
 
 OUTLETS_MAX_AGE = 60.0  # seconds the outlets' counts are reused while no article arrives
 ANNOTATION_TABLES = ("article_entities", "quotes", "times", "events", "article_features")
@@ -43,6 +42,8 @@ _DERIVED_COLUMNS = ("headline",)
 
 
 def _article_row(article: Article) -> dict[str, Any]:
+    from storyline.stories.headline import article_headline  # here: opening a store needs no NLP
+
     row = {name: getattr(article, name) for name in _ARTICLE_COLUMNS}
     row["authors"] = json.dumps(article.authors, ensure_ascii=False)
     row["extracted_by"] = json.dumps(article.extracted_by, ensure_ascii=False)
