@@ -103,7 +103,7 @@ def development_payload(store: Store, kind: str, target_id: str, articles: list[
         "sent_at": _stamp(datetime.now(UTC)),
         "follow": target,
         "new_articles": len(articles),
-        "articles": [{"id": a["id"], "title": a["title"], "publisher": a["publisher"], "published": a["published"],
+        "articles": [{"id": a["id"], "title": a["title"], "headline": a["headline"], "publisher": a["publisher"], "published": a["published"],
                       "url": a["url"], "reader_url": f"{site}/articles/{a['id']}"} for a in shown],
         "feed": f"{site}/developments/{kind}/{target_id}/feed.atom",
     }

@@ -309,8 +309,8 @@ def articles(
         return
     table = Table("id", "published", "publisher", "title", "duplicate of")
     for row in rows:
-        table.add_row(row["id"], row["published"] or "undated", row["publisher"] or "",
-                      row["title"] or Path(row["source"]).name, row["duplicate_of"] or "")
+        table.add_row(row["id"], row["published"] or "undated", escape(row["publisher"] or ""),
+                      escape(row["headline"]), row["duplicate_of"] or "")
     out.print(table)
 
 
@@ -327,7 +327,7 @@ def show(article_id: Annotated[str, typer.Argument(help="Article id or external 
     if as_json:
         print_json(record)
         return
-    out.print(f"[bold]{article.title or '(untitled)'}[/bold]")
+    out.print(f"[bold]{escape(record['headline'])}[/bold]")
     out.print(f"id {article.id}   source {article.source}")
     out.print(f"publisher {article.publisher or 'unknown'}   via {article.via or '-'}   "
               f"published {article.published or 'undated'}   authors {', '.join(article.authors) or 'unknown'}")
@@ -410,7 +410,7 @@ def list_stories(
         return
     table = Table("id", "last update", "articles", "title")
     for story in stories:
-        table.add_row(story.id, story.last_updated or "undated", str(story.article_count), story.title)
+        table.add_row(story.id, story.last_updated or "undated", str(story.article_count), escape(story.title))
     out.print(table)
 
 
@@ -443,7 +443,8 @@ def list_storylines(db: DbOption = None, as_json: JsonOption = False,
         return
     table = Table("id", "from", "to", "stories", "title")
     for line in lines:
-        table.add_row(line.id, line.first_seen or "?", line.last_updated or "?", str(line.story_count), line.title)
+        table.add_row(line.id, line.first_seen or "undated", line.last_updated or "undated", str(line.story_count),
+                      escape(line.title))
     out.print(table)
 
 
@@ -499,7 +500,7 @@ def search(
         out.print(f"\n[bold]{heading}[/bold]" + (f"  [dim]{hit_group.story_id}[/dim]" if hit_group.story_id else ""))
         for hit in hit_group.hits:
             snippet = escape(" ".join(hit.snippet.split())).replace(MARK_START, "[bold yellow]")
-            out.print(f"  {escape(hit.title or '(untitled)')}  [dim]{hit.article_id} · "
+            out.print(f"  {escape(hit.headline)}  [dim]{hit.article_id} · "
                       f"{escape(hit.publisher or 'unknown outlet')} · {(hit.published or 'undated')[:10]}[/dim]")
             out.print(f"    {snippet.replace(MARK_END, '[/bold yellow]')}")
     first = offset + 1 if shown else 0

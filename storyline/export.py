@@ -13,6 +13,8 @@ from storyline.stories.types import Story, Storyline
 
 def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any]:
     """The exported form of an article (the ``export articles`` line)."""
+    from storyline.stories.headline import article_headline  # here: the CLI starts without NLP
+
     record: dict[str, Any] = {
         "id": article.id,
         "external_id": article.external_id,
@@ -20,7 +22,8 @@ def article_record(article: Article, *, with_body: bool = True) -> dict[str, Any
         "url": article.url,
         "publisher": article.publisher,
         "via": article.via,
-        "title": article.title,
+        "title": article.title,  # None when the article has none
+        "headline": article_headline(article.title, article.body),  # what it is shown with
         "authors": list(article.authors),
         "published": article.published,
         "language": article.language,

@@ -50,10 +50,23 @@ def _quoted(text: str, indirect: bool) -> str:
     return escape(text) if indirect else f"“{escape(text)}”"
 
 
+# what a timeline entry is when it did not (yet) happen as told (as the web reader labels it)
+STATUS_LABELS = {"planned": "planned", "reported": "reportedly"}
+
+
+def date_range(first: str | None, last: str | None) -> str:
+    """"2025-12-08 to 2025-12-12", one day once, "undated" when no article is dated."""
+    if not first and not last:
+        return "undated"
+    if not first or not last or first == last:
+        return str(first or last)
+    return f"{first} to {last}"
+
+
 def print_story(out: Console, story: dict[str, Any], storyline: dict[str, Any] | None) -> None:
     out.print(f"[bold]{escape(story['title'])}[/bold]")
     out.print(f"[dim]{story['id']} · {len(story.get('articles', []))} articles · "
-              f"{story.get('first_seen') or '?'} to {story.get('last_updated') or '?'}[/dim]")
+              f"{date_range(story.get('first_seen'), story.get('last_updated'))}[/dim]")
     if storyline:
         out.print(f"[dim]storyline: {escape(storyline['title'])} ({storyline['id']})[/dim]")
     if story.get("summary"):
@@ -64,8 +77,10 @@ def print_story(out: Console, story: dict[str, Any], storyline: dict[str, Any] |
     if story.get("timeline"):
         out.print("\n[bold]Timeline[/bold]")
         for entry in story["timeline"]:
+            status = STATUS_LABELS.get(str(entry.get("status")))
             out.print(f"  {entry['date'] or 'undated':<10}  {escape(entry['text'])} "
-                      f"[dim]({len(entry['articles'])} article{'s' if len(entry['articles']) != 1 else ''})[/dim]")
+                      + (f"[yellow]({status})[/yellow] " if status else "")
+                      + f"[dim]({len(entry['articles'])} article{'s' if len(entry['articles']) != 1 else ''})[/dim]")
     if story.get("quotes"):
         out.print("\n[bold]Who said what[/bold]")
         by_speaker: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -76,7 +91,7 @@ def print_story(out: Console, story: dict[str, Any], storyline: dict[str, Any] |
             for quote in quotes[:6]:
                 sources = len(quote["articles"])
                 indirect = bool(quote.get("indirect"))
-                out.print(f"    {'[dim](reported)[/dim] ' if indirect else ''}{_quoted(quote['text'], indirect)}"
+                out.print(f"    {'[dim](reported)[/dim] ' if indirect else ''}{_quoted(' '.join(quote['text'].split()), indirect)}"
                           + (f" [dim]({sources} articles)[/dim]" if sources > 1 else ""))
     if story.get("outlets"):
         out.print("\n[bold]Outlets[/bold]  " + "; ".join(

@@ -105,7 +105,8 @@ class SearchResults:
             "limit": self.query.limit,
             "groups": [
                 {"story": {"id": g.story_id, "title": g.title} if g.story_id else None,
-                 "articles": [{"id": h.article_id, "title": h.title, "publisher": h.publisher,
+                 "articles": [{"id": h.article_id, "title": h.title, "headline": h.headline,
+                               "publisher": h.publisher,
                                "published": h.published,
                                "snippet": h.snippet.replace(MARK_START, "").replace(MARK_END, "")}
                               for h in g.hits]}

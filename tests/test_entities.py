@@ -154,6 +154,16 @@ def test_a_nationality_glued_to_a_person_is_cut_off() -> None:
     assert all(e.type == "PERSON" for e in entities if "Rahman" in e.name)
 
 
+def test_a_surname_of_several_words_after_a_form_of_address_keeps_the_full_name() -> None:
+    # "Ms Van den Berg" is a surname: "Hanna van den Berg" is not cut down to it
+    text = ("Dutch minister Hanna van den Berg will travel to Paris on Monday. "
+            "Later, Ms Van den Berg said she was pleased with the talks.")
+    entities = _entities(text)
+    berg = _person(entities, "Hanna van den Berg")
+    assert "Hanna van den Berg" in _said(text, berg) and "Ms Van den Berg" in _said(text, berg)
+    assert [e.name for e in entities if e.type == "PERSON"] == ["Hanna van den Berg"]
+
+
 def test_forms_of_address_of_the_other_gender_keep_people_apart() -> None:
     text = "Mrs Jenkin was found at the house. Police later charged Mr Jenkin with murder."
     entities = _entities(text)

@@ -201,6 +201,20 @@ def test_indirect_quote_is_the_reported_clause() -> None:
     assert (quote.speaker_name, quote.cue) == ("Donald Trump", "said")
 
 
+def test_a_reported_clause_keeps_both_marks_of_the_words_it_quotes() -> None:
+    # the clause's end is trimmed of punctuation, but not of the mark closing a quotation it opened
+    text = ("The harbour master said the new timetable was “good enough for now.”\n\n"
+            "Councillors said “intensive” work on the quay would continue over the winter.")
+    quotes = _quotes(text)
+    timetable = _one(quotes, "the new timetable", indirect=True)
+    assert timetable.text == "the new timetable was “good enough for now.”"
+    assert text[timetable.start:timetable.end] == timetable.text
+    quay = _one(quotes, "work on the quay", indirect=True)
+    assert quay.text == "“intensive” work on the quay would continue over the winter"
+    for quote in quotes:
+        assert quote.text.count("“") == quote.text.count("”"), quote.text
+
+
 def test_indirect_quote_with_that_and_according_to() -> None:
     text = (
         "The minister claimed that the talks had failed. "

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from support import page_csrf
 from test_web_corpus import corpus, local_client
 
-from storyline.article import Article, Entity, RawDocument
+from storyline.article import Article, Entity, Event, Quote, RawDocument, TimeExpression
 from storyline.clean import clean
 from storyline.clean.html import extract_html
 from storyline.clean.images import lead_image
@@ -189,3 +189,101 @@ def test_a_reader_can_turn_images_off_for_their_browser(db_location: str) -> Non
     client.post("/prefs/images", data={"csrf": csrf, "on": "1", "next": "/"})
     assert "img.example" in client.get("/").text
     assert client.post("/prefs/images", data={"on": "0"}).status_code == 403  # no CSRF token
+
+
+def _editor_corpus(location: str) -> None:
+    """Two articles of one outlet; the first tells one development twice and names a planned meeting."""
+    one = ("Fisheries ministers met in Bergen on Tuesday to discuss cod quotas. "
+           "On Tuesday the fisheries ministers met in Bergen to discuss cod quotas. "
+           "They are due to meet in Oslo on Monday.\n\n"
+           "“We are close,” Coastal states said in a statement. Dahl chaired the talks.")
+    two = ("Fisheries ministers met in Bergen on Tuesday to discuss cod quotas with Ingrid Dahl. "
+           "Fisheries minister Ingrid Dahl said the quotas would be signed in Oslo.\n\n"
+           "“The quotas for cod and haddock will be signed in Oslo by all of the coastal states at the table,” Dahl said.")
+    dahl = "p-dahl"
+
+    def entity(body: str, local: str, name: str, kind: str, canonical: str, surface: str) -> Entity:
+        start = body.index(surface)
+        return Entity(id=local, name=name, type=kind, mentions=[(start, start + len(surface))], canonical_id=canonical)
+
+    a1 = Article(id="f1", source="f1", body=one, publisher="Harbour Times", published="2025-06-06",
+                 title="Ministers meet in Bergen",
+                 times=[TimeExpression("Tuesday", one.index("Tuesday"), one.index("Tuesday") + 7, "DATE", "2025-06-03"),
+                        TimeExpression("Tuesday", one.index("Tuesday", 60), one.index("Tuesday", 60) + 7, "DATE",
+                                       "2025-06-03"),
+                        TimeExpression("Monday", one.index("Monday"), one.index("Monday") + 6, "DATE", "2025-06-09")])
+    a1.quotes = [Quote(text="We are close,", start=one.index("“"), end=one.index("”") + 1, speaker_mention="Coastal states",
+                       speaker_span=None, speaker_id=None, speaker_name="Coastal states", cue="said", medium=None)]
+    a2 = Article(id="f2", source="f2", body=two, publisher="Harbour Times", published="2025-06-07",
+                 title="Dahl attends Bergen talks",
+                 times=[TimeExpression("Tuesday", two.index("Tuesday"), two.index("Tuesday") + 7, "DATE", "2025-06-03")])
+    # the person is named in full in one article, by surname in the other
+    a1.entities = [entity(one, "e1", "Dahl", "PERSON", dahl, "Dahl")]
+    a2.entities = [entity(two, "e1", "Ingrid Dahl", "PERSON", dahl, "Ingrid Dahl"),
+                   entity(two, "e2", "Bergen", "GPE", "g-bergen", "Bergen")]
+    a1.entities.append(entity(one, "e2", "Bergen", "GPE", "g-bergen", "Bergen"))
+    a2.quotes = [Quote(text="The quotas for cod and haddock will be signed in Oslo by all of the coastal states at the table,",
+                       start=two.index("“"), end=two.index("”") + 1, speaker_mention="Dahl", speaker_span=None,
+                       speaker_id="e1", speaker_name="Ingrid Dahl", cue="said", medium=None)]
+    a2.events = [Event(what="Dahl to sign the quotas in Oslo", type="signing", date=None, date_text=None, place="Oslo",
+                       participants=["e1"], evidence=(two.index("Fisheries", 10), two.index("\n")), status="planned")]
+    store = Store(location)
+    save_articles(store, [a1, a2])
+    with store.transaction("name the person") as conn:  # the archive's name for the person is the full one
+        store.save_canonical_entities(conn, [{"id": dahl, "name": "Ingrid Dahl", "type": "PERSON",
+                                              "aliases": ["Ingrid Dahl", "Dahl"]}])
+    write_story(store, "s-cod", "Cod quota talks", "Ministers discuss cod quotas.", ["f1", "f2"])
+    store.close()
+
+
+def test_a_timeline_entry_names_each_source_article_once_and_marks_a_plan(db_location: str) -> None:
+    _editor_corpus(db_location)
+    client = local_client(db_location)
+    html = client.get("/stories/s-cod").text
+    twin = client.get("/stories/s-cod.json").json()
+    entries = {e["date"]: e for m in twin["timeline"]["months"] for e in m["entries"]}
+    tuesday = entries["2025-06-03"]
+    assert len(tuesday["evidence"]) >= 3 and tuesday["articles"] == ["f1", "f2"]  # the JSON keeps every passage
+    item = html[html.index('datetime="2025-06-03"'):]
+    item = item[:item.index("</li>")]
+    assert item.count('class="evidence"') == 2  # one link per article, not one per passage
+    assert entries["2025-06-09"]["status"] == "planned"
+    oslo = html[html.index('datetime="2025-06-09"'):]
+    assert '<span class="status"' in oslo[:oslo.index("</li>")]
+    assert '<span class="status"' not in item
+
+
+def test_a_speaker_without_an_entity_has_no_link_to_a_missing_page(db_location: str) -> None:
+    _editor_corpus(db_location)
+    client = local_client(db_location)
+    html = client.get("/stories/s-cod").text
+    assert "<h3>Coastal states</h3>" in html
+    assert 'href="/entities/Coastal states"' not in html
+
+
+def test_a_person_page_names_company_in_full_and_places_once(db_location: str) -> None:
+    _editor_corpus(db_location)
+    client = local_client(db_location)
+    twin = client.get("/entities/g-bergen.json").json()
+    assert [p["name"] for p in twin["people"]] == ["Ingrid Dahl"]  # never an article's "Dahl"
+    html = client.get("/entities/p-dahl").text
+    assert "Dahl to sign the quotas in Oslo" in html and "in Oslo (Oslo)" not in html
+    assert ">planned</span>" in html
+    assert "undated · in an article of 7 Jun 2025" in html  # why it is listed where it is
+
+
+def test_the_footer_holds_the_images_button_on_its_line() -> None:
+    template = (Path(__file__).resolve().parents[1] / "storyline/web/templates/base.html").read_text()
+    footer = template[template.index("<footer"):template.index("</footer>")]
+    # a form inside a <p> closes the paragraph: the button then falls to a line of its own
+    assert "<form" in footer and "<p>" not in footer and "<p " not in footer
+
+
+def test_the_article_page_shortens_a_quote_at_a_word(db_location: str) -> None:
+    _editor_corpus(db_location)
+    html = local_client(db_location).get("/articles/f2").text
+    shown = re.search(r"“(The quotas[^”]*)…”", html)
+    assert shown is not None, "a long quote is shortened with an ellipsis"
+    quote = "The quotas for cod and haddock will be signed in Oslo by all of the coastal states at the table"
+    words = quote.split(" ")
+    assert shown.group(1).split() == words[:len(shown.group(1).split())]  # whole words only, never "sta…"

@@ -22,7 +22,7 @@ MAX_WEBHOOKS = 10  # per user
 DELIVERY_LOG = 50  # deliveries kept per user, newest first (older delivered ones are pruned)
 
 _DEVELOPMENT_SELECT = (
-    "SELECT a.id, a.title, a.publisher, a.published, a.url, a.arrival FROM articles a"
+    "SELECT a.id, a.title, a.headline, a.publisher, a.published, a.url, a.arrival FROM articles a"
 )
 _DEVELOPMENT_SCOPE = {
     "story": " JOIN story_articles sa ON sa.article_id = a.id WHERE sa.story_id = :target",

@@ -37,10 +37,17 @@ _ARTICLE_COLUMNS = (
 _ARTICLE_SELECT = "SELECT " + ", ".join(_ARTICLE_COLUMNS) + " FROM articles"
 
 
+# written with an article, never read back into one: derived from its title and body
+_DERIVED_COLUMNS = ("headline",)
+
+
 def _article_row(article: Article) -> dict[str, Any]:
+    from storyline.stories.headline import article_headline  # here: opening a store needs no NLP
+
     row = {name: getattr(article, name) for name in _ARTICLE_COLUMNS}
     row["authors"] = json.dumps(article.authors, ensure_ascii=False)
     row["extracted_by"] = json.dumps(article.extracted_by, ensure_ascii=False)
+    row["headline"] = article_headline(article.title, article.body)
     return storable(row)
 
 
@@ -62,9 +69,10 @@ class ArticleQueries(EnrichmentQueries):
         """Insert or update one article inside the caller's transaction."""
         row = _article_row(article)
         stamp = now()
-        columns = ", ".join(_ARTICLE_COLUMNS)
-        values = ", ".join(f":{name}" for name in _ARTICLE_COLUMNS)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in _ARTICLE_COLUMNS if name != "id")
+        written = (*_ARTICLE_COLUMNS, *_DERIVED_COLUMNS)
+        columns = ", ".join(written)
+        values = ", ".join(f":{name}" for name in written)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in written if name != "id")
         # arrival numbers first stores in order (ties only between concurrent writers)
         conn.execute(
             text(
@@ -195,11 +203,13 @@ class ArticleQueries(EnrichmentQueries):
     # -- headline facts -----------------------------------------------------
 
     def article_summaries(self, article_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Headline facts of many articles at once, by id."""
+        """Headline facts of many articles at once, by id (``headline`` is what to head one with:
+        ``title`` is None for an article that has none)."""
         if not article_ids:
             return {}
         stmt = text(
-            "SELECT id, title, publisher, published, url, authors, duplicate_of, substr(body, 1, 300) AS lead"
+            "SELECT id, title, headline, publisher, published, url, authors, duplicate_of,"
+            " substr(body, 1, 300) AS lead"
             " FROM articles WHERE id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
         with self.transaction("fetch article summaries") as conn:

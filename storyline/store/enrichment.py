@@ -186,7 +186,7 @@ class EnrichmentQueries(StoreBase):
         with self.transaction(f"fetch quotes of {entity_id}") as conn:
             return _rows(conn.execute(text(
                 "SELECT q.article_id, q.start_char AS start, q.end_char AS \"end\", q.text, q.cue, q.medium,"
-                " q.indirect, a.title, a.publisher, a.published, sa.story_id FROM quotes q"
+                " q.indirect, a.title, a.headline, a.publisher, a.published, sa.story_id FROM quotes q"
                 " JOIN articles a ON a.id = q.article_id"
                 " LEFT JOIN story_articles sa ON sa.article_id = q.article_id"
                 " WHERE q.speaker_entity_id = :id AND a.duplicate_of IS NULL"
@@ -225,12 +225,15 @@ class EnrichmentQueries(StoreBase):
         return events[:limit]
 
     def co_occurring(self, entity_id: str, *, limit: int = 20) -> list[dict[str, Any]]:
-        """Other entities mentioned in the same articles, most shared articles first."""
+        """Other entities mentioned in the same articles, most shared articles first, each by its
+        canonical name (an article's own form, "Merz" for "Friedrich Merz", only when it has none)."""
         with self.transaction(f"fetch entities appearing with {entity_id}") as conn:
             return _rows(conn.execute(text(
-                "SELECT other.entity_id AS id, MAX(other.name) AS name, MAX(other.type) AS type,"
+                "SELECT other.entity_id AS id, COALESCE(MAX(e.name), MAX(other.name)) AS name,"
+                " COALESCE(MAX(e.type), MAX(other.type)) AS type,"
                 " COUNT(DISTINCT other.article_id) AS articles FROM article_entities me"
                 " JOIN article_entities other ON other.article_id = me.article_id"
+                " LEFT JOIN entities e ON e.id = other.entity_id"
                 " WHERE me.entity_id = :id AND other.entity_id IS NOT NULL AND other.entity_id != :id"
                 " GROUP BY other.entity_id ORDER BY articles DESC, name, id LIMIT :n"),
                 {"id": entity_id, "n": limit}))

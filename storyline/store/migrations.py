@@ -708,6 +708,24 @@ def m046_reader_stamps(conn: Connection, dialect: str) -> None:
     _run(conn, "ALTER TABLE users ADD COLUMN reader_stamp TEXT")
 
 
+def m047_article_headlines(conn: Connection, dialect: str) -> None:
+    """The headline each article is shown with (``storyline.stories.headline.article_headline``:
+    its title, or the main clause of its lede when it has none), kept with it so that listings,
+    feeds and searches read it instead of each shaping one; stored articles get theirs here."""
+    from storyline.stories.headline import HEADLINE_SCAN, article_headline
+
+    _run(conn, "ALTER TABLE articles ADD COLUMN headline TEXT")
+    after = ""
+    while True:
+        rows = conn.execute(text("SELECT id, title, substr(body, 1, :n) FROM articles WHERE id > :after"
+                                 " ORDER BY id LIMIT 500"), {"n": HEADLINE_SCAN, "after": after}).fetchall()
+        if not rows:
+            return
+        conn.execute(text("UPDATE articles SET headline = :h WHERE id = :id"),
+                     [{"id": row[0], "h": article_headline(row[1], row[2] or "")} for row in rows])
+        after = rows[-1][0]
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "articles", m001_articles),
     (2, "feeds", m002_feeds),
@@ -736,4 +754,5 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (44, "search index of originals", m044_search_index_of_originals),
     (45, "search word statistics", m045_search_word_statistics),
     (46, "reader stamps", m046_reader_stamps),
+    (47, "article headlines", m047_article_headlines),
 ]

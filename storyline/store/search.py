@@ -75,6 +75,7 @@ class Hit:
     published: str | None
     story_id: str | None
     snippet: str  # plain text with MARK_START/MARK_END around matches
+    headline: str = ""  # what to head the article with (its title, or its lede's main clause)
 
 
 def match_expression(terms: list[Term], dialect: str) -> str:
@@ -401,10 +402,11 @@ class SearchQueries(StoreBase):
         if not ids:
             return {}
         stmt = text(
-            f"SELECT a.id, a.title, a.publisher, a.published, sa.story_id, substr(a.body, 1, {SNIPPET_SCAN}) AS body"
+            f"SELECT a.id, a.title, a.headline, a.publisher, a.published, sa.story_id,"
+            f" substr(a.body, 1, {SNIPPET_SCAN}) AS body"
             " FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id WHERE a.id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
         terms = query.terms()
         return {r.id: Hit(r.id, r.title, r.publisher, r.published, r.story_id,
-                          snippet(r.body or "", terms) if terms else (r.body or "")[:240])
+                          snippet(r.body or "", terms) if terms else (r.body or "")[:240], r.headline)
                 for r in conn.execute(stmt, {"ids": ids})}

@@ -21,6 +21,7 @@ from storyline.stories.timeline import words
 MAX_HEADLINE = 110
 LEDE_SENTENCES = 3
 MIN_WORDS = 8
+HEADLINE_SCAN = 2000  # characters of a body read for a headline from its lede
 # A web address, also as a tokenizer leaves one ("http: / / www. example. com / news / …").
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _WORDS_APART = re.compile(r"[^\W_]\s+[^\W_]")  # two words with only a space between them
@@ -37,9 +38,47 @@ def is_address(title: str) -> bool:
 
 def shown_title(article: Article) -> str | None:
     """The article's title as a headline may show it: None when it has none or it is an address."""
-    if not article.title or not article.title.strip() or is_address(article.title):
+    return _as_headline(article.title)
+
+
+def _as_headline(title: str | None) -> str | None:
+    if not title or not title.strip() or is_address(title):
         return None
-    return " ".join(article.title.split())
+    return " ".join(title.split())
+
+
+def article_headline(title: str | None, body: str) -> str:
+    """What an article is headed with wherever it is listed or shown: its own title, or, when it
+    has none (plain-text dumps often have none) or only a web address, the main clause of its
+    first lede sentence that can head it, shortened as a story's headline is (see :func:`_clause`).
+
+    News readers head an untitled item with its own first words, not with "Untitled" or a file
+    name; the stored ``title`` stays empty, so exports and the API still tell that the article
+    had none.  The store keeps this value with each article (``articles.headline``)."""
+    shown = _as_headline(title)
+    if shown:
+        return shown
+    return lede_headline(body) or _first_clause(body) or "Untitled article"
+
+
+def lede_headline(body: str) -> str | None:
+    """The main clause of the first of a body's lede sentences that can head it: long enough
+    (``MIN_WORDS``) and not opening with a quotation, which heads nothing without its speaker.
+    Only the body's first ``HEADLINE_SCAN`` characters are read."""
+    body = body[:HEADLINE_SCAN]
+    for start, end in sentence_spans(body)[:LEDE_SENTENCES]:
+        text = body[start:end]
+        if len(text.split()) >= MIN_WORDS and text.lstrip()[:1] not in "“\"‘'":
+            return _clause(text)
+    return None
+
+
+def _first_clause(body: str) -> str | None:
+    """The main clause of the first sentence, whatever it is (short, or opening with a quotation):
+    for a body none of whose lede sentences can head it."""
+    body = body[:HEADLINE_SCAN]
+    spans = sentence_spans(body)
+    return _clause(body[spans[0][0]:spans[0][1]]) if spans else None
 
 
 def _vocabulary(articles: Sequence[Article]) -> Counter[str]:
@@ -67,16 +106,35 @@ def _lede(article: Article) -> list[tuple[int, int]]:
 
 
 def _clause(sentence: str) -> str:
-    """The main clause of a lede, short enough for a headline."""
+    """The main clause of a lede, short enough for a headline.
+
+    Past the clause breaks, a sentence still too long is cut where a phrase begins (before
+    "with", "in", "which", ...) as far on as the limit allows, so the shortened headline does not
+    end "... with the Belgian…" in the middle of a phrase."""
     sentence = " ".join(sentence.split()).rstrip(".")
     if len(sentence) <= MAX_HEADLINE:
         return sentence
     match = _CLAUSE_BREAK.search(sentence, 30)
     if match and match.start() <= MAX_HEADLINE:
         return sentence[: match.start()]
-    cut = sentence[:MAX_HEADLINE].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
+    head = sentence[: MAX_HEADLINE + 1]
+    phrases = [m.start() for m in _PHRASE_START.finditer(head) if m.start() >= MIN_CUT]
+    if phrases:
+        cut = head[: phrases[-1]]
+    else:
+        cut = head.rsplit(" ", 1)[0]
+        while len(split := cut.rsplit(" ", 1)) == 2 and split[1].lower() in _FUNCTION_WORDS:
+            cut = split[0]
+    return cut.rstrip(",;:–— ") + "…"
 
+
+# words that begin a phrase: a shortened headline is best cut before one
+_PHRASE_WORDS = ("with", "in", "on", "at", "for", "from", "by", "of", "to", "into", "over", "about", "against",
+                 "amid", "after", "before", "as", "while", "despite", "during", "following", "ahead", "and",
+                 "but", "or", "which", "who", "whose", "that", "where", "when")
+_PHRASE_START = re.compile(r" (?=(?:" + "|".join(_PHRASE_WORDS) + r")\b)", re.I)
+_FUNCTION_WORDS = frozenset((*_PHRASE_WORDS, "the", "a", "an", "its", "his", "her", "their", "our", "this", "these"))
+MIN_CUT = 60  # characters a shortened headline keeps at least when it is cut before a phrase
 
 REPRESENTATIVE = 0.8  # an article this close to the most typical one's centrality is representative
 
@@ -106,11 +164,10 @@ def headline(articles: Sequence[Article]) -> str:
         if title:
             return title
     for article in ranked:
-        for start, end in _lede(article):
-            text = article.body[start:end]
-            if len(text.split()) >= MIN_WORDS and text.lstrip()[:1] not in "“\"‘'":
-                return _clause(text)
-    return _clause(ranked[0].body[:200])
+        lede = lede_headline(article.body)
+        if lede:
+            return lede
+    return _first_clause(ranked[0].body) or "Untitled story"
 
 
 def _newest_first(published: str | None) -> tuple[int, ...]:

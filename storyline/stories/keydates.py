@@ -38,6 +38,7 @@ from typing import Any
 
 from storyline.article import Article
 from storyline.stories.keydates_index import Coverage, build_coverage
+from storyline.stories.timeline import told_ahead
 
 __all__ = ["Weights", "describe_dates", "key_timeline", "rank_days", "story_days"]
 
@@ -170,12 +171,16 @@ def _entry(coverage: Coverage, day: str, picked: list[int], support: int) -> dic
         {"article": coverage.sentences[i].article, "start": coverage.sentences[i].start, "end": coverage.sentences[i].end}
         for i in picked
     ]
+    articles = list(dict.fromkeys(str(e["article"]) for e in evidence))
+    published = {article: day_ for day_, ids in coverage.published.items() for article in ids}
     return {
         "date": day,
         "text": " ".join(" ".join(coverage.text(i).split()) for i in picked),
-        "articles": list(dict.fromkeys(str(e["article"]) for e in evidence)),
+        "articles": articles,
         "evidence": evidence,
         "support": support,
+        # a day after every telling article's publication was ahead when told: planned or expected
+        "status": "planned" if told_ahead(day, [published.get(a) for a in articles]) else "happened",
     }
 
 

@@ -50,6 +50,26 @@ def period_month(value: str) -> str:
     return start.isoformat()[:7]
 
 
+def told_ahead(value: str | None, published: Sequence[str | None]) -> bool:
+    """Whether a development dated ``value`` lies after the publication day of every article
+    telling it: it had not happened when told (talks "due to meet in Berlin on Monday" in
+    Friday's paper), so it is planned or expected, never an event that happened.  Unknown
+    when an article is undated (False)."""
+    start = period_start(value) if value else None
+    if start is None or not published or not all(published):
+        return False
+    return all(start > _dt.date.fromisoformat(str(day)[:10]) for day in published)
+
+
+def entry_status(statuses: Sequence[str]) -> str:
+    """What an entry told by several sources is: it happened when any source tells it as done,
+    else it is planned when one tells it as ahead, else only reported (told with a hedge)."""
+    for status in ("happened", "planned", "reported"):
+        if status in statuses:
+            return status
+    return "happened"
+
+
 def date_order(value: str | None) -> tuple[int, str, int, str]:
     """Sort key for timeline dates: by first day, the finer period first; undated last."""
     start = period_start(value) if value else None
@@ -85,6 +105,7 @@ class Candidate:
     participants: frozenset[str] = frozenset()
     words: set[str] = field(default_factory=set)
     date_text: str | None = None  # the article's own words for when, for an event
+    status: str = "happened"  # happened | planned | reported, as for an Event
 
 
 @dataclass(slots=True)
@@ -96,6 +117,17 @@ class Entry:
     participants: frozenset[str]
     words: set[str]
     evidence: list[tuple[str, int, int]] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # of the candidates it holds
+    texts: list[str] = field(default_factory=list)  # how each candidate tells it
+
+    @property
+    def status(self) -> str:
+        return entry_status(self.statuses)
+
+    def told(self) -> str:
+        """The words of the first source telling it as it is: a meeting planned in one article and
+        held by the next reads "... meet", not "... to meet"."""
+        return next((t for t, s in zip(self.texts, self.statuses, strict=True) if s == self.status), self.text)
 
     @property
     def articles(self) -> list[str]:
@@ -108,8 +140,9 @@ class Entry:
         return {
             "date": self.date,
             "date_text": self.date_text,
-            "text": self.text,
+            "text": self.told(),
             "type": self.kind,
+            "status": self.status,
             "articles": self.articles,
             "evidence": [{"article": a, "start": s, "end": e} for a, s, e in self.evidence],
         }
@@ -130,8 +163,9 @@ def candidates(article: Article) -> list[Candidate]:
     for event in article.events:
         start, end = event.evidence
         sentence = article.body[start:end]
+        status = "planned" if told_ahead(event.date, [article.published]) else event.status
         found.append(Candidate(event.date, event.what, article.id, start, end, event.type,
-                               frozenset(event.participants), words(sentence), event.date_text))
+                               frozenset(event.participants), words(sentence), event.date_text, status))
         used.add((start, end))
     spans = sentence_spans(article.body)
     for time in article.times:
@@ -142,8 +176,9 @@ def candidates(article: Article) -> list[Candidate]:
             continue
         used.add(span)
         sentence = article.body[span[0] : span[1]]
+        status = "planned" if told_ahead(time.value, [article.published]) else "happened"
         found.append(Candidate(time.value, _shorten(sentence), article.id, span[0], span[1], "dated",
-                               frozenset(), words(sentence)))
+                               frozenset(), words(sentence), status=status))
     return found
 
 
@@ -177,6 +212,8 @@ def build_timeline(
                 match.participants = match.participants | candidate.participants
                 match.words |= candidate.words
             match.evidence.append((candidate.article, candidate.start, candidate.end))
+            match.statuses.append(candidate.status)
+            match.texts.append(candidate.text)
     by_id = {a.id: a for a in articles}
     for entry in entries:  # an undated entry keeps the article's words for when ("recently")
         if entry.date:

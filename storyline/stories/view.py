@@ -53,7 +53,8 @@ def story_quotes(articles: Sequence[Article]) -> list[dict[str, Any]]:
         first_article, first = group.sources[0]
         name = first.speaker_name
         records.append({
-            "speaker": {"id": speakers.get((first_article, first.text)) or name, "name": name} if name else None,
+            # id: the speaker's entity; None for a speaker named without one ("European leaders")
+            "speaker": {"id": speakers.get((first_article, first.text)), "name": name} if name else None,
             "text": group.text,
             "indirect": first.indirect,
             "cue": first.cue,
@@ -395,6 +396,7 @@ def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str |
         _, story_id, entry = tellers[fresh[0] if fresh else 0]
         shown.append(texts[fresh[0] if fresh else 0])
         entries.append({"date": day, "date_text": None, "text": entry["text"], "type": "key date",
+                        "status": entry.get("status", "happened"),
                         "articles": entry["articles"], "evidence": entry["evidence"],
                         "score": round(score, 4), "support": count, "story": story_id})
     entries.sort(key=lambda e: str(e["date"]))

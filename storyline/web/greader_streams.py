@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from storyline.store import Store
 from storyline.store.reader import ItemScope
+from storyline.stories.headline import article_headline
 from storyline.web.ranking import parse_time
 
 STATE = "user/-/state/com.google/"
@@ -240,7 +241,7 @@ def item_json(row: dict[str, Any], origin: Subscription | None, base: str) -> di
         "timestampUsec": str(arrived),
         "published": published // 1_000_000,
         "updated": (usec(row.get("updated_at")) or arrived) // 1_000_000,
-        "title": plain(row.get("title")) or "(untitled)",
+        "title": plain(article_headline(row.get("title"), str(row.get("body") or ""))),
         "canonical": [{"href": href}],
         "alternate": [{"href": href, "type": "text/html"}],
         "categories": categories,

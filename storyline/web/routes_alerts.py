@@ -50,7 +50,7 @@ def developments_feed(store: Store, kind: str, target_id: str, base: str, title:
     path = f"/developments/{kind}/{target_id}"
     articles = store.developments(kind, target_id, limit=50, newest_first=True)
     summaries = store.article_summaries([str(a["id"]) for a in articles])
-    entries = [FeedEntry(key=f"article:{a['id']}", title=a["title"] or (summaries.get(a["id"], {}).get("lead") or "")[:90],
+    entries = [FeedEntry(key=f"article:{a['id']}", title=a["headline"],
                          url=f"{base}/articles/{a['id']}", updated=a["published"], published=a["published"],
                          summary=(summaries.get(a["id"], {}).get("lead") or ""),
                          authors=list(summaries.get(a["id"], {}).get("authors") or []))

@@ -163,7 +163,7 @@ def articles(
     query = SearchQuery(outlet=source, person=person, story=story, date_from=iso_day(date_from, "from"),
                         date_to=iso_day(date_to, "to"), limit=limit, offset=offset)
     hits = site.store.search_articles(query)
-    items = [{"id": h.article_id, "title": h.title, "publisher": h.publisher, "published": h.published,
+    items = [{"id": h.article_id, "title": h.title, "headline": h.headline, "publisher": h.publisher, "published": h.published,
               "story_id": h.story_id, "excerpt": h.snippet, "href": f"/api/articles/{h.article_id}"}
              for h in hits]
     total = offset + len(items) if 0 < len(items) < limit else site.store.count_search(query)

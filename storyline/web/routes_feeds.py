@@ -70,7 +70,7 @@ def story_feed(site: Site, request: Request, base: str, story_id: str) -> Feed |
         return article.get("published") or (placed["to"] if placed else None)
 
     articles = sorted(summaries.values(), key=lambda a: when(a) or "", reverse=True)
-    entries = [FeedEntry(key=f"article:{a['id']}", title=a.get("title") or (a.get("lead") or "")[:90],
+    entries = [FeedEntry(key=f"article:{a['id']}", title=a["headline"],
                          url=f"{base}/articles/{a['id']}", updated=when(a) or written,
                          published=a.get("published"), summary=a.get("lead") or "",
                          authors=list(a.get("authors") or [])) for a in articles]
@@ -102,7 +102,7 @@ def saved_search_feed(site: Site, request: Request, base: str, search_id: str) -
     results = search(site.store, SearchQuery.from_dict(found["query"]))
     hits = [hit for group in results.groups for hit in group.hits]
     hits.sort(key=lambda h: h.published or "", reverse=True)
-    entries = [FeedEntry(key=f"article:{h.article_id}", title=h.title or h.snippet[:90],
+    entries = [FeedEntry(key=f"article:{h.article_id}", title=h.headline,
                          url=f"{base}/articles/{h.article_id}", updated=h.published, published=h.published,
                          summary=h.snippet.replace("\x02", "").replace("\x03", "")) for h in hits]
     feed = _make(base, f"/searches/{search_id}", f"search:{search_id}", f"Search: {found['name']}",

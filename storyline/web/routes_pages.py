@@ -159,7 +159,7 @@ def article(site: SiteDep, request: Request, article_id: str) -> Response:
     if viewer.user_id and not request.url.path.endswith(".json"):
         READS.record(site.store, viewer.user_id, "article", found.id)
     data, body, groups = PAGES.get(site.store, ("article", found.id), lambda: _article_view(site, found))
-    return site.page(request, viewer, "article.html", data, title=found.title or "Article",
+    return site.page(request, viewer, "article.html", data, title=data["article"]["headline"],
                      extra={"body_html": body, "entity_groups": groups,
                             "image": found.image if site.shows_images(request) else None})
 

@@ -18,6 +18,7 @@ from storyline.refresh import feed_health
 from storyline.scheduler import SchedulePolicy, describe_interval
 from storyline.search import MARK_END, MARK_START, SearchQuery, search
 from storyline.store import Store
+from storyline.stories.headline import article_headline
 from storyline.stories.timeline import date_order, period_month, period_start
 from storyline.stories.types import Story, Storyline
 from storyline.web.charts import Chart, coverage_chart
@@ -82,8 +83,9 @@ def _with_links(entry: dict[str, Any], articles: dict[str, dict[str, Any]]) -> d
     for item in entry.get("evidence") or []:
         article = str(item.get("article"))
         start, end = int(item.get("start") or 0), int(item.get("end") or 0)
+        facts = articles.get(article) or {}
         evidence.append({"article": article, "start": start, "end": end, "href": evidence_link(article, start, end),
-                         "publisher": (articles.get(article) or {}).get("publisher")})
+                         "publisher": facts.get("publisher"), "headline": facts.get("headline")})
     return {**entry, "evidence": evidence}
 
 
@@ -103,6 +105,8 @@ def quotes_by_speaker(quotes: list[dict[str, Any]], articles: dict[str, dict[str
     groups: dict[str, dict[str, Any]] = {}
     for quote in quotes:
         speaker = quote.get("speaker") or None
+        if speaker and speaker.get("id") == speaker.get("name"):  # named, but no entity: no page to link
+            speaker = {**speaker, "id": None}
         key = str(speaker.get("id") or speaker.get("name")) if speaker else ""
         group = groups.setdefault(key, {"speaker": speaker, "quotes": []})
         group["quotes"].append(_with_links(quote, articles))
@@ -200,6 +204,7 @@ def article_view(store: Store, article: Article) -> tuple[dict[str, Any], Any]:
     for entity in sorted(article.entities, key=lambda e: -len(e.mentions)):
         entities[entity.type].append({"id": entity.canonical_id, "name": entity.name, "mentions": len(entity.mentions)})
     record = article.to_dict()
+    record["headline"] = article_headline(article.title, article.body)  # "title" stays None when it has none
     quotes = [{"text": q.text, "start": q.start, "end": q.end, "speaker": q.speaker_name or q.speaker_mention,
                "speaker_id": _canonical(article, q.speaker_id), "indirect": q.indirect,
                "anchor": anchor_id(q.start, q.end)} for q in article.quotes]
@@ -240,7 +245,7 @@ def search_page(store: Store, query: SearchQuery) -> tuple[dict[str, Any], list[
                     pieces.append((matched, True))
                 if rest:
                     pieces.append((rest, False))
-            hits.append({"id": hit.article_id, "title": hit.title, "publisher": hit.publisher,
+            hits.append({"id": hit.article_id, "title": hit.title, "headline": hit.headline, "publisher": hit.publisher,
                          "published": hit.published, "pieces": pieces})
         groups.append({"story_id": group.story_id, "title": group.title, "hits": hits})
     return data, groups

@@ -111,6 +111,10 @@ def trim_to_known(
         if not in_headline(m):
             labels.setdefault(m.tokens, m.label)
     people = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1 and not in_headline(m)}
+    # names standing on their own; after a form of address a name is a surname, also of several
+    # words ("Ms Von der Leyen"): no full name to cut "Ursula von der Leyen" down to
+    full_names = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1 and not in_headline(m)
+                  and m.honorific is None}
     headline_known = dict(labels)
     for words in people:
         headline_known.setdefault(words[-1:], "PERSON")  # a surname
@@ -135,7 +139,7 @@ def trim_to_known(
                 out.extend(_split(mention, text, parts, headline_known))
                 continue
         if mention.label == "PERSON" and len(words) >= 3 and not headline:
-            inner = [k for k in people if len(k) < len(words) and _contains(words, k)]
+            inner = [k for k in full_names if len(k) < len(words) and _contains(words, k)]
             if inner:
                 out.extend(_split(mention, text, [max(inner, key=len)], labels))
                 continue

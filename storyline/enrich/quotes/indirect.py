@@ -7,6 +7,8 @@ sentence. A reported clause that is already a direct quote is not repeated.
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Token
 
 from storyline.article import Quote
@@ -22,17 +24,28 @@ from storyline.enrich.quotes.cues import (
 
 __all__ = ["indirect_quotes"]
 
+_CLOSING = re.compile(r"[.,!?;:]?”")  # a closing quotation mark right after a clause (its stop inside)
+
 
 def _clause_span(ctx: QuoteContext, toks: list[Token], lo: int, hi: int) -> tuple[int, int] | None:
-    """The character span of the clause ``toks`` within the paragraph ``lo:hi``, or None."""
+    """The character span of the clause ``toks`` within the paragraph ``lo:hi``, or None.
+
+    Punctuation at its ends goes, except a quotation mark whose partner the clause holds:
+    "Putin was “fine with it.”" keeps its closing mark, "“intensive” work" its opening one."""
     toks = [t for t in toks if lo <= t.idx < hi]
-    while toks and (toks[0].dep_ in ("mark", "punct") or toks[0].is_space):
-        toks = toks[1:]
-    while toks and (toks[-1].is_punct or toks[-1].is_space):
-        toks = toks[:-1]
-    if len(toks) < 2:
+    first, last = 0, len(toks)
+    while first < last and (toks[first].dep_ in ("mark", "punct") or toks[first].is_space):
+        first += 1
+    while last > first and (toks[last - 1].is_punct or toks[last - 1].is_space):
+        last -= 1
+    if last - first < 2:
         return None
-    start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    start, end = toks[first].idx, toks[last - 1].idx + len(toks[last - 1].text)
+    opens, closes = ctx.text.count("“", start, end), ctx.text.count("”", start, end)
+    if opens > closes and (after := _CLOSING.match(ctx.text, end, hi)):
+        end = after.end()
+    elif closes > opens and start > lo and ctx.text[start - 1] == "“":
+        start -= 1
     inside = sum(min(e, end) - max(s, start) for s, e in ctx.quoted if s < end and start < e)
     if inside >= 0.8 * (end - start):
         return None  # a direct quote already
