@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import Connection
 
 from storyline.store import Store
@@ -53,6 +52,8 @@ def band_buckets(items: set[bytes]) -> list[str]:
     """The LSH bucket of each band for a shingle set."""
     if not items:
         return []
+    from datasketch import MinHash  # here: the package imports scipy's solvers (a second), which only ingest needs
+
     sketch = MinHash(num_perm=NUM_PERM)
     sketch.update_batch(list(items))
     values = np.asarray(sketch.hashvalues, dtype=np.uint64)
