@@ -52,7 +52,8 @@ def band_buckets(items: set[bytes]) -> list[str]:
     """The LSH bucket of each band for a shingle set."""
     if not items:
         return []
-    from datasketch import MinHash  # here: the package imports scipy's solvers (a second), which only ingest needs
+    # imported here: the package imports scipy's solvers (a second), which only ingest needs
+    from datasketch import MinHash
 
     sketch = MinHash(num_perm=NUM_PERM)
     sketch.update_batch(list(items))
