@@ -166,6 +166,12 @@ def _finding(kind: str, key: str, detail: str) -> dict[str, Any]:
     return {"kind": kind, "signature": f"{kind}:{key}", "detail": detail[:4000]}
 
 
+def _shape(message: str) -> str:
+    """An exception's message without what varies with the input: its quoted values and numbers."""
+    message = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", message.strip(": "))
+    return re.sub(r"\d+", "#", message)[:50]
+
+
 def _belongs(source: str, path: str) -> bool:
     return source == path or source.startswith(path + "#")
 
@@ -206,7 +212,9 @@ def run_batch(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             found = CONTAINED.search(reason)
             if found and "OverBudget" not in reason:
                 step = reason.split(":")[0].split(" failed")[0][:40]
-                findings.append(_finding("contained", f"{step}:{found.group(1)}", f"{item['source']}: {reason}"))
+                message = _shape(reason[found.end():])
+                findings.append(_finding("contained", f"{step}:{found.group(1)}:{message}",
+                                         f"{item['source']}: {reason}"))
     for error in summary.get("errors", []):
         found = CONTAINED.search(error)
         findings.append(_finding("contained", f"run:{found.group(1) if found else error[:40]}", error))

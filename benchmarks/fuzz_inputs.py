@@ -543,7 +543,8 @@ class Maker:
             body = chunks
         elif framing < 0.25:
             headers.append(("Content-Length", rng.choice([str(len(body) + 100), str(max(0, len(body) - 10)), "-1",
-                                                          "abc", f"{len(body)}, {len(body)}", "99999999999999"])))
+                                                          "abc", f"{len(body)}, {len(body)}", "99999999999999",
+                                                          "\u00b2", "\u0661\u0660"])))
         else:
             headers.append(("Content-Length", str(len(body))))
         if rng.random() < 0.1:
@@ -796,7 +797,8 @@ class Maker:
                     http_headers.append(("Transfer-Encoding", "chunked"))
                     body = f"{len(body):x}\r\n".encode() + body + rng.choice([b"\r\n0\r\n\r\n", b"\r\n", b""])
                 if rng.random() < 0.15:
-                    http_headers.append(("Content-Length", rng.choice([str(len(body) + 50), "x", "-3"])))
+                    http_headers.append(("Content-Length", rng.choice([str(len(body) + 50), "x", "-3", "\u00b2",
+                                                                       "\uff11\uff10", "1e3", " 7 "])))
                 record = writer.create_warc_record(
                     uri, "response", payload=io.BytesIO(body),
                     http_headers=StatusAndHeaders(status, http_headers, protocol="HTTP/1.1"),
