@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+
+from storyline.urls import http_address
 
 FEED_TYPES = frozenset({
     "application/rss+xml",
@@ -52,8 +53,7 @@ def _scan(html: str) -> _HeadLinks:
 
 
 def _absolute(href: str, base_url: str | None) -> str | None:
-    url = urljoin(base_url, href) if base_url else href
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return http_address(href, base_url)
 
 
 def canonical_url(html: str, base_url: str | None = None) -> str | None:
