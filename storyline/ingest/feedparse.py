@@ -18,6 +18,7 @@ import io
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -33,6 +34,7 @@ from storyline.ingest.decode import (
     known_charset,
     unmarked_utf,
 )
+from storyline.numbers import whole_number
 
 _FEED_MEDIA = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
@@ -62,6 +64,7 @@ class FeedEntry:
     content: str | None = None  # HTML of the full content, when the feed has it
     summary: str | None = None  # HTML of the summary or description
     image: str | None = None  # media:content, media:thumbnail, an image enclosure or JSON Feed's image
+    unreadable: str | None = None  # why the entry could not be read (then nothing else is set)
 
 
 @dataclass(slots=True)
@@ -205,7 +208,9 @@ def _json_date(value: Any) -> str | None:
 
 
 def _json_authors(item: dict[str, Any]) -> list[str]:
-    raw = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    raw = item.get("authors")
+    if not isinstance(raw, list):
+        raw = [item["author"]] if isinstance(item.get("author"), dict) else []
     return [a["name"].strip() for a in raw if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()]
 
 
@@ -237,7 +242,7 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
         return FeedData(
             title=_text(data.get("title")),
             site_url=_text(data.get("home_page_url")),
-            entries=[_json_entry(item) for item in items if isinstance(item, dict)],
+            entries=_read_entries([item for item in items if isinstance(item, dict)], _json_entry),
         )
     content, content_type = readable_xml(content, content_type)
     check_xml(content)
@@ -251,6 +256,17 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
     return FeedData(
         title=_text(parsed.feed.get("title")),
         site_url=_text(parsed.feed.get("link")),
-        entries=[_feedparser_entry(entry) for entry in parsed.entries],
-        ttl=int(ttl) if ttl.isdigit() else None,
+        entries=_read_entries(parsed.entries, _feedparser_entry),
+        ttl=whole_number(ttl, max_digits=9),
     )
+
+
+def _read_entries(items: list[Any], read: Callable[[Any], FeedEntry]) -> list[FeedEntry]:
+    """Every entry read; one that ``read`` fails on stands in the list with the reason, the others go on."""
+    entries = []
+    for item in items:
+        try:
+            entries.append(read(item))
+        except Exception as exc:  # an entry of a shape no reader expected: that entry only
+            entries.append(FeedEntry(None, None, None, unreadable=f"{type(exc).__name__}: {exc}"))
+    return entries
