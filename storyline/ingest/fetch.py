@@ -40,6 +40,7 @@ import httpcore
 import httpx
 
 from storyline.ingest.options import IngestOptions
+from storyline.numbers import whole_number
 
 MAX_REDIRECTS = 5
 HOST_DOWN_FOR = 300.0  # seconds an unreachable host is not asked again by the same fetcher
@@ -417,9 +418,9 @@ class Fetcher:
 
     def _read(self, response: httpx.Response) -> bytes:
         limit = self.options.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"too large: {int(declared)} bytes, limit is {limit} bytes")
+        declared = whole_number(response.headers.get("content-length", ""), max_digits=30)
+        if declared is not None and declared > limit:
+            raise FetchError(f"too large: {declared} bytes, limit is {limit} bytes")
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
