@@ -1,0 +1,167 @@
+"""What ``benchmarks/fuzz_ingest.py`` found, each as its rule on inputs written here by hand.
+
+The fuzzer's inputs are not kept: every case below is a small input written for the
+rule, shaped like the minimised one (RELIABILITY.md, "Found by fuzzing").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from test_hostile_inputs import BODY, ingest, jsonl, reasons, record, stored
+
+from storyline.ingest.feedparse import FeedEntry, _read_entries
+from storyline.numbers import whole_number
+from storyline.scheduler import server_hint
+from storyline.urls import host, http_address, join, split
+from storyline.web.app import create_app
+
+
+def paragraphs(*numbers: int) -> str:
+    return "".join(f"<p>{BODY.format(n=n).replace(chr(10) * 2, '</p><p>')}</p>" for n in numbers)
+
+
+PARAGRAPHS = paragraphs(71, 72)
+
+
+def page(head: str, body: str = PARAGRAPHS) -> str:
+    return f"<html><head><title>Crane opens</title>{head}</head><body><article>{body}</article></body></html>"
+
+
+# -- an address that urllib cannot split --------------------------------------------------------
+
+UNREADABLE = ["http://[::1", "http://[1:2:3:4:5:6:7:8:9]/lead.jpg", "https://[leith/crane", "http://x.example:99999/a",
+              "https://ex\u2100ample.com/a"]
+
+
+@pytest.mark.parametrize("address", UNREADABLE)
+def test_an_address_that_cannot_be_split_is_no_address(address: str) -> None:
+    """``urlsplit`` raises ValueError for these; here they are None, never an exception."""
+    assert split(address) is None
+    assert http_address(address) is None and http_address("/lead.jpg", address) is None
+    assert join(address, "/lead.jpg") == "/lead.jpg" and join("https://news.example/", address) is None
+    assert host(address) == ""
+    assert http_address("/lead.jpg", "https://news.example/a/b") == "https://news.example/lead.jpg"
+    assert http_address("javascript:alert(1)") is None and http_address("https:///nohost") is None
+
+
+def test_a_page_whose_links_cannot_be_read_keeps_its_text(tmp_path: Path) -> None:
+    """A canonical link, og:url, base or og:image that urllib cannot split (an unclosed IPv6
+    bracket) failed the whole page ("clean failed: ValueError: Invalid IPv6 URL"), as a file,
+    in a JSONL ``html`` field and with such an address given as the record's ``url``."""
+    head = ('<link rel="canonical" href="http://[::1"><meta property="og:url" content="http://[::1/a">'
+            '<base href="http://[fe80::1/"><meta property="og:image" content="http://[1:2:3:4:5:6:7:8:9]/lead.jpg">')
+    (tmp_path / "page.html").write_text(page(head))
+    records = [
+        record(1),
+        record(2, id="html-odd-url", text=None, html=page(head, paragraphs(73, 74)), url="http://[::1"),
+        record(3, id="odd-image", image="https://[leith/crane.jpg"),
+        record(4, id="relative-image", text=None, url="http://[::1/crane",
+               html=page('<meta property="og:image" content="/lead.jpg">', paragraphs(75, 76))),
+    ]
+    code, summary = ingest(tmp_path / "s.db", tmp_path / "page.html", jsonl(tmp_path / "in.jsonl", records))
+    assert code == 0 and summary["new"] == 5 and not summary["skipped"], summary
+    articles = stored(tmp_path / "s.db")
+    by_source = {Path(a.source).name: a for a in articles.values()}
+    assert "harbour crane number 71" in by_source["page.html"].body and by_source["page.html"].image is None
+    assert "harbour crane number 73" in articles["html-odd-url"].body and articles["html-odd-url"].image is None
+    assert articles["odd-image"].image is None and articles["relative-image"].image is None
+    notes = {Path(n["source"]).name: n["notes"] for n in summary["notes"]}
+    assert notes == {"in.jsonl#L3": ["given image 'https://[leith/crane.jpg' is no http(s) address: left out"]}
+
+
+# -- a feed entry or field of an odd shape ------------------------------------------------------
+
+def test_a_json_feed_item_with_odd_authors_is_read_with_the_others(tmp_path: Path) -> None:
+    """``authors`` a number or true (not a list) made the whole feed unreadable:
+    "unreadable feed: TypeError: 'bool' object is not iterable"."""
+    items: list[dict[str, Any]] = [
+        {"id": f"crane-{n}", "url": f"https://news.example/crane-{n}", "title": f"Crane {n} opens",
+         "content_text": (BODY.format(n=n) + " ") * 4, "date_published": "2025-10-02T10:00:00Z"}
+        for n in range(3)
+    ]
+    items[1]["authors"] = 5
+    items[2]["authors"] = True
+    items[2]["author"] = {"name": "Morag Brodie"}
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Quay", "items": items}
+    (tmp_path / "quay.json").write_text(json.dumps(feed))
+    code, summary = ingest(tmp_path / "s.db", tmp_path / "quay.json")
+    assert code == 0 and summary["new"] == 3, summary
+    assert stored(tmp_path / "s.db")["crane-2"].authors == ["Morag Brodie"]
+
+
+@pytest.mark.parametrize("ttl", ["\u00b2", "\u2464", "9" * 400, "\u0663\u0660"])
+def test_an_rss_ttl_that_is_no_ascii_number_is_left_out(ttl: str, tmp_path: Path) -> None:
+    """``<ttl>²</ttl>`` ("²".isdigit() but int("²") raises) lost the whole feed:
+    "unreadable feed: ValueError: invalid literal for int() with base 10: '²'"."""
+    items = "".join(f"<item><title>Crane {n}</title><guid>crane-{n}</guid>"
+                    f"<description><![CDATA[{paragraphs(n, n + 10, n + 20)}]]></description></item>" for n in range(2))
+    feed = tmp_path / "quay.rss"
+    feed.write_text(f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Quay</title>'
+                    f"<ttl>{ttl}</ttl>{items}</channel></rss>")
+    code, summary = ingest(tmp_path / "s.db", feed)
+    assert code == 0 and summary["new"] == 2, summary
+
+
+def test_an_entry_no_reader_can_read_costs_only_itself() -> None:
+    """The rule under the two above: an entry the reader raises on stands in the feed with its reason."""
+    def read(item: Any) -> FeedEntry:
+        return FeedEntry(id=str(item["id"]), link=None, title=item["title"].strip())
+
+    entries = _read_entries([{"id": 1, "title": " Crane "}, {"id": 2, "title": 7}, {"id": 3, "title": "Quay"}], read)
+    assert [e.title for e in entries] == ["Crane", None, "Quay"]
+    assert entries[1].unreadable == "AttributeError: 'int' object has no attribute 'strip'"
+
+
+# -- a number that is not ASCII digits ---------------------------------------------------------
+
+@pytest.mark.parametrize("text,number", [("42", 42), ("007", 7), ("\u00b2", None), ("\u0661\u0660", None),
+                                         ("\uff11\uff10", None), ("-1", None), ("1e3", None), ("", None),
+                                         (None, None), ("9" * 19, None)])
+def test_a_whole_number_from_outside_is_ascii_digits(text: str | None, number: int | None) -> None:
+    assert whole_number(text) == number
+
+
+def _response_record(n: int, length: bytes | None) -> bytes:
+    """A WARC response record written by hand (warcio's writer would escape a header's odd bytes)."""
+    body = page("", paragraphs(n)).encode()
+    http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            + (b"Content-Length: " + length + b"\r\n" if length is not None else b"") + b"\r\n" + body)
+    return (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-00000000000{n}>\r\n"
+            f"WARC-Target-URI: https://news.example/crane-{n}\r\nWARC-Date: 2025-10-02T10:00:00Z\r\n"
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n"
+            ).encode() + http + b"\r\n\r\n"
+
+
+def test_a_warc_page_with_a_content_length_of_odd_digits_does_not_end_the_archive(tmp_path: Path) -> None:
+    """An HTTP ``Content-Length`` of byte 0xB2 (read as Latin-1: "²") raised in the check for
+    truncated pages, and the archive was given up after it: "archive is truncated or corrupt
+    after 0 documents; rest skipped: invalid literal for int() with base 10: '²'"."""
+    (tmp_path / "cranes.warc").write_bytes(_response_record(1, b"\xb2") + _response_record(2, None)
+                                           + _response_record(3, "\u0661".encode()))
+    code, summary = ingest(tmp_path / "s.db", tmp_path / "cranes.warc")
+    assert code == 0 and summary["new"] == 3 and not reasons(summary), summary
+
+
+def test_a_wait_a_server_asks_for_in_odd_digits_is_no_wait() -> None:
+    """``Retry-After: ²`` raised inside the refresh of that feed."""
+    now = datetime(2025, 10, 2, tzinfo=UTC)
+    assert server_hint({"retry-after": "\u00b2"}, None, now) is None
+    assert server_hint({"retry-after": "120"}, None, now) == 120.0
+
+
+def test_a_page_asked_for_with_odd_digits_is_refused_not_a_server_error(tmp_path: Path) -> None:
+    """``?offset=²`` answered 500 (ValueError in int()); now the 422 any other bad offset gets."""
+    code, _ = ingest(tmp_path / "s.db", jsonl(tmp_path / "in.jsonl", [record(1)]))
+    assert code == 0
+    client = TestClient(create_app(str(tmp_path / "s.db")), base_url="http://127.0.0.1:8000",
+                        client=("127.0.0.1", 50000), raise_server_exceptions=False)
+    for url in ("/?offset=\u00b2", "/search?q=crane&offset=\u00b2", "/?offset=\u0661"):
+        assert client.get(url).status_code == 422, url
+    assert client.get("/sources?imported=\u00b2").status_code == 200
+    assert client.get("/?offset=0").status_code == 200
