@@ -165,3 +165,21 @@ def test_a_page_asked_for_with_odd_digits_is_refused_not_a_server_error(tmp_path
         assert client.get(url).status_code == 422, url
     assert client.get("/sources?imported=\u00b2").status_code == 200
     assert client.get("/?offset=0").status_code == 200
+
+
+# -- a date found in the input that is no date ------------------------------------------------
+
+def test_a_text_dump_dated_on_a_day_that_does_not_exist_is_stored_undated(tmp_path: Path) -> None:
+    """A text dump's ``date 2025-02-30`` header was stored as the article's date; building its
+    story then raised ("grouping skipped <story>: ValueError: day is out of range for month")
+    on every run, and the story was never shown."""
+    story = ("Morag Brodie opened harbour crane number 7 in Leith on 2 October 2025, the port authority said.\n\n"
+             "\u201cIt lifts forty more containers an hour,\u201d Brodie told dockers at the quay in Leith.")
+    (tmp_path / "crane.txt").write_text(f" date 2025-02-30 The Leith Gazette needs your support.\n\n{story}")
+    undated = {"id": "undated", "title": "Harbour crane opens in Leith", "text": story.replace("dockers", "workers")}
+    code, summary = ingest(tmp_path / "s.db", tmp_path / "crane.txt", jsonl(tmp_path / "in.jsonl", [undated]),
+                           enrich=True)
+    assert summary["errors"] == [] and summary["new"] + summary["duplicates"] == 2, summary
+    articles = {Path(a.source).name: a for a in stored(tmp_path / "s.db").values()}
+    assert articles["crane.txt"].published is None and "published" not in articles["crane.txt"].extracted_by
+    assert "harbour crane number 7" in articles["crane.txt"].body
