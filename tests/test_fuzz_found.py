@@ -183,3 +183,18 @@ def test_a_text_dump_dated_on_a_day_that_does_not_exist_is_stored_undated(tmp_pa
     articles = {Path(a.source).name: a for a in stored(tmp_path / "s.db").values()}
     assert articles["crane.txt"].published is None and "published" not in articles["crane.txt"].extracted_by
     assert "harbour crane number 7" in articles["crane.txt"].body
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#57343;", "&#x110000;", "&#99999999999;"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_feed_naming_no_character_keeps_its_entries(reference: str, encoding: str, tmp_path: Path) -> None:
+    """A character reference to a surrogate or past U+10FFFF made feedparser raise, and the
+    whole feed was lost: "unreadable feed: UnicodeEncodeError: ... surrogates not allowed"."""
+    items = "".join(f"<item><title>Crane {n} {reference} opens</title><guid>crane-{n}</guid>"
+                    f"<description><![CDATA[{paragraphs(n, n + 10, n + 20)}]]></description></item>" for n in range(2))
+    feed = tmp_path / "quay.rss"
+    feed.write_bytes(f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>Quay</title>'
+                     f"{items}</channel></rss>".encode(encoding))
+    code, summary = ingest(tmp_path / "s.db", feed)
+    assert code == 0 and summary["new"] == 2, summary
+    assert {a.title for a in stored(tmp_path / "s.db").values()} == {"Crane 0 \ufffd opens", "Crane 1 \ufffd opens"}

@@ -8,11 +8,15 @@ A feed in an encoding the XML parsers cannot take (a declared label no codec
 knows, UTF-16 or UTF-32 without a BOM) is decoded the way any document is
 (:func:`storyline.ingest.decode.decode`: the evidence that can be trusted, then
 detection) and handed on as UTF-8 with its declaration saying so; the check and
-feedparser then read the very same bytes.
+feedparser then read the very same bytes.  So is a feed with a character reference
+to what is no character (a surrogate, ``&#xD800;``, or a number past U+10FFFF), each
+such reference made ``&#xFFFD;`` (the replacement character): feedparser raised on
+one and the whole feed was lost.  A feed in UTF-16 or UTF-32 always takes this way.
 """
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
@@ -43,6 +47,9 @@ _XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf|channel)[\s>]", re.I)  # channel: 
 _HTML_ROOT = re.compile(r"<html[\s>]", re.I)
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _JSON_FEED = "https://jsonfeed.org/version/"
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_BYTES_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _XML_DECLARED = re.compile(r"""^(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])([^"']*)(["'])""", re.I)
 
 
@@ -104,15 +111,34 @@ def is_feed(content: bytes, content_type: str | None = None) -> bool:
     return _media(content_type) in _FEED_MEDIA and page is None and stripped.startswith("<")
 
 
+def _names_no_character(reference: re.Match[str] | re.Match[bytes]) -> bool:
+    """True when a character reference (``&#xD800;``, ``&#1114112;``) names no character."""
+    hexadecimal, decimal = reference.groups()
+    number = hexadecimal or decimal
+    digits = (number.decode("ascii") if isinstance(number, bytes) else number).lstrip("0")
+    if len(digits) > 8:
+        return True
+    value = int(digits or "0", 16 if hexadecimal else 10)
+    return 0xD800 <= value <= 0xDFFF or value > 0x10FFFF
+
+
+def _no_character(reference: re.Match[str]) -> str:
+    return "&#xFFFD;" if _names_no_character(reference) else reference.group(0)
+
+
 def readable_xml(content: bytes, content_type: str | None = None) -> tuple[bytes, str | None]:
-    """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is."""
+    """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is
+    (see the module's docstring)."""
     transport = charset_from_content_type(content_type)
-    if unmarked_utf(content) is None and known_charset(declared_charset(content)) and known_charset(transport):
+    if (unmarked_utf(content) is None and known_charset(declared_charset(content)) and known_charset(transport)
+            and not content.startswith(_WIDE_BOMS)
+            and not any(_names_no_character(ref) for ref in _BYTES_REFERENCE.finditer(content))):
         return content, content_type
     text = decode(content, transport if known_charset(transport) else None).lstrip("\ufeff")
     text = _XML_DECLARED.sub(lambda m: f"{m.group(1)}utf-8{m.group(3)}", text, count=1)
+    text = _REFERENCE.sub(_no_character, text)
     media = _media(content_type) or None
-    return text.encode("utf-8"), media
+    return text.encode("utf-8", "replace"), media
 
 
 def check_xml(content: bytes) -> None:
