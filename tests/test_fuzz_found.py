@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from test_hostile_inputs import BODY, ingest, jsonl, reasons, record, stored
+from test_ingest_http import Reply, serve
+from typer.testing import CliRunner
 
+from storyline.cli import app
 from storyline.ingest.feedparse import FeedEntry, _read_entries
 from storyline.numbers import whole_number
 from storyline.scheduler import server_hint
@@ -177,8 +180,8 @@ def test_a_text_dump_dated_on_a_day_that_does_not_exist_is_stored_undated(tmp_pa
              "\u201cIt lifts forty more containers an hour,\u201d Brodie told dockers at the quay in Leith.")
     (tmp_path / "crane.txt").write_text(f" date 2025-02-30 The Leith Gazette needs your support.\n\n{story}")
     undated = {"id": "undated", "title": "Harbour crane opens in Leith", "text": story.replace("dockers", "workers")}
-    code, summary = ingest(tmp_path / "s.db", tmp_path / "crane.txt", jsonl(tmp_path / "in.jsonl", [undated]),
-                           enrich=True)
+    _, summary = ingest(tmp_path / "s.db", tmp_path / "crane.txt", jsonl(tmp_path / "in.jsonl", [undated]),
+                        enrich=True)
     assert summary["errors"] == [] and summary["new"] + summary["duplicates"] == 2, summary
     articles = {Path(a.source).name: a for a in stored(tmp_path / "s.db").values()}
     assert articles["crane.txt"].published is None and "published" not in articles["crane.txt"].extracted_by
@@ -198,3 +201,36 @@ def test_a_feed_naming_no_character_keeps_its_entries(reference: str, encoding: 
     code, summary = ingest(tmp_path / "s.db", feed)
     assert code == 0 and summary["new"] == 2, summary
     assert {a.title for a in stored(tmp_path / "s.db").values()} == {"Crane 0 \ufffd opens", "Crane 1 \ufffd opens"}
+
+
+# -- an address httpx reads but cannot fetch -----------------------------------------------------
+
+def test_an_entry_linking_to_no_fetchable_host_is_kept_from_the_feed(tmp_path: Path) -> None:
+    """An entry's link ``https://xn--/`` (an A-label with no Punycode) raised IDNAError when the
+    fetcher read its host: "unexpected error while reading the entry: IDNAError"; it is now a
+    link that cannot be fetched, and the entry is kept from the feed as any such entry is."""
+    items = "".join(f"<item><title>Crane {n} opens</title><link>{link}</link><guid>crane-{n}</guid>"
+                    f"<description>Morag Brodie opened crane {n} in Leith.</description></item>"
+                    for n, link in enumerate(["https://xn--/crane", "https://ex\u2100ample.com/crane"]))
+    feed = tmp_path / "quay.rss"
+    feed.write_text(f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Quay</title>'
+                    f"{items}</channel></rss>")
+    code, summary = ingest(tmp_path / "s.db", feed)
+    assert code == 0 and summary["new"] == 2 and not summary["skipped"], summary
+
+
+def test_a_redirect_to_no_address_is_a_fetch_failure_with_its_reason(tmp_path: Path) -> None:
+    """A ``Location`` whose host httpx cannot decode (``https://xn--/``) raised IDNAError out of
+    the fetcher: the page was skipped as "unexpected error while reading: IDNAError"; one httpx
+    cannot parse at all was already a network error."""
+    routes = {"/moved": Reply(302, headers={"Location": "http://[::1"}),
+              "/punycode": Reply(301, headers={"Location": "https://xn--/crane"})}
+    with serve(routes) as server:  # type: ignore[arg-type]
+        result = CliRunner().invoke(app, ["ingest", "--db", str(tmp_path / "s.db"), "--no-enrich", "--json",
+                                          "--allow-private", "127.0.0.1", f"{server.base}/moved",
+                                          f"{server.base}/punycode", str(jsonl(tmp_path / "in.jsonl", [record(1)]))])
+    summary = json.loads(result.stdout)
+    assert result.exit_code == 1 and summary["new"] == 1, summary
+    why = {s["source"].rsplit("/", 1)[1]: s["reason"] for s in summary["skipped"]}
+    assert why["moved"].startswith("network error: Invalid URL in location header"), why
+    assert why["punycode"].startswith("invalid URL in the response from"), why
