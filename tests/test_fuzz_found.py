@@ -234,3 +234,19 @@ def test_a_redirect_to_no_address_is_a_fetch_failure_with_its_reason(tmp_path: P
     why = {s["source"].rsplit("/", 1)[1]: s["reason"] for s in summary["skipped"]}
     assert why["moved"].startswith("network error: Invalid URL in location header"), why
     assert why["punycode"].startswith("invalid URL in the response from"), why
+
+
+# -- a JSON number longer than int() reads -------------------------------------------------------
+
+def test_a_jsonl_line_with_a_number_of_thousands_of_digits_is_read(tmp_path: Path) -> None:
+    """A 5,000-digit integer in a field storyline does not read made ``json.loads`` raise
+    (Python's limit on converting digits to int) and cost the line: "unexpected error while
+    reading: ValueError: Exceeds the limit (4300 digits)"; as its id it is kept digit for digit."""
+    digits = "7" * 5000
+    lines = [json.dumps(record(1))[:-1] + f', "views": {digits}}}',
+             json.dumps(record(2, id="placeholder")).replace('"placeholder"', digits),
+             json.dumps(record(3, text="Crane 3")).replace('"Crane 3"', digits)]
+    code, summary = ingest(tmp_path / "s.db", jsonl(tmp_path / "in.jsonl", lines))
+    assert code == 1 and summary["new"] == 2, summary
+    assert reasons(summary) == {"in.jsonl#L3": "'text' must be a string"}
+    assert {"ok-1", digits} == set(stored(tmp_path / "s.db"))
