@@ -372,7 +372,8 @@ def execute(folder: Path, manifest: dict[str, Any], timeout: float) -> dict[str,
 class Minimiser:
     """Cut a kept batch down while its first finding's signature stays."""
 
-    def __init__(self, folder: Path, port: int, timeout: float, signature: str | None = None) -> None:
+    def __init__(self, folder: Path, port: int, timeout: float, signature: str | None = None,
+                 max_trials: int = 300) -> None:
         self.source = folder
         self.manifest = json.loads((folder / "manifest.json").read_text())
         result = json.loads((folder / "result.json").read_text())
@@ -383,6 +384,7 @@ class Minimiser:
         self.port = port
         self.timeout = timeout
         self.trials = 0
+        self.max_trials = max_trials
 
     def fails(self, manifest: dict[str, Any], files: dict[str, bytes]) -> bool:
         trial = self.work.with_name(self.work.name + "-trial")
@@ -431,7 +433,7 @@ class Minimiser:
             size = len(parts) // 512
             parts = [data[i:i + size] for i in range(0, len(data), size)]
         chunks = 2
-        while len(parts) >= 2 and self.trials < 2000:
+        while len(parts) >= 2 and self.trials < self.max_trials:
             size = max(1, len(parts) // chunks)
             cut = False
             for start in range(0, len(parts), size):
@@ -512,6 +514,7 @@ def main() -> None:
     parser.add_argument("--replay", help="run one kept batch again and print what it finds")
     parser.add_argument("--minimise", help="cut a kept batch down to what keeps its first finding")
     parser.add_argument("--signature", help="with --minimise: the finding to keep (default: the first)")
+    parser.add_argument("--max-trials", type=int, default=300, help="with --minimise: batches to run at most")
     args = parser.parse_args()
     os.environ["STORYLINE_ENRICH_TIMEOUT"] = "5"
     os.environ.setdefault("STORYLINE_DB", "/nonexistent/never-used.db")
@@ -526,7 +529,7 @@ def main() -> None:
         if folder.parent != root:
             sys.exit(f"{folder} must be under --out {root} (the server serves from there)")
         if args.minimise:
-            Minimiser(folder, port, args.timeout, args.signature).run()
+            Minimiser(folder, port, args.timeout, args.signature, args.max_trials).run()
             return
         manifest = json.loads((folder / "manifest.json").read_text())
         manifest["base"] = f"http://127.0.0.1:{port}/{folder.name}/served"
