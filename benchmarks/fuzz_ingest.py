@@ -66,6 +66,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fuzz_inputs import KINDS, Input, Maker  # a script beside this one
@@ -292,9 +293,9 @@ def browse(db: str, articles: list[dict[str, Any]], stories: list[dict[str, Any]
     for article in articles[:WEB_LIMIT]:
         aid = article["id"]
         urls += [f"/articles/{aid}", f"/articles/{aid}.json", f"/api/articles/{aid}"]
-        words = re.findall(r"\w{4,}", str(article.get("title") or ""))[:2]
+        words = re.findall(r"\w{4,40}", str(article.get("title") or ""))[:2]
         if words:
-            urls.append(f"/search?q={'+'.join(words)}")
+            urls.append(f"/search?{urlencode({'q': ' '.join(words)})}")
     for story in stories[:10]:
         sid = story["id"]
         urls += [f"/stories/{sid}", f"/stories/{sid}.json", f"/api/stories/{sid}", f"/stories/{sid}/feed.atom",

@@ -250,3 +250,20 @@ def test_a_jsonl_line_with_a_number_of_thousands_of_digits_is_read(tmp_path: Pat
     assert code == 1 and summary["new"] == 2, summary
     assert reasons(summary) == {"in.jsonl#L3": "'text' must be a string"}
     assert {"ok-1", digits} == set(stored(tmp_path / "s.db"))
+
+
+# -- markup the head-link scanner gives up on ------------------------------------------------------
+
+def test_a_page_with_a_marked_section_the_link_scanner_does_not_know_keeps_its_text(tmp_path: Path) -> None:
+    """Python's html.parser raises AssertionError on ``<![ame[`` (a marked section it does not
+    know), and the scan for the canonical link took the page with it: "unexpected error while
+    reading: AssertionError: unknown status keyword 'ame' in marked section"."""
+    head = '<link rel="canonical" href="https://news.example/crane-7"><![ame[ odd ]]><meta property="og:url" content="x">'
+    (tmp_path / "page.html").write_text(page(head))
+    (tmp_path / "early.html").write_text(page('<![if !supportLists]><![ame[<link rel="canonical" href="https://x.example/">',
+                                              paragraphs(81, 82)))
+    code, summary = ingest(tmp_path / "s.db", tmp_path / "page.html", tmp_path / "early.html")
+    assert code == 0 and summary["new"] == 2, summary
+    articles = {Path(a.source).name: a for a in stored(tmp_path / "s.db").values()}
+    assert articles["page.html"].url == "https://news.example/crane-7"
+    assert "harbour crane number 81" in articles["early.html"].body and articles["early.html"].url is None

@@ -47,8 +47,11 @@ class _HeadLinks(HTMLParser):
 def _scan(html: str) -> _HeadLinks:
     end = _HEAD_END.search(html, 0, _MAX_SCAN)
     parser = _HeadLinks()
-    parser.feed(html[: end.start() if end else _MAX_SCAN])
-    parser.close()
+    try:
+        parser.feed(html[: end.start() if end else _MAX_SCAN])
+        parser.close()
+    except AssertionError:  # html.parser gives up on a marked section it does not know ("<![ame["):
+        pass  # the links read before it stand, and the page is read all the same
     return parser
 
 
