@@ -8,7 +8,9 @@ Not a test: a search for inputs that break "fail soft per item, loud for the sys
 Each batch is a handful of inputs of the kinds ``storyline ingest`` takes, made by
 ``benchmarks/fuzz_inputs.py`` from seeds it writes itself and then mutated: JSONL files,
 HTML pages, plain-text dumps, RSS/Atom/RDF/JSON feed files, OPML lists, WARC archives
-(written with warcio, then cut and corrupted) and URLs.  Feed entries, OPML lists and URL
+(written with warcio, then cut and corrupted), URLs, and "story" files (JSONL of one event
+told 4 to 14 times, with odd dates, odd time expressions and copies, for the stories,
+storylines and timelines built from them).  Feed entries, OPML lists and URL
 inputs point at a server this script runs on 127.0.0.1 (``--allow-private 127.0.0.1``),
 which answers with raw responses the generator wrote (broken framing and compression
 included); nothing else is fetched.  Every batch also holds a good JSONL record and a good
@@ -18,7 +20,7 @@ A batch runs in a forked child (the parent has loaded spaCy; the child's CPU tim
 measured with ``wait4``), through the real CLI in that process: ``typer.testing.CliRunner``
 on ``storyline.cli.app``, ``ingest --json --db X --workers 1`` (one batch in ten with
 ``--workers 2``), with enrichment in 40 % of batches (``STORYLINE_ENRICH_TIMEOUT=5``) and
-``--no-enrich`` in the others; then ``export articles``, ``export stories`` and
+``--no-enrich`` in the others (80 % and 20 % when the batch holds a story file); then ``export articles``, ``export stories`` and
 ``export storylines``; then, through ``fastapi.testclient.TestClient`` on
 ``create_app(db)``, the front page, the feeds, a search, and the page, JSON twin and API
 record of each stored article (up to 40), story, storyline and entity (up to 10 each).
@@ -120,7 +122,7 @@ def make_batch(rng: random.Random, folder: Path, base: str, kinds: list[str], to
     control_line, control_id = maker.control_jsonl()
     for control in (control_page, control_line):
         inputs.insert(rng.randint(0, len(inputs)), control)
-    enrich = rng.random() < 0.4
+    enrich = rng.random() < (0.8 if "story" in chosen else 0.4)
     manifest = {
         "token": token,
         "enrich": enrich,

@@ -35,11 +35,17 @@ ORGS = ["the port authority", "the Harbour Workers Union", "the city council", "
 THINGS = ["crane", "ferry terminal", "sea wall", "fish market", "lighthouse", "dry dock", "cable car"]
 WHEN = ["on Monday", "on Tuesday", "last week", "on 2 October 2025", "in March 2024", "yesterday",
         "on the 14th", "early on Sunday", "this morning", "in 1998"]
+# time expressions that name no day, or an odd one: for the time annotator and the timelines
+ODD_WHEN = ["on 30 February 2025", "on 31 April", "on the 31st", "on 29 February 2023", "at 25:99", "on 00/00/0000",
+            "in week 53", "on Monday 32 March", "between 2025 and 1999", "in 99999", "from the 1st to the 31st of June",
+            "on 2025-02-30", "on 31/11/2024", "in the year 0", "on February 29", "in the 1800s", "on 1 January 1",
+            "on 12/31/9999", "in Q5 2025", "on the 0th", "at midnight on 31 September", "in 10,000 BC",
+            "on Sunday, 2 October 2025", "two weeks after 31 February", "on 2 Oct. 2025", "by 2099", "on 3/4/5"]
 
 
 def sentence(rng: random.Random, token: str) -> str:
-    person, place, org, thing, when = (rng.choice(PEOPLE), rng.choice(PLACES), rng.choice(ORGS),
-                                       rng.choice(THINGS), rng.choice(WHEN))
+    person, place, org, thing = rng.choice(PEOPLE), rng.choice(PLACES), rng.choice(ORGS), rng.choice(THINGS)
+    when = rng.choice(ODD_WHEN if rng.random() < 0.25 else WHEN)
     shapes = [
         f"{person} opened the new {thing} in {place} {when}, {org} said.",
         f"\u201cWe waited {rng.randint(2, 40)} years for this {thing},\u201d {person} told reporters in {place}.",
@@ -334,6 +340,34 @@ class Maker:
             1 for line in data.split(b"\n") if line.decode("utf-8", "replace").strip())
         return Input(f"{self.unique()}.{rng.choice(['jsonl', 'ndjson'])}", data, "jsonl", lines=counted,
                      controls=controls)
+
+    # -- one event told many times: stories, storylines and timelines -------------------------
+
+    def story(self) -> Input:
+        """A JSONL file of 4 to 14 articles on one event: odd dates, copies and near copies."""
+        rng = self.rng
+        person, place, thing = rng.choice(PEOPLE), rng.choice(PLACES), rng.choice(THINGS)
+        lines = []
+        for _ in range(rng.randint(4, 14)):
+            token = self.unique()
+            when = rng.choice(ODD_WHEN + WHEN)
+            paras = [f"{person} opened the {thing} in {place} {when}, {rng.choice(ORGS)} said (ref {token}).",
+                     f"\u201cThis {thing} changes {place},\u201d {person} said {rng.choice(ODD_WHEN + WHEN)}.",
+                     *paragraphs(rng, token, rng.randint(1, 4))]
+            rec: dict[str, Any] = {"id": f"story-{token}", "title": odd_text(rng, f"{thing.capitalize()} opens in {place}")
+                                   if rng.random() < 0.2 else f"{thing.capitalize()} opens in {place}",
+                                   "published": rng.choice(ODD_DATES + ["2025-10-02"] * 10),
+                                   "publisher": rng.choice(["Leith Gazette", "Harbour Weekly", "The Quay", "", None]),
+                                   "text": "\n\n".join(paras)}
+            if lines and rng.random() < 0.2:  # a copy, or a near copy, of an earlier article
+                earlier = json.loads(rng.choice(lines))
+                earlier["id"] = f"copy-{token}"
+                if rng.random() < 0.5:
+                    earlier["text"] = earlier["text"].replace(place, place + ",", 1)
+                rec = earlier
+            lines.append(json.dumps(rec, ensure_ascii=rng.random() < 0.5))
+        data = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+        return Input(f"{self.unique()}.jsonl", data, "story", lines=len(lines))
 
     # -- HTML ------------------------------------------------------------------------------
 
@@ -849,7 +883,7 @@ class Maker:
 
 KINDS: dict[str, Callable[[Maker], Input]] = {
     "jsonl": Maker.jsonl, "html": Maker.html, "text": Maker.text, "feed": Maker.feed, "opml": Maker.opml,
-    "warc": Maker.warc, "url": Maker.url,
+    "warc": Maker.warc, "url": Maker.url, "story": Maker.story,
 }
 
 
