@@ -7,7 +7,7 @@ rule, shaped like the minimised one (RELIABILITY.md, "Found by fuzzing").
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from test_ingest_http import Reply, serve
 from typer.testing import CliRunner
 
 from storyline.cli import app
+from storyline.dates import shift_day
+from storyline.enrich.time import find_times
 from storyline.ingest.feedparse import FeedEntry, _read_entries
 from storyline.numbers import whole_number
 from storyline.scheduler import server_hint
@@ -267,3 +269,34 @@ def test_a_page_with_a_marked_section_the_link_scanner_does_not_know_keeps_its_t
     articles = {Path(a.source).name: a for a in stored(tmp_path / "s.db").values()}
     assert articles["page.html"].url == "https://news.example/crane-7"
     assert "harbour crane number 81" in articles["early.html"].body and articles["early.html"].url is None
+
+
+# -- dates at the calendar's ends ----------------------------------------------------------------
+
+def test_time_expressions_in_an_article_dated_at_the_calendars_end_are_read_or_left() -> None:
+    """"on Sunday" resolved against 9999-12-31 raised OverflowError ("next month": ValueError,
+    year 10000), and the article lost all its annotations: "enrich failed: OverflowError:
+    date value out of range".  Such an expression names no day and is left out; the others stay."""
+    text = "Brodie opened the crane on Sunday, in 1998 and 2 October 2025; it shuts next month and reopened last month."
+    at_end = {t.text: t.value for t in find_times(text, date(9999, 12, 31))}
+    assert at_end == {"Sunday": "9999-12-26", "1998": "1998", "2 October 2025": "2025-10-02", "last month": "9999-11"}
+    at_start = {t.text: t.value for t in find_times(text, date(1, 1, 1))}
+    assert at_start["2 October 2025"] == "2025-10-02" and at_start["next month"] == "0001-02"
+    assert "last month" not in at_start
+    assert shift_day(date(9999, 12, 30), 7) == date.max and shift_day(date(1, 1, 3), -7) == date.min
+    assert shift_day(date(2025, 10, 2), -7) == date(2025, 9, 25)
+
+
+def test_articles_dated_on_the_calendars_last_day_are_annotated_and_grouped(tmp_path: Path) -> None:
+    """Given ``published: 9999-12-31``, each article lost its annotations (above) and their
+    story never built: the week's margin around its dates raised OverflowError ("grouping
+    skipped <story>: OverflowError: date value out of range; the next run tries it again")."""
+    text = ("Morag Brodie opened harbour crane number 7 in Leith on Sunday, the port authority said.\n\n"
+            "\u201cIt lifts forty more containers an hour,\u201d Brodie told {who} at the quay in Leith on 2 October.")
+    records = [{"id": f"far-{n}", "title": "Harbour crane opens in Leith", "published": "9999-12-31",
+                "publisher": publisher, "text": text.format(who=who)}
+               for n, (publisher, who) in enumerate([("Leith Gazette", "dockers"), ("Harbour Weekly", "workers")])]
+    code, summary = ingest(tmp_path / "s.db", jsonl(tmp_path / "in.jsonl", records), enrich=True)
+    assert code == 0 and not summary["incomplete"] and summary["errors"] == [], summary
+    stories = CliRunner().invoke(app, ["export", "stories", "--db", str(tmp_path / "s.db")]).stdout.splitlines()
+    assert stories and all(json.loads(line)["last_updated"] == "9999-12-31" for line in stories)
