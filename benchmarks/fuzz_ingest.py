@@ -102,10 +102,17 @@ class _Raw(socketserver.StreamRequestHandler):
             pass
 
 
-def serve(root: Path) -> int:
-    """Start the raw server on 127.0.0.1 (a thread of this process); its port."""
+def serve(root: Path, port: int = 0) -> int:
+    """Start the raw server on 127.0.0.1 (a thread of this process), on ``port`` if it is free; its port.
+
+    A kept batch is replayed on the port it ran with: its feeds and OPML lists hold the
+    served pages' addresses."""
     _Raw.root = root.resolve()
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Raw)
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    try:
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", port), _Raw)
+    except OSError:
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Raw)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return int(server.server_address[1])
@@ -525,12 +532,15 @@ def main() -> None:
     root = Path(args.out).resolve()
     root.mkdir(parents=True, exist_ok=True)
     preload()
-    port = serve(root)
     socket.setdefaulttimeout(60)
     if args.replay or args.minimise:
         folder = Path(args.replay or args.minimise).resolve()
         if folder.parent != root:
             sys.exit(f"{folder} must be under --out {root} (the server serves from there)")
+        kept = re.match(r"http://127\.0\.0\.1:(\d+)/", json.loads((folder / "manifest.json").read_text()).get("base", ""))
+        port = serve(root, int(kept.group(1)) if kept else 0)
+        if not kept or port != int(kept.group(1)):
+            print(f"note: the batch's port is taken; its served addresses will not answer (port {port})")
         if args.minimise:
             Minimiser(folder, port, args.timeout, args.signature, args.max_trials).run()
             return
@@ -539,7 +549,7 @@ def main() -> None:
         (folder / "s.db").unlink(missing_ok=True)
         print(json.dumps(execute(folder, manifest, args.timeout), indent=1, default=str))
         return
-    report = fuzz(args, root, port)
+    report = fuzz(args, root, serve(root))
     print(json.dumps(report, indent=1))
     (root / f"report-{args.seed}.json").write_text(json.dumps(report, indent=1))
 
