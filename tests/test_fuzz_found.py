@@ -300,3 +300,16 @@ def test_articles_dated_on_the_calendars_last_day_are_annotated_and_grouped(tmp_
     assert code == 0 and not summary["incomplete"] and summary["errors"] == [], summary
     stories = CliRunner().invoke(app, ["export", "stories", "--db", str(tmp_path / "s.db")]).stdout.splitlines()
     assert stories and all(json.loads(line)["last_updated"] == "9999-12-31" for line in stories)
+
+
+@pytest.mark.parametrize("label", ["\x00tf-8", "utf-8\x00", "\x00"])
+def test_a_feed_declaring_an_encoding_with_a_nul_in_its_name_keeps_its_entries(label: str, tmp_path: Path) -> None:
+    """feedparser decoded the feed with the declared label as it is and raised on the NUL in it:
+    "unreadable feed: ValueError: embedded null character"."""
+    items = "".join(f"<item><title>Crane {n} opens</title><guid>crane-{n}</guid>"
+                    f"<description><![CDATA[{paragraphs(n, n + 10, n + 20)}]]></description></item>" for n in range(2))
+    feed = tmp_path / "quay.rss"
+    feed.write_bytes(f'<?xml version="1.0" encoding="{label}"?><rss version="2.0"><channel><title>Quay</title>'
+                     f"{items}</channel></rss>".encode())
+    code, summary = ingest(tmp_path / "s.db", feed)
+    assert code == 0 and summary["new"] == 2, summary

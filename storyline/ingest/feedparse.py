@@ -11,7 +11,9 @@ detection) and handed on as UTF-8 with its declaration saying so; the check and
 feedparser then read the very same bytes.  So is a feed with a character reference
 to what is no character (a surrogate, ``&#xD800;``, or a number past U+10FFFF), each
 such reference made ``&#xFFFD;`` (the replacement character): feedparser raised on
-one and the whole feed was lost.  A feed in UTF-16 or UTF-32 always takes this way.
+one and the whole feed was lost.  A feed in UTF-16 or UTF-32 always takes this way, and so
+does one whose declared encoding is no codec's name as feedparser reads it
+(``encoding="\0tf-8"``: feedparser raised ValueError on the NUL).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ import feedparser
 
 from storyline.ingest.decode import (
     charset_from_content_type,
-    declared_charset,
     decode,
     known_charset,
     unmarked_utf,
@@ -49,6 +50,7 @@ _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _JSON_FEED = "https://jsonfeed.org/version/"
 _REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _BYTES_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_ANY_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']*)["']""")
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _XML_DECLARED = re.compile(r"""^(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])([^"']*)(["'])""", re.I)
 
@@ -130,7 +132,9 @@ def readable_xml(content: bytes, content_type: str | None = None) -> tuple[bytes
     """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is
     (see the module's docstring)."""
     transport = charset_from_content_type(content_type)
-    if (unmarked_utf(content) is None and known_charset(declared_charset(content)) and known_charset(transport)
+    declared = _ANY_XML_ENCODING.match(content[:4096])  # as feedparser reads it: any label, NUL and all
+    label = declared.group(1).decode("latin-1") if declared else None
+    if (unmarked_utf(content) is None and known_charset(label) and known_charset(transport)
             and not content.startswith(_WIDE_BOMS)
             and not any(_names_no_character(ref) for ref in _BYTES_REFERENCE.finditer(content))):
         return content, content_type
