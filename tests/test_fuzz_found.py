@@ -313,3 +313,28 @@ def test_a_feed_declaring_an_encoding_with_a_nul_in_its_name_keeps_its_entries(l
                      f"{items}</channel></rss>".encode())
     code, summary = ingest(tmp_path / "s.db", feed)
     assert code == 0 and summary["new"] == 2, summary
+
+
+# -- a lone surrogate in a source ------------------------------------------------------------------
+
+def test_a_source_with_a_lone_surrogate_is_stored_and_reported(tmp_path: Path) -> None:
+    """A JSON Feed item's ``url`` may be ``"\\ud800"`` (valid JSON), and a file name of bytes that
+    are no UTF-8 reaches Python as lone surrogates.  Such a source could not be stored, and the
+    summary naming it could not be printed: the run ended in a traceback
+    (UnicodeEncodeError in ``print_json``) instead of its report."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    body = (BODY.format(n=91) + " ") * 4
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Quay", "items": [
+        {"id": "crane-91", "url": "https://news.example/\ud800crane", "title": "Crane opens", "content_text": body},
+        {"id": "crane-92", "url": "\ud800", "title": "Crane \ud800 closes"}]}
+    (folder / "quay.json").write_text(json.dumps(feed))
+    with open(bytes(folder) + b"/caf\xe9.txt", "wb") as handle:  # a Latin-1 file name
+        handle.write(b"Morag Brodie opened the caf\xc3\xa9 on the quay in Leith on Monday, the council said.\n" * 3)
+    with open(bytes(folder) + b"/vide\xe9.txt", "wb"):
+        pass
+    code, summary = ingest(tmp_path / "s.db", folder)
+    assert code == 1 and summary["new"] == 3, summary
+    assert reasons(summary) == {"vide\ufffd.txt": "empty"}
+    sources = {Path(a.source).name for a in stored(tmp_path / "s.db").values()}
+    assert {"caf\ufffd.txt", "\ufffdcrane"} <= sources, sources
