@@ -338,3 +338,22 @@ def test_a_source_with_a_lone_surrogate_is_stored_and_reported(tmp_path: Path) -
     assert reasons(summary) == {"vide\ufffd.txt": "empty"}
     sources = {Path(a.source).name for a in stored(tmp_path / "s.db").values()}
     assert {"caf\ufffd.txt", "\ufffdcrane"} <= sources, sources
+
+
+# -- a page date the metadata reader raises on -----------------------------------------------------
+
+def test_a_page_dated_with_an_offset_of_a_day_keeps_its_other_metadata_and_says_so(tmp_path: Path) -> None:
+    """htmldate raises on a time offset of 24 hours or more (``+99:00``), and with it went the
+    title, authors and site name trafilatura had read: the page was stored as untitled, with
+    only a log line saying why.  Now its metadata is read again without its dates, and the
+    item's outcome names what was left out."""
+    head = ('<meta name="author" content="Morag Brodie"><meta property="og:site_name" content="Leith Gazette">'
+            '<meta property="article:published_time" content="2025-10-02T10:00:00+99:00">')
+    (tmp_path / "page.html").write_text(page(head))
+    code, summary = ingest(tmp_path / "s.db", tmp_path / "page.html")
+    assert code == 0 and summary["new"] == 1, summary
+    (article,) = stored(tmp_path / "s.db").values()
+    assert (article.title, article.authors, article.publisher, article.published) == (
+        "Crane opens", ["Morag Brodie"], "Leith Gazette", None)
+    (note,) = summary["notes"][0]["notes"]
+    assert note.startswith("the page's date could not be read (ValueError: offset must be") and "stored without it" in note

@@ -78,7 +78,7 @@ def clean(doc: RawDocument, model: BoilerplateModel | None = None) -> Article:
         extracted_by["authors"] = "given"
     else:
         fields["authors"] = found.authors
-    notes: list[str] = []
+    notes: list[str] = list(found.notes)
     given_date = iso_date(given.get("published"))
     found_date = iso_date(found.published)  # a text's "date 2025-02-30" header is no date either
     if found_date is None:
