@@ -38,6 +38,7 @@ A finding is one of:
   grouping error): the first rule held, but an item lost for a bug;
 * ``export``: an export that fails, or a line of it that is not one JSON object;
 * ``web``: a page that answers 500 or raises;
+* ``logged``: a warning storyline logged while ingesting (a failure the outcome may not name);
 * ``slow``: a batch over 60 s of CPU; ``hang``: a batch killed at ``--timeout`` seconds of wall time.
 
 Each finding has a signature (its kind, the exception's type and where it was raised in
@@ -53,6 +54,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import random
 import re
@@ -182,6 +184,18 @@ def _shape(message: str) -> str:
     return re.sub(r"\d+", "#", message)[:50]
 
 
+class _Logged(logging.Handler):
+    """Warnings storyline logged: something went wrong that the outcome may not say."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("storyline"):
+            self.records.append(record)
+
+
 def _belongs(source: str, path: str) -> bool:
     return source == path or source.startswith(path + "#")
 
@@ -199,7 +213,14 @@ def run_batch(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
         paths.append(item["name"] if item["url"] else str((folder / "in" / item["name"]).absolute()))
     args = ["ingest", "--db", db, "--json", "--enrich" if manifest["enrich"] else "--no-enrich",
             "--workers", str(manifest["workers"]), "--allow-private", "127.0.0.1", *paths]
-    result = CliRunner().invoke(app, args)
+    logged = _Logged()
+    logging.getLogger().addHandler(logged)
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        logging.getLogger().removeHandler(logged)
+    for record in logged.records:
+        findings.append(_finding("logged", f"{record.name}:{_shape(record.getMessage())}", record.getMessage()))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         findings.append(_exception("exception", result.exception, "ingest"))
         return {"findings": findings}
