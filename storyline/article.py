@@ -145,6 +145,7 @@ class Extraction:
     image: str | None = None
     extracted_by: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)  # boilerplate taken out, for inspection
+    notes: list[str] = field(default_factory=list)  # what could not be read, said in the item's outcome
 
 
 class Skip(Exception):

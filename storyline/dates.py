@@ -6,7 +6,7 @@ None means unknown.  Nothing here ever falls back to the current date.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -44,3 +44,13 @@ def iso_date(value: Any) -> str | None:
 
 def _checked(day: date) -> str | None:
     return day.isoformat() if day >= EARLIEST else None
+
+
+def shift_day(day: date, days: int) -> date:
+    """``day`` moved by ``days``, held at the calendar's first or last day (1-01-01,
+    9999-12-31) rather than past it: an article dated 9999-12-31 made the margin around
+    its story's dates raise OverflowError, and the story never built."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min

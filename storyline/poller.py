@@ -85,7 +85,7 @@ class RefreshConfig:
 def feed_host(url: str) -> str:
     try:
         return httpx.URL(url).host.lower()
-    except (httpx.InvalidURL, TypeError):
+    except (httpx.InvalidURL, TypeError, ValueError):  # an A-label that is no Punycode raises IDNAError
         return ""
 
 

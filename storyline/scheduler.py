@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from storyline import settings
+from storyline.numbers import whole_number
 
 Clock = Callable[[], datetime]
 
@@ -117,8 +118,9 @@ def next_poll(policy: SchedulePolicy, interval: int | None, errors: int, outcome
 
 def _retry_after(value: str, now: datetime) -> float | None:
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = whole_number(value, max_digits=30)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -78,16 +78,19 @@ def clean(doc: RawDocument, model: BoilerplateModel | None = None) -> Article:
         extracted_by["authors"] = "given"
     else:
         fields["authors"] = found.authors
-    notes: list[str] = []
+    notes: list[str] = list(found.notes)
     given_date = iso_date(given.get("published"))
+    found_date = iso_date(found.published)  # a text's "date 2025-02-30" header is no date either
+    if found_date is None:
+        extracted_by.pop("published", None)
     if given_date is not None:
         fields["published"] = given_date
         extracted_by["published"] = "given"
     else:  # none given, or one that is no date ("yesterday"): the page's or the text's own, if any
-        fields["published"] = found.published
+        fields["published"] = found_date
         if _given(given.get("published")):
             notes.append(f"given date {_shown(given['published'])} is no date: "
-                         + ("the date found in the input is used" if found.published else "stored undated"))
+                         + ("the date found in the input is used" if found_date else "stored undated"))
     given_image = lead_image(given.get("image"), fields["url"])
     fields["image"] = given_image or found.image
     if given_image:

@@ -32,7 +32,7 @@ from trafilatura.utils import HTML_PARSER, load_html
 from storyline.article import Extraction, Skip
 from storyline.clean.html_body import Body, clean_paragraphs, words
 from storyline.clean.html_chunks import sibling_chunks
-from storyline.clean.html_meta import clean_date, date_params, declared_language, split_authors
+from storyline.clean.html_meta import clean_date, date_params, declared_language, split_authors, without_dates
 from storyline.clean.images import lead_image
 
 __all__ = ["HtmlOptions", "extract_html"]
@@ -76,14 +76,15 @@ def extract_html(html: str, url: str | None = None, options: HtmlOptions = DEFAU
     not HTML, or a page of links).  Never touches the network.
     """
     tree = parse(html, options.max_chars)
-    meta = _metadata(tree, url)
+    meta, unread = _metadata(tree, url)
     title = _text_or_none(meta.title)
     body = _body(tree, url, title, options)
     if not _is_article_text(body):
         raise Skip(NO_TEXT)
 
     extracted_by = {"body": body.method}
-    result = Extraction(body=body.text, removed=body.removed, extracted_by=extracted_by)
+    result = Extraction(body=body.text, removed=body.removed, extracted_by=extracted_by,
+                        notes=[unread] if unread else [])
     if title:
         result.title = title
         extracted_by["title"] = "trafilatura"
@@ -217,12 +218,26 @@ def flatten_deep_nesting(html: str) -> str:
     return "".join(pieces)
 
 
-def _metadata(tree: HtmlElement, url: str | None) -> Document:
+def _metadata(tree: HtmlElement, url: str | None) -> tuple[Document, str | None]:
+    """The page's metadata, and what of it could not be read (said in the item's outcome).
+
+    A metadata bug must not cost the body, nor the rest of the metadata: htmldate raises
+    on a time with an offset of a day or more (``+24:00``), and trafilatura reads the date
+    after the title and authors but before the site name, so one odd ``<meta>`` cost them
+    all, with no word but a log line.  Then the metadata is read again without the page's
+    dates (:func:`~storyline.clean.html_meta.without_dates`), and the page stored undated.
+    """
     try:
-        return extract_metadata(copy.deepcopy(tree), url, date_config=date_params())
-    except Exception as err:  # a metadata bug must not cost the body
+        return extract_metadata(copy.deepcopy(tree), url, date_config=date_params()), None
+    except Exception as err:  # a library failing on this page's metadata
+        first = f"{type(err).__name__}: {err}"[:200]
+    try:
+        meta = extract_metadata(without_dates(tree), url, date_config=date_params())
+        return meta, f"the page's date could not be read ({first}): stored without it"
+    except Exception as err:
         LOG.warning("metadata extraction failed for %s: %s", url or "page", err)
-        return Document()
+        return Document(), (f"the page's metadata could not be read ({first}): stored without its title, "
+                            "date, authors and image")
 
 
 _EMBEDDED_POST = "contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"

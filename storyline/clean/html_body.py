@@ -12,7 +12,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+
+from storyline.urls import host
 
 # Characters that are whitespace for a reader but not always for str.split().
 _SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
@@ -196,8 +197,7 @@ _STAMP_MAX_WORDS = 10
 
 
 def _host(url: str) -> str:
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
-    return host.removeprefix("www.")
+    return host(url).removeprefix("www.")
 
 
 def drop_interface_text(body: Body) -> None:

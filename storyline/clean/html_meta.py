@@ -6,6 +6,7 @@ already parsed tree: nothing is fetched.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from typing import Any
@@ -162,6 +163,24 @@ def clean_date(value: str | None) -> str | None:
         return dt.date.fromisoformat(value[:10]).isoformat()
     except ValueError:
         return None
+
+
+_DATE_NAME = re.compile(r"date|time|publish|modif|created|updated|issued", re.IGNORECASE)
+
+
+def without_dates(tree: HtmlElement) -> HtmlElement:
+    """A copy of ``tree`` without the markup a date reader reads: ``<meta>`` elements named for a
+    date or time, ``<time>`` elements, ``datetime`` and ``pubdate`` attributes, JSON-LD."""
+    bare: HtmlElement = copy.deepcopy(tree)
+    doomed = [meta for meta in bare.iter("meta")
+              if any(_DATE_NAME.search(meta.get(key) or "") for key in ("name", "property", "itemprop", "http-equiv"))]
+    doomed += list(bare.iter("time")) + bare.xpath("//script[contains(@type, 'ld+json')]")
+    for element in doomed:
+        element.drop_tree()
+    for element in bare.xpath("//*[@datetime or @pubdate]"):
+        element.attrib.pop("datetime", None)
+        element.attrib.pop("pubdate", None)
+    return bare
 
 
 # --- language ---------------------------------------------------------------------------------

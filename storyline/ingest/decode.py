@@ -141,7 +141,7 @@ def _codec(label: str | None) -> str | None:
         return "cp1252"
     try:
         return codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # a label with a NUL in it raises ValueError
         return None
 
 

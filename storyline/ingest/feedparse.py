@@ -8,16 +8,23 @@ A feed in an encoding the XML parsers cannot take (a declared label no codec
 knows, UTF-16 or UTF-32 without a BOM) is decoded the way any document is
 (:func:`storyline.ingest.decode.decode`: the evidence that can be trusted, then
 detection) and handed on as UTF-8 with its declaration saying so; the check and
-feedparser then read the very same bytes.
+feedparser then read the very same bytes.  So is a feed with a character reference
+to what is no character (a surrogate, ``&#xD800;``, or a number past U+10FFFF), each
+such reference made ``&#xFFFD;`` (the replacement character): feedparser raised on
+one and the whole feed was lost.  A feed in UTF-16 or UTF-32 always takes this way, and so
+does one whose declared encoding is no codec's name as feedparser reads it
+(``encoding="\0tf-8"``: feedparser raised ValueError on the NUL).
 """
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -28,11 +35,11 @@ import feedparser
 
 from storyline.ingest.decode import (
     charset_from_content_type,
-    declared_charset,
     decode,
     known_charset,
     unmarked_utf,
 )
+from storyline.numbers import whole_number
 
 _FEED_MEDIA = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
@@ -41,6 +48,10 @@ _XML_ROOT = re.compile(r"<(?:rss|feed|rdf:rdf|channel)[\s>]", re.I)  # channel: 
 _HTML_ROOT = re.compile(r"<html[\s>]", re.I)
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _JSON_FEED = "https://jsonfeed.org/version/"
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_BYTES_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_ANY_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']*)["']""")
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _XML_DECLARED = re.compile(r"""^(\ufeff?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["'])([^"']*)(["'])""", re.I)
 
 
@@ -62,6 +73,7 @@ class FeedEntry:
     content: str | None = None  # HTML of the full content, when the feed has it
     summary: str | None = None  # HTML of the summary or description
     image: str | None = None  # media:content, media:thumbnail, an image enclosure or JSON Feed's image
+    unreadable: str | None = None  # why the entry could not be read (then nothing else is set)
 
 
 @dataclass(slots=True)
@@ -101,15 +113,36 @@ def is_feed(content: bytes, content_type: str | None = None) -> bool:
     return _media(content_type) in _FEED_MEDIA and page is None and stripped.startswith("<")
 
 
+def _names_no_character(reference: re.Match[str] | re.Match[bytes]) -> bool:
+    """True when a character reference (``&#xD800;``, ``&#1114112;``) names no character."""
+    hexadecimal, decimal = reference.groups()
+    number = hexadecimal or decimal
+    digits = (number.decode("ascii") if isinstance(number, bytes) else number).lstrip("0")
+    if len(digits) > 8:
+        return True
+    value = int(digits or "0", 16 if hexadecimal else 10)
+    return 0xD800 <= value <= 0xDFFF or value > 0x10FFFF
+
+
+def _no_character(reference: re.Match[str]) -> str:
+    return "&#xFFFD;" if _names_no_character(reference) else reference.group(0)
+
+
 def readable_xml(content: bytes, content_type: str | None = None) -> tuple[bytes, str | None]:
-    """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is."""
+    """``content`` and its media type, as UTF-8 when the XML parsers could not read it as it is
+    (see the module's docstring)."""
     transport = charset_from_content_type(content_type)
-    if unmarked_utf(content) is None and known_charset(declared_charset(content)) and known_charset(transport):
+    declared = _ANY_XML_ENCODING.match(content[:4096])  # as feedparser reads it: any label, NUL and all
+    label = declared.group(1).decode("latin-1") if declared else None
+    if (unmarked_utf(content) is None and known_charset(label) and known_charset(transport)
+            and not content.startswith(_WIDE_BOMS)
+            and not any(_names_no_character(ref) for ref in _BYTES_REFERENCE.finditer(content))):
         return content, content_type
     text = decode(content, transport if known_charset(transport) else None).lstrip("\ufeff")
     text = _XML_DECLARED.sub(lambda m: f"{m.group(1)}utf-8{m.group(3)}", text, count=1)
+    text = _REFERENCE.sub(_no_character, text)
     media = _media(content_type) or None
-    return text.encode("utf-8"), media
+    return text.encode("utf-8", "replace"), media
 
 
 def check_xml(content: bytes) -> None:
@@ -205,7 +238,9 @@ def _json_date(value: Any) -> str | None:
 
 
 def _json_authors(item: dict[str, Any]) -> list[str]:
-    raw = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+    raw = item.get("authors")
+    if not isinstance(raw, list):
+        raw = [item["author"]] if isinstance(item.get("author"), dict) else []
     return [a["name"].strip() for a in raw if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()]
 
 
@@ -237,7 +272,7 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
         return FeedData(
             title=_text(data.get("title")),
             site_url=_text(data.get("home_page_url")),
-            entries=[_json_entry(item) for item in items if isinstance(item, dict)],
+            entries=_read_entries([item for item in items if isinstance(item, dict)], _json_entry),
         )
     content, content_type = readable_xml(content, content_type)
     check_xml(content)
@@ -251,6 +286,17 @@ def parse(content: bytes, url: str, content_type: str | None = None) -> FeedData
     return FeedData(
         title=_text(parsed.feed.get("title")),
         site_url=_text(parsed.feed.get("link")),
-        entries=[_feedparser_entry(entry) for entry in parsed.entries],
-        ttl=int(ttl) if ttl.isdigit() else None,
+        entries=_read_entries(parsed.entries, _feedparser_entry),
+        ttl=whole_number(ttl, max_digits=9),
     )
+
+
+def _read_entries(items: list[Any], read: Callable[[Any], FeedEntry]) -> list[FeedEntry]:
+    """Every entry read; one that ``read`` fails on stands in the list with the reason, the others go on."""
+    entries = []
+    for item in items:
+        try:
+            entries.append(read(item))
+        except Exception as exc:  # an entry of a shape no reader expected: that entry only
+            entries.append(FeedEntry(None, None, None, unreadable=f"{type(exc).__name__}: {exc}"))
+    return entries

@@ -214,8 +214,12 @@ def feed_documents(
     poll.title, poll.site_url, poll.ttl = feed.title, feed.site_url, feed.ttl
     poll.empty = not feed.entries
     for index, entry in enumerate(feed.entries):
+        item: RawDocument | Failure
         try:
-            item = entry_document(entry, feed, feed_url, index, fetcher)
+            if entry.unreadable is not None:
+                item = Failure(_source(entry, feed_url, index), f"unreadable entry: {entry.unreadable}")
+            else:
+                item = entry_document(entry, feed, feed_url, index, fetcher)
         except Exception as exc:  # a library failing on one odd entry: that entry only
             item = Failure(_source(entry, feed_url, index),
                            f"unexpected error while reading the entry: {type(exc).__name__}: {exc}")

@@ -40,6 +40,7 @@ import httpcore
 import httpx
 
 from storyline.ingest.options import IngestOptions
+from storyline.numbers import whole_number
 
 MAX_REDIRECTS = 5
 HOST_DOWN_FOR = 300.0  # seconds an unreachable host is not asked again by the same fetcher
@@ -300,14 +301,19 @@ def _origin(url: httpx.URL) -> str:
     return f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
 
 
-def _check_url(url: str) -> httpx.URL:
+def _check_url(url: str, base: httpx.URL | None = None) -> httpx.URL:
+    """``url`` (a redirect's location: made absolute against ``base``) as httpx reads it, or
+    :class:`FetchError` saying why it is no address to fetch.  httpx raises more than
+    ``InvalidURL`` on what a page or a server may give: an A-label that is no Punycode
+    (``https://xn--/``) raises IDNAError, a UnicodeError, only when its host is read."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
+        parsed = base.join(url) if base is not None else httpx.URL(url)
+        host = parsed.host
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:  # UnicodeError is a ValueError
         raise FetchError(f"invalid URL {url!r}: {exc}") from exc
     if parsed.scheme not in ("http", "https"):
         raise FetchError(f"refused: only http and https URLs are fetched, not {parsed.scheme or 'no'} scheme")
-    if not parsed.host:
+    if not host:
         raise FetchError(f"invalid URL {url!r}: no host")
     return parsed
 
@@ -397,7 +403,7 @@ class Fetcher:
                         status = response.status_code
                         location = response.headers.get("location")
                         if status in _REDIRECTS and location:
-                            current = _check_url(str(response.url.join(location)))
+                            current = _check_url(location, response.url)
                             continue
                         result_headers = {k.lower(): v for k, v in response.headers.items()}
                         if status == 304:
@@ -413,13 +419,15 @@ class Fetcher:
                     raise self._host_failed(_origin(current), f"unreachable: {exc}") from exc
                 except httpx.HTTPError as exc:
                     raise FetchError(f"network error: {exc}") from exc
+                except (httpx.InvalidURL, ValueError) as exc:  # a redirect httpx reads but cannot follow (IDNAError)
+                    raise FetchError(f"invalid URL in the response from {current}: {exc}") from exc
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
 
     def _read(self, response: httpx.Response) -> bytes:
         limit = self.options.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"too large: {int(declared)} bytes, limit is {limit} bytes")
+        declared = whole_number(response.headers.get("content-length", ""), max_digits=30)
+        if declared is not None and declared > limit:
+            raise FetchError(f"too large: {declared} bytes, limit is {limit} bytes")
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():

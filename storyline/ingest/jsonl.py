@@ -17,6 +17,7 @@ import codecs
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,7 +40,7 @@ def _given(record: dict[str, Any]) -> dict[str, Any]:
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
                 raise ValueError("'authors' must be a string or a list of strings")
-        elif name == "id" and isinstance(value, int | float):
+        elif name == "id" and isinstance(value, int | float | Decimal):
             value = str(value)
         elif not isinstance(value, str):
             raise ValueError(f"{name!r} must be a string")
@@ -47,10 +48,16 @@ def _given(record: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
+def _integer(digits: str) -> int | Decimal:
+    """A JSON integer: one too long for ``int()`` to read from text (over 4,300 digits, a
+    ValueError that cost the whole line, in a field no one reads) is a Decimal."""
+    return int(digits) if len(digits) <= 4000 else Decimal(digits)
+
+
 def parse_line(line: str, source: str, collection: str | None = None) -> RawDocument | Failure:
     """One JSONL line to a document."""
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_int=_integer)
     except json.JSONDecodeError as exc:
         return Failure(source, f"bad JSON: {exc.msg} at column {exc.colno}")
     except RecursionError:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+
+from storyline.urls import http_address
 
 FEED_TYPES = frozenset({
     "application/rss+xml",
@@ -46,14 +47,16 @@ class _HeadLinks(HTMLParser):
 def _scan(html: str) -> _HeadLinks:
     end = _HEAD_END.search(html, 0, _MAX_SCAN)
     parser = _HeadLinks()
-    parser.feed(html[: end.start() if end else _MAX_SCAN])
-    parser.close()
+    try:
+        parser.feed(html[: end.start() if end else _MAX_SCAN])
+        parser.close()
+    except AssertionError:  # html.parser gives up on a marked section it does not know ("<![ame["):
+        pass  # the links read before it stand, and the page is read all the same
     return parser
 
 
 def _absolute(href: str, base_url: str | None) -> str | None:
-    url = urljoin(base_url, href) if base_url else href
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return http_address(href, base_url)
 
 
 def canonical_url(html: str, base_url: str | None = None) -> str | None:

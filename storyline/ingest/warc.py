@@ -33,6 +33,7 @@ from storyline.article import Failure, RawDocument
 from storyline.ingest.decode import charset_from_content_type
 from storyline.ingest.options import IngestOptions
 from storyline.ingest.rawdoc import document_from_bytes, too_large
+from storyline.numbers import whole_number
 
 TRUNCATED = "truncated record, not stored"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -117,9 +118,9 @@ def truncation(record: ArcWarcRecord, content: Any, data: bytes) -> str | None:
         return "the page's compressed payload ends before the end of its compressed stream"
     http = record.http_headers
     if http is not None and content is ends:
-        declared = (http.get_header("Content-Length") or "").strip()
-        if declared.isdigit() and len(data) < int(declared):
-            return f"the page has {len(data)} of the {int(declared)} bytes its HTTP Content-Length declares"
+        declared = whole_number((http.get_header("Content-Length") or "").strip())
+        if declared is not None and len(data) < declared:
+            return f"the page has {len(data)} of the {declared} bytes its HTTP Content-Length declares"
     return None
 
 
@@ -146,8 +147,7 @@ def _record(record: ArcWarcRecord, path: Path, options: IngestOptions) -> RawDoc
     content = record.content_stream()
     data = content.read(options.max_bytes + 1)
     if len(data) > options.max_bytes:
-        declared = headers.get_header("Content-Length")
-        size = int(declared) if declared and declared.isdigit() else len(data)
+        size = whole_number(headers.get_header("Content-Length")) or len(data)
         return Failure(source, too_large(size, options.max_bytes))
     cut = truncation(record, content, data)
     if cut is not None:

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from storyline.pipeline.sanitize import sanitize_text
+
 # new | updated | unchanged | duplicate | enriched (stored unchanged, annotations caught up) | skipped
 STORED = frozenset({"new", "updated", "duplicate"})
 
@@ -71,6 +73,10 @@ class Summary:
         return bool(self.skipped or self.incomplete or self.errors)
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as ``--json`` prints it.  Its sources and reasons come from the input (a
+        file name, a feed entry's link, a value quoted in a reason) and are sanitized as text
+        is (:func:`~storyline.pipeline.sanitize.sanitize_text`): a lone surrogate in one made
+        the summary unprintable (UnicodeEncodeError, a traceback instead of the report)."""
         data: dict[str, Any] = {
             "ingested": self.counts["new"] + self.counts["updated"] + self.counts["duplicate"],
             "new": self.counts["new"],
@@ -78,12 +84,17 @@ class Summary:
             "unchanged": self.counts["unchanged"],
             "duplicates": self.counts["duplicate"],
             "enriched": self.counts["enriched"],
-            "skipped": [{"source": o.source, "reason": o.reason} for o in self.skipped],
-            "incomplete": [{"source": o.source, "article_id": o.article_id, "reason": o.retry}
+            "skipped": [{"source": _text(o.source), "reason": _text(o.reason)} for o in self.skipped],
+            "incomplete": [{"source": _text(o.source), "article_id": o.article_id, "reason": _text(o.retry)}
                            for o in self.incomplete],
-            "notes": [{"source": o.source, "article_id": o.article_id, "notes": list(o.notes)} for o in self.noted],
-            "errors": list(self.errors),
+            "notes": [{"source": _text(o.source), "article_id": o.article_id, "notes": [_text(n) for n in o.notes]}
+                      for o in self.noted],
+            "errors": [_text(error) for error in self.errors],
         }
         if self.awaiting_enrichment is not None:
             data["awaiting_enrichment"] = self.awaiting_enrichment
         return data
+
+
+def _text(value: str | None) -> str | None:
+    return sanitize_text(value) if value is not None else None

@@ -38,9 +38,14 @@ def _sanitized(value: Any) -> Any:
 
 
 def sanitize_document(doc: RawDocument) -> RawDocument:
-    """``doc`` with its text, HTML, URL and given metadata sanitized (see :func:`sanitize_text`)."""
+    """``doc`` with its source, collection, text, HTML, URL and given metadata sanitized (see
+    :func:`sanitize_text`).  A source is a file name or an address from the input: a feed
+    entry's link ``"\ud800"`` (valid in a JSON Feed), a file name of bytes that are no UTF-8
+    (which Python reads as lone surrogates) could not be stored."""
     return replace(
         doc,
+        source=sanitize_text(doc.source),
+        collection=sanitize_text(doc.collection) if doc.collection is not None else None,
         text=sanitize_text(doc.text) if doc.text is not None else None,
         html=sanitize_text(doc.html) if doc.html is not None else None,
         url=sanitize_text(doc.url) if doc.url is not None else None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.article import Article
+from storyline.dates import shift_day
 from storyline.nlp import sentence_spans
 
 CALENDAR = re.compile(r"^\d{4}(-\d{2}(-\d{2})?|-W\d{2})$")
@@ -46,7 +47,7 @@ def period_month(value: str) -> str:
     if start is None:
         return value[:7]
     if len(value) == 8:
-        start += _dt.timedelta(days=3)
+        start = shift_day(start, 3)
     return start.isoformat()[:7]
 
 

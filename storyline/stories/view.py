@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from storyline.article import Article
+from storyline.dates import shift_day
 from storyline.stories.headline import headline, summary
 from storyline.stories.keydates import default_dates, story_days
 from storyline.stories.quote_groups import group_quotes
@@ -338,8 +339,8 @@ def in_period(entries: list[dict[str, Any]], first: str | None, last: str | None
     is not a development of the story.  Undated entries stay; year-only dates go."""
     if not first or not last:
         return entries
-    low = date.fromisoformat(first) - timedelta(days=KEY_MARGIN_DAYS)
-    high = date.fromisoformat(last) + timedelta(days=KEY_MARGIN_DAYS)
+    low = shift_day(date.fromisoformat(first), -KEY_MARGIN_DAYS)
+    high = shift_day(date.fromisoformat(last), KEY_MARGIN_DAYS)
     kept = []
     for entry in entries:
         value = entry.get("date")
@@ -370,8 +371,8 @@ def storyline_key_dates(stories: Sequence[Story], first: str | None, last: str |
             scores[day] = scores.get(day, 0.0) + score
             support[day] += int(count)
     if first and last:
-        low = (date.fromisoformat(first) - timedelta(days=KEY_MARGIN_DAYS)).isoformat()
-        high = (date.fromisoformat(last) + timedelta(days=KEY_MARGIN_DAYS)).isoformat()
+        low = shift_day(date.fromisoformat(first), -KEY_MARGIN_DAYS).isoformat()
+        high = shift_day(date.fromisoformat(last), KEY_MARGIN_DAYS).isoformat()
         scores = {d: v for d, v in scores.items() if low <= d <= high}
     ranked: list[tuple[str, float, int]] = sorted(((d, v, support[d]) for d, v in scores.items()),
                                                   key=lambda item: (-item[1], item[0]))

@@ -30,6 +30,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
+from storyline.numbers import whole_number
 from storyline.store.reader import ItemQuery, ItemScope
 from storyline.web import greader_streams as streams
 from storyline.web.greader_calls import (
@@ -85,7 +86,7 @@ def page(site: Site, base: str, who: Caller, stream_id: str, params: Params, mos
     found = site.store.list_items(who.user_id, ItemQuery(
         stream.scope, read=stream.read, starred=stream.starred,
         since=streams.iso(since) if since else None, until=streams.iso(until) if until else None,
-        after=int(after) if after.isdigit() and len(after) < 20 else None,
+        after=whole_number(after, max_digits=19),
         oldest_first=params.get("r") == "o", limit=params.number("n", 20, most=most)))
     return found.items, found.next_after
 
@@ -342,7 +343,7 @@ def mark_all_as_read(site: Site, request: Request, params: Params) -> Response:
     stream = stream_for(site, base, stream_id, params, subs)
     stamp = params.get("ts").strip()
     through = None
-    if stamp.isdigit() and len(stamp) < 25:
+    if whole_number(stamp, max_digits=24) is not None:
         micro = int(stamp) // 1000 if len(stamp) >= 18 else int(stamp)  # nanoseconds or microseconds
         through = streams.iso(micro // 1_000_000)
     site.store.number_articles()

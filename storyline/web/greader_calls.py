@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from storyline.numbers import whole_number
 from storyline.web.auth import Throttled, new_token, token_hash
 from storyline.web.site import Site
 
@@ -59,7 +60,7 @@ class Params:
 
     def number(self, name: str, default: int, *, most: int | None = None) -> int:
         value = self.get(name).strip()
-        found = int(value) if value.isdigit() and len(value) < 20 else default
+        found = whole_number(value, max_digits=19) or default
         found = found if found > 0 else default
         return min(found, most) if most is not None else found
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from storyline.numbers import whole_number
 from storyline.store import Store
 from storyline.store.reader import ItemScope
 from storyline.stories.headline import article_headline
@@ -71,7 +72,7 @@ def parse_item_id(value: str) -> int:
         if not 0 < len(digits) <= 16:
             raise ValueError(f"not an item id: {value!r}")
         number = int(digits, 16)
-    elif value.isdigit() and len(value) <= 20:
+    elif whole_number(value, max_digits=20) is not None:
         number = int(value)
     else:
         raise ValueError(f"not an item id: {value!r}")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from storyline.article import Article
+from storyline.numbers import whole_number
 from storyline.search import SearchQuery, has_more
 from storyline.stories.types import Story, Storyline
 from storyline.web import views
@@ -32,9 +33,10 @@ READS = RecentReads()  # a reader's reads, written once per page in a short wind
 
 def _offset(request: Request) -> int:
     value = request.query_params.get("offset", "0")
-    if not value.isdigit() or int(value) > 1_000_000:
+    offset = whole_number(value)
+    if offset is None or offset > 1_000_000:
         raise HTTPException(422, f"offset: {value!r} is not a whole number from 0")
-    return int(value)
+    return offset
 
 
 def search_query(request: Request, limit: int = PAGE_SIZE) -> SearchQuery:
@@ -50,10 +52,9 @@ def search_query(request: Request, limit: int = PAGE_SIZE) -> SearchQuery:
 def import_report(request: Request) -> dict[str, int] | None:
     """What an OPML import just did, as its redirect to the Sources page says."""
     params = request.query_params
-    if not params.get("imported", "").isdigit():
+    if whole_number(params.get("imported")) is None:
         return None
-    return {key: int(params.get(key, "0")) if params.get(key, "0").isdigit() else 0
-            for key in ("imported", "added", "folders", "ignored")}
+    return {key: whole_number(params.get(key)) or 0 for key in ("imported", "added", "folders", "ignored")}
 
 
 def more_link(request: Request, offset: int, shown: int, total: int, *, exact: bool = True,

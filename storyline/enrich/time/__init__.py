@@ -133,7 +133,10 @@ def find_times(text: str, dct: dt.date | None, doc: Doc | None = None) -> list[T
 
 def _build(candidate: Candidate, context: Context) -> TimeExpression | None:
     start, end, _priority, current, match = candidate
-    built = current.build(match, context)
+    try:
+        built = current.build(match, context)
+    except (OverflowError, ValueError):  # what datetime raises past the calendar's ends (years 1 and 9999):
+        return None  # "on Sunday" or "next month" in an article dated 9999-12-31 names no day, no expression
     if built is None:
         return None
     if len(built) == 4:
