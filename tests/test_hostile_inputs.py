@@ -137,8 +137,9 @@ def test_an_odd_line_lands_or_is_skipped_with_its_reason(
                 '<rss version="2.0"><channel><title>T</title><item><title>Leak</title>'
                 '<description>&leak; text</description></item></channel></rss>',
      "XXE"),
-    ("page.html.gz", gzip.compress(b"<html><body><p>" + b"Leith " * 500 + b"</p></body></html>")[:80],
-     "binary file (gzip data)"),
+    ("page.html.gz", gzip.compress(b"<html><body><p>" + " ".join(str(n * 7919 % 10007) for n in range(500)).encode()
+                                   + b"</p></body></html>")[:80],
+     "damaged gzip file"),  # cut inside its compressed stream (a whole one is read as the page inside)
     ("scripts.html", "<html><body><script>" + "document.write('x');" * 200 + "</script></body></html>",
      "no article text"),
 ])

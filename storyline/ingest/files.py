@@ -1,9 +1,18 @@
-"""Local paths: folders walked in order, globs expanded, one file read safely."""
+"""Local paths: folders walked in order, globs expanded, one file read safely.
+
+A file compressed with gzip (``articles.jsonl.gz``, ``page.html.gz``, ``dump.txt.gz``) is read
+as the file inside it, by the name without ``.gz``; its content is decompressed as a stream,
+never past the size limit (a small file that would unpack to gigabytes is refused at the
+limit).  ``.warc.gz`` archives are read by the WARC reader, record by record.
+"""
 
 from __future__ import annotations
 
 import glob
+import gzip
+import io
 import os
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,8 +66,23 @@ def expand(pattern: str) -> list[Path]:
 
 
 def suffix_of(path: Path) -> str:
+    """The suffix that says how to read ``path``: of the file inside for ``NAME.gz``."""
     name = path.name.lower()
-    return ".warc.gz" if name.endswith(".warc.gz") else path.suffix.lower()
+    if name.endswith(".warc.gz"):
+        return ".warc.gz"
+    if compressed(path):
+        return Path(name[:-3]).suffix
+    return path.suffix.lower()
+
+
+def compressed(path: Path) -> bool:
+    """Whether ``path`` is a gzip file to read as the file inside it (not a ``.warc.gz``)."""
+    name = path.name.lower()
+    return name.endswith(".gz") and not name.endswith(".warc.gz")
+
+
+# what a damaged or truncated gzip stream raises while it is read
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 def irregular(path: Path) -> str | None:
@@ -86,7 +110,21 @@ def read_bytes(path: Path, options: IngestOptions) -> bytes | Failure:
         return Failure(source, f"cannot read: {exc.strerror or exc}")
     if len(data) > options.max_bytes:  # grew while being read
         return Failure(source, too_large(len(data), options.max_bytes))
+    if compressed(path):
+        return _gunzip(data, source, options.max_bytes)
     return data
+
+
+def _gunzip(data: bytes, source: str, limit: int) -> bytes | Failure:
+    """The content of a gzip file, read no further than ``limit`` bytes."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            content = stream.read(limit + 1)
+    except GZIP_ERRORS as exc:
+        return Failure(source, f"damaged gzip file: {exc}")
+    if len(content) > limit:
+        return Failure(source, f"too large once decompressed: over {limit} bytes, limit is {limit} bytes")
+    return content
 
 
 def read_document(

@@ -8,12 +8,15 @@ line alone; a file without a single line is one too.
 
 A file in UTF-16 or UTF-32 (what some Windows tools write) is split into lines
 in its own encoding, found from its start as :func:`storyline.ingest.decode.decode`
-finds it: split as bytes, its line feeds would fall inside characters.
+finds it: split as bytes, its line feeds would fall inside characters.  A gzip file
+(``articles.jsonl.gz``) is read line by line as it is decompressed; a damaged one keeps the
+lines before the damage and fails with its reason.
 """
 
 from __future__ import annotations
 
 import codecs
+import gzip
 import io
 import json
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ from typing import IO, Any
 
 from storyline.article import Failure, RawDocument
 from storyline.ingest.decode import decode, unmarked_utf
+from storyline.ingest.files import GZIP_ERRORS, compressed
 from storyline.ingest.options import IngestOptions
 from storyline.ingest.rawdoc import too_large
 
@@ -110,15 +114,21 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Fai
     """Every line of a JSONL file; sources are ``<path>#L<line number>``."""
     collection = str(path)
     try:
-        handle = path.open("rb")
+        handle: IO[bytes] = gzip.open(path, "rb") if compressed(path) else path.open("rb")  # noqa: SIM115 (closed below)
         wide = wide_encoding(handle.read(1024))
         handle.seek(0)
+    except GZIP_ERRORS as exc:  # before OSError: BadGzipFile is one
+        yield Failure(collection, f"damaged gzip file: {exc}")
+        return
     except OSError as exc:
         yield Failure(collection, f"cannot read: {exc.strerror or exc}")
         return
     with handle:
         lines = _Transcoded(handle, wide) if wide else handle
-        yield from _read_lines(lines, path, collection, options)
+        try:
+            yield from _read_lines(lines, path, collection, options)
+        except GZIP_ERRORS as exc:  # the lines before the damage are read
+            yield Failure(collection, f"damaged gzip file: {exc or type(exc).__name__}")
 
 
 def _read_lines(handle: IO[bytes] | _Transcoded, path: Path, collection: str,
