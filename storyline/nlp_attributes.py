@@ -1,10 +1,10 @@
-"""spaCy's attribute ruler, read token by token from a cache: the same annotations, a tenth of the time.
+"""spaCy's attribute ruler, read token by token from a cache: the same annotations, in a fraction of the time.
 
 The English pipelines map each token's fine-grained tag (and a few words and
 dependency labels) to its coarse part of speech, morphology and some lemmas with an
 ``attribute_ruler`` of about 180 token patterns, run by spaCy's ``Matcher`` over
-every token of every document: a fifth of the whole parse of a news article, more
-than the tagger and the parser together.
+every token of every document: about a tenth to a fifth of the whole parse of a news
+article, as much as the dependency parser.
 
 Nearly all of those patterns look at one token alone, and only at its lower-case
 form, tag, dependency label and whether it is white space.  Which of them match a
@@ -15,8 +15,9 @@ ruler applies them: every match in the order the rules were added (a later rule
 wins), so the annotations are exactly the ruler's (``tests/test_nlp.py`` compares
 both on the example articles, ``benchmarks/throughput.py`` on the benchmark texts).
 
-:func:`install` swaps the cached reader in for the pipeline's own ruler; a ruler
-whose single-token patterns use anything else is left as it is.
+:func:`install` swaps the cached reader in for the pipeline's own ruler.  A rule this
+reader cannot test token by token (another attribute, an operator, an index into a longer
+pattern) goes to the ``Matcher`` with the spanning ones, so every rule is applied.
 """
 
 from __future__ import annotations
