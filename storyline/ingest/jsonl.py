@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from storyline.article import Failure, RawDocument
 from storyline.ingest.decode import decode, unmarked_utf
@@ -114,7 +114,8 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[RawDocument | Fai
     """Every line of a JSONL file; sources are ``<path>#L<line number>``."""
     collection = str(path)
     try:
-        handle: IO[bytes] = gzip.open(path, "rb") if compressed(path) else path.open("rb")  # noqa: SIM115 (closed below)
+        # closed below, by the with block that reads it
+        handle = cast(IO[bytes], gzip.open(path, "rb")) if compressed(path) else path.open("rb")  # noqa: SIM115
         wide = wide_encoding(handle.read(1024))
         handle.seek(0)
     except GZIP_ERRORS as exc:  # before OSError: BadGzipFile is one
