@@ -102,15 +102,20 @@ def test_a_json_feed_item_with_odd_authors_is_read_with_the_others(tmp_path: Pat
     assert stored(tmp_path / "s.db")["crane-2"].authors == ["Morag Brodie"]
 
 
+def quay_feed(path: Path, *, encoding: str = "utf-8", channel: str = "") -> Path:
+    """An RSS file of two good entries, its declared ``encoding`` and ``channel`` elements as given."""
+    items = "".join(f"<item><title>Crane {n} opens</title><guid>crane-{n}</guid>"
+                    f"<description><![CDATA[{paragraphs(n, n + 10, n + 20)}]]></description></item>" for n in range(2))
+    path.write_bytes(f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>Quay</title>'
+                     f"{channel}{items}</channel></rss>".encode())
+    return path
+
+
 @pytest.mark.parametrize("ttl", ["\u00b2", "\u2464", "9" * 400, "\u0663\u0660"])
 def test_an_rss_ttl_that_is_no_ascii_number_is_left_out(ttl: str, tmp_path: Path) -> None:
     """``<ttl>²</ttl>`` ("²".isdigit() but int("²") raises) lost the whole feed:
     "unreadable feed: ValueError: invalid literal for int() with base 10: '²'"."""
-    items = "".join(f"<item><title>Crane {n}</title><guid>crane-{n}</guid>"
-                    f"<description><![CDATA[{paragraphs(n, n + 10, n + 20)}]]></description></item>" for n in range(2))
-    feed = tmp_path / "quay.rss"
-    feed.write_text(f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Quay</title>'
-                    f"<ttl>{ttl}</ttl>{items}</channel></rss>")
+    feed = quay_feed(tmp_path / "quay.rss", channel=f"<ttl>{ttl}</ttl>")
     code, summary = ingest(tmp_path / "s.db", feed)
     assert code == 0 and summary["new"] == 2, summary
 
@@ -308,11 +313,7 @@ def test_articles_dated_on_the_calendars_last_day_are_annotated_and_grouped(tmp_
 def test_a_feed_declaring_an_encoding_with_a_nul_in_its_name_keeps_its_entries(label: str, tmp_path: Path) -> None:
     """feedparser decoded the feed with the declared label as it is and raised on the NUL in it:
     "unreadable feed: ValueError: embedded null character"."""
-    items = "".join(f"<item><title>Crane {n} opens</title><guid>crane-{n}</guid>"
-                    f"<description><![CDATA[{paragraphs(n, n + 10, n + 20)}]]></description></item>" for n in range(2))
-    feed = tmp_path / "quay.rss"
-    feed.write_bytes(f'<?xml version="1.0" encoding="{label}"?><rss version="2.0"><channel><title>Quay</title>'
-                     f"{items}</channel></rss>".encode())
+    feed = quay_feed(tmp_path / "quay.rss", encoding=label)
     code, summary = ingest(tmp_path / "s.db", feed)
     assert code == 0 and summary["new"] == 2, summary
 
