@@ -36,12 +36,8 @@ def is_address(title: str) -> bool:
     return bool(_ADDRESS.fullmatch("".join(title.split())))
 
 
-def shown_title(article: Article) -> str | None:
-    """The article's title as a headline may show it: None when it has none or it is an address."""
-    return _as_headline(article.title)
-
-
 def _as_headline(title: str | None) -> str | None:
+    """A title as a headline may show it: None when there is none or it is only an address."""
     if not title or not title.strip() or is_address(title):
         return None
     return " ".join(title.split())
@@ -160,7 +156,7 @@ def headline(articles: Sequence[Article]) -> str:
         chosen = {a.id for a in representative}
         ranked = representative + [a for a in ranked if a.id not in chosen]
     for article in ranked:
-        title = shown_title(article)
+        title = _as_headline(article.title)
         if title:
             return title
     for article in ranked:
