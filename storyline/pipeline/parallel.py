@@ -132,12 +132,7 @@ class ParallelPipeline(Pipeline):
         says so (the callers then do the chunk in this process)."""
         if self.unavailable is None:
             try:
-                try:
-                    return self._executor().submit(fn, chunk)
-                except (BrokenProcessPool, RuntimeError) as exc:  # broken or shut down: a fresh pool
-                    log.warning("ingest workers: starting again (%s)", describe(exc))
-                    self._restart()
-                    return self._executor().submit(fn, chunk)
+                return self._to_pool(fn, chunk)
             except OSError as exc:  # the system refuses processes or their semaphores
                 self.unavailable = describe(exc)
                 self._restart()
@@ -146,6 +141,14 @@ class ParallelPipeline(Pipeline):
         refused: Future[list[Any]] = Future()
         refused.set_exception(BrokenProcessPool(f"no worker processes here: {self.unavailable}"))
         return refused
+
+    def _to_pool(self, fn: Callable[[list[T]], list[Any]], chunk: list[T]) -> Future[list[Any]]:
+        try:
+            return self._executor().submit(fn, chunk)
+        except (BrokenProcessPool, RuntimeError) as exc:  # broken or shut down: a fresh pool
+            log.warning("ingest workers: starting again (%s)", describe(exc))
+            self._restart()
+            return self._executor().submit(fn, chunk)
 
     def _restart(self) -> None:
         if self._pool is not None:
