@@ -54,7 +54,6 @@ def sentence_guard(doc: Doc) -> Doc:
     """Forbid sentence starts that do not follow final punctuation or a line break; force one
     after a paragraph break.  The parser decides the rest."""
     import numpy
-    from spacy.attrs import SENT_START
 
     texts = [token.text for token in doc]
     starts = numpy.zeros(len(texts), dtype="int32")  # 0: the parser decides, -1: no, 1: yes
@@ -73,9 +72,15 @@ def sentence_guard(doc: Doc) -> Doc:
             j -= 1
         if texts[j][-1:] not in FINAL:
             starts[i] = -1
+    _write_starts(doc, starts)
+    return doc
+
+
+def _write_starts(doc: Doc, starts: Any) -> None:
+    """Set every token's sentence start at once from an array of 1 (yes), -1 (no) and 0 (left to
+    the parser).  One by one, each ``token.is_sent_start = ...`` walks the whole document."""
     column: Any = starts.astype("uint64").reshape(-1, 1)  # -1 wraps, as spaCy stores it
     doc.from_array([SENT_START], column)
-    return doc
 
 
 def sentences(doc: Doc) -> list[Span]:
@@ -161,8 +166,7 @@ def sentence_rules(doc: Doc) -> Doc:
         values = doc.to_array([SENT_START]).astype("int64")
         for i in changed:
             values[i] = 1 if starts[i] else -1
-        array: Any = values.astype("uint64").reshape(-1, 1)  # spaCy's own type for its arrays
-        doc.from_array([SENT_START], array)
+        _write_starts(doc, values)
     return doc
 
 
