@@ -4,6 +4,7 @@ enrichment (``storyline enrich``, re-ingest, the API), and regressions that once
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,43 @@ def test_the_time_budget_stops_slow_work() -> None:
     with time_budget(5):
         total = sum(range(1000))
     assert total == 499500
+
+
+def test_the_time_budget_holds_when_its_alarm_lands_in_a_weakref_callback() -> None:
+    """Regression: Python swallows an exception raised inside a weakref callback (it
+    reports it as unraisable): the budget's one alarm landed there once, was lost, and
+    the work ran on unbudgeted with a warning.  The alarm now repeats until it lands."""
+    import time
+    import weakref
+
+    class Held:
+        pass
+
+    reported: list[BaseException | None] = []
+    before = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: reported.append(unraisable.exc_value)
+    try:
+
+        calls: list[int] = []
+
+        def slow_callback(_ref: object) -> None:
+            calls.append(1)
+            if len(calls) == 1:  # the first one outlasts the budget
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    pass
+
+        started = time.monotonic()
+        with pytest.raises(OverBudget), time_budget(0.1):
+            while time.monotonic() - started < 2:
+                held = Held()
+                ref = weakref.ref(held, slow_callback)
+                del held  # the callback runs now, and the alarm lands inside it
+                assert ref() is None
+        assert time.monotonic() - started < 1.0
+    finally:
+        sys.unraisablehook = before
+    assert reported == []
 
 
 def test_a_lone_surrogate_no_longer_ends_the_run(tmp_path: Path) -> None:
