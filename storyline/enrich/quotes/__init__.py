@@ -125,7 +125,7 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             and len(quote.text.split()) <= FRAGMENT_WORDS
             and size < FRAGMENT_SHARE * _solid(sentence.text)
         ):
-            start, end = sentence.start_char, sentence.end_char
+            start, end = _cue_clause(sentence, quote) or (sentence.start_char, sentence.end_char)
             text = full[start:end].rstrip()
             # a clause of the sentence reported by the same speaker is shown in the sentence
             # ("the chief said that it was too early to tell, and there was 'no sign' yet")
@@ -316,6 +316,36 @@ def _heading(text: str, quote: Quote) -> bool:
     if not 2 <= len(words) <= 8:
         return False
     return all(w[:1].isupper() or w.lower() in _MINOR for w in words) and words[0][:1].isupper()
+
+
+_SUBORDINATE = ("acl", "advcl", "relcl", "pcomp")
+
+
+def _cue_clause(sentence: Span, quote: Quote) -> tuple[int, int] | None:
+    """The clause of a fragment's cue when it is a clause of its own inside the writer's sentence,
+    with a doer of its own: "Despite the council calling the plan 'a gamble', the mayor signed it"
+    reports "the council calling the plan 'a gamble'", not the mayor's signing.  None when the cue
+    is the sentence's own verb or shares its subject ("Describing it as 'vital', she said ...")."""
+    for tok in sentence:
+        if tok.text != quote.cue or tok.dep_ not in _SUBORDINATE:
+            continue
+        if tok.dep_ == "acl" and tok.tag_ == "VBG" and tok.head.i < tok.i:
+            first = tok.head.left_edge  # "the council calling ...": the noun it modifies does it
+        elif any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children):
+            first = tok.left_edge
+        else:
+            continue
+        words = [t for t in sentence.doc[first.i : tok.right_edge.i + 1]]
+        while words and (words[0].dep_ in ("mark", "cc", "punct") and words[0].text not in _MARKS):
+            words = words[1:]
+        while words and words[-1].text in (",", ".", ";", ":"):
+            words = words[:-1]
+        if not words:
+            continue
+        start, end = words[0].idx, words[-1].idx + len(words[-1].text)
+        if start <= quote.start and quote.end <= end + 1:
+            return start, end
+    return None
 
 
 def _sentence_of(doc: Doc, quote: Quote) -> Span | None:

@@ -64,7 +64,7 @@ def _reported_span(ctx: QuoteContext, verb: Token) -> tuple[int, int] | None:
     clauses.sort(key=lambda c: (c.i < verb.i, abs(c.i - verb.i)))
     who = speaker_head(ctx, verb)
     for clause in clauses:
-        span = _clause_span(ctx, list(clause.subtree), lo, hi)
+        span = _clause_span(ctx, _without_other_report(clause), lo, hi)
         if span is not None and not (who is not None and span[0] <= who.idx < span[1]):
             return span  # (a "clause" holding the speaker is a misparse: "said Robert Reich, who ...")
     as_clause = verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.children)
@@ -72,6 +72,26 @@ def _reported_span(ctx: QuoteContext, verb: Token) -> tuple[int, int] | None:
         own = {t.i for t in verb.subtree}
         return _clause_span(ctx, [t for t in verb.head.subtree if t.i not in own], lo, hi)
     return None
+
+
+def _without_other_report(clause: Token) -> list[Token]:
+    """The clause's words up to a report of someone else's that closes it: "said that taxes must
+    fall, while one of her deputies said that ..." reports "taxes must fall" (the deputy's words are
+    an attribution of their own).  A report that is the clause itself ("said that she said") stays."""
+    words = list(clause.subtree)
+    for tok in words:
+        if (
+            tok.i != clause.i
+            and tok.dep_ in ("advcl", "conj")
+            and tok.lemma_.lower() in CLAUSE_VERBS
+            and any(c.dep_ == "nsubj" for c in tok.children)
+            and tok.right_edge.i >= words[-1].i - 1
+        ):
+            kept = [t for t in words if t.i < tok.left_edge.i]
+            while kept and (kept[-1].dep_ == "cc" or kept[-1].is_punct):
+                kept.pop()  # "... in May and": the conjunction goes with the other report
+            return kept
+    return words
 
 
 def _bounds(ctx: QuoteContext, verb: Token) -> tuple[int, int]:

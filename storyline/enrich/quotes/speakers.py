@@ -109,11 +109,18 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             # cut tariffs, stating ...": the parser puts the second verb of saying in the reported
             # clause; it goes with the verb that reports the clause
             node = top
+        elif node.dep_ == "acl" and node.tag_ == "VBG" and _can_do(node.head):
+            return node.head  # "Despite the White House criticising ...": the noun a participle modifies does it
         elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head.i != node.i:
             node = node.head
         else:
             return _person_before_verb(verb) or _name_after_verb(verb)
     return None
+
+
+def _can_do(noun: Token) -> bool:
+    """A noun that can be the one who speaks: a name, a person or an organisation."""
+    return noun.pos_ == "PROPN" or noun.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")
 
 
 _THINKING = frozenset({"think", "believe", "signal", "hint", "indicate", "feel", "hope", "fear"})
