@@ -198,15 +198,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spaCy's limit is read in pieces of that length.
     """
     if len(text) > KEPT_TEXT:
-        return list(_split(text))
+        return list(_kept_long_spans(text))
     return list(_kept_spans(text))
 
 
-KEPT_TEXT = 200_000  # characters: the spans of longer texts are not kept (nor the texts)
+KEPT_TEXT = 200_000  # characters: of longer texts, only the last two are kept
 
 
 @lru_cache(maxsize=256)
 def _kept_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return _split(text)
+
+
+@lru_cache(maxsize=2)
+def _kept_long_spans(text: str) -> tuple[tuple[int, int], ...]:
     return _split(text)
 
 

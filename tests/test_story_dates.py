@@ -117,3 +117,27 @@ def test_a_built_story_and_storyline_come_back_from_the_store_as_they_went_in(st
     assert Story.from_dict(story.to_dict()) == story
     assert store.story_of_article("a2") == "s1"  # a copy is a member, listed beside its original
     assert (story.article_count, story.outlet_count, story.members) == (2, 2, ["a", "c", "a2"])
+
+
+def test_a_huge_article_is_split_into_sentences_once_for_its_story(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression (fuzzing): a 1.5 MB text cost ~11 s to build its story, split whole three
+    times (its lede, timeline and key dates).  Now the lede reads the body's start and a long
+    text's sentences are kept like a short one's."""
+    import storyline.nlp as nlp
+
+    split_chars: list[int] = []
+    real = nlp._split
+
+    def counting(text: str) -> tuple[tuple[int, int], ...]:
+        split_chars.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(nlp, "_split", counting)
+    for kept in (getattr(nlp, "_kept_long_spans", None), nlp._kept_spans):
+        if kept is not None:
+            kept.cache_clear()
+    paragraph = "The council met on 14 August 2025 and voted for the new bridge. The mayor welcomed it.\n"
+    body = paragraph * (300_000 // len(paragraph))
+    story = build_story("s1", [_article("huge", body, published="2025-08-15")], TODAY, "l1")
+    assert story.title
+    assert sum(split_chars) <= len(body) + 20_000
