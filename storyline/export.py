@@ -65,9 +65,10 @@ def jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 
 def _timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Timeline entries; a key date also carries its ``score`` and ``support`` (articles)."""
+    """Timeline entries with their ``status`` (happened, planned: told ahead of its day, or
+    reported: told with a hedge); a key date also carries its ``score`` and ``support`` (articles)."""
     return [{"date": e["date"], "text": e["text"], "articles": e["articles"], "evidence": e["evidence"],
-             **{k: e[k] for k in ("score", "support") if k in e}} for e in entries]
+             **{k: e[k] for k in ("status", "score", "support") if k in e}} for e in entries]
 
 
 def story_record(story: Story, storyline: Storyline | None) -> dict[str, Any]:

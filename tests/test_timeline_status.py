@@ -77,3 +77,14 @@ def test_a_story_without_dates_reads_undated_not_question_marks() -> None:
     assert date_range(None, None) == "undated"
     assert date_range("2025-06-03", "2025-06-03") == "2025-06-03"
     assert date_range("2025-06-03", "2025-06-09") == "2025-06-03 to 2025-06-09"
+
+
+def test_the_exported_story_says_which_entries_were_only_planned() -> None:
+    """Before: `storyline export stories` dropped the status, so an analyst reading the export
+    took the Oslo signing (told ahead, on Friday) for something that happened."""
+    from storyline.export import story_record
+    from storyline.stories.view import build_story
+
+    friday = _article("a", "2025-06-06", FRIDAY, {"Tuesday": "2025-06-03", "Monday": "2025-06-09"})
+    record = story_record(build_story("s1", [friday], {}, None), None)
+    assert _by_date(record["timeline"]) == {"2025-06-03": "happened", "2025-06-09": "planned"}
