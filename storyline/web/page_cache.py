@@ -13,14 +13,12 @@ its own.
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from storyline.store import Store
+from storyline.web.store_lru import StoreLRU
 
 MAX_AGE = 5.0  # seconds an answer is reused while the stories stay the same
 SIZE = 512  # answers kept per process (the least recently used go first)
@@ -30,11 +28,8 @@ T = TypeVar("T")
 
 class PageCache:
     def __init__(self, size: int = SIZE, max_age: float = MAX_AGE) -> None:
-        self.size, self.max_age = size, max_age
-        # per store object: two stores never share answers, even at one location (":memory:")
-        self._stores: weakref.WeakKeyDictionary[Store, OrderedDict[Hashable, tuple[tuple[Any, ...], float, Any]]] = \
-            weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+        self.max_age = max_age
+        self._answers: StoreLRU[tuple[Any, float, Any]] = StoreLRU(size)  # key -> (version, when, answer)
 
     def get(self, store: Store, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, or its answer from an earlier call with the same ``key`` while still good.
@@ -42,16 +37,10 @@ class PageCache:
         Answers are shared between requests: callers must not change them in place.
         """
         version = store.stories_version()  # read first: a write while computing makes the next call compute again
-        with self._lock:
-            entries = self._stores.setdefault(store, OrderedDict())
-            hit = entries.get(key)
-            if hit is not None and hit[0] == version and time.monotonic() - hit[1] < self.max_age:
-                entries.move_to_end(key)
-                return hit[2]  # type: ignore[no-any-return]
+        hit = self._answers.get(store, key, lambda entry: entry[0] == version
+                                and time.monotonic() - entry[1] < self.max_age)
+        if hit is not None:
+            return hit[2]  # type: ignore[no-any-return]
         value = compute()
-        with self._lock:
-            entries[key] = (version, time.monotonic(), value)
-            entries.move_to_end(key)
-            while len(entries) > self.size:
-                entries.popitem(last=False)
+        self._answers.put(store, key, (version, time.monotonic(), value))
         return value

@@ -12,12 +12,10 @@ per store object; a write that fails is not remembered, so the next opening trie
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
-from collections import OrderedDict
 
 from storyline.store import Store
+from storyline.web.store_lru import StoreLRU
 
 WINDOW = 30.0  # seconds in which reopening the same page by the same reader is not written again
 SIZE = 100_000  # (user, kind, id) remembered per store, the oldest going first
@@ -25,39 +23,20 @@ SIZE = 100_000  # (user, kind, id) remembered per store, the oldest going first
 
 class RecentReads:
     def __init__(self, window: float = WINDOW, size: int = SIZE) -> None:
-        self.window, self.size = window, size
-        self._stores: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[str, str, str], float]] = \
-            weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
+        self.window = window
+        self._written: StoreLRU[float] = StoreLRU(size)  # (user, kind, id) -> when written
 
     def record(self, store: Store, user_id: str, kind: str, target_id: str) -> bool:
         """Record that ``user_id`` opened ``kind`` ``target_id``, unless this process did within the
         window; whether it was written."""
         key = (user_id, kind, target_id)
-        if not self._claim(store, key):
+        # taken before the write, so that requests at the same moment do not write it too
+        moment = time.monotonic()
+        if not self._written.put(store, key, moment, unless=lambda at: moment - at < self.window):
             return False
         try:
             store.record_read(user_id, kind, target_id)
         except BaseException:
-            self._forget(store, key)  # not written: the next opening writes it
+            self._written.pop(store, key)  # not written: the next opening writes it
             raise
         return True
-
-    def _claim(self, store: Store, key: tuple[str, str, str]) -> bool:
-        """Take ``key`` for writing now (before the write, so that requests at the same moment
-        do not write it too); False when it was written within the window."""
-        moment = time.monotonic()
-        with self._lock:
-            recent = self._stores.setdefault(store, OrderedDict())
-            at = recent.get(key)
-            if at is not None and moment - at < self.window:
-                return False
-            recent[key] = moment
-            recent.move_to_end(key)
-            while len(recent) > self.size:
-                recent.popitem(last=False)
-        return True
-
-    def _forget(self, store: Store, key: tuple[str, str, str]) -> None:
-        with self._lock:
-            self._stores.get(store, OrderedDict()).pop(key, None)
