@@ -32,6 +32,33 @@ def test_a_story_is_headed_by_its_latest_representative_article_not_its_first() 
     assert headline(articles[:1]) == "Council votes to close the harbour bridge"
 
 
+def test_of_reports_dated_alike_the_one_telling_what_happened_heads_the_story() -> None:
+    """Undated (or same-day) reports give no order: the announcement ("to meet") used to head the
+    story when it was the more typical one, after the meeting it announced was reported."""
+    ahead = _article("a", "Harbour ministers to meet in Bergen over the bridge repairs",
+                     BRIDGE + " The ministers will meet in Bergen.", None)
+    held = _article("b", "Harbour ministers agree on bridge repairs after Bergen talks", BRIDGE, None)
+    assert headline([ahead, held]) == "Harbour ministers agree on bridge repairs after Bergen talks"
+    assert headline([ahead]) == "Harbour ministers to meet in Bergen over the bridge repairs"
+    same_day = [_article(a.id, a.title or "", a.body, "2025-12-01") for a in (ahead, held)]
+    assert headline(same_day) == "Harbour ministers agree on bridge repairs after Bergen talks"
+    # a later announcement still heads: the newest development is what it announces
+    later = [_article("a", ahead.title or "", ahead.body, "2025-12-03"),
+             _article("b", held.title or "", held.body, "2025-12-01")]
+    assert headline(later) == "Harbour ministers to meet in Bergen over the bridge repairs"
+
+
+def test_headline_english_for_what_is_still_ahead() -> None:
+    from storyline.stories.headline import announces
+
+    ahead = ["Leaders to meet in Oslo on Monday", "Council will vote on the bridge",
+             "Ministers set to sign fisheries deal", "Talks due to resume next week"]
+    not_ahead = ["Rebels agree to ceasefire", "How to watch the final", "Pressure to act on climate grows",
+                 "Ten things to know about the budget", "Police say man was shot", "Leaders met in Oslo"]
+    assert [t for t in ahead if not announces(t)] == []
+    assert [t for t in not_ahead if announces(t)] == []
+
+
 def test_an_undated_article_heads_a_story_only_when_no_representative_one_is_dated() -> None:
     articles = [_article("a", "Council votes to close the harbour bridge", BRIDGE, "2025-12-01"),
                 _article("b", "Harbour bridge closure explained", BRIDGE, None)]

@@ -160,8 +160,8 @@ def headline(articles: Sequence[Article]) -> str:
     ranked = sorted(articles, key=lambda a: (-scores.get(a.id, 0.0), a.published or "", a.id))
     if best > 0:
         representative = [a for a in ranked if scores.get(a.id, 0.0) >= REPRESENTATIVE * best]
-        representative.sort(key=lambda a: (a.published is None, _newest_first(a.published), -scores.get(a.id, 0.0),
-                                           a.id))
+        representative.sort(key=lambda a: (a.published is None, _newest_first(a.published), announces(a.title),
+                                           -scores.get(a.id, 0.0), a.id))
         chosen = {a.id for a in representative}
         ranked = representative + [a for a in ranked if a.id not in chosen]
     for article in ranked:
@@ -173,6 +173,28 @@ def headline(articles: Sequence[Article]) -> str:
         if lede:
             return lede
     return _first_clause(ranked[0].body) or "Untitled story"
+
+
+# Headline English for what is still ahead: "Leaders to meet in Oslo", "Council will vote on the
+# bridge", "Ministers set to sign deal", "Talks due to resume": a subject of a few words, then
+# "to" (or "will", "set to", "due to") and a verb of a scheduled development.  The verbs are
+# listed so that "Rebels agree to ceasefire" or "How to watch the final" is no announcement.
+_PLAN_VERBS = ("meet", "visit", "head", "travel", "fly", "go", "hold", "host", "sign", "vote", "announce",
+               "unveil", "launch", "open", "close", "resume", "attend", "join", "address", "discuss", "testify",
+               "speak", "face", "start", "begin", "end", "return", "decide", "rule", "publish", "release",
+               "present", "debate", "convene", "gather", "hear", "sit", "stand", "run", "tour", "welcome")
+_AHEAD = re.compile(r"^(?!(?:how|what|why|who|when|where|which)\b)(?:[\w’'.-]+\s+){1,8}?"
+                    r"(?:(?:is|are)\s+)?(?:set\s+to|due\s+to|poised\s+to|to|will)\s+"
+                    r"(?:" + "|".join(_PLAN_VERBS) + r")\b", re.I)
+
+
+def announces(title: str | None) -> bool:
+    """Whether a title tells a development as still ahead (headline English "X to meet", "X will
+    vote"): of two equally dated and typical reports, the one telling what happened heads a story
+    better than the one announcing it."""
+    if not title or ":" in title[:40]:
+        return False
+    return _AHEAD.match(" ".join(title.split())) is not None
 
 
 def _newest_first(published: str | None) -> tuple[int, ...]:
