@@ -52,3 +52,25 @@ def test_a_report_of_a_report_stays_whole() -> None:
     by_cue = {(q.speaker_mention, q.text) for q in _quotes("Ana said that Tom said the vote was close.")}
     assert ("Ana", "Tom said the vote was close") in by_cue
     assert ("Tom", "the vote was close") in by_cue
+
+
+def test_a_fragments_reported_sentence_stops_before_a_quotation_of_its_own() -> None:
+    """Before: "described the talks as 'very good' ..., adding: 'We agreed ...'" was listed twice,
+    the second quotation inside the reported sentence as well as on its own."""
+    text = ("The mayor also described the talks as \u201cvery good\u201d on her radio show, adding: "
+            "\u201cWe agreed on the bridge, and the ferry will run again in May.\u201d")
+    texts = sorted(q.text for q in _quotes(text))
+    assert texts == ["The mayor also described the talks as \u201cvery good\u201d on her radio show",
+                     "We agreed on the bridge, and the ferry will run again in May."]
+
+
+def test_an_outlet_is_named_once_among_the_sources_of_an_entry() -> None:
+    from storyline.web.site import make_templates
+
+    macro = make_templates().env.from_string(
+        '{% from "_macros.html" import evidence %}{{ evidence(items) }}')
+    items = [{"article": a, "href": f"/articles/{a}", "publisher": p, "headline": f"Headline {a}"}
+             for a, p in (("a", "The Ledger"), ("a", "The Ledger"), ("b", "The Ledger"), ("c", "Harbour News"))]
+    html = macro.render(items=items)
+    assert html.count(">The Ledger</a>") == 1 and ">2</a>" in html and html.count(">Harbour News</a>") == 1
+    assert html.count('class="evidence"') == 3  # one link per article

@@ -126,6 +126,7 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
             and size < FRAGMENT_SHARE * _solid(sentence.text)
         ):
             start, end = _cue_clause(sentence, quote) or (sentence.start_char, sentence.end_char)
+            end = _before_next_quote(full, quote, end, quotes)
             text = full[start:end].rstrip()
             # a clause of the sentence reported by the same speaker is shown in the sentence
             # ("the chief said that it was too early to tell, and there was 'no sign' yet")
@@ -316,6 +317,20 @@ def _heading(text: str, quote: Quote) -> bool:
     if not 2 <= len(words) <= 8:
         return False
     return all(w[:1].isupper() or w.lower() in _MINOR for w in words) and words[0][:1].isupper()
+
+
+def _before_next_quote(full: str, quote: Quote, end: int, quotes: list[Quote]) -> int:
+    """Where a fragment's reported sentence ends when a quotation of its own follows in it ("described
+    the talks as 'very good', adding: 'During the meeting ...'"): before that quotation and the words
+    introducing it, which is listed apart; else ``end``."""
+    later = [q.start for q in quotes if not q.indirect and q is not quote and quote.end <= q.start < end]
+    if not later:
+        return end
+    head = full[quote.end : min(later)].rstrip().rstrip(_MARKS).rstrip().rstrip(":,;").rstrip()
+    words = head.rsplit(None, 1)
+    if len(words) == 2 and _saying(words[1].lower()):
+        head = words[0].rstrip().rstrip(",")
+    return quote.end + len(head)
 
 
 _SUBORDINATE = ("acl", "advcl", "relcl", "pcomp")
