@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
@@ -46,7 +44,32 @@ ENTITY_TYPES = frozenset(
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _URLISH = re.compile(r"https?:|www\.|\.com\b|/ ")
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "mr", "mrs", "ms", "told", "news"}
+
+
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (the Glasgow IR group's list), which the story models were
+    trained with.  Read from the one file of scikit-learn that holds them: importing the package
+    (scipy.stats, pandas) took 1.7 s of every process's start, a worker's included, for a list."""
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        package = importlib.util.find_spec("sklearn")
+        if package is not None and package.origin:
+            path = Path(package.origin).parent / "feature_extraction" / "_stop_words.py"
+            spec = importlib.util.spec_from_file_location("storyline._english_stop_words", path)
+            if spec is not None and spec.loader is not None:
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                return frozenset(module.ENGLISH_STOP_WORDS)
+    except (ImportError, OSError, AttributeError, SyntaxError):
+        pass  # another layout: the documented import below
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+_STOP = english_stop_words() | {"said", "says", "say", "mr", "mrs", "ms", "told", "news"}
 _LEAD_WORDS = 40
 MAX_TERMS = 150  # per document and sub-vector, the strongest by raw frequency
 
