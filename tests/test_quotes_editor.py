@@ -62,6 +62,10 @@ def test_a_fragments_reported_sentence_stops_before_a_quotation_of_its_own() -> 
     texts = sorted(q.text for q in _quotes(text))
     assert texts == ["The mayor also described the talks as \u201cvery good\u201d on her radio show",
                      "We agreed on the bridge, and the ferry will run again in May."]
+    # quoted words that are the sentence's own go on being part of it
+    text = ("Calling the vote vital for \u201cthe whole valley\u201d, the mayor said the council had taken a "
+            "\u201chistoric step\u201d towards the new bridge.")
+    assert any(q.text.endswith("\u201chistoric step\u201d towards the new bridge.") for q in _quotes(text))
 
 
 def test_an_outlet_is_named_once_among_the_sources_of_an_entry() -> None:

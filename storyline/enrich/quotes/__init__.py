@@ -323,7 +323,8 @@ def _before_next_quote(full: str, quote: Quote, end: int, quotes: list[Quote]) -
     """Where a fragment's reported sentence ends when a quotation of its own follows in it ("described
     the talks as 'very good', adding: 'During the meeting ...'"): before that quotation and the words
     introducing it, which is listed apart; else ``end``."""
-    later = [q.start for q in quotes if not q.indirect and q is not quote and quote.end <= q.start < end]
+    later = [q.start for q in quotes if not q.indirect and q is not quote and quote.end <= q.start < end
+             and not _embedded(full, q)]  # "marked a 'historic step' towards peace": the sentence's own words
     if not later:
         return end
     head = full[quote.end : min(later)].rstrip().rstrip(_MARKS).rstrip().rstrip(":,;").rstrip()
