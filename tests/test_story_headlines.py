@@ -104,3 +104,20 @@ def test_a_storyline_of_one_story_or_of_stories_sharing_no_one_takes_the_central
     assert build_storyline("l1", [one]).title == "Port workers strike in Lisbon"
     other = _story("s2", "Choir sings in Oslo", ["Mira Patel"], ["Oslo"], "2025-09-01")
     assert build_storyline("l1", [one, other]).title == "Choir sings in Oslo"  # equals: the latest
+
+
+def test_the_summary_does_not_say_the_headline_again() -> None:
+    """Before: an untitled article's lede headed the story and was also the summary's last sentence."""
+    from storyline.stories.view import build_story
+
+    lede = ("The harbour council will vote on closing the old bridge for repairs at its meeting on "
+            "Friday evening. ")
+    first = _article("a", "", lede + "Drivers fear long queues at the harbour while the repairs last.",
+                     "2025-12-05")
+    earlier = _article("b", "",
+                       "Councillors are divided over closing the old harbour bridge for repairs this winter. "
+                       "The ferry operator said it could add crossings while the bridge is shut.", "2025-12-01")
+    story = build_story("s1", [first, earlier], {}, None)
+    assert story.title.startswith("The harbour council will vote on closing the old bridge")
+    assert "will vote on closing the old bridge" not in story.summary
+    assert "Councillors are divided" in story.summary

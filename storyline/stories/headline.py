@@ -202,15 +202,24 @@ def _newest_first(published: str | None) -> tuple[int, ...]:
     return tuple(-ord(c) for c in (published or ""))
 
 
-def summary(articles: Sequence[Article], *, sentences: int = 3) -> tuple[str, list[dict[str, Any]]]:
-    """(summary text, evidence: [{article, start, end}] for each sentence used)."""
+HEADLINE_SAID = 0.8  # a sentence holding this share of the headline's words says the headline again
+
+
+def summary(articles: Sequence[Article], *, sentences: int = 3,
+            headline: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(summary text, evidence: [{article, start, end}] for each sentence used).  With the
+    story's ``headline``, a sentence that says it again (the lede a headline was cut from)
+    is left out: a reader has just read it."""
     vocabulary = _vocabulary(articles)
+    headed = words(headline.rstrip("…")) if headline else set()
     candidates: list[tuple[float, Article, int, int, set[str]]] = []
     for article in articles:
         for position, (start, end) in enumerate(_lede(article)):
             text = article.body[start:end]
             found = words(text)
             if len(text.split()) < MIN_WORDS or text.lstrip()[:1] in "“\"‘'" or not found:
+                continue
+            if headed and len(headed & found) >= HEADLINE_SAID * len(headed):
                 continue
             coverage = sum(vocabulary[w] for w in found) / (len(found) ** 0.5)
             candidates.append((coverage / (1 + 0.5 * position), article, start, end, found))

@@ -205,14 +205,15 @@ def build_story(
     under ``copies`` by its original's id.  ``ingested`` is not used for any date.
     """
     canonical, copies = originals_and_copies(articles)
-    text, evidence = summary(canonical)
+    title = headline(canonical)
+    text, evidence = summary(canonical, headline=title)
     listed, series = outlets(canonical, copies)
     first, last, known = dates_of(canonical, copies)
     entities = key_entities(canonical)
     day_scores, key_dates = story_days(canonical)
     return Story(
         id=story_id,
-        title=headline(canonical),
+        title=title,
         summary=text,
         summary_evidence=evidence,
         storyline_id=storyline_id,
