@@ -166,13 +166,18 @@ def _summarise(
     return picked
 
 
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _entry(coverage: Coverage, day: str, picked: list[int], support: int) -> dict[str, Any]:
     evidence = [
         {"article": coverage.sentences[i].article, "start": coverage.sentences[i].start, "end": coverage.sentences[i].end}
         for i in picked
     ]
     articles = list(dict.fromkeys(str(e["article"]) for e in evidence))
-    published = {article: day_ for day_, ids in coverage.published.items() for article in ids}
+    # each picked sentence carries its article's publication day
+    published = {coverage.sentences[i].article: coverage.sentences[i].published for i in picked}
     return {
         "date": day,
         "text": " ".join(" ".join(coverage.text(i).split()) for i in picked),
@@ -180,7 +185,7 @@ def _entry(coverage: Coverage, day: str, picked: list[int], support: int) -> dic
         "evidence": evidence,
         "support": support,
         # a day after every telling article's publication was ahead when told: planned or expected
-        "status": "planned" if told_ahead(day, [published.get(a) for a in articles]) else "happened",
+        "status": "planned" if told_ahead(day, [_iso(published[a]) for a in articles]) else "happened",
     }
 
 

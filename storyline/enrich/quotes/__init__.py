@@ -351,7 +351,7 @@ def _cue_clause(sentence: Span, quote: Quote) -> tuple[int, int] | None:
             first = tok.left_edge
         else:
             continue
-        words = [t for t in sentence.doc[first.i : tok.right_edge.i + 1]]
+        words = list(sentence.doc[first.i : tok.right_edge.i + 1])
         while words and (words[0].dep_ in ("mark", "cc", "punct") and words[0].text not in _MARKS):
             words = words[1:]
         while words and words[-1].text in (",", ".", ";", ":"):

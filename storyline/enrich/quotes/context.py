@@ -16,7 +16,13 @@ from spacy.tokens import Doc, Token
 from storyline.article import Entity, Quote
 from storyline.enrich.quotes.cues import SPEECH_FORMS, SPEECH_VERBS, find_medium
 from storyline.enrich.quotes.marks import find_quoted
-from storyline.enrich.quotes.speakers import Speaker, SpeakerResolver, relative_antecedent, subject_of
+from storyline.enrich.quotes.speakers import (
+    Speaker,
+    SpeakerResolver,
+    names_a_speaker,
+    relative_antecedent,
+    subject_of,
+)
 from storyline.nlp import sentences
 
 _PARAGRAPH = re.compile(r"[^\n]+")
@@ -128,11 +134,7 @@ SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "i", "we"})
 
 def can_speak(head: Token) -> bool:
     """A subject that can be a speaker: a name, a person pronoun, a person or an organisation."""
-    return (
-        head.pos_ == "PROPN"
-        or head.lower_ in SPEAKER_PRONOUNS
-        or head.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")
-    )
+    return names_a_speaker(head) or head.lower_ in SPEAKER_PRONOUNS
 
 
 def medium_of(ctx: QuoteContext, cue: Token) -> str | None:

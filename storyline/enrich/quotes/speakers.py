@@ -109,7 +109,7 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
             # cut tariffs, stating ...": the parser puts the second verb of saying in the reported
             # clause; it goes with the verb that reports the clause
             node = top
-        elif node.dep_ == "acl" and node.tag_ == "VBG" and _can_do(node.head):
+        elif node.dep_ == "acl" and node.tag_ == "VBG" and names_a_speaker(node.head):
             return node.head  # "Despite the White House criticising ...": the noun a participle modifies does it
         elif node.dep_ in ("advcl", "xcomp", "conj", "pcomp", "acl", "ccomp") and node.head.i != node.i:
             node = node.head
@@ -118,8 +118,8 @@ def subject_of(verb: Token, skip: Callable[[Token], bool] | None = None) -> Toke
     return None
 
 
-def _can_do(noun: Token) -> bool:
-    """A noun that can be the one who speaks: a name, a person or an organisation."""
+def names_a_speaker(noun: Token) -> bool:
+    """A noun that can be the one who speaks: a name, a person or an organisation (pronouns aside)."""
     return noun.pos_ == "PROPN" or noun.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")
 
 
