@@ -84,3 +84,48 @@ def test_the_cached_attribute_reader_gives_exactly_the_models_annotations() -> N
         got = lemmatizer(cached(got))
         assert read(got) == read(expected)
         assert any(t.pos_ for t in got)
+
+
+def _annotations(doc: Any) -> list[tuple[Any, ...]]:
+    return [(t.text, t.tag_, t.pos_, str(t.morph), t.head.i, t.dep_, t.ent_iob_, t.ent_type_, t.lemma_,
+             t.is_sent_start) for t in doc]
+
+
+def test_products_through_numpys_blas_give_exactly_the_models_annotations() -> None:
+    """Every token's tag, morphology, head, label, entity, lemma and sentence start as with thinc's
+    own BLIS products, on the example articles and a sentence written for it."""
+    from thinc.api import NumpyOps
+
+    from storyline.nlp import build_nlp
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+    texts.append("The mayor of Lisbon, Ana Costa, told reporters on Tuesday that the bridge would reopen in May.")
+    nlp = load_nlp()
+    models = [getattr(component, "model", None) for _name, component in nlp.pipeline]
+    tok2vec = [model for model in models if model is not None and model.name.startswith("tok2vec")]
+    assert tok2vec and all(isinstance(node.ops, NumpyOps) and not node.ops.use_blis
+                           for model in tok2vec for node in model.walk())
+    reference = build_nlp(numpy_blas=False)
+    for got, expected in zip(nlp.pipe(texts), reference.pipe(texts), strict=True):
+        assert _annotations(got) == _annotations(expected)
+
+
+def test_the_cached_lemmatizer_gives_exactly_the_models_lemmas() -> None:
+    """Irregular forms, base forms, proper nouns and lemmas the attribute ruler sets, as the model's
+    own lemmatizer gives them, on the example articles and sentences written for it."""
+    from storyline.nlp_lemmas import CachedLemmas
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+    texts += ["The children were running faster than the geese; mice ate better cheeses.",
+              "She'd gone, and they're leaving: Hughes's studies of the Joneses' ponies went best."]
+    nlp = load_nlp()
+    cached = nlp.get_pipe("lemmatizer")
+    assert isinstance(cached, CachedLemmas)
+    before = nlp.pipe_names[: nlp.pipe_names.index("lemmatizer")]
+    for text in texts * 2:  # the second round reads every combination from the cache
+        doc = nlp.make_doc(text)
+        for name in before:
+            doc = nlp.get_pipe(name)(doc)
+        expected, got = cached.lemmatizer(doc.copy()), cached(doc.copy())
+        assert [t.lemma_ for t in got] == [t.lemma_ for t in expected]
+        assert all(t.lemma_ for t in got if not t.is_space)
