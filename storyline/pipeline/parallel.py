@@ -13,7 +13,8 @@ What runs where:
 
 Each batch makes two trips: its documents to be cleaned (while the batches before it
 are being written), then its articles to be annotated, in chunks spread over the
-workers, while the batch before it is written here (a batch holding an article id of
+workers, while the batch before it is written here; its own articles are written, in
+order, as their chunks come back, so the writing of a batch overlaps its annotating (a batch holding an article id of
 one still unwritten waits for that one, so its check against the store sees it).  Cleaning and annotating read nothing but their article, and everything that
 depends on order happens here, in order, so the store ends up the same for any number
 of workers.  A worker that dies takes only its chunk with it: those items are
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 AHEAD = 2  # batches cleaned ahead of the one being written
 IN_FLIGHT = 1  # batches being annotated while the one before them is written
+PIECES = 4  # chunks per worker a batch is annotated in: its first are written while the rest are annotated
 
 # -- in the worker processes --------------------------------------------------------
 
@@ -189,38 +191,41 @@ class ParallelPipeline(Pipeline):
             return []
         todo = [work for work in works if self.enrich.wants(work)]
         return [(chunk, self._submit(_annotate_chunk, [w.article for w in chunk if w.article is not None]))
-                for chunk in _chunks(todo, self.workers)]
+                for chunk in _chunks(todo, self.workers * PIECES)]
 
     def _collect(self, parts: list[tuple[list[Work], Future[list[Any]]]]) -> None:
         """The annotations the workers made, put on their items (or each item's reason)."""
         for chunk, future in parts:
-            try:
-                results = future.result()
-            except BrokenProcessPool as exc:
-                self._restart()
-                if not self.redo_here and self.unavailable is None:
-                    log.warning("an ingest worker died (%s): its %d articles are stored without annotations, "
-                                "for retry", describe(exc), len(chunk))
-                    for work in chunk:
-                        strip_annotations(work, f"enrich failed: its worker died ({describe(exc)})")
-                    continue
-                if self.unavailable is None:
-                    log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
-                                describe(exc), len(chunk))
-                assert self.enrich is not None
+            self._collect_chunk(chunk, future)
+
+    def _collect_chunk(self, chunk: list[Work], future: Future[list[Any]]) -> None:
+        try:
+            results = future.result()
+        except BrokenProcessPool as exc:
+            self._restart()
+            if not self.redo_here and self.unavailable is None:
+                log.warning("an ingest worker died (%s): its %d articles are stored without annotations, "
+                            "for retry", describe(exc), len(chunk))
                 for work in chunk:
-                    run_stage(self.enrich, [work])
-                continue
-            except Exception as exc:  # the chunk could not travel (pickling): each item here
-                for work in chunk:
-                    strip_annotations(work, f"enrich failed: {describe(exc)}")
-                continue
-            for work, (article, error) in zip(chunk, results, strict=True):
-                work.article = article
-                if error:
-                    strip_annotations(work, error)
-                else:
-                    work.annotated = True
+                    strip_annotations(work, f"enrich failed: its worker died ({describe(exc)})")
+                return
+            if self.unavailable is None:
+                log.warning("an ingest worker died (%s): its %d articles are annotated in the main process",
+                            describe(exc), len(chunk))
+            assert self.enrich is not None
+            for work in chunk:
+                run_stage(self.enrich, [work])
+            return
+        except Exception as exc:  # the chunk could not travel (pickling): each item here
+            for work in chunk:
+                strip_annotations(work, f"enrich failed: {describe(exc)}")
+            return
+        for work, (article, error) in zip(chunk, results, strict=True):
+            work.article = article
+            if error:
+                strip_annotations(work, error)
+            else:
+                work.annotated = True
 
     def process(self, items: Iterable[Item]) -> Iterator[Outcome]:
         """Batches cleaned ahead, annotated while the batch before is written, written in order."""
@@ -249,12 +254,19 @@ class ParallelPipeline(Pipeline):
             yield from self._write(sent.popleft())
 
     def _write(self, batch: _Sent) -> Iterator[Outcome]:
-        self._collect(batch.parts)
+        """The batch's items written in order, each once the chunk annotating it is back."""
+        last_part = {id(work): index for index, (chunk, _future) in enumerate(batch.parts) for work in chunk}
+        collected = 0
         write = _Write(self)
         for work in batch.works:
+            needed = last_part.get(id(work), -1)
+            while collected <= needed:
+                self._collect_chunk(*batch.parts[collected])
+                collected += 1
             run_stage(write, [work])
             assert work.outcome is not None
             yield work.outcome
+        self._collect(batch.parts[collected:])  # none left: every chunk holds a work of the batch
 
     def catch_up(self, works: list[Work]) -> Iterator[Outcome]:
         self.annotate(works)
