@@ -101,7 +101,17 @@ def sentences(doc: Doc) -> list[Span]:
     return cached
 
 
-_SENTENCES, _STARTS = "storyline.sentences", "storyline.sentence_starts"
+_SENTENCES, _STARTS, _TEXT = "storyline.sentences", "storyline.sentence_starts", "storyline.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """The document's text, joined once (spaCy's ``doc.text`` joins every token on each read, and
+    the annotators read it a dozen times per article).  Merging tokens or setting entities
+    leaves the text as it is, so the joined text stays right."""
+    text: str | None = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return text
 
 
 def _index(doc: Doc) -> tuple[list[Span], list[int]]:

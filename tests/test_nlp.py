@@ -129,3 +129,15 @@ def test_the_cached_lemmatizer_gives_exactly_the_models_lemmas() -> None:
         expected, got = cached.lemmatizer(doc.copy()), cached(doc.copy())
         assert [t.lemma_ for t in got] == [t.lemma_ for t in expected]
         assert all(t.lemma_ for t in got if not t.is_space)
+
+
+def test_a_documents_text_is_joined_once_and_stays_right_after_tokens_are_merged() -> None:
+    from storyline.nlp import doc_text
+
+    doc = load_nlp()("The harbour master of Porto Velho said the ferry would sail at dawn.")
+    assert doc_text(doc) == doc.text
+    with doc.retokenize() as retokenizer:
+        retokenizer.merge(doc[4:6])  # "Porto Velho"
+    assert doc_text(doc) == doc.text and doc_text(doc) is doc_text(doc)
+    doc.user_data["storyline.text"] = "stale"  # what it reads is the joined text it keeps
+    assert doc_text(doc) == "stale"

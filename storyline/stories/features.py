@@ -130,6 +130,8 @@ def story_doc_from_spacy(
     doc_id: str, doc: Doc, title: str | None = None, published: date | None = None
 ) -> StoryDoc:
     """A StoryDoc from a spaCy ``Doc`` of the body (needs NER; lemmas when a lemmatizer ran)."""
+    from storyline.nlp import doc_text
+
     entities = [(ent.text, ent.label_) for ent in doc.ents if ent.label_ in ENTITY_TYPES]
     lemmas = [
         token.lemma_.lower()
@@ -139,7 +141,7 @@ def story_doc_from_spacy(
     return StoryDoc(
         id=doc_id,
         title=title,
-        body=doc.text,
+        body=doc_text(doc),
         published=published,
         entities=entities,
         lemmas=lemmas or None,

@@ -40,7 +40,7 @@ from storyline.enrich.entities.mentions import PLACE_LABELS, Mention, find_menti
 from storyline.enrich.entities.references import Referent, resolve_references
 from storyline.enrich.entities.roles import RoleSpan, affiliation_keys, role_mentions
 from storyline.enrich.entities.spans import common_words, headlines, trim_to_known
-from storyline.nlp import sentences
+from storyline.nlp import doc_text, sentences
 
 RECENT_SENTENCES = 2
 GENERIC_ROLES = frozenset({"Leader", "Chief"})
@@ -233,7 +233,7 @@ def _resolve_role(
 
 def _attach_roles(doc: Doc, people: list[_Group], lex: Lexicon, taken: list[tuple[int, int]]) -> None:
     sents = _Sentences(doc)
-    text = doc.text
+    text = doc_text(doc)
     for span in role_mentions(doc, lex):
         start, end = doc[span.start].idx, doc[span.end - 1].idx + len(doc[span.end - 1].text)
         head = doc[span.end - 1].idx
@@ -309,12 +309,12 @@ def entities_from_mentions(doc: Doc, mentions: Iterable[Mention], lex: Lexicon |
         ):
             mention.label = "PERSON"  # a surname tagged as an organisation, place or group
     titles = headlines(doc)
-    mentions = trim_to_known(mentions, doc.text, titles, common_words(doc), lex.demonyms)
+    mentions = trim_to_known(mentions, doc_text(doc), titles, common_words(doc), lex.demonyms)
     people = _group_people([m for m in mentions if m.label == "PERSON"], lex)
     others = _group_others([m for m in mentions if m.label != "PERSON"], lex.places)
     _attach_roles(doc, people, lex, [(m.start, m.end) for m in mentions])
     _attach_references(doc, people, others, lex, titles)
-    text = doc.text
+    text = doc_text(doc)
     entities = [_to_entity(g, text) for g in people + others]
     for entity in entities:
         if entity.type == "ORG" and entity.name in BUILDINGS and all(_is_a_place_here(text, s) for s, _ in entity.mentions):

@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span
 
 from storyline.enrich.entities.lexicon import Lexicon, fold
 from storyline.enrich.entities.roles import POSSESSIVE, role_before
+from storyline.nlp import doc_text
 
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -224,7 +225,7 @@ def _institution_pattern(lex: Lexicon) -> re.Pattern[str]:
 
 def _institutions(doc: Doc, lex: Lexicon) -> list[Mention]:
     found = []
-    for match in _institution_pattern(lex).finditer(doc.text):
+    for match in _institution_pattern(lex).finditer(doc_text(doc)):
         span = doc.char_span(match.start(), match.end(), alignment_mode="strict")
         if span is None:
             continue

@@ -18,6 +18,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Token
 
 from storyline.enrich.entities.mentions import Mention, name_words
+from storyline.nlp import doc_text
 
 URL_LIKE = re.compile(r"https?:|www\.|\.html?\b|(?:/[^/\n]*){3}")
 # words a title-cased headline leaves in lower case
@@ -219,7 +220,7 @@ def _split(
 def common_words(doc: Doc) -> set[str]:
     """Words the article writes in lower case (and their forms without a final "s"), web addresses aside."""
     found: set[str] = set()
-    for line in re.finditer(r"[^\n]+", doc.text):
+    for line in re.finditer(r"[^\n]+", doc_text(doc)):
         if URL_LIKE.search(line.group()):
             continue
         span = doc.char_span(line.start(), line.end(), alignment_mode="expand")

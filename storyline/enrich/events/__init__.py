@@ -31,7 +31,7 @@ from storyline.enrich.events.words import (
     Mention,
 )
 from storyline.enrich.time.status import event_status
-from storyline.nlp import sentences
+from storyline.nlp import doc_text, sentences
 
 __all__ = ["events_component", "find_events"]
 
@@ -120,7 +120,7 @@ def _visited(doc: Doc, mention: Mention, trigger: Token) -> bool:
 
 def _place(doc: Doc, mentions: list[Mention], kind: str, trigger: Token) -> tuple[str | None, str | None]:
     """(place for the event, the words the sentence used for it)."""
-    text = doc.text
+    text = doc_text(doc)
     prepositions = PLACE_PREPOSITIONS if kind == "visit" else ("at", "in")
     for mention in mentions:
         entity = mention.entity

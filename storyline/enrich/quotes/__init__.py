@@ -35,6 +35,7 @@ from storyline.enrich.quotes.context import QuoteContext
 from storyline.enrich.quotes.cues import SPEECH_FORMS, SPEECH_VERBS
 from storyline.enrich.quotes.direct import direct_quotes
 from storyline.enrich.quotes.indirect import indirect_quotes
+from storyline.nlp import doc_text
 
 __all__ = ["find_quotes", "quotes_component", "quotes_in"]
 
@@ -44,7 +45,7 @@ def find_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     ctx = QuoteContext(doc, entities)
     found = [q for q in direct_quotes(ctx) + indirect_quotes(ctx) if not _reports_itself(q)]
     quotes = _fold_fragments(found, doc)
-    text = doc.text  # built from the tokens on every read: once
+    text = doc_text(doc)
     quotes = [q for q in quotes if q.indirect or not _heading(text, q)]
     quotes.sort(key=lambda q: (q.start, q.indirect))
     seen: set[tuple[int, int, bool]] = set()
@@ -82,7 +83,7 @@ def _fold_fragments(quotes: list[Quote], doc: Doc | None = None) -> list[Quote]:
     reported sentence around it, with the fragment's speaker.  Words quoted inside a reported
     clause whose "speaker" stands inside that clause belong to the clause's reporter."""
     reported = [q for q in quotes if q.indirect]
-    full = doc.text if doc is not None else ""  # built from the tokens on every read: once
+    full = doc_text(doc) if doc is not None else ""
     for quote in quotes:
         if quote.indirect or quote.speaker_span is None or doc is None or not _embedded(full, quote):
             continue

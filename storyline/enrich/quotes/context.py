@@ -23,7 +23,7 @@ from storyline.enrich.quotes.speakers import (
     relative_antecedent,
     subject_of,
 )
-from storyline.nlp import sentences
+from storyline.nlp import doc_text, sentences
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _MEDIA_ORGS = frozenset({"ORG"})
@@ -34,7 +34,7 @@ class QuoteContext:
 
     def __init__(self, doc: Doc, entities: list[Entity]) -> None:
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.passages = find_quoted(self.text)
         self.paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(self.text) if m.group().strip()]
         self.quoted = [seg for p in self.passages for seg in p.segments]

@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span, Token
 from storyline.article import Entity
 from storyline.enrich.quotes.cues import INSTITUTION_ALIASES, SPEECH_VERBS, SPOKES_NOUNS
 from storyline.enrich.quotes.mentions import OFFICE_SEATS, mention_tokens
-from storyline.nlp import sentences
+from storyline.nlp import doc_text, sentences
 
 MALE = frozenset({"mr", "mr.", "sir", "lord", "king", "prince", "he", "him", "his"})
 FEMALE = frozenset({"ms", "ms.", "mrs", "mrs.", "miss", "dame", "lady", "queen", "princess", "she", "her"})
@@ -220,8 +220,8 @@ class SpeakerResolver:
 
     def __init__(self, doc: Doc, entities: list[Entity], quoted: bytearray | None = None) -> None:
         self.doc = doc
-        self.quoted = quoted if quoted is not None else bytearray(len(doc.text) + 1)
-        self.text = doc.text
+        self.quoted = quoted if quoted is not None else bytearray(len(doc_text(doc)) + 1)
+        self.text = doc_text(doc)
         self.entities = entities
         self.person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
         # index of the first token of each token's sentence

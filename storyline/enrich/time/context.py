@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from storyline.enrich.time.tense import direction_from_doc, direction_from_preposition, direction_from_text
-from storyline.nlp import sentence_spans, sentences
+from storyline.nlp import doc_text, sentence_spans, sentences
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -50,7 +50,7 @@ class Context:
         """The sentence around ``start``: the parsed one when there is a parse of this text,
         else one of :func:`storyline.nlp.sentence_spans` (split once per text)."""
         if self._sentences is None:
-            if self.doc is not None and self.doc.text == self.text:
+            if self.doc is not None and doc_text(self.doc) == self.text:
                 self._sentences = [(s.start_char, s.end_char) for s in sentences(self.doc)]
             else:
                 self._sentences = sentence_spans(self.text)
