@@ -38,6 +38,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,10 +185,10 @@ def main(argv: list[str] | None = None) -> None:
                 _print_row(name, {**row, **run_row})
             for workers in counts:
                 ratios = sorted(r["workers"][workers]["x_floor"] for r in row["runs"])
-                row["workers"][workers] = {"x_floor_median": ratios[len(ratios) // 2], "x_floor_min": ratios[0],
-                                           "x_floor_max": ratios[-1]}
+                middle = statistics.median(ratios)
+                row["workers"][workers] = {"x_floor_median": middle, "x_floor_min": ratios[0], "x_floor_max": ratios[-1]}
                 if args.repeat > 1:
-                    print(f"  workers {workers}: median {ratios[len(ratios) // 2]:.2f}x the floor"
+                    print(f"  workers {workers}: median {middle:.2f}x the floor"
                           f" ({ratios[0]:.2f}-{ratios[-1]:.2f} over {len(ratios)} runs)")
             results["corpora"][name] = row
     if args.out:
