@@ -118,3 +118,70 @@ def test_where_no_worker_process_can_start_the_work_is_done_here(tmp_path: Path,
     assert all(article.entities for article in store.iter_articles(enrichment=True))
     warnings = [r.getMessage() for r in caplog.records if "cannot start" in r.getMessage()]
     assert len(warnings) == 1 and "Function not implemented" in warnings[0]
+
+
+TOPICS = [
+    ("Harbour cranes in Lisbon", "Ana Costa opened two new harbour cranes at the port of Lisbon on Monday, the port "
+     "authority said. The cranes lift containers from the largest ships."),
+    ("Floods close roads in Bavaria", "Heavy rain flooded roads across Bavaria on Tuesday, the regional police said. "
+     "Firefighters pumped water from cellars in Passau and Regensburg."),
+    ("Chess final goes to tiebreaks", "The world chess final in Singapore went to tiebreaks on Wednesday after the "
+     "twelfth game ended in a draw, the organisers said."),
+]
+
+
+def topic_documents() -> list[RawDocument]:
+    """Reports of three unrelated events (three stories)."""
+    return [RawDocument(f"test:topic-{n}", "body", text=text,
+                        given={"id": f"topic-{n}", "title": title, "published": f"2025-11-0{n + 3}"})
+            for n, (title, text) in enumerate(TOPICS)]
+
+
+def test_the_stories_an_ingest_changed_are_built_by_its_workers_as_here(tmp_path: Path) -> None:
+    """After an ingest with workers, the workers build the stories' shown forms: the same stories as
+    built in this process, in order; a story that cannot be built gives its reason, the rest are built."""
+    from storyline.pipeline import group
+    from storyline.stories.update import _load, _story_inputs, build_here
+
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, workers=2)
+    try:
+        assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
+        build = pipeline.story_builder()
+        assert build is not None
+        assert not group(store, build=build).errors
+        _clusterer, linker = _load(store)
+        jobs = [_story_inputs(store, linker, story.id) for story in store.list_stories(limit=100)]
+        assert len(jobs) >= 2
+        broken = (jobs[0][0], [*jobs[0][1], None], jobs[0][2], jobs[0][3])  # an article that is not one
+        built = build([broken, *jobs[1:]])
+        assert isinstance(built[0], str) and built[1:] == build_here(jobs[1:])
+        assert built[1:] == [story for story in store.list_stories(limit=100) if story.id != jobs[0][0]]
+    finally:
+        pipeline.close()
+
+
+def test_a_story_that_cannot_be_built_stays_marked_and_the_others_are_saved(tmp_path: Path) -> None:
+    from storyline.stories.update import StoryUpdate, _load, build_here, rebuild_views
+
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, workers=1)
+    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
+    from storyline.pipeline import group
+
+    group(store)
+    stories = store.list_stories(limit=100)
+    assert len(stories) >= 2 and not store.marked_for_rebuild("story")
+    with store.transaction("mark") as conn:
+        store.mark_for_rebuild(conn, "story", [story.id for story in stories])
+    failing = stories[0].id
+
+    def build(jobs: list[Any]) -> list[Any]:
+        built = build_here(jobs)
+        return ["a reason of its own" if job[0] == failing else story for job, story in zip(jobs, built, strict=True)]
+
+    update = StoryUpdate()
+    rebuild_views(store, _load(store)[1], update, build)
+    assert update.failed == {failing: "a reason of its own"}
+    assert store.marked_for_rebuild("story") == [failing]
+    assert update.stories_changed == {story.id for story in stories[1:]}

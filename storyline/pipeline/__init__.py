@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from storyline.ingest import IngestOptions
 from storyline.pipeline.outcome import STORED, Outcome, Summary
@@ -25,6 +26,9 @@ from storyline.pipeline.stage import Stage, Work, describe, run_stage
 from storyline.pipeline.stages import Enricher
 from storyline.pipeline.state import BOILERPLATE_LOCK, BOILERPLATE_SAVES, BOILERPLATE_STATE
 from storyline.store import Store
+
+if TYPE_CHECKING:
+    from storyline.stories.update import Builder
 
 OutcomeHook = Callable[[Outcome], None]
 MAX_ENRICH_ATTEMPTS = 3  # an article whose enrichment failed this often is left until asked for by name
@@ -100,23 +104,25 @@ def ingest(
             summary.add(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
+        if stories and pipeline.enricher is not None:  # also when nothing is new: a run killed before it grouped
+            group(store, summary, build=pipeline.story_builder())  # with its workers, when it has them
     finally:
         if owned:
             pipeline.close()
-    if stories and pipeline.enricher is not None:  # also when nothing is new: a run killed before it grouped
-        group(store, summary)
     summary.awaiting_enrichment = store.count_awaiting_enrichment()
     return summary
 
 
-def group(store: Store, summary: Summary | None = None, *, rebuild: bool = False) -> Summary:
+def group(store: Store, summary: Summary | None = None, *, rebuild: bool = False,
+          build: Builder | None = None) -> Summary:
     """Group stored articles into stories and storylines; a failure is reported in the summary
-    (the articles stay stored, and the next run or ``storyline cluster`` groups them)."""
-    from storyline.stories.update import update_stories
+    (the articles stay stored, and the next run or ``storyline cluster`` groups them).
+    ``build`` builds the stories' shown forms (default: in this process)."""
+    from storyline.stories.update import build_here, update_stories
 
     summary = summary if summary is not None else Summary()
     try:
-        grouped = update_stories(store, rebuild=rebuild)
+        grouped = update_stories(store, rebuild=rebuild, build=build or build_here)
         summary.grouped = grouped.to_dict()
         summary.errors += [f"grouping skipped {item}: {reason}; the next run tries it again"
                            for item, reason in grouped.failed.items()]

@@ -9,7 +9,8 @@ What runs where:
   with the same per-item containment.
 * **This process**, in input order: the learned boilerplate model (text dumps are
   cleaned here, after their batch is learned), the check for stored copies, canonical
-  entities, dedup, writing, and grouping afterwards.
+  entities, dedup, writing, and grouping afterwards; the shown forms of the stories it
+  changed (headline, summary, timeline) are built by the workers, read and saved here.
 
 Each batch makes two trips: its documents to be cleaned (while the batches before it
 are being written), then its articles to be annotated, in chunks spread over the
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from storyline.article import Article
 from storyline.ingest import IngestOptions
@@ -42,6 +43,10 @@ from storyline.pipeline.runner import Item, Pipeline, _batched, _Write, work_of
 from storyline.pipeline.stage import Work, describe, run_stage
 from storyline.pipeline.stages import Enrich, Enricher, strip_annotations
 from storyline.store import Store
+
+if TYPE_CHECKING:
+    from storyline.stories.types import Story
+    from storyline.stories.update import Builder, StoryInputs
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,12 @@ def _clean_chunk(items: list[Item]) -> list[Item]:
     from storyline.engines.work import prepare_items
 
     return prepare_items(items, None)
+
+
+def _build_chunk(jobs: list[StoryInputs]) -> list[Story | str]:
+    from storyline.stories.update import build_here
+
+    return build_here(jobs)
 
 
 def _annotate_chunk(articles: list[Article]) -> list[tuple[Article, str | None]]:
@@ -267,6 +278,16 @@ class ParallelPipeline(Pipeline):
             assert work.outcome is not None
             yield work.outcome
         self._collect(batch.parts[collected:])  # none left: every chunk holds a work of the batch
+
+    def story_builder(self) -> Builder | None:
+        return self._build_stories if self.workers > 1 and self._pool is not None else None
+
+    def _build_stories(self, jobs: list[StoryInputs]) -> list[Story | str]:
+        """Stories built by the workers, in chunks; a chunk whose worker died is built here."""
+        from storyline.stories.update import build_here
+
+        parts = [(chunk, self._submit(_build_chunk, chunk)) for chunk in _chunks(jobs, self.workers * PIECES)]
+        return [story for chunk, future in parts for story in self._result(future, chunk, build_here)]
 
     def catch_up(self, works: list[Work]) -> Iterator[Outcome]:
         self.annotate(works)

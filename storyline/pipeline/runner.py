@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -36,6 +36,9 @@ from storyline.pipeline.stage import Stage, Work, describe, is_system_error, run
 from storyline.pipeline.stages import Check, Clean, Decode, Enrich, Enricher, StepFailed, strip_annotations
 from storyline.pipeline.state import BOILERPLATE_LOCK, BOILERPLATE_SAVES, BOILERPLATE_STATE
 from storyline.store import Store
+
+if TYPE_CHECKING:
+    from storyline.stories.update import Builder
 
 
 @dataclass(slots=True)
@@ -170,6 +173,10 @@ class Pipeline:
 
     def close(self) -> None:
         """Let go of what the pipeline holds beyond the store (worker processes)."""
+
+    def story_builder(self) -> Builder | None:
+        """What builds the stories' shown forms after an ingest: None, this process."""
+        return None
 
     def prepare(self, works: list[Work]) -> list[Work]:
         """Clean, check and annotate a decoded batch whose boilerplate is learned."""

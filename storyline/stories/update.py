@@ -19,6 +19,11 @@ story, then every marked storyline; a view is a function of its members and of t
 saved linker alone, so the store ends as an uninterrupted run leaves it.  The start of
 ``storyline serve`` finishes the rebuilds a killed run left (:func:`finish_interrupted`).
 
+Building a story's shown form (headline, summary, timeline, key dates) reads nothing but its
+articles, so the stories marked are read here and built by a :data:`Builder`: in this
+process, or, in an ingest with worker processes, by the workers (``build`` of
+:func:`update_stories`); every read and save stays here, in order.
+
 One run at a time: a run holds the store's "story clustering" lock from
 before it reads the state until its views are rebuilt, so a second run (another
 ``storyline ingest``, the server's background refresher) waits and then
@@ -44,6 +49,23 @@ from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
 
 BATCH = 500
+REBUILD_CHUNK = 64  # stories read, built and saved together (their articles are held meanwhile)
+
+# a story to build: its id, its articles, when each was first stored, its storyline
+StoryInputs = tuple[str, list[Article], dict[str, str], str | None]
+# builds stories from their inputs, in order: each story, or why it could not be built
+Builder = Callable[[list[StoryInputs]], list[Story | str]]
+
+
+def build_here(jobs: list[StoryInputs]) -> list[Story | str]:
+    """Each story built in this process; one that fails gives its reason, the others go on."""
+    built: list[Story | str] = []
+    for story_id, articles, ingested, storyline_id in jobs:
+        try:
+            built.append(build_story(story_id, articles, ingested, storyline_id))
+        except Exception as exc:
+            built.append(describe(exc))
+    return built
 
 
 @dataclass(slots=True)
@@ -68,15 +90,16 @@ def _load(store: Store) -> tuple[StoryClusterer, StorylineLinker]:
 
 
 def update_stories(
-    store: Store, *, rebuild: bool = False, on_wait: Callable[[], None] | None = None
+    store: Store, *, rebuild: bool = False, on_wait: Callable[[], None] | None = None, build: Builder = build_here,
 ) -> StoryUpdate:
     """Cluster every article not yet in a story; with ``rebuild``, start from scratch.
 
     While another run is in progress this one waits for it (``on_wait`` is called
-    once if it has to), then goes on from its result.
+    once if it has to), then goes on from its result.  ``build`` builds the stories' shown
+    forms (by default here; an ingest's worker processes can).
     """
     with store.exclusive(CLUSTERING_LOCK, on_wait=on_wait):
-        return _update(store, rebuild)
+        return _update(store, rebuild, build)
 
 
 def finish_interrupted(store: Store) -> int:
@@ -92,7 +115,7 @@ def finish_interrupted(store: Store) -> int:
     return len(update.stories_changed)
 
 
-def _update(store: Store, rebuild: bool) -> StoryUpdate:
+def _update(store: Store, rebuild: bool, build: Builder = build_here) -> StoryUpdate:
     if rebuild:
         with store.transaction("clear stories for a rebuild") as conn:
             store.clear_stories(conn)
@@ -140,7 +163,7 @@ def _update(store: Store, rebuild: bool) -> StoryUpdate:
         if story is not None:
             follow.append((article.id, clusterer.resolve(story)))
     _commit(store, clusterer, linker, follow, {}, {}, update)
-    rebuild_views(store, linker, update)
+    rebuild_views(store, linker, update, build)
     return update
 
 
@@ -223,18 +246,28 @@ def _storyline_now(linker: StorylineLinker, storyline_id: str) -> str:
     return linker.retired.get(seq, storyline_id)
 
 
-def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate) -> None:
+def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate, build: Builder = build_here) -> None:
     """Rebuild the shown form of every story marked for it, then of every storyline
     marked (by those rebuilds or by merges); each save unmarks what it saved."""
-    for story_id in store.marked_for_rebuild("story"):
-        try:  # a story that cannot be built stays marked (the next run tries it again); the others go on
-            _rebuild_story(store, linker, story_id)
-        except StoreError:
-            raise
-        except Exception as exc:
-            update.failed[story_id] = describe(exc)
-            continue
-        update.stories_changed.add(story_id)
+    marked = store.marked_for_rebuild("story")
+    for start in range(0, len(marked), REBUILD_CHUNK):
+        jobs: list[StoryInputs] = []
+        for story_id in marked[start : start + REBUILD_CHUNK]:
+            try:  # a story that cannot be built stays marked (the next run tries it again); the others go on
+                jobs.append(_story_inputs(store, linker, story_id))
+            except StoreError:
+                raise
+            except Exception as exc:
+                update.failed[story_id] = describe(exc)
+        present = [job for job in jobs if job[1]]
+        built = dict(zip([job[0] for job in present], build(present), strict=True))
+        for story_id, _articles, _ingested, storyline_id in jobs:
+            story = built.get(story_id)
+            if isinstance(story, str):
+                update.failed[story_id] = story
+                continue
+            _save_story(store, story_id, story, storyline_id)
+            update.stories_changed.add(story_id)
     for storyline_id in store.marked_for_rebuild("storyline"):
         stories = store.list_stories(limit=1_000_000, storyline_id=storyline_id)
         changed = _relate(stories)
@@ -248,16 +281,20 @@ def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate) ->
             store.unmark_for_rebuild(conn, "storyline", storyline_id)
 
 
-def _rebuild_story(store: Store, linker: StorylineLinker, story_id: str) -> None:
+def _story_inputs(store: Store, linker: StorylineLinker, story_id: str) -> StoryInputs:
     with store.transaction(f"read story {story_id}") as conn:
         members = store.story_members(conn, story_id)
         ingested = store.ingest_dates(conn, members)
     articles = [a for a in (store.get_article(m) for m in members) if a is not None]
-    storyline_id = linker.storyline_of(story_id)
+    return story_id, articles, ingested, linker.storyline_of(story_id)
+
+
+def _save_story(store: Store, story_id: str, story: Story | None, storyline_id: str | None) -> None:
+    """Save a built story (or delete one left without articles), unmark it, mark its storylines."""
     with store.transaction(f"save story {story_id}") as conn:
         was = store.storyline_of_story(conn, story_id)
-        if articles:
-            store.save_story(conn, build_story(story_id, articles, ingested, storyline_id))
+        if story is not None:
+            store.save_story(conn, story)
         else:
             store.delete_story(conn, story_id)
         store.mark_for_rebuild(conn, "storyline", [line for line in (was, storyline_id) if line])
