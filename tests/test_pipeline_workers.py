@@ -185,3 +185,33 @@ def test_a_story_that_cannot_be_built_stays_marked_and_the_others_are_saved(tmp_
     assert update.failed == {failing: "a reason of its own"}
     assert store.marked_for_rebuild("story") == [failing]
     assert update.stories_changed == {story.id for story in stories[1:]}
+
+
+def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp_path: Path) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from storyline.pipeline import group
+    from storyline.stories.update import _load, _story_inputs, build_here
+
+    store = Store(str(tmp_path / "s.db"))
+    first = make_pipeline(store, workers=1)
+    assert [o.status for o in first.process(topic_documents())] == ["new"] * 3
+    group(store)
+    _clusterer, linker = _load(store)
+    jobs = [_story_inputs(store, linker, story.id) for story in store.list_stories(limit=100)]
+
+    def died(fn: Any, chunk: Any) -> Any:
+        future: Future[Any] = Future()
+        future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+    for redo_here in (True, False):
+        pipeline = ParallelPipeline(store, workers=2, redo_here=redo_here)
+        pipeline._submit = died  # type: ignore[method-assign]
+        built = pipeline._build_stories(jobs)
+        if redo_here:
+            assert built == build_here(jobs)
+        else:
+            assert built == ["its worker died while building it"] * len(jobs)
+        pipeline.close()

@@ -15,10 +15,11 @@ What runs where:
 Each batch makes two trips: its documents to be cleaned (while the batches before it
 are being written), then its articles to be annotated, in chunks spread over the
 workers, while the batch before it is written here; its own articles are written, in
-order, as their chunks come back, so the writing of a batch overlaps its annotating (a batch holding an article id of
-one still unwritten waits for that one, so its check against the store sees it).  Cleaning and annotating read nothing but their article, and everything that
-depends on order happens here, in order, so the store ends up the same for any number
-of workers.  A worker that dies takes only its chunk with it: those items are
+order, as their chunks come back, so writing a batch overlaps annotating it (a batch
+holding an article id of one still unwritten waits for that one, so its check against the
+store sees it).  Cleaning and annotating read nothing but their article, and everything
+that depends on order happens here, in order, so the store ends up the same for any
+number of workers.  A worker that dies takes only its chunk with it: those items are
 done again here, in this process, and the pool is started afresh; a server's pipeline
 (``redo_here=False``, :func:`storyline.pipeline.serving_pipeline`) stores a dead worker's
 articles without annotations instead, marked for retry, so what killed a worker never runs
@@ -283,11 +284,16 @@ class ParallelPipeline(Pipeline):
         return self._build_stories if self.workers > 1 and self._pool is not None else None
 
     def _build_stories(self, jobs: list[StoryInputs]) -> list[Story | str]:
-        """Stories built by the workers, in chunks; a chunk whose worker died is built here."""
+        """Stories built by the workers, in chunks.  A chunk whose worker died is built here or, in
+        a server's pipeline, not at all: its stories stay marked, for the next run."""
         from storyline.stories.update import build_here
 
+        def unbuilt(chunk: list[StoryInputs]) -> list[Story | str]:
+            return ["its worker died while building it" for _job in chunk]
+
+        here = build_here if self.redo_here else unbuilt
         parts = [(chunk, self._submit(_build_chunk, chunk)) for chunk in _chunks(jobs, self.workers * PIECES)]
-        return [story for chunk, future in parts for story in self._result(future, chunk, build_here)]
+        return [story for chunk, future in parts for story in self._result(future, chunk, here)]
 
     def catch_up(self, works: list[Work]) -> Iterator[Outcome]:
         self.annotate(works)

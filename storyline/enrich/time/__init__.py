@@ -29,6 +29,7 @@ from storyline.enrich.component import component
 from storyline.enrich.time.context import Context, Rule
 from storyline.enrich.time.rules_dates import RULES as DATE_RULES
 from storyline.enrich.time.rules_relative import RULES as RELATIVE_RULES
+from storyline.nlp import doc_text
 
 if TYPE_CHECKING:
     import re
@@ -104,12 +105,6 @@ def _select(candidates: list[Candidate]) -> list[Candidate]:
     return chosen
 
 
-def _text_of(doc: Doc) -> str:
-    from storyline.nlp import doc_text  # here: dates are read from plain text without spaCy
-
-    return doc_text(doc)
-
-
 def find_times(text: str, dct: dt.date | None, doc: Doc | None = None) -> list[TimeExpression]:
     """The time expressions of ``text`` with TIMEX3 types and values.
 
@@ -118,7 +113,7 @@ def find_times(text: str, dct: dt.date | None, doc: Doc | None = None) -> list[T
     Offsets index ``text``.  A match whose rule rejects it on a closer look leaves room
     for a shorter candidate at the same place.
     """
-    if doc is not None and _text_of(doc) != text:
+    if doc is not None and doc_text(doc) != text:
         raise ValueError("doc must be the spaCy Doc of the same text")
     context = Context(text=text, dct=dct, doc=doc)
     candidates = _candidates(text)
@@ -189,4 +184,4 @@ def add_times(article: Article, doc: Doc | None = None) -> Article:
 @component("times", reads=("doc", "published"), adds=("times",))
 def times_component(doc: Doc, article: Article) -> None:
     """The pipeline component: ``article.times``, resolved against the publication date."""
-    article.times = find_times(_text_of(doc), parse_dct(article.published), doc)
+    article.times = find_times(doc_text(doc), parse_dct(article.published), doc)
