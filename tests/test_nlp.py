@@ -58,27 +58,36 @@ def test_a_span_made_a_document_lists_its_own_sentences() -> None:
     assert part[0].sent.text == "It came back empty."
 
 
+def _example_texts() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+
+
+def _parsed_up_to(nlp: Any, component: str, text: str) -> Any:
+    """``text`` through the pipeline's components before ``component``."""
+    doc = nlp.make_doc(text)
+    for name in nlp.pipe_names[: nlp.pipe_names.index(component)]:
+        doc = nlp.get_pipe(name)(doc)
+    return doc
+
+
 def test_the_cached_attribute_reader_gives_exactly_the_models_annotations() -> None:
     """Part of speech, morphology, lemmas and norms as the model's own ``attribute_ruler`` sets them,
     on the example articles and on sentences with the rules that span tokens ("gon na", "let 's")."""
     from storyline.nlp_attributes import CachedAttributes
 
-    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+    texts = _example_texts()
     texts += ["I ain't gonna let 's go, we gotta see y'all and wanna win, don't we?",
               "Let's go.  The Prime Minister's spokesman said: “We’re ready.”\n\n\nU.S. officials met at 10:30 a.m."]
     nlp = load_nlp()
     cached = nlp.get_pipe("attribute_ruler")
     assert isinstance(cached, CachedAttributes)
-    before = nlp.pipe_names[: nlp.pipe_names.index("attribute_ruler")]
     lemmatizer = nlp.get_pipe("lemmatizer")
 
     def read(doc: Any) -> list[tuple[str, ...]]:
         return [(t.text, t.tag_, t.dep_, t.pos_, str(t.morph), t.lemma_, t.norm_) for t in doc]
 
     for text in texts:
-        doc = nlp.make_doc(text)
-        for name in before:
-            doc = nlp.get_pipe(name)(doc)
+        doc = _parsed_up_to(nlp, "attribute_ruler", text)
         expected, got = doc.copy(), doc.copy()
         expected = lemmatizer(cached.ruler(expected))  # the model's ruler, through its Matcher
         got = lemmatizer(cached(got))
@@ -98,7 +107,7 @@ def test_products_through_numpys_blas_give_exactly_the_models_annotations() -> N
 
     from storyline.nlp import build_nlp
 
-    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+    texts = _example_texts()
     texts.append("The mayor of Lisbon, Ana Costa, told reporters on Tuesday that the bridge would reopen in May.")
     nlp = load_nlp()
     models = [getattr(component, "model", None) for _name, component in nlp.pipeline]
@@ -115,17 +124,14 @@ def test_the_cached_lemmatizer_gives_exactly_the_models_lemmas() -> None:
     own lemmatizer gives them, on the example articles and sentences written for it."""
     from storyline.nlp_lemmas import CachedLemmas
 
-    texts = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.iterdir()) if path.suffix == ".txt"]
+    texts = _example_texts()
     texts += ["The children were running faster than the geese; mice ate better cheeses.",
               "She'd gone, and they're leaving: Hughes's studies of the Joneses' ponies went best."]
     nlp = load_nlp()
     cached = nlp.get_pipe("lemmatizer")
     assert isinstance(cached, CachedLemmas)
-    before = nlp.pipe_names[: nlp.pipe_names.index("lemmatizer")]
     for text in texts * 2:  # the second round reads every combination from the cache
-        doc = nlp.make_doc(text)
-        for name in before:
-            doc = nlp.get_pipe(name)(doc)
+        doc = _parsed_up_to(nlp, "lemmatizer", text)
         expected, got = cached.lemmatizer(doc.copy()), cached(doc.copy())
         assert [t.lemma_ for t in got] == [t.lemma_ for t in expected]
         assert all(t.lemma_ for t in got if not t.is_space)

@@ -220,8 +220,8 @@ class SpeakerResolver:
 
     def __init__(self, doc: Doc, entities: list[Entity], quoted: bytearray | None = None) -> None:
         self.doc = doc
-        self.quoted = quoted if quoted is not None else bytearray(len(doc_text(doc)) + 1)
         self.text = doc_text(doc)
+        self.quoted = quoted if quoted is not None else bytearray(len(self.text) + 1)
         self.entities = entities
         self.person_ents = [e for e in doc.ents if e.label_ == "PERSON"]
         # index of the first token of each token's sentence
