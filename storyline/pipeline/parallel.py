@@ -278,7 +278,6 @@ class ParallelPipeline(Pipeline):
             run_stage(write, [work])
             assert work.outcome is not None
             yield work.outcome
-        self._collect(batch.parts[collected:])  # none left: every chunk holds a work of the batch
 
     def story_builder(self) -> Builder | None:
         return self._build_stories if self.workers > 1 and self._pool is not None else None
