@@ -36,6 +36,7 @@ from storyline.ingest.count import count_items
 from storyline.ingest.options import parse_allow_list
 from storyline.pipeline import Outcome, Summary, enrich_stored, group, make_pipeline
 from storyline.pipeline import ingest as run_pipeline
+from storyline.pipeline.parallel import start_workers
 from storyline.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -230,16 +231,22 @@ def ingest(
     Exits with status 1 when any input was skipped or stored without its enrichment (each
     with its reason); those are marked, and `storyline enrich` catches them up.
     """
-    store = open_store(db)
+    count = settings.worker_count(workers)
+    # the workers start (a second or two: imports, the model) while this process opens the store
+    pool = start_workers(count, enrich=enrich) if count > 1 and engine is Engine.local else None
     try:
+        store = open_store(db)
         with progress_bar("ingesting", as_json, total=count_items(inputs)) as advance:
             summary = run_pipeline(store, inputs, engine=engine, enrich=enrich, stories=stories,
-                                   options=ingest_options(allow_private), workers=settings.worker_count(workers),
+                                   options=ingest_options(allow_private), workers=count, pool=pool,
                                    notice=console.print, on_outcome=advance)
     except EngineError as exc:
         raise fail(str(exc), 2) from exc
     except StoreError as exc:
         raise fail(str(exc), 2) from exc
+    finally:
+        if pool is not None:  # the pipeline shut it down, unless it never took it over
+            pool.shutdown(wait=True, cancel_futures=True)
     report(summary, as_json)
 
 

@@ -48,6 +48,12 @@ def shingles(body: str) -> set[bytes]:
     return {" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)}
 
 
+def load() -> None:
+    """Import datasketch now, not at the first article (most of a second, for scipy's solvers):
+    an ingest does it on a thread while its workers start."""
+    import datasketch  # noqa: F401
+
+
 def band_buckets(items: set[bytes]) -> list[str]:
     """The LSH bucket of each band for a shingle set."""
     if not items:

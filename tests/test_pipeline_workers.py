@@ -9,12 +9,13 @@ from typing import Any
 from support import EXAMPLES, load_benchmark
 from test_pipeline_chaos import brief, write_jsonl
 from typer.testing import CliRunner
-from worker_probe import die, spacy_loaded
+from worker_probe import collector, die, spacy_loaded
 
 from storyline.article import RawDocument
 from storyline.cli import app
 from storyline.pipeline import make_pipeline
-from storyline.pipeline.parallel import ParallelPipeline
+from storyline.pipeline.parallel import ParallelPipeline, start_workers
+from storyline.process import YOUNG_OBJECTS
 from storyline.store import Store
 
 
@@ -58,6 +59,30 @@ def test_without_enrichment_no_process_loads_spacy(tmp_path: Path) -> None:
         assert pipeline._submit(spacy_loaded, []).result() == [False]
     finally:
         pipeline.close()
+
+
+def test_workers_started_ahead_are_taken_over_with_their_collector_settled(tmp_path: Path) -> None:
+    """``storyline ingest`` starts its workers before it opens the store: they are running before
+    any work is sent, the pipeline works with them rather than starting others, and each has frozen
+    what its start left (collecting its young objects less often)."""
+    pool = start_workers(2, enrich=False)
+    assert pool is not None
+    pipeline = None
+    try:
+        assert len(pool._processes) == 2  # started, not waiting for a first chunk
+        started = set(pool._processes)
+        store = Store(str(tmp_path / "s.db"))
+        pipeline = make_pipeline(store, enrich=False, workers=2, pool=pool)
+        documents = [RawDocument(f"test:{n}", "body", text=brief(n)["text"]) for n in range(6)]
+        assert [o.status for o in pipeline.process(documents)] == ["new"] * 6
+        assert isinstance(pipeline, ParallelPipeline) and pipeline._pool is pool
+        assert set(pool._processes) == started
+        threshold, frozen = pipeline._submit(collector, []).result()
+        assert threshold == YOUNG_OBJECTS and frozen > 1000
+    finally:
+        if pipeline is not None:
+            pipeline.close()
+        pool.shutdown()
 
 
 def test_a_worker_that_dies_takes_only_its_chunk_which_is_done_here(tmp_path: Path) -> None:
@@ -141,12 +166,18 @@ def test_the_stories_an_ingest_changed_are_built_by_its_workers_as_here(tmp_path
     """After an ingest with workers, the workers build the stories' shown forms: the same stories as
     built in this process, in order; a story that cannot be built gives its reason, the rest are built."""
     from storyline.pipeline import group
+    from storyline.stories import embed
     from storyline.stories.update import _load, _story_inputs, build_here
 
     store = Store(str(tmp_path / "s.db"))
     pipeline = make_pipeline(store, workers=2)
+    embed._model.cache_clear()
+    embed._identifier.cache_clear()
     try:
         assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
+        assert pipeline._loading is not None  # what grouping needs, loaded on a thread while the workers annotated
+        pipeline._loading.join()
+        assert embed._model.cache_info().currsize == embed._identifier.cache_info().currsize == 1
         build = pipeline.story_builder()
         assert build is not None
         assert not group(store, build=build).errors

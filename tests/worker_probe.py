@@ -14,3 +14,11 @@ def spacy_loaded(_items: list[Any]) -> list[bool]:
 
 def die(_items: list[Any]) -> list[Any]:
     os._exit(3)
+
+
+def collector(_items: list[Any]) -> list[Any]:
+    """The worker's cyclic-collector settings: its youngest generation's threshold, and how many
+    objects it froze."""
+    import gc
+
+    return [gc.get_threshold()[0], gc.get_freeze_count()]

@@ -28,6 +28,8 @@ from storyline.pipeline.state import BOILERPLATE_LOCK, BOILERPLATE_SAVES, BOILER
 from storyline.store import Store
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from storyline.stories.update import Builder
 
 OutcomeHook = Callable[[Outcome], None]
@@ -35,12 +37,13 @@ MAX_ENRICH_ATTEMPTS = 3  # an article whose enrichment failed this often is left
 
 
 def make_pipeline(store: Store, options: IngestOptions | None = None, *, enrich: bool = True,
-                  workers: int = 1, isolated: bool = False) -> Pipeline:
+                  workers: int = 1, isolated: bool = False, pool: ProcessPoolExecutor | None = None) -> Pipeline:
     """The pipeline ``storyline ingest`` runs: with enrichment (spaCy and the store's canonical
     entities) unless told otherwise; with ``workers`` > 1 the per-article work (cleaning pages
     and trusted bodies, the spaCy annotations) runs in that many processes.  ``isolated``: in
     worker processes whatever their number, and a dead worker's articles are stored without
-    annotations for retry, never annotated again here (see :func:`serving_pipeline`)."""
+    annotations for retry, never annotated again here (see :func:`serving_pipeline`).  ``pool``:
+    worker processes started ahead (:func:`storyline.pipeline.parallel.start_workers`)."""
     enricher = None
     if enrich:
         from storyline.enrich import Enricher as SpacyEnricher
@@ -49,7 +52,7 @@ def make_pipeline(store: Store, options: IngestOptions | None = None, *, enrich:
     if workers > 1 or isolated:
         from storyline.pipeline.parallel import ParallelPipeline
 
-        return ParallelPipeline(store, options, enricher=enricher, workers=workers, redo_here=not isolated)
+        return ParallelPipeline(store, options, enricher=enricher, workers=workers, redo_here=not isolated, pool=pool)
     return Pipeline(store, options, enricher=enricher)
 
 
@@ -75,6 +78,7 @@ def ingest(
     stories: bool = True,
     options: IngestOptions | None = None,
     workers: int = 1,
+    pool: ProcessPoolExecutor | None = None,
     pipeline: Pipeline | None = None,
     notice: Callable[[str], None] = print,
     on_outcome: OutcomeHook | None = None,
@@ -82,7 +86,8 @@ def ingest(
     """Ingest ``items`` (documents already read) and then ``inputs`` (paths, globs, URLs) into
     ``store``; group what was stored into stories (with ``stories`` and enrichment).
 
-    ``pipeline`` is used as it is when given (its enricher decides whether to enrich).
+    ``pipeline`` is used as it is when given (its enricher decides whether to enrich); else one
+    is made, with ``workers`` and, when given, the worker processes ``pool`` started ahead.
     Raises :class:`storyline.engines.EngineError` before any work when ``engine`` cannot
     run these inputs, and :class:`storyline.store.StoreError` when the database fails.
     """
@@ -90,7 +95,8 @@ def ingest(
 
     owned = pipeline is None
     # the ray engine spreads the per-article work itself
-    pipeline = pipeline or make_pipeline(store, options, enrich=enrich, workers=workers if engine == "local" else 1)
+    pipeline = pipeline or make_pipeline(store, options, enrich=enrich, workers=workers if engine == "local" else 1,
+                                         pool=pool)
     materialised = list(items)
     outcomes: Iterator[Outcome] = iter(())
     if materialised:

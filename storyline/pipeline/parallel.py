@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +44,7 @@ from storyline.pipeline.outcome import Outcome
 from storyline.pipeline.runner import Item, Pipeline, _batched, _Write, work_of
 from storyline.pipeline.stage import Work, describe, run_stage
 from storyline.pipeline.stages import Enrich, Enricher, strip_annotations
+from storyline.process import settle_heap
 from storyline.store import Store
 
 if TYPE_CHECKING:
@@ -70,6 +72,7 @@ def _start_worker(enrich: bool, budget: float | None = None) -> None:
 
         _ENRICHER = SpacyEnricher()
         _ENRICHER.nlp  # noqa: B018 - load the model once, before the first batch
+    settle_heap()
 
 
 def _clean_chunk(items: list[Item]) -> list[Item]:
@@ -92,7 +95,47 @@ def _annotate_chunk(articles: list[Article]) -> list[tuple[Article, str | None]]
     return [(work.article, work.enrich_error) for work in works if work.article is not None]
 
 
+def _load_here(grouping: bool) -> None:
+    from storyline import dedup
+    from storyline.stories import embed
+
+    try:
+        dedup.load()
+        if grouping:
+            embed.load()
+    except Exception:  # loaded again where needed, which fails there with its reason
+        log.debug("loading ahead failed", exc_info=True)
+
+
+def _ready() -> None:
+    """A first task for each worker: the pool starts a process for each task it has no idle one for."""
+
+
 # -- here ------------------------------------------------------------------------
+
+
+def _new_pool(workers: int, enrich: bool, budget: float | None) -> ProcessPoolExecutor:
+    # not fork: the poller's and the server's threads must not be copied mid-work
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(enrich, budget))
+
+
+def start_workers(workers: int, *, enrich: bool) -> ProcessPoolExecutor | None:
+    """``workers`` processes started now, each loading the model when ``enrich``, for a
+    :class:`ParallelPipeline` to take over (``pool=``).  ``storyline ingest`` starts them before
+    it opens its store and loads its own part, so that the two happen at once: a worker's start
+    (a fresh interpreter, imports, the model) is the longest wait of a short ingest.  None when
+    this system refuses processes (the pipeline then finds out again, and says so)."""
+    from storyline import settings
+
+    try:
+        pool = _new_pool(workers, enrich, settings.get_float("STORYLINE_ENRICH_TIMEOUT"))
+        for _ in range(workers):
+            pool.submit(_ready)
+    except OSError:
+        return None
+    return pool
 
 
 @dataclass(slots=True)
@@ -113,30 +156,30 @@ class ParallelPipeline(Pipeline):
     """:class:`Pipeline` with decoding, cleaning and annotating in ``workers`` processes."""
 
     def __init__(self, store: Store, options: IngestOptions | None = None, *, enricher: Enricher | None = None,
-                 workers: int = 2, batch_size: int = 32, redo_here: bool = True) -> None:
+                 workers: int = 2, batch_size: int = 32, redo_here: bool = True,
+                 pool: ProcessPoolExecutor | None = None) -> None:
+        """``pool``: worker processes already started by :func:`start_workers` (for as many
+        ``workers``, the same ``enricher`` or none), which this pipeline takes over."""
         super().__init__(store, options, enricher=enricher, batch_size=batch_size)
         self.workers = workers
         self.redo_here = redo_here  # annotate a dead worker's articles here (else: stored without, for retry)
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = pool
         # why worker processes cannot start on this system (no working semaphores, a
         # forkserver that cannot be started...): then every item is done in this process
         self.unavailable: str | None = None
+        self._loading: threading.Thread | None = None
 
     # -- the pool -----------------------------------------------------------
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # not fork: the poller's and the server's threads must not be copied mid-work
             budget = self.enrich.budget if isinstance(self.enrich, Enrich) else None
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context(method),
-                initializer=_start_worker,
-                initargs=(self.enricher is not None, budget),
-            )
+            self._pool = _new_pool(self.workers, self.enricher is not None, budget)
         return self._pool
 
     def close(self) -> None:
+        if self._loading is not None:
+            self._loading.join()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -252,6 +295,17 @@ class ParallelPipeline(Pipeline):
         while sent:
             yield from self._write(sent.popleft())
 
+    def _load_ahead(self) -> None:
+        """Start loading, on a thread, what this process needs for writing and grouping: datasketch
+        for dedup, and the embedding model and language identifier for grouping when this pipeline
+        enriches.  Loaded at their first use they cost about two seconds of this process alone
+        (grouping's after the workers are done, with a core idle); on the thread they load while
+        this process mostly waits for the workers' chunks."""
+        if self._loading is None:
+            self._loading = threading.Thread(target=_load_here, args=(self.enricher is not None,),
+                                             name="storyline-load-ahead", daemon=True)
+            self._loading.start()
+
     def _advance(self, pending: list[tuple[list[Item], Future[list[Any]]]], sent: deque[_Sent]) -> Iterator[Outcome]:
         """Clean the batch here, check it against the store, send it to be annotated; write the one before."""
         works = self._cleaned(pending)
@@ -267,6 +321,7 @@ class ParallelPipeline(Pipeline):
 
     def _write(self, batch: _Sent) -> Iterator[Outcome]:
         """The batch's items written in order, each once the chunk annotating it is back."""
+        self._load_ahead()  # not before: the workers' own start would wait for it
         last_part = {id(work): index for index, (chunk, _future) in enumerate(batch.parts) for work in chunk}
         collected = 0
         write = _Write(self)

@@ -117,6 +117,14 @@ def embed(text: str) -> list[float] | None:
     return [round(float(v) / norm, 5) for v in vector]
 
 
+def load() -> None:
+    """Load the model and the language identifier now, not at the first text (together about a
+    second): an ingest does it on a thread while its workers annotate."""
+    if enabled():
+        _model()
+        _identifier()
+
+
 def cosine(a: list[float] | None, b: list[float] | None) -> float:
     """Cosine of two vectors (0.0 when either is missing or zero)."""
     if not a or not b:
