@@ -37,6 +37,7 @@ from storyline.ingest.options import parse_allow_list
 from storyline.pipeline import Outcome, Summary, enrich_stored, group, make_pipeline
 from storyline.pipeline import ingest as run_pipeline
 from storyline.pipeline.parallel import start_workers
+from storyline.process import settle_heap
 from storyline.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -793,7 +794,10 @@ def _add_examples() -> None:
 _add_examples()
 
 
-def main() -> None:  # pragma: no cover - console entry point
+def main() -> None:
+    """The ``storyline`` program: a process of storyline's own, whose collector it settles
+    (:mod:`storyline.process`); the app itself, called from other code, leaves it alone."""
+    settle_heap()
     app()
 
 

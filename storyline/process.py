@@ -1,4 +1,4 @@
-"""Settings of a process that storyline owns whole (an ingest worker, a one-process ingest).
+"""Settings of a process that storyline owns whole: the ``storyline`` program, an ingest worker.
 
 Annotating an article makes and drops millions of short-lived Python objects (spaCy's
 ``Token`` views above all: every ``for token in doc`` makes one per token), and Python's
@@ -9,10 +9,12 @@ process), and the short-lived ones are freed by their reference counts; the coll
 nothing there.  :func:`settle_heap` moves what exists once the model is loaded out of the
 collector's sight (:func:`gc.freeze`) and lets the youngest generation grow to
 ``YOUNG_OBJECTS`` before a collection: annotating ran 7-10 % faster (PolNeAR and
-Timeline17 articles, BENCHMARKS.md), the same annotations.  Cycles are still collected, only
+Timeline17 articles), a one-process ingest of long articles about 9 % (BENCHMARKS.md), with the
+same annotations.  Cycles are still collected, only
 later; memory held by them stays bounded by ``YOUNG_OBJECTS``.
 
-Only for processes storyline owns: an application that embeds storyline keeps its own
+Only for processes storyline owns (:func:`storyline.cli.main`, the ingest workers): an
+application that embeds storyline, or calls the CLI's ``app`` as the tests do, keeps its own
 collector settings.
 """
 
