@@ -218,6 +218,48 @@ def test_a_story_that_cannot_be_built_stays_marked_and_the_others_are_saved(tmp_
     assert update.stories_changed == {story.id for story in stories[1:]}
 
 
+def test_the_next_chunk_of_stories_is_read_and_the_last_saved_while_one_is_built(tmp_path: Path,
+                                                                                 monkeypatch: Any) -> None:
+    """Reading and saving are this process's part, building the workers': they overlap, and the
+    stories are saved in order, as built."""
+    import threading
+
+    from storyline.pipeline import group
+    from storyline.stories import update as updating
+
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, workers=1)
+    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
+    group(store)
+    stories = store.list_stories(limit=100)
+    assert len(stories) == 3
+    with store.transaction("mark") as conn:
+        store.mark_for_rebuild(conn, "story", [story.id for story in stories])
+    monkeypatch.setattr(updating, "REBUILD_CHUNK", 1)
+    order = store.marked_for_rebuild("story")
+    steps: list[str] = []
+    read, release = updating._story_inputs, threading.Event()
+
+    def reading(store: Store, linker: Any, story_id: str) -> Any:
+        steps.append(f"read {story_id}")
+        if story_id == order[1]:
+            release.set()  # the second is read while the first is being built
+        return read(store, linker, story_id)
+
+    def building(jobs: list[Any]) -> list[Any]:
+        if jobs[0][0] == order[0]:
+            assert release.wait(10)
+        steps.append(f"built {jobs[0][0]}")
+        return updating.build_here(jobs)
+
+    monkeypatch.setattr(updating, "_story_inputs", reading)
+    done = updating.StoryUpdate()
+    updating.rebuild_views(store, updating._load(store)[1], done, building)
+    assert steps.index(f"read {order[1]}") < steps.index(f"built {order[0]}")
+    assert done.stories_changed == set(order) and not store.marked_for_rebuild("story")
+    assert store.list_stories(limit=100) == stories
+
+
 def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp_path: Path) -> None:
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool

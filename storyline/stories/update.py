@@ -33,6 +33,7 @@ continues from the first one's result: two runs at once end as one run would.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -248,26 +249,21 @@ def _storyline_now(linker: StorylineLinker, storyline_id: str) -> str:
 
 def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate, build: Builder = build_here) -> None:
     """Rebuild the shown form of every story marked for it, then of every storyline
-    marked (by those rebuilds or by merges); each save unmarks what it saved."""
+    marked (by those rebuilds or by merges); each save unmarks what it saved.
+
+    Stories go in chunks, each built (by ``build``: an ingest's workers) while the next is read
+    and the one before saved here, in order."""
     marked = store.marked_for_rebuild("story")
-    for start in range(0, len(marked), REBUILD_CHUNK):
-        jobs: list[StoryInputs] = []
-        for story_id in marked[start : start + REBUILD_CHUNK]:
-            try:  # a story that cannot be built stays marked (the next run tries it again); the others go on
-                jobs.append(_story_inputs(store, linker, story_id))
-            except StoreError:
-                raise
-            except Exception as exc:
-                update.failed[story_id] = describe(exc)
-        present = [job for job in jobs if job[1]]
-        built = dict(zip([job[0] for job in present], build(present), strict=True))
-        for story_id, _articles, _ingested, storyline_id in jobs:
-            story = built.get(story_id)
-            if isinstance(story, str):
-                update.failed[story_id] = story
-                continue
-            _save_story(store, story_id, story, storyline_id)
-            update.stories_changed.add(story_id)
+    with ThreadPoolExecutor(1, thread_name_prefix="storyline-build") as builder:
+        building: tuple[list[StoryInputs], Future[list[Story | str]]] | None = None
+        for start in range(0, len(marked), REBUILD_CHUNK):
+            jobs = _read_chunk(store, linker, marked[start : start + REBUILD_CHUNK], update)
+            sent = (jobs, builder.submit(build, [job for job in jobs if job[1]]))
+            if building is not None:
+                _save_chunk(store, *building, update)
+            building = sent
+        if building is not None:
+            _save_chunk(store, *building, update)
     for storyline_id in store.marked_for_rebuild("storyline"):
         stories = store.list_stories(limit=1_000_000, storyline_id=storyline_id)
         changed = _relate(stories)
@@ -279,6 +275,29 @@ def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate, bu
             else:
                 store.delete_storyline(conn, storyline_id)
             store.unmark_for_rebuild(conn, "storyline", storyline_id)
+
+
+def _read_chunk(store: Store, linker: StorylineLinker, story_ids: list[str], update: StoryUpdate) -> list[StoryInputs]:
+    jobs: list[StoryInputs] = []
+    for story_id in story_ids:
+        try:  # a story that cannot be built stays marked (the next run tries it again); the others go on
+            jobs.append(_story_inputs(store, linker, story_id))
+        except StoreError:
+            raise
+        except Exception as exc:
+            update.failed[story_id] = describe(exc)
+    return jobs
+
+
+def _save_chunk(store: Store, jobs: list[StoryInputs], built: Future[list[Story | str]], update: StoryUpdate) -> None:
+    stories = dict(zip([job[0] for job in jobs if job[1]], built.result(), strict=True))
+    for story_id, _articles, _ingested, storyline_id in jobs:
+        story = stories.get(story_id)
+        if isinstance(story, str):
+            update.failed[story_id] = story
+            continue
+        _save_story(store, story_id, story, storyline_id)
+        update.stories_changed.add(story_id)
 
 
 def _story_inputs(store: Store, linker: StorylineLinker, story_id: str) -> StoryInputs:
