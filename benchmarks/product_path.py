@@ -172,7 +172,7 @@ def write_jsonl(records: Sequence[Record], path: Path, *, headline_only: bool = 
 
 
 # The CLI as it runs when the embeddings extra is not installed (its import fails).
-_WITHOUT_EMBEDDINGS = "import sys; sys.modules['wordllama'] = None; from storyline.cli import main; main()"
+_WITHOUT_EMBEDDINGS = "import sys; sys.modules['wordllama'] = None; from storyline.program import main; main()"
 
 
 def _cli(*args: str, lexical: bool = False) -> subprocess.CompletedProcess[str]:
@@ -181,7 +181,7 @@ def _cli(*args: str, lexical: bool = False) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / "storyline"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if lexical or not exe.exists():
-        command = [sys.executable, "-c", _WITHOUT_EMBEDDINGS if lexical else "from storyline.cli import main; main()",
+        command = [sys.executable, "-c", _WITHOUT_EMBEDDINGS if lexical else "from storyline.program import main; main()",
                    *args]
     else:
         command = [str(exe), *args]

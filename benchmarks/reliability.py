@@ -35,7 +35,7 @@ def kind(reason: str | None) -> str:
 
 
 def run(archive: str, engine: str, workers: int, db: str) -> dict[str, Any]:
-    command = [sys.executable, "-c", "from storyline.cli import main; main()", "ingest", "--json", "--engine", engine,
+    command = [sys.executable, "-c", "from storyline.program import main; main()", "ingest", "--json", "--engine", engine,
                "--workers", str(workers), "--db", db, archive]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     started = time.perf_counter()

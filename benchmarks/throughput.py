@@ -125,7 +125,7 @@ def ingest(path: Path, workers: int, folder: Path) -> dict[str, Any]:
     db = folder / f"w{workers}-{path.stem}.db"
     for stale in folder.glob(f"{db.name}*"):  # a fresh database for every run (and its -wal, -shm)
         stale.unlink()
-    command = [sys.executable, "-c", "from storyline.cli import main; main()", "ingest", "--json",
+    command = [sys.executable, "-c", "from storyline.program import main; main()", "ingest", "--json",
                "--workers", str(workers), "--db", str(db), str(path)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,

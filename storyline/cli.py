@@ -795,8 +795,9 @@ _add_examples()
 
 
 def main() -> None:
-    """The ``storyline`` program: a process of storyline's own, whose collector it settles
-    (:mod:`storyline.process`); the app itself, called from other code, leaves it alone."""
+    """The command line as the ``storyline`` program runs it (:func:`storyline.program.main`): a
+    process of storyline's own, whose collector it settles (:mod:`storyline.process`); the app
+    itself, called from other code, leaves it alone."""
     settle_heap()
     app()
 

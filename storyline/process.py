@@ -13,7 +13,8 @@ Timeline17 articles), a one-process ingest of long articles about 9 % (BENCHMARK
 same annotations.  Cycles are still collected, only
 later; memory held by them stays bounded by ``YOUNG_OBJECTS``.
 
-Only for processes storyline owns (:func:`storyline.cli.main`, the ingest workers): an
+Only for processes storyline owns (the ``storyline`` program, :func:`storyline.cli.main`; the
+ingest workers and their fork server): an
 application that embeds storyline, or calls the CLI's ``app`` as the tests do, keeps its own
 collector settings.
 """

@@ -3,8 +3,9 @@
 What runs where:
 
 * **Worker processes** (a :class:`~concurrent.futures.ProcessPoolExecutor`; spaCy is
-  loaded once per worker, by its initializer, and only when the run enriches; ``storyline
-  ingest`` starts them, :func:`start_workers`, before it opens its store) decode
+  loaded once per worker, by its initializer, and only when the run enriches, or once for all
+  of them by the fork server the ``storyline`` program starts ahead, :mod:`storyline.fork_server`;
+  ``storyline ingest`` starts them, :func:`start_workers`, before it opens its store) decode
   and clean HTML pages and trusted bodies, then annotate articles: the stages of
   :func:`storyline.engines.work.prepare_items` and :class:`~storyline.pipeline.stages.Enrich`,
   with the same per-item containment.
