@@ -799,7 +799,10 @@ def main() -> None:
     process of storyline's own, whose collector it settles (:mod:`storyline.process`); the app
     itself, called from other code, leaves it alone."""
     settle_heap()
-    app()
+    try:
+        app()
+    except settings.SettingError as exc:  # a broken setting stops the program with its name, not a traceback
+        raise SystemExit(fail(str(exc), 2).exit_code) from None
 
 
 if __name__ == "__main__":  # python -m storyline.cli

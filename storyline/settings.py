@@ -88,12 +88,24 @@ def get(name: str) -> str:
     return setting.default
 
 
+class SettingError(ValueError):
+    """A setting whose value cannot be read; the message names the setting and the value."""
+
+
 def get_int(name: str) -> int:
-    return int(get(name))
+    value = get(name)
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def get_float(name: str) -> float:
-    return float(get(name))
+    value = get(name)
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingError(f"{name} must be a number, not {value!r}") from None
 
 
 def worker_count(value: int | None = None) -> int:

@@ -76,3 +76,16 @@ def test_the_program_with_workers_started_ahead_stores_what_one_process_stores(t
         results[workers] = (summary, exported(db))
     assert results[1] == results[2]
     assert results[2][0]["new"] == 12 and all(a["entities"] for a in results[2][1]["articles"])
+
+
+@pytest.mark.parametrize(("name", "value"), [("STORYLINE_WORKERS", "two"), ("STORYLINE_ENRICH_TIMEOUT", "soon")])
+def test_a_broken_setting_stops_the_program_with_its_name(tmp_path: Path, name: str, value: str) -> None:
+    import os
+
+    news = write_jsonl(tmp_path / "news.jsonl", [brief(1)])
+    done = subprocess.run([sys.executable, "-c", "from storyline.program import main; main()", "ingest",
+                           "--db", str(tmp_path / "s.db"), str(news)], capture_output=True, text=True, cwd=REPO,
+                          check=False, timeout=300, env={**os.environ, name: value})
+    assert done.returncode == 2
+    assert f"{name} must be" in done.stderr and repr(value) in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
