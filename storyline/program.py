@@ -9,6 +9,7 @@ import sys
 
 
 def main() -> None:
+    """``storyline ARGS``: the fork server first when the command is an ingest with workers."""
     args = sys.argv[1:]
     if _ingest_workers(args) > 1:
         from storyline.fork_server import start_ahead
