@@ -9,14 +9,13 @@ process), and the short-lived ones are freed by their reference counts; the coll
 nothing there.  :func:`settle_heap` moves what exists once the model is loaded out of the
 collector's sight (:func:`gc.freeze`) and lets the youngest generation grow to
 ``YOUNG_OBJECTS`` before a collection: annotating ran 7-10 % faster (PolNeAR and
-Timeline17 articles), a one-process ingest of long articles about 9 % (BENCHMARKS.md), with the
-same annotations.  Cycles are still collected, only
-later; memory held by them stays bounded by ``YOUNG_OBJECTS``.
+Timeline17 articles), a one-process ingest of long articles about 9 % (BENCHMARKS.md), with
+the same annotations.  Cycles are still collected, only later; memory held by them stays
+bounded by ``YOUNG_OBJECTS``.
 
 Only for processes storyline owns (the ``storyline`` program, :func:`storyline.cli.main`; the
-ingest workers and their fork server): an
-application that embeds storyline, or calls the CLI's ``app`` as the tests do, keeps its own
-collector settings.
+ingest workers and their fork server): an application that embeds storyline, or calls the
+CLI's ``app`` as the tests do, keeps its own collector settings.
 """
 
 from __future__ import annotations

@@ -7,8 +7,12 @@ lists them all; a test fails when the two drift apart.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,19 +97,19 @@ class SettingError(ValueError):
 
 
 def get_int(name: str) -> int:
-    value = get(name)
-    try:
-        return int(value)
-    except ValueError:
-        raise SettingError(f"{name} must be a whole number, not {value!r}") from None
+    return _read(name, int, "a whole number")
 
 
 def get_float(name: str) -> float:
+    return _read(name, float, "a number")
+
+
+def _read(name: str, kind: Callable[[str], T], what: str) -> T:
     value = get(name)
     try:
-        return float(value)
+        return kind(value)
     except ValueError:
-        raise SettingError(f"{name} must be a number, not {value!r}") from None
+        raise SettingError(f"{name} must be {what}, not {value!r}") from None
 
 
 def worker_count(value: int | None = None) -> int:
