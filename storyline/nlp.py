@@ -27,10 +27,10 @@ scraped text often has them ("paranoia,”Clinton said"), so that the speaker
 is a token of its own.
 
 Sentences come from one place: :func:`sentences` where a parsed ``Doc`` is at
-hand, :func:`sentence_spans` on plain text otherwise (spaCy's rule-based
-``Sentencizer`` on a blank English pipeline, with the same rules the guard
-applies: a paragraph break ends a sentence, an opening quotation mark starts the
-sentence it opens, and a lower-case word never starts one).  No other module
+hand, :func:`sentence_spans` on plain text otherwise (the rule of spaCy's
+``Sentencizer`` on the tokens of a blank English tokenizer, with the same rules the
+guard applies: a paragraph break ends a sentence, an opening quotation mark starts
+the sentence it opens, and a lower-case word never starts one).  No other module
 splits sentences (``tests/test_sentences.py`` checks it).
 """
 
@@ -41,7 +41,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START, SPACY
 from spacy.language import Language
 
 if TYPE_CHECKING:
@@ -149,55 +149,82 @@ OPENERS = frozenset({"“", "‘", "(", "[", '"', "'", "«"})
 SENTENCE_END_CHARS = ("…",)  # added to the Sentencizer's own list
 
 
-@Language.component("sentence_rules")
-def sentence_rules(doc: Doc) -> Doc:
-    """Correct the Sentencizer's starts: after a paragraph break always; before the opening
+def _punct_starts(orths: list[int], punct: list[bool], ends: frozenset[int]) -> list[bool]:
+    """The sentence starts spaCy's ``Sentencizer`` sets (its ``predict``), from the tokens'
+    texts (as string ids) and punctuation flags: the first token, and each token after a
+    sentence-ending character that is neither punctuation nor one itself."""
+    starts = [False] * len(orths)
+    if orths:
+        starts[0] = True
+    seen = False
+    for i, orth in enumerate(orths):
+        ending = orth in ends
+        if seen and not punct[i] and not ending:
+            starts[i], seen = True, False
+        elif ending:
+            seen = True
+    return starts
+
+
+def _rule_starts(strings: Any, orths: list[int], spaces: list[bool], glued: list[bool],
+                 before: list[bool]) -> list[bool]:
+    """The Sentencizer's starts corrected: after a paragraph break always; before the opening
     quotation mark or bracket of the first word, not after it; never at a lower-case word
-    ("“Why?” she asked.", "e.g. this")."""
-    tokens = list(doc)
-    texts = [token.text for token in tokens]
-    spaces = [token.is_space for token in tokens]
-    glued = [not token.whitespace_ for token in tokens]
-    before = [bool(token.is_sent_start) for token in tokens]
+    ("“Why?” she asked.", "e.g. this").  Read from arrays, and a token's text only where a
+    rule looks at it: a Python ``Token`` per token cost more than the rules."""
     starts = list(before)
-    for i in range(1, len(texts)):
+    for i in range(1, len(orths)):
         if spaces[i]:
-            if starts[i] and i + 1 < len(texts):
+            if starts[i] and i + 1 < len(orths):
                 starts[i + 1] = True
             starts[i] = False
             continue
-        if spaces[i - 1] and texts[i - 1].count("\n") >= 2:
+        if spaces[i - 1] and strings[orths[i - 1]].count("\n") >= 2:
             starts[i] = True
             continue
         if not starts[i]:
             continue
         first = i
-        if texts[i - 1] in OPENERS and glued[i - 1] and i >= 2 and (not glued[i - 2] or spaces[i - 2]):
+        if glued[i - 1] and i >= 2 and (not glued[i - 2] or spaces[i - 2]) and strings[orths[i - 1]] in OPENERS:
             starts[i - 1], starts[i] = True, False
             first = i - 1
-        word = first + 1 if texts[first] in OPENERS and first + 1 < len(texts) else first
-        if texts[word][:1].islower():
+        word = first + 1 if first + 1 < len(orths) and strings[orths[first]] in OPENERS else first
+        if strings[orths[word]][:1].islower():
             starts[first] = False
-    changed = [i for i in range(1, len(tokens)) if starts[i] != before[i]]
-    if changed:  # set at once: each token.is_sent_start = ... walks the whole doc (has_annotation),
-        # which made a 490,000-character article's thousands of paragraphs cost 40 s of grouping
-        values = doc.to_array([SENT_START]).astype("int64")
-        for i in changed:
-            values[i] = 1 if starts[i] else -1
-        _write_starts(doc, values)
-    return doc
+    return starts
+
+
+def _sentence_chars(doc: Doc) -> list[tuple[int, int]]:
+    """The character spans of a tokenized text's sentences: the Sentencizer's starts with the
+    rules above, read from the tokens as arrays (spaCy's own pipeline made a ``Token`` object
+    per token three times over, most of the cost of splitting a text)."""
+    if not len(doc):
+        return []
+    rows = doc.to_array([ORTH, IS_PUNCT, IS_SPACE, SPACY, IDX, LENGTH])
+    orths: list[int] = rows[:, 0].tolist()
+    before = _punct_starts(orths, (rows[:, 1] != 0).tolist(), _sentence_ends(doc.vocab.strings))
+    starts = _rule_starts(doc.vocab.strings, orths, (rows[:, 2] != 0).tolist(), (rows[:, 3] == 0).tolist(), before)
+    firsts = [i for i, start in enumerate(starts) if start or i == 0]
+    lasts = [first - 1 for first in firsts[1:]] + [len(orths) - 1]
+    idx, length = rows[:, 4].tolist(), rows[:, 5].tolist()
+    return [(idx[first], idx[last] + length[last]) for first, last in zip(firsts, lasts, strict=True)]
 
 
 @lru_cache(maxsize=1)
-def _sentencizer() -> Language:
+def _tokenizer() -> Any:
     import spacy
 
     nlp = spacy.blank("en")
     nlp.max_length = MAX_LENGTH
-    sentencizer: Any = nlp.add_pipe("sentencizer")
-    sentencizer.punct_chars = set(sentencizer.punct_chars) | set(SENTENCE_END_CHARS)
-    nlp.add_pipe("sentence_rules")
-    return nlp
+    return nlp.tokenizer
+
+
+@lru_cache(maxsize=4)
+def _sentence_ends(strings: Any) -> frozenset[int]:
+    """The string ids of the characters that end a sentence: the Sentencizer's, and ours."""
+    from spacy.pipeline import Sentencizer
+
+    return frozenset(strings.add(char) for char in {*Sentencizer.default_punct_chars, *SENTENCE_END_CHARS})
 
 
 _LONG_RUN = re.compile(r"\S{100,}")
@@ -239,9 +266,9 @@ def _split(text: str) -> tuple[tuple[int, int], ...]:
     readable = _LONG_RUN.sub(lambda run: "X" * len(run.group()), text)
     spans = []
     for offset in range(0, len(readable), MAX_LENGTH):
-        doc = _sentencizer()(readable[offset:offset + MAX_LENGTH])
-        for sent in doc.sents:
-            start, end = offset + sent.start_char, offset + sent.end_char
+        doc = _tokenizer()(readable[offset:offset + MAX_LENGTH])
+        for start, end in _sentence_chars(doc):
+            start, end = offset + start, offset + end
             while start < end and text[start].isspace():
                 start += 1
             while end > start and text[end - 1].isspace():

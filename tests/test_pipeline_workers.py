@@ -167,7 +167,7 @@ def test_the_stories_an_ingest_changed_are_built_by_its_workers_as_here(tmp_path
     built in this process, in order; a story that cannot be built gives its reason, the rest are built."""
     from storyline.pipeline import group
     from storyline.stories import embed
-    from storyline.stories.update import _load, _story_inputs, build_here
+    from storyline.stories.update import _load, _stories_inputs, build_here
 
     store = Store(str(tmp_path / "s.db"))
     pipeline = make_pipeline(store, workers=2)
@@ -182,7 +182,7 @@ def test_the_stories_an_ingest_changed_are_built_by_its_workers_as_here(tmp_path
         assert build is not None
         assert not group(store, build=build).errors
         _clusterer, linker = _load(store)
-        jobs = [_story_inputs(store, linker, story.id) for story in store.list_stories(limit=100)]
+        jobs = _stories_inputs(store, linker, [story.id for story in store.list_stories(limit=100)])
         assert len(jobs) >= 2
         broken = (jobs[0][0], [*jobs[0][1], None], jobs[0][2], jobs[0][3])  # an article that is not one
         built = build([broken, *jobs[1:]])
@@ -238,13 +238,13 @@ def test_the_next_chunk_of_stories_is_read_and_the_last_saved_while_one_is_built
     monkeypatch.setattr(updating, "REBUILD_CHUNK", 1)
     order = store.marked_for_rebuild("story")
     steps: list[str] = []
-    read, release = updating._story_inputs, threading.Event()
+    read, release = updating._stories_inputs, threading.Event()
 
-    def reading(store: Store, linker: Any, story_id: str) -> Any:
-        steps.append(f"read {story_id}")
-        if story_id == order[1]:
+    def reading(store: Store, linker: Any, story_ids: list[str]) -> Any:
+        steps.append(f"read {story_ids[0]}")
+        if story_ids[0] == order[1]:
             release.set()  # the second is read while the first is being built
-        return read(store, linker, story_id)
+        return read(store, linker, story_ids)
 
     def building(jobs: list[Any]) -> list[Any]:
         if jobs[0][0] == order[0]:
@@ -252,7 +252,7 @@ def test_the_next_chunk_of_stories_is_read_and_the_last_saved_while_one_is_built
         steps.append(f"built {jobs[0][0]}")
         return updating.build_here(jobs)
 
-    monkeypatch.setattr(updating, "_story_inputs", reading)
+    monkeypatch.setattr(updating, "_stories_inputs", reading)
     done = updating.StoryUpdate()
     updating.rebuild_views(store, updating._load(store)[1], done, building)
     assert steps.index(f"read {order[1]}") < steps.index(f"built {order[0]}")
@@ -265,14 +265,14 @@ def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp
     from concurrent.futures.process import BrokenProcessPool
 
     from storyline.pipeline import group
-    from storyline.stories.update import _load, _story_inputs, build_here
+    from storyline.stories.update import _load, _stories_inputs, build_here
 
     store = Store(str(tmp_path / "s.db"))
     first = make_pipeline(store, workers=1)
     assert [o.status for o in first.process(topic_documents())] == ["new"] * 3
     group(store)
     _clusterer, linker = _load(store)
-    jobs = [_story_inputs(store, linker, story.id) for story in store.list_stories(limit=100)]
+    jobs = _stories_inputs(store, linker, [story.id for story in store.list_stories(limit=100)])
 
     def died(fn: Any, chunk: Any) -> Any:
         future: Future[Any] = Future()

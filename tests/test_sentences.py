@@ -83,3 +83,29 @@ def test_runs_without_spaces_keep_their_offsets_and_split_no_sentence() -> None:
     assert text[spans[0][0]:spans[0][1]] == "The port reopened."
     assert text[spans[-1][0]:spans[-1][1]].endswith("Done.")
     assert all(0 <= start < end <= len(text) for start, end in spans)
+
+
+def test_the_starts_are_those_of_spacys_sentencizer_before_the_rules() -> None:
+    """The splitter reads the tokens as arrays and applies the Sentencizer's rule itself: it must
+    give the starts spaCy's own component gives, on text written to try its edges."""
+    import spacy
+    from spacy.attrs import IS_PUNCT, ORTH
+
+    from storyline.nlp import SENTENCE_END_CHARS, _punct_starts, _sentence_ends
+
+    nlp = spacy.blank("en")
+    sentencizer = nlp.add_pipe("sentencizer")
+    sentencizer.punct_chars = set(sentencizer.punct_chars) | set(SENTENCE_END_CHARS)
+    texts = [
+        "The mayor left. Then?! The council met… and voted. “Done.” (It was.) e.g. this one",
+        "Wait... what?!? No!! 3.5 per cent. U.S. officials said so. ¿Qué? ¡Sí!",
+        "!!! ... . ? a",
+        "",
+        "One sentence without an end",
+        "Lines\n\nwith breaks. “Quoted!” she said.\n\n(Aside.) Done.",
+    ]
+    for text in texts:
+        doc = nlp.make_doc(text)
+        rows = doc.to_array([ORTH, IS_PUNCT])
+        ours = _punct_starts(rows[:, 0].tolist(), (rows[:, 1] != 0).tolist(), _sentence_ends(doc.vocab.strings))
+        assert ours == (sentencizer.predict([doc])[0] if len(doc) else []), text

@@ -123,6 +123,38 @@ def test_enrichment_and_canonical_entities_round_trip(store: Store) -> None:
     assert store.entities_of_articles(["a"]) == {"p-berg": 1}
 
 
+def test_many_articles_are_read_together_as_each_is_alone(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grouping reads hundreds of articles with their annotations at once: the same articles as
+    read one by one, in the order asked, each with its own annotations, across query pieces."""
+    import storyline.store.articles as articles_module
+    import storyline.store.enrichment as enrichment_module
+
+    monkeypatch.setattr(articles_module, "READ_PIECE", 2)
+    monkeypatch.setattr(enrichment_module, "READ_PIECE", 2)
+    ids = [f"n{n}" for n in range(5)]
+    with store.transaction("save five") as conn:
+        for n, article_id in enumerate(ids):
+            body = f"Minister {n} said the ferry {n} would sail on Friday."
+            article = _article(article_id, body, published=f"2025-12-0{n + 1}")
+            article.entities = [Entity(id=f"e{k}", name=f"Minister {k}", type="PERSON", mentions=[(0, 10)])
+                                for k in range(n)]  # none for n0, four for n4
+            article.quotes = [Quote(text="would sail", start=30, end=40, speaker_mention=None, speaker_span=None,
+                                    speaker_id="e0", speaker_name=None, cue="said", medium=None)] if n % 2 else []
+            article.times = [TimeExpression(text="Friday", start=44, end=50, type="DATE", value=None)]
+            article.lemmas = ["ferry"] * (n + 1)
+            store.save_article(conn, article)
+            store.save_enrichment(conn, article, "2025-12-08T10:00:00+00:00")
+    asked = ["n3", "missing", "n0", "n4", "n1", "n3"]
+    together = store.get_articles(asked)
+    alone = [store.get_article(article_id) for article_id in dict.fromkeys(asked) if article_id != "missing"]
+    assert [a.id for a in together] == ["n3", "n0", "n4", "n1"]
+    assert together == alone
+    assert [len(a.entities) for a in together] == [3, 0, 4, 1] and together[2].entities[3].name == "Minister 3"
+    assert [len(a.quotes) for a in together] == [1, 0, 0, 1] and together[0].lemmas == ["ferry"] * 4
+    assert [a.id for a in store.iter_articles(enrichment=True)] == ["n4", "n3", "n2", "n1", "n0"]
+    assert list(store.iter_articles(enrichment=True))[1] == alone[0]
+
+
 def test_stories_version_changes_with_every_later_write(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """The front page is reused while the version stands: every later write, a merge and a
     rebuild change it."""

@@ -167,11 +167,8 @@ def enrich_stored(
                 break
             after = rows[-1]
             done += len(rows)
-            works = []
-            for _, article_id in rows:
-                article = store.get_article(article_id, enrichment=False)
-                if article is not None:
-                    works.append(Work(article.source, article=article, catch_up=True))
+            works = [Work(article.source, article=article, catch_up=True)
+                     for article in store.get_articles([article_id for _, article_id in rows], enrichment=False)]
             for outcome in pipeline.catch_up(works):
                 summary.add(outcome)
                 if on_outcome is not None:

@@ -19,6 +19,7 @@ from storyline.article import Article, Entity, Event, Quote, TimeExpression
 from storyline.store.base import StoreBase, storable
 
 LEMMA_CAP = 200  # lemma counts kept per article: what story clustering reads
+READ_PIECE = 500  # article ids per query when annotations are read for many articles
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:
@@ -81,35 +82,46 @@ class EnrichmentQueries(StoreBase):
         conn.execute(text("UPDATE articles SET enriched_at = :t WHERE id = :id"), {"t": stamp, "id": article.id})
 
     def load_enrichment(self, conn: Connection, article: Article) -> Article:
-        params = {"id": article.id}
-        article.entities = [
-            Entity(id=r.local_id, name=r.name, type=r.type, aliases=json.loads(r.aliases),
-                   mentions=[(m[0], m[1]) for m in json.loads(r.mentions)], role=r.role,
-                   affiliation=r.affiliation, canonical_id=r.entity_id)
-            for r in conn.execute(text("SELECT * FROM article_entities WHERE article_id = :id"
-                                       " ORDER BY local_id"), params)
-        ]
-        article.quotes = [
-            Quote(text=r.text, start=r.start_char, end=r.end_char, speaker_mention=r.speaker_mention,
-                  speaker_span=(r.speaker_start, r.speaker_end) if r.speaker_start is not None else None,
-                  speaker_id=r.speaker_local_id, speaker_name=r.speaker_name, cue=r.cue, medium=r.medium,
-                  indirect=bool(r.indirect))
-            for r in conn.execute(text("SELECT * FROM quotes WHERE article_id = :id ORDER BY seq"), params)
-        ]
-        article.times = [
-            TimeExpression(text=r.text, start=r.start_char, end=r.end_char, type=r.type, value=r.value)
-            for r in conn.execute(text("SELECT * FROM times WHERE article_id = :id ORDER BY seq"), params)
-        ]
-        article.events = [
-            Event(what=r.what, type=r.type, date=r.date, date_text=r.date_text, place=r.place,
-                  participants=json.loads(r.participants), evidence=(r.evidence_start, r.evidence_end),
-                  status=r.status)
-            for r in conn.execute(text("SELECT * FROM events WHERE article_id = :id ORDER BY seq"), params)
-        ]
-        counts = conn.execute(text("SELECT lemmas FROM article_features WHERE article_id = :id"), params).scalar()
-        if counts is not None:
-            article.lemmas = [lemma for lemma, n in json.loads(counts).items() for _ in range(int(n))]
+        self.load_enrichments(conn, [article])
         return article
+
+    def load_enrichments(self, conn: Connection, articles: list[Article]) -> None:
+        """Put on each article what enrichment stored for it: five queries for the lot (in
+        pieces of ``READ_PIECE`` ids), not five per article."""
+        for start in range(0, len(articles), READ_PIECE):
+            self._load_piece(conn, {article.id: article for article in articles[start : start + READ_PIECE]})
+
+    def _load_piece(self, conn: Connection, by_id: dict[str, Article]) -> None:
+        for article in by_id.values():
+            article.entities, article.quotes, article.times, article.events = [], [], [], []
+        params = {"ids": list(by_id)}
+
+        def rows(sql: str) -> Any:
+            return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), params)
+
+        for r in rows("SELECT * FROM article_entities WHERE article_id IN :ids ORDER BY article_id, local_id"):
+            by_id[r.article_id].entities.append(Entity(
+                id=r.local_id, name=r.name, type=r.type, aliases=json.loads(r.aliases),
+                mentions=[(m[0], m[1]) for m in json.loads(r.mentions)], role=r.role,
+                affiliation=r.affiliation, canonical_id=r.entity_id))
+        for r in rows("SELECT * FROM quotes WHERE article_id IN :ids ORDER BY article_id, seq"):
+            by_id[r.article_id].quotes.append(Quote(
+                text=r.text, start=r.start_char, end=r.end_char, speaker_mention=r.speaker_mention,
+                speaker_span=(r.speaker_start, r.speaker_end) if r.speaker_start is not None else None,
+                speaker_id=r.speaker_local_id, speaker_name=r.speaker_name, cue=r.cue, medium=r.medium,
+                indirect=bool(r.indirect)))
+        for r in rows("SELECT * FROM times WHERE article_id IN :ids ORDER BY article_id, seq"):
+            by_id[r.article_id].times.append(TimeExpression(
+                text=r.text, start=r.start_char, end=r.end_char, type=r.type, value=r.value))
+        for r in rows("SELECT * FROM events WHERE article_id IN :ids ORDER BY article_id, seq"):
+            by_id[r.article_id].events.append(Event(
+                what=r.what, type=r.type, date=r.date, date_text=r.date_text, place=r.place,
+                participants=json.loads(r.participants), evidence=(r.evidence_start, r.evidence_end),
+                status=r.status))
+        for r in rows("SELECT article_id, lemmas FROM article_features WHERE article_id IN :ids"):
+            if r.lemmas is not None:
+                by_id[r.article_id].lemmas = [lemma for lemma, n in json.loads(r.lemmas).items()
+                                              for _ in range(int(n))]
 
     def lock_entities(self, conn: Connection) -> None:
         """Hold the canonical entities until ``conn``'s transaction ends (after "article writes", if

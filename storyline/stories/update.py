@@ -32,11 +32,14 @@ continues from the first one's result: two runs at once end as one run would.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+
+from sqlalchemy import Connection
 
 from storyline.article import Article
 from storyline.pipeline.stage import describe
@@ -48,6 +51,8 @@ from storyline.stories.index import Bags
 from storyline.stories.storylines import StorylineLinker
 from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 REBUILD_CHUNK = 64  # stories read, built and saved together (their articles are held meanwhile)
@@ -133,10 +138,8 @@ def _update(store: Store, rebuild: bool, build: Builder = build_here) -> StoryUp
         batch = pending[start : start + BATCH]
         with store.transaction("read when articles were first stored") as conn:
             seen = store.ingest_dates(conn, batch)
-        for article_id in batch:
-            article = store.get_article(article_id)
-            if article is None:
-                continue
+        for article in store.get_articles(batch):
+            article_id = article.id
             if article.duplicate_of:
                 deferred.append(article)
                 continue
@@ -278,10 +281,19 @@ def rebuild_views(store: Store, linker: StorylineLinker, update: StoryUpdate, bu
 
 
 def _read_chunk(store: Store, linker: StorylineLinker, story_ids: list[str], update: StoryUpdate) -> list[StoryInputs]:
+    """What building each story reads, for a chunk of stories read together; when that fails,
+    story by story, so that a story that cannot be read stays marked (the next run tries it
+    again) and the others go on."""
+    try:
+        return _stories_inputs(store, linker, story_ids)
+    except StoreError:
+        raise
+    except Exception:
+        log.debug("reading %d stories together failed: one by one", len(story_ids), exc_info=True)
     jobs: list[StoryInputs] = []
     for story_id in story_ids:
-        try:  # a story that cannot be built stays marked (the next run tries it again); the others go on
-            jobs.append(_story_inputs(store, linker, story_id))
+        try:
+            jobs.extend(_stories_inputs(store, linker, [story_id]))
         except StoreError:
             raise
         except Exception as exc:
@@ -290,34 +302,39 @@ def _read_chunk(store: Store, linker: StorylineLinker, story_ids: list[str], upd
 
 
 def _save_chunk(store: Store, jobs: list[StoryInputs], built: Future[list[Story | str]], update: StoryUpdate) -> None:
+    """The chunk's stories saved, in one transaction."""
     stories = dict(zip([job[0] for job in jobs if job[1]], built.result(), strict=True))
-    for story_id, _articles, _ingested, storyline_id in jobs:
-        story = stories.get(story_id)
-        if isinstance(story, str):
-            update.failed[story_id] = story
-            continue
-        _save_story(store, story_id, story, storyline_id)
-        update.stories_changed.add(story_id)
+    saved = []
+    with store.transaction(f"save {len(jobs)} stories") as conn:
+        for story_id, _articles, _ingested, storyline_id in jobs:
+            story = stories.get(story_id)
+            if isinstance(story, str):
+                update.failed[story_id] = story
+                continue
+            _save_story(store, conn, story_id, story, storyline_id)
+            saved.append(story_id)
+    update.stories_changed.update(saved)
 
 
-def _story_inputs(store: Store, linker: StorylineLinker, story_id: str) -> StoryInputs:
-    with store.transaction(f"read story {story_id}") as conn:
-        members = store.story_members(conn, story_id)
-        ingested = store.ingest_dates(conn, members)
-    articles = [a for a in (store.get_article(m) for m in members) if a is not None]
-    return story_id, articles, ingested, linker.storyline_of(story_id)
+def _stories_inputs(store: Store, linker: StorylineLinker, story_ids: list[str]) -> list[StoryInputs]:
+    with store.transaction(f"read {len(story_ids)} stories") as conn:
+        members = {story_id: store.story_members(conn, story_id) for story_id in story_ids}
+        every = [article_id for ids in members.values() for article_id in ids]
+        ingested = store.ingest_dates(conn, every)
+    articles = {article.id: article for article in store.get_articles(every)}
+    return [(story_id, [articles[m] for m in ids if m in articles], {m: ingested[m] for m in ids if m in ingested},
+             linker.storyline_of(story_id)) for story_id, ids in members.items()]
 
 
-def _save_story(store: Store, story_id: str, story: Story | None, storyline_id: str | None) -> None:
+def _save_story(store: Store, conn: Connection, story_id: str, story: Story | None, storyline_id: str | None) -> None:
     """Save a built story (or delete one left without articles), unmark it, mark its storylines."""
-    with store.transaction(f"save story {story_id}") as conn:
-        was = store.storyline_of_story(conn, story_id)
-        if story is not None:
-            store.save_story(conn, story)
-        else:
-            store.delete_story(conn, story_id)
-        store.mark_for_rebuild(conn, "storyline", [line for line in (was, storyline_id) if line])
-        store.unmark_for_rebuild(conn, "story", story_id)
+    was = store.storyline_of_story(conn, story_id)
+    if story is not None:
+        store.save_story(conn, story)
+    else:
+        store.delete_story(conn, story_id)
+    store.mark_for_rebuild(conn, "storyline", [line for line in (was, storyline_id) if line])
+    store.unmark_for_rebuild(conn, "story", story_id)
 
 
 RELATED = 8

@@ -38,7 +38,7 @@ def write_story(store: Store, story_id: str, title: str, summary: str, article_i
                 *, storyline_id: str | None = None, related: list[dict[str, str]] | None = None) -> Story:
     """Build a story from stored, enriched articles with the real builder, under the given
     headline and summary, and save it."""
-    articles = [a for a in (store.get_article(i) for i in article_ids) if a is not None]
+    articles = store.get_articles(article_ids)
     story = replace(build_story(story_id, articles, {}, storyline_id), title=title, summary=summary,
                     related=related or [])
     with store.transaction(f"save sample story {story_id}") as conn:
