@@ -5,7 +5,8 @@ from the token's text, coarse part of speech and morphology, and nothing else; s
 answers by that key already, but still visits every token through Python objects, about an
 eighth of the whole parse of a news article.  :class:`CachedLemmas` reads the three values of
 every token at once as arrays, looks each combination up, asks the lemmatizer itself only for a
-combination it has not seen, and writes the lemmas back at once.  Tokens that already have a
+combination it has not seen (its index of known lemmas held as sets, not the lists the model
+ships), and writes the lemmas back at once.  Tokens that already have a
 lemma (the attribute ruler sets a few) keep it, as the lemmatizer leaves them; a lemmatizer in
 another mode, or one told to overwrite, runs as it is.  ``tests/test_nlp.py`` compares both.
 """
@@ -62,7 +63,18 @@ def install(nlp: Language) -> bool:
     lemmatizer = nlp.get_pipe("lemmatizer")
     if not isinstance(lemmatizer, Lemmatizer) or lemmatizer.mode != "rule":
         return False
+    _index_as_sets(lemmatizer)
     name = f"storyline_cached_lemmas_{id(lemmatizer):x}"
     Language.component(name, func=CachedLemmas(lemmatizer))
     nlp.replace_pipe("lemmatizer", name)
     return True
+
+
+def _index_as_sets(lemmatizer: Lemmatizer) -> None:
+    """The lemmatizer's index (the known lemmas of each part of speech) held as sets.  Its rules
+    only ask whether a candidate form is known, which on the lists the model ships is a walk of
+    up to 57,000 strings for every combination not seen before: three quarters of this
+    component's time on a news article, for the same answers."""
+    index = lemmatizer.lookups.get_table("lemma_index", {})
+    for pos in list(index):
+        index[pos] = frozenset(index[pos])

@@ -137,6 +137,33 @@ def test_the_cached_lemmatizer_gives_exactly_the_models_lemmas() -> None:
         assert all(t.lemma_ for t in got if not t.is_space)
 
 
+def test_the_lemmatizer_s_index_held_as_sets_gives_the_lemmas_of_its_shipped_lists() -> None:
+    """The rule lemmatizer asks whether each candidate form is a known lemma; storyline holds those
+    known lemmas as sets, not the lists the model ships (a walk of 57,000 strings per unseen word):
+    the same lemmas, on words chosen to go through the rules and the index."""
+    import spacy
+
+    from storyline.nlp import MODEL_NAMES, build_nlp
+
+    nlp = build_nlp()
+    index = nlp.get_pipe("lemmatizer").lemmatizer.lookups.get_table("lemma_index")
+    assert index and all(isinstance(known, frozenset) for known in index.values())
+    shipped = None
+    for name in MODEL_NAMES:
+        try:
+            shipped = spacy.load(name)
+            break
+        except OSError:
+            continue
+    assert shipped is not None
+    assert all(isinstance(known, list) for known in shipped.get_pipe("lemmatizer").lookups.get_table("lemma_index").values())
+    texts = ["The councillors were outmanoeuvring the glitziest rebrandings, and the ferries sailed later.",
+             "Harbourmasters reckoned the dredgers had been refloated; she criticises tariffs, he bemoaned levies.",
+             "Unreadiness plagued the flotillas as wharves emptied and tugboats idled, reads the memo."]
+    for got, expected in zip(nlp.pipe(texts), shipped.pipe(texts), strict=True):
+        assert [(t.text, t.lemma_) for t in got] == [(t.text, t.lemma_) for t in expected]
+
+
 def test_a_documents_text_is_joined_once_and_stays_right_after_tokens_are_merged() -> None:
     from storyline.nlp import doc_text
 

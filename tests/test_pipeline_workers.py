@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,11 @@ def test_workers_started_ahead_are_taken_over_with_their_collector_settled(tmp_p
     assert pool is not None
     pipeline = None
     try:
-        assert len(pool._processes) == 2  # started, not waiting for a first chunk
+        waited = 0.0
+        while len(pool._processes) < 2 and waited < 60:  # started on a thread, not waiting for a first chunk
+            time.sleep(0.05)
+            waited += 0.05
+        assert len(pool._processes) == 2
         started = set(pool._processes)
         store = Store(str(tmp_path / "s.db"))
         pipeline = make_pipeline(store, enrich=False, workers=2, pool=pool)
@@ -83,6 +88,31 @@ def test_workers_started_ahead_are_taken_over_with_their_collector_settled(tmp_p
         if pipeline is not None:
             pipeline.close()
         pool.shutdown()
+
+
+def test_starting_the_workers_does_not_wait_for_them(monkeypatch: Any) -> None:
+    """A worker's start waits for the fork server's preload (the model); ``storyline ingest`` opens
+    its store and reads its first batch meanwhile, so starting them returns before they are up."""
+    import threading
+
+    from storyline.pipeline import parallel
+
+    up = threading.Event()
+    submitted: list[Any] = []
+
+    class SlowToStart:
+        def submit(self, fn: Any) -> None:
+            assert up.wait(10)  # as a start blocks until the fork server can fork
+            submitted.append(fn)
+
+    monkeypatch.setattr(parallel, "_new_pool", lambda workers, enrich, budget: SlowToStart())
+    assert isinstance(start_workers(2, enrich=True), SlowToStart) and submitted == []
+    up.set()
+    waited = 0.0
+    while len(submitted) < 2 and waited < 10:
+        time.sleep(0.01)
+        waited += 0.01
+    assert submitted == [parallel._ready, parallel._ready]
 
 
 def test_a_worker_that_dies_takes_only_its_chunk_which_is_done_here(tmp_path: Path) -> None:

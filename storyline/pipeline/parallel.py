@@ -124,20 +124,31 @@ def _new_pool(workers: int, enrich: bool, budget: float | None) -> ProcessPoolEx
 
 
 def start_workers(workers: int, *, enrich: bool) -> ProcessPoolExecutor | None:
-    """``workers`` processes started now, each loading the model when ``enrich``, for a
-    :class:`ParallelPipeline` to take over (``pool=``).  ``storyline ingest`` starts them before
-    it opens its store and loads its own part, so that the two happen at once: a worker's start
-    (a fresh interpreter, imports, the model) is the longest wait of a short ingest.  None when
-    this system refuses processes (the pipeline then finds out again, and says so)."""
+    """``workers`` processes started now, on a thread (this returns at once), each loading the
+    model when ``enrich``, for a :class:`ParallelPipeline` to take over (``pool=``).  ``storyline
+    ingest`` starts them before it opens its store and loads its own part, so that the two happen
+    at once: a worker's start (a fresh interpreter, imports, the model; or the fork server's
+    preload, :mod:`storyline.fork_server`) is the longest wait of a short ingest.  None when this
+    system refuses processes (the pipeline then finds out again, and says so)."""
     from storyline import settings
 
     try:
         pool = _new_pool(workers, enrich, settings.get_float("STORYLINE_ENRICH_TIMEOUT"))
-        for _ in range(workers):
-            pool.submit(_ready)
     except OSError:
         return None
+    threading.Thread(target=_spawn, args=(pool, workers), name="storyline-start-workers", daemon=True).start()
     return pool
+
+
+def _spawn(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start the pool's processes: each start waits until the fork server has loaded what it
+    preloads (the model: a second or more), which the caller spends opening its store and
+    reading its first batch instead."""
+    try:
+        for _ in range(workers):
+            pool.submit(_ready)
+    except (OSError, RuntimeError, BrokenProcessPool) as exc:  # the pipeline finds out at its first chunk
+        log.debug("starting the workers ahead failed: %s", describe(exc))
 
 
 @dataclass(slots=True)
@@ -288,6 +299,7 @@ class ParallelPipeline(Pipeline):
         """Batches cleaned ahead, annotated while the batch before is written, written in order."""
         ahead: deque[list[tuple[list[Item], Future[list[Any]]]]] = deque()
         sent: deque[_Sent] = deque()
+        self._load_ahead()
         for batch in _batched(items, self.batch_size):
             ahead.append(self._clean_ahead(batch))
             if len(ahead) > AHEAD:
@@ -323,7 +335,6 @@ class ParallelPipeline(Pipeline):
 
     def _write(self, batch: _Sent) -> Iterator[Outcome]:
         """The batch's items written in order, each once the chunk annotating it is back."""
-        self._load_ahead()  # not before: the workers' own start would wait for it
         last_part = {id(work): index for index, (chunk, _future) in enumerate(batch.parts) for work in chunk}
         collected = 0
         write = _Write(self)
