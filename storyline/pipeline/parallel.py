@@ -313,8 +313,9 @@ class ParallelPipeline(Pipeline):
         """Start loading, on a thread, what this process needs for writing and grouping: datasketch
         for dedup, and the embedding model and language identifier for grouping when this pipeline
         enriches.  Loaded at their first use they cost about two seconds of this process alone
-        (grouping's after the workers are done, with a core idle); on the thread they load while
-        this process mostly waits for the workers' chunks."""
+        (grouping's after the workers are done, with a core idle); on the thread, started as
+        processing starts, they load while this process waits for its workers to start (the fork
+        server loading the model), then for their chunks."""
         if self._loading is None:
             self._loading = threading.Thread(target=_load_here, args=(self.enricher is not None,),
                                              name="storyline-load-ahead", daemon=True)
