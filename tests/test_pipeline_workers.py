@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -290,7 +291,7 @@ def test_the_next_chunk_of_stories_is_read_and_the_last_saved_while_one_is_built
     assert store.list_stories(limit=100) == stories
 
 
-def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp_path: Path) -> None:
+def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp_path: Path, caplog: Any) -> None:
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
@@ -312,9 +313,14 @@ def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp
     for redo_here in (True, False):
         pipeline = ParallelPipeline(store, workers=2, redo_here=redo_here)
         pipeline._submit = died  # type: ignore[method-assign]
-        built = pipeline._build_stories(jobs)
+        with caplog.at_level(logging.WARNING, logger="storyline.pipeline.parallel"):
+            caplog.clear()
+            built = pipeline._build_stories(jobs)
+        said = " ".join(record.getMessage() for record in caplog.records)
         if redo_here:
             assert built == build_here(jobs)
+            assert "are built in the main process" in said
         else:
             assert built == ["its worker died while building it"] * len(jobs)
+            assert "stay marked, to be built by the next run" in said and "main process" not in said
         pipeline.close()

@@ -225,14 +225,15 @@ class ParallelPipeline(Pipeline):
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def _result(self, future: Future[list[Any]], chunk: list[T], here: Callable[[list[T]], list[Any]]) -> list[Any]:
-        """The chunk's result from its worker or, when the worker died, computed here."""
+    def _result(self, future: Future[list[Any]], chunk: list[T], here: Callable[[list[T]], list[Any]],
+                instead: str = "are done in the main process") -> list[Any]:
+        """The chunk's result from its worker or, when the worker died, what ``here`` gives for it
+        (``instead`` says what that is, for the log)."""
         try:
             return future.result()
         except BrokenProcessPool as exc:
             if self.unavailable is None:
-                log.warning("an ingest worker died (%s): its %d items are done in the main process",
-                            describe(exc), len(chunk))
+                log.warning("an ingest worker died (%s): its %d items %s", describe(exc), len(chunk), instead)
             self._restart()
             return here(chunk)
 
@@ -359,9 +360,10 @@ class ParallelPipeline(Pipeline):
         def unbuilt(chunk: list[StoryInputs]) -> list[Story | str]:
             return ["its worker died while building it" for _job in chunk]
 
-        here = build_here if self.redo_here else unbuilt
+        here, instead = ((build_here, "are built in the main process") if self.redo_here
+                         else (unbuilt, "stay marked, to be built by the next run"))
         parts = [(chunk, self._submit(_build_chunk, chunk)) for chunk in _chunks(jobs, self.workers * PIECES)]
-        return [story for chunk, future in parts for story in self._result(future, chunk, here)]
+        return [story for chunk, future in parts for story in self._result(future, chunk, here, instead)]
 
     def catch_up(self, works: list[Work]) -> Iterator[Outcome]:
         self.annotate(works)
