@@ -175,7 +175,9 @@ def _group_others(mentions: list[Mention], places: frozenset[str] = frozenset())
                 target.add(mention)
     for group in merged:
         labels = [m.label for m in group.mentions]
-        group.label = max(set(labels), key=lambda lab: (labels.count(lab), lab == "ORG"))
+        # the most frequent label (ORG on a tie with it), else the one the article gives first: in the
+        # order of the text, not of a set, which differs from one process to the next
+        group.label = max(dict.fromkeys(labels), key=lambda lab: (labels.count(lab), lab == "ORG"))
     return merged
 
 

@@ -111,11 +111,13 @@ def trim_to_known(
     for m in mentions:
         if not in_headline(m):
             labels.setdefault(m.tokens, m.label)
-    people = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1 and not in_headline(m)}
+    # in the order of the text (dicts, not sets): whichever is read first, ties are broken alike in every process
+    people = dict.fromkeys(m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1
+                           and not in_headline(m))
     # names standing on their own; after a form of address a name is a surname, also of several
     # words ("Ms Von der Leyen"): no full name to cut "Ursula von der Leyen" down to
-    full_names = {m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1 and not in_headline(m)
-                  and m.honorific is None}
+    full_names = dict.fromkeys(m.tokens for m in mentions if m.label == "PERSON" and len(m.tokens) > 1
+                               and not in_headline(m) and m.honorific is None)
     headline_known = dict(labels)
     for words in people:
         headline_known.setdefault(words[-1:], "PERSON")  # a surname
