@@ -266,16 +266,22 @@ def enrich_command(
     Those are articles ingested with --no-enrich, and those whose enrichment failed
     (marked for retry).  Exits with status 1 when any failed again.
     """
-    store = open_store(db)
-    pipeline = make_pipeline(store, workers=settings.worker_count(workers))
+    count = settings.worker_count(workers)
+    pool = start_workers(count, enrich=True) if count > 1 else None  # while the store opens
+    pipeline = None
     try:
+        store = open_store(db)
+        pipeline = make_pipeline(store, workers=count, pool=pool)
         with progress_bar("enriching", as_json) as advance:
             summary = enrich_stored(store, pipeline=pipeline, stories=stories, retry_failed=retry_failed,
                                     limit=limit, on_outcome=advance)
     except StoreError as exc:
         raise fail(str(exc), 2) from exc
     finally:
-        pipeline.close()
+        if pipeline is not None:
+            pipeline.close()
+        if pool is not None:  # the pipeline shut it down, unless it never took it over
+            pool.shutdown(wait=True, cancel_futures=True)
     report(summary, as_json)
 
 

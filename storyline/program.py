@@ -9,23 +9,24 @@ import sys
 
 
 def main() -> None:
-    """``storyline ARGS``: the fork server first when the command is an ingest with workers."""
+    """``storyline ARGS``: the fork server first when the command is an ingest (or an enrich of
+    stored articles) with workers."""
     args = sys.argv[1:]
-    if _ingest_workers(args) > 1:
+    if _local_workers(args) > 1:
         from storyline.fork_server import start_ahead
 
-        start_ahead(enrich="--no-enrich" not in args)
+        start_ahead(enrich=_command(args) == "enrich" or "--no-enrich" not in args)
     from storyline.cli import main as command_line
 
     command_line()
 
 
-def _ingest_workers(args: list[str]) -> int:
-    """How many worker processes the command will ask for: 0 unless it is a local ``ingest``.
-    A value the command line will refuse counts as none (the command line says why)."""
+def _local_workers(args: list[str]) -> int:
+    """How many worker processes the command will ask for: 0 unless it is a local ``ingest`` or
+    an ``enrich``.  A value the command line will refuse counts as none (it says why)."""
     from storyline import settings
 
-    if _command(args) != "ingest" or _value(args, "--engine") not in (None, "local"):
+    if _command(args) not in ("ingest", "enrich") or _value(args, "--engine") not in (None, "local"):
         return 0
     given = _value(args, "--workers")
     try:

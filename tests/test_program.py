@@ -13,7 +13,7 @@ import pytest
 from test_pipeline_chaos import brief, write_jsonl
 from test_pipeline_workers import exported
 
-from storyline.program import _ingest_workers
+from storyline.program import _local_workers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,11 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
     (["ingest", "--engine", "ray", "--workers", "2", "news.jsonl"], 0),  # Ray spreads the work itself
     (["ingest", "--workers", "two", "news.jsonl"], 0),  # the command line refuses it, and says why
     (["--db", "ingest", "stories"], 0),  # a store named "ingest": the command is stories
-    (["enrich", "--workers", "2"], 0),
+    (["enrich", "--workers", "2"], 2),  # stored articles annotated: the same workers
+    (["stories", "--workers", "2"], 0),
     ([], 0),
 ])
-def test_only_a_local_ingest_with_workers_starts_them_ahead(args: list[str], workers: int) -> None:
-    assert _ingest_workers(args) == workers
+def test_only_a_local_ingest_or_enrich_with_workers_starts_them_ahead(args: list[str], workers: int) -> None:
+    assert _local_workers(args) == workers
 
 
 PROBE = """
@@ -89,3 +90,21 @@ def test_a_broken_setting_stops_the_program_with_its_name(tmp_path: Path, name: 
     assert done.returncode == 2
     assert f"{name} must be" in done.stderr and repr(value) in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_the_program_enriches_stored_articles_with_workers_started_ahead_as_one_process_does(tmp_path: Path) -> None:
+    """``storyline enrich --workers 2`` starts its workers as an ingest does (from the fork server,
+    while the store opens): the annotations and stories are those one process makes."""
+    import shutil
+
+    news = write_jsonl(tmp_path / "news.jsonl", [brief(n) for n in range(8)])
+    bare = str(tmp_path / "bare.db")
+    assert program("ingest", "--json", "--no-enrich", "--workers", "1", "--db", bare, str(news))["new"] == 8
+    results = {}
+    for workers in (1, 2):
+        db = str(tmp_path / f"w{workers}.db")
+        shutil.copy(bare, db)
+        summary = program("enrich", "--json", "--workers", str(workers), "--db", db)
+        results[workers] = (summary, exported(db))
+    assert results[1] == results[2]
+    assert results[2][0]["enriched"] == 8 and all(a["entities"] for a in results[2][1]["articles"])
