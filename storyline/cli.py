@@ -233,10 +233,10 @@ def ingest(
     with its reason); those are marked, and `storyline enrich` catches them up.
     """
     count = settings.worker_count(workers)
-    # the workers start (a second or two: imports, the model) while this process opens the store
+    store = open_store(db)  # first: a store that cannot be opened stops the command before any worker starts
+    # the workers start (a second or two: imports, the model) while this process reads its first batch
     pool = start_workers(count, enrich=enrich) if count > 1 and engine is Engine.local else None
     try:
-        store = open_store(db)
         with progress_bar("ingesting", as_json, total=count_items(inputs)) as advance:
             summary = run_pipeline(store, inputs, engine=engine, enrich=enrich, stories=stories,
                                    options=ingest_options(allow_private), workers=count, pool=pool,
@@ -267,10 +267,10 @@ def enrich_command(
     (marked for retry).  Exits with status 1 when any failed again.
     """
     count = settings.worker_count(workers)
-    pool = start_workers(count, enrich=True) if count > 1 else None  # while the store opens
+    store = open_store(db)  # first: a store that cannot be opened stops the command before any worker starts
+    pool = start_workers(count, enrich=True) if count > 1 else None  # while the enricher loads its entities
     pipeline = None
     try:
-        store = open_store(db)
         pipeline = make_pipeline(store, workers=count, pool=pool)
         with progress_bar("enriching", as_json) as advance:
             summary = enrich_stored(store, pipeline=pipeline, stories=stories, retry_failed=retry_failed,

@@ -324,3 +324,19 @@ def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp
             assert built == ["its worker died while building it"] * len(jobs)
             assert "stay marked, to be built by the next run" in said and "main process" not in said
         pipeline.close()
+
+
+def test_a_store_that_cannot_be_opened_stops_ingest_and_enrich_before_any_worker_starts(tmp_path: Path,
+                                                                                      monkeypatch: Any) -> None:
+    """A broken database is a clear error at once: no worker is started (and waited for) first."""
+    import storyline.cli as cli
+
+    started: list[int] = []
+    monkeypatch.setattr(cli, "start_workers", lambda count, enrich: started.append(count))
+    broken = tmp_path / "broken.db"
+    broken.write_text("not a database", encoding="utf-8")
+    news = write_jsonl(tmp_path / "news.jsonl", [brief(1)])
+    for args in (["ingest", "--workers", "2", "--db", str(broken), str(news)], ["enrich", "--workers", "2", "--db", str(broken)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "not a database" in result.output, result.output
+    assert started == []
