@@ -363,15 +363,9 @@ def export_articles(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Write every article as one JSON object per line."""
-    if fmt != "jsonl":
-        raise fail(f"unknown format {fmt!r} (jsonl is supported)", 2)
+    _check_format(fmt)
     store = open_store(db)
-    lines = jsonl_lines(article_record(a) for a in store.iter_articles(enrichment=True))
-    if output is None:
-        sys.stdout.writelines(lines)
-    else:
-        with output.open("w", encoding="utf-8") as handle:
-            handle.writelines(lines)
+    _write_jsonl((article_record(a) for a in store.iter_articles(enrichment=True)), output)
 
 
 @export_app.command("stories")
@@ -381,10 +375,11 @@ def export_stories(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Write every story as one JSON object per line, newest developments first."""
+    _check_format(fmt)
     store = open_store(db)
     storylines = {s.id: s for s in store.list_storylines(limit=1_000_000)}
-    records = (story_record(s, storylines.get(s.storyline_id or "")) for s in store.list_stories(limit=1_000_000))
-    _write_jsonl(fmt, records, output)
+    _write_jsonl((story_record(s, storylines.get(s.storyline_id or "")) for s in store.list_stories(limit=1_000_000)),
+                 output)
 
 
 @export_app.command("storylines")
@@ -394,13 +389,18 @@ def export_storylines(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Write every storyline as one JSON object per line."""
+    _check_format(fmt)
     store = open_store(db)
-    _write_jsonl(fmt, (storyline_record(s) for s in store.list_storylines(limit=1_000_000)), output)
+    _write_jsonl((storyline_record(s) for s in store.list_storylines(limit=1_000_000)), output)
 
 
-def _write_jsonl(fmt: str, records: Iterable[dict[str, Any]], output: Path | None) -> None:
+def _check_format(fmt: str) -> None:
+    """Before anything is opened: only JSON Lines is written."""
     if fmt != "jsonl":
         raise fail(f"unknown format {fmt!r} (jsonl is supported)", 2)
+
+
+def _write_jsonl(records: Iterable[dict[str, Any]], output: Path | None) -> None:
     lines = jsonl_lines(records)
     if output is None:
         sys.stdout.writelines(lines)

@@ -166,3 +166,11 @@ def test_progress_total_is_known_for_files_and_jsonl(tmp_path: Path) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>', encoding="utf-8")
     assert count_items([str(feed)]) is None
+
+
+def test_an_export_in_an_unknown_format_is_refused_before_any_store_is_made(tmp_path: Path) -> None:
+    for what in ("articles", "stories", "storylines"):
+        db = tmp_path / f"{what}.db"
+        result = CliRunner().invoke(app, ["export", what, "--format", "csv", "--db", str(db)])
+        assert result.exit_code == 2 and "unknown format 'csv'" in result.output, result.output
+        assert not db.exists()
