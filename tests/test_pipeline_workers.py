@@ -340,3 +340,31 @@ def test_a_store_that_cannot_be_opened_stops_ingest_and_enrich_before_any_worker
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2 and "not a database" in result.output, result.output
     assert started == []
+
+
+def test_a_story_whose_articles_cannot_be_read_stays_marked_and_the_others_are_read(tmp_path: Path,
+                                                                                   monkeypatch: Any) -> None:
+    """The stories of a chunk are read together; when that fails, one by one, so that only the
+    story whose article cannot be read fails (with its reason) and stays marked."""
+    from storyline.pipeline import group
+    from storyline.stories.update import StoryUpdate, _load, _read_chunk
+
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, workers=1)
+    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
+    group(store)
+    stories = store.list_stories(limit=100)
+    assert len(stories) == 3
+    broken = stories[1].articles[0]
+    read = store.get_articles
+
+    def get_articles(ids: list[str], **options: Any) -> Any:
+        if broken in ids:
+            raise ValueError("a row that cannot be read")
+        return read(ids, **options)
+
+    monkeypatch.setattr(store, "get_articles", get_articles)
+    update = StoryUpdate()
+    jobs = _read_chunk(store, _load(store)[1], [story.id for story in stories], update)
+    assert [job[0] for job in jobs] == [stories[0].id, stories[2].id]
+    assert update.failed == {stories[1].id: "ValueError: a row that cannot be read"}
