@@ -193,6 +193,17 @@ def topic_documents() -> list[RawDocument]:
             for n, (title, text) in enumerate(TOPICS)]
 
 
+def grouped_topics(tmp_path: Path) -> tuple[Store, list[Any]]:
+    """A store holding the three topic documents, stored in this process and grouped; its stories."""
+    from storyline.pipeline import group
+
+    store = Store(str(tmp_path / "s.db"))
+    pipeline = make_pipeline(store, workers=1)
+    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
+    group(store)
+    return store, store.list_stories(limit=100)
+
+
 def test_the_stories_an_ingest_changed_are_built_by_its_workers_as_here(tmp_path: Path) -> None:
     """After an ingest with workers, the workers build the stories' shown forms: the same stories as
     built in this process, in order; a story that cannot be built gives its reason, the rest are built."""
@@ -226,13 +237,7 @@ def test_the_stories_an_ingest_changed_are_built_by_its_workers_as_here(tmp_path
 def test_a_story_that_cannot_be_built_stays_marked_and_the_others_are_saved(tmp_path: Path) -> None:
     from storyline.stories.update import StoryUpdate, _load, build_here, rebuild_views
 
-    store = Store(str(tmp_path / "s.db"))
-    pipeline = make_pipeline(store, workers=1)
-    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
-    from storyline.pipeline import group
-
-    group(store)
-    stories = store.list_stories(limit=100)
+    store, stories = grouped_topics(tmp_path)
     assert len(stories) >= 2 and not store.marked_for_rebuild("story")
     with store.transaction("mark") as conn:
         store.mark_for_rebuild(conn, "story", [story.id for story in stories])
@@ -255,14 +260,9 @@ def test_the_next_chunk_of_stories_is_read_and_the_last_saved_while_one_is_built
     stories are saved in order, as built."""
     import threading
 
-    from storyline.pipeline import group
     from storyline.stories import update as updating
 
-    store = Store(str(tmp_path / "s.db"))
-    pipeline = make_pipeline(store, workers=1)
-    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
-    group(store)
-    stories = store.list_stories(limit=100)
+    store, stories = grouped_topics(tmp_path)
     assert len(stories) == 3
     with store.transaction("mark") as conn:
         store.mark_for_rebuild(conn, "story", [story.id for story in stories])
@@ -295,13 +295,9 @@ def test_stories_whose_worker_died_are_built_here_or_in_a_server_left_marked(tmp
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from storyline.pipeline import group
     from storyline.stories.update import _load, _stories_inputs, build_here
 
-    store = Store(str(tmp_path / "s.db"))
-    first = make_pipeline(store, workers=1)
-    assert [o.status for o in first.process(topic_documents())] == ["new"] * 3
-    group(store)
+    store, _stories = grouped_topics(tmp_path)
     _clusterer, linker = _load(store)
     jobs = _stories_inputs(store, linker, [story.id for story in store.list_stories(limit=100)])
 
@@ -346,14 +342,9 @@ def test_a_story_whose_articles_cannot_be_read_stays_marked_and_the_others_are_r
                                                                                    monkeypatch: Any) -> None:
     """The stories of a chunk are read together; when that fails, one by one, so that only the
     story whose article cannot be read fails (with its reason) and stays marked."""
-    from storyline.pipeline import group
     from storyline.stories.update import StoryUpdate, _load, _read_chunk
 
-    store = Store(str(tmp_path / "s.db"))
-    pipeline = make_pipeline(store, workers=1)
-    assert [o.status for o in pipeline.process(topic_documents())] == ["new"] * 3
-    group(store)
-    stories = store.list_stories(limit=100)
+    store, stories = grouped_topics(tmp_path)
     assert len(stories) == 3
     broken = stories[1].articles[0]
     read = store.get_articles
