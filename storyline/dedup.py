@@ -50,7 +50,7 @@ def shingles(body: str) -> set[bytes]:
 
 def load() -> None:
     """Import datasketch now, not at the first article (most of a second, for scipy's solvers):
-    an ingest with workers does it on a thread while they annotate."""
+    an ingest with workers does it on a thread while they start and annotate."""
     import datasketch  # noqa: F401
 
 

@@ -5,7 +5,8 @@ What runs where:
 * **Worker processes** (a :class:`~concurrent.futures.ProcessPoolExecutor`; spaCy is
   loaded once per worker, by its initializer, and only when the run enriches, or once for all
   of them by the fork server the ``storyline`` program starts ahead, :mod:`storyline.fork_server`;
-  ``storyline ingest`` starts them, :func:`start_workers`, before it opens its store) decode
+  ``storyline ingest`` and ``storyline enrich`` start them, :func:`start_workers`, as soon as
+  their store has opened) decode
   and clean HTML pages and trusted bodies, then annotate articles: the stages of
   :func:`storyline.engines.work.prepare_items` and :class:`~storyline.pipeline.stages.Enrich`,
   with the same per-item containment.
@@ -126,8 +127,8 @@ def _new_pool(workers: int, enrich: bool, budget: float | None) -> ProcessPoolEx
 def start_workers(workers: int, *, enrich: bool) -> ProcessPoolExecutor | None:
     """``workers`` processes started now, on a thread (this returns at once), each loading the
     model when ``enrich``, for a :class:`ParallelPipeline` to take over (``pool=``).  ``storyline
-    ingest`` starts them before it opens its store and loads its own part, so that the two happen
-    at once: a worker's start (a fresh interpreter, imports, the model; or the fork server's
+    ingest`` starts them once its store has opened, before it loads its own part, so that the two
+    happen at once: a worker's start (a fresh interpreter, imports, the model; or the fork server's
     preload, :mod:`storyline.fork_server`) is the longest wait of a short ingest.  None when this
     system refuses processes (the pipeline then finds out again, and says so)."""
     from storyline import settings
