@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -57,11 +59,13 @@ def subset(data: Sequence[tsm.Labelled], topics: Sequence[str]) -> list[tsm.Labe
 
 class Variant:
     """Pair features to add to the shipped ones: ``extra`` computes n x n matrices for a batch
-    from its StoryDocs and weighted documents."""
+    from its StoryDocs and weighted documents; ``split``: the (ratio, side) of cutting a group
+    in two (``StoryParams.split_ratio``), None never, "shipped" as the shipped model."""
 
     def __init__(self, name: str, extra: Extra | None = None, features: Sequence[str] = (),
-                 drop: Sequence[str] = ()) -> None:
+                 drop: Sequence[str] = (), split: tuple[float, int] | str | None = "shipped") -> None:
         self.name, self.extra, self.added, self.drop = name, extra, tuple(features), set(drop)
+        self.split = split
 
     def features(self, lexical: bool) -> tuple[str, ...]:
         base = cluster.PAIR_LEXICAL if lexical else cluster.PAIR_FEATURES
@@ -69,12 +73,13 @@ class Variant:
 
 
 class Patched:
-    """While active, ``cluster.pair_features`` adds the variant's matrices for the batch in hand."""
+    """While active, ``cluster.pair_features`` adds the variant's matrices for the batch in hand;
+    ``_pairs`` maps each weighted document made so far to its StoryDoc."""
 
     def __init__(self, variant: Variant) -> None:
         self.variant = variant
         self.original = cluster.pair_features
-        self.docs: Sequence[Any] = ()
+        self._pairs: list[tuple[Any, Any]] = []
 
     def __call__(self, weighted: Sequence[Any]) -> dict[str, np.ndarray]:
         values = self.original(weighted)
@@ -82,8 +87,6 @@ class Patched:
             by_id = {id(w): d for w, d in self._pairs}
             values.update(self.variant.extra([by_id[id(w)] for w in weighted], weighted))
         return values
-
-    _pairs: list[tuple[Any, Any]] = []
 
 
 def pair_rows(streams: Sequence[tsm.StoryStream], variant: Variant, patched: Patched
@@ -102,8 +105,21 @@ def pair_rows(streams: Sequence[tsm.StoryStream], variant: Variant, patched: Pat
     return {name: np.concatenate(parts) for name, parts in x.items()}, np.concatenate(y)
 
 
+def show_errors(pred: Sequence[str], gold: Sequence[str]) -> None:
+    """Each predicted story that mixes events, and each event split over stories."""
+    groups: dict[str, Counter[str]] = {}
+    for p, g in zip(pred, gold, strict=True):
+        groups.setdefault(p, Counter())[g] += 1
+    for counts in sorted(groups.values(), key=sorted):
+        events = {g for g in gold if g in counts}
+        split = any(sum(1 for c in groups.values() if g in c) > 1 for g in events)
+        if len(counts) > 1 or split:
+            print(f"    story of {sum(counts.values())}: {dict(counts)}")
+
+
 def fold_scores(full: list[tsm.Labelled], head: list[tsm.Labelled], held: list[str], variant: Variant,
-                lexical: bool, small: int) -> dict[str, Any]:
+                lexical: bool, small: int, errors: bool = False, cut_first: bool = False,
+                mixed: bool = False) -> dict[str, Any]:
     train = [t for t in {g["topic"] for _, g in full} if t not in held]
     tr_full = tsm.StoryStream.of(subset(full, train), "story")
     tr_head = tsm.StoryStream.of(subset(head, train), "story")
@@ -117,6 +133,9 @@ def fold_scores(full: list[tsm.Labelled], head: list[tsm.Labelled], held: list[s
         features = variant.features(lexical)
         trees = tsm.fit_trees(np.column_stack([rows[f] for f in features]), labels, features)
         base = story_params()
+        if variant.split != "shipped":
+            ratio, side = variant.split if isinstance(variant.split, tuple) else (None, base.split_side)
+            base = replace(base, split_ratio=ratio, split_ratio_lexical=ratio, split_side=side)
         params = replace(base, pair=trees, pair_lexical=None, short_threshold=None, short_threshold_lexical=None)
         if lexical:
             params = replace(tsm._lexical_only(params), pair=trees)
@@ -138,13 +157,27 @@ def fold_scores(full: list[tsm.Labelled], head: list[tsm.Labelled], held: list[s
                 docs = [stream.docs[i] for i in part]
                 current[:] = list(docs)
                 assignments += clusterer.add_batch(docs, [stream.terms[i] for i in part])
-            return tsm.f1_of([clusterer.resolve(a.story_id) for a in assignments], stream.gold)
+            pred = [clusterer.resolve(a.story_id) for a in assignments]
+            if errors and stream is te_full and batch == tsm.BATCH:
+                show_errors(pred, stream.gold)
+            return tsm.f1_of(pred, stream.gold)
 
         cluster.weigh = weigh
-        cut = max(tsm.PAIR_GRID, key=lambda t: (f1(tr_full, replace(params, pair=replace(trees, threshold=t))), -t))
+        split = {"split_ratio": params.split_ratio, "split_ratio_lexical": params.split_ratio_lexical}
+        if cut_first:  # the cuts as without the split, the split applied after
+            params = replace(params, split_ratio=None, split_ratio_lexical=None)
+
+        def objective(stream: tsm.StoryStream, p: Any) -> float:  # as tsm.both_ways, through the patches
+            if not mixed:
+                return f1(stream, p)
+            small_f1 = [f1(stream.reordered(seed), p, tsm.SMALL_BATCH) for seed in range(2)]
+            return (f1(stream, p) + statistics.mean(small_f1)) / 2
+
+        cut = max(tsm.PAIR_GRID, key=lambda t: (objective(tr_full, replace(params, pair=replace(trees, threshold=t))),
+                                                -t))
         params = replace(params, pair=replace(trees, threshold=cut))
-        short = max(tsm.SHORT_GRID, key=lambda t: (f1(tr_head, replace(params, short_threshold=t)), -t))
-        params = replace(params, short_threshold=short)
+        short = max(tsm.SHORT_GRID, key=lambda t: (objective(tr_head, replace(params, short_threshold=t)), -t))
+        params = replace(params, short_threshold=short, **split)
         out = {"cut": cut, "short": short, "full": f1(te_full, params), "head": f1(te_head, params)}
         if small:
             out["small_full"] = statistics.mean(f1(te_full.reordered(s), params, tsm.SMALL_BATCH) for s in range(small))
@@ -157,7 +190,63 @@ def fold_scores(full: list[tsm.Labelled], head: list[tsm.Labelled], held: list[s
 
 # -- variants ---------------------------------------------------------------------------
 
-VARIANTS: dict[str, Variant] = {"shipped": Variant("shipped")}
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-3]\d)(?!\d)")
+
+
+def _years(doc: Any) -> list[int]:
+    return [int(y) for y in _YEAR.findall(f"{doc.title or ''}\n{doc.body}")]
+
+
+def year_gap(docs: Sequence[Any], weighted: Sequence[Any]) -> dict[str, np.ndarray]:
+    """How many years apart the latest years the two texts write (-1: either writes none)."""
+    latest = np.asarray([max(_years(d), default=-1) for d in docs], dtype=float)
+    gap = np.abs(np.subtract.outer(latest, latest))
+    missing = np.logical_or.outer(latest < 0, latest < 0)
+    return {"year_gap": np.where(missing, -1.0, gap)}
+
+
+def _people(doc: Any) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for name, label in doc.entities:
+        if label in {"PERSON", "PER"}:
+            words = name.lower().replace("'s", "").split()
+            if words:
+                out[words[-1]] += 1
+    return out
+
+
+def main_person(docs: Sequence[Any], weighted: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Whether the person each text names most is named at all by the other (1 both ways,
+    0.5 one way, 0 neither; -1 when either names nobody)."""
+    people = [_people(d) for d in docs]
+    top = [p.most_common(1)[0][0] if p else None for p in people]
+    n = len(docs)
+    out = np.full((n, n), -1.0)
+    for i in range(n):
+        for j in range(n):
+            if top[i] is None or top[j] is None:
+                continue
+            out[i, j] = ((top[i] in people[j]) + (top[j] in people[i])) / 2
+    return {"main_person": out}
+
+
+def both(*extras: Extra) -> Extra:
+    def extra(docs: Sequence[Any], weighted: Sequence[Any]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for e in extras:
+            out.update(e(docs, weighted))
+        return out
+    return extra
+
+
+VARIANTS: dict[str, Variant] = {
+    "nosplit": Variant("nosplit", split=None),
+    **{f"split{r}_{m}": Variant(f"split{r}_{m}", split=(r / 10, m)) for r in (4, 5, 6, 7, 8, 9) for m in (2, 3, 4, 5)},
+    "shipped": Variant("shipped"),
+    "years": Variant("years", year_gap, ["year_gap"]),
+    "person": Variant("person", main_person, ["main_person"]),
+    "years_person": Variant("years_person", both(year_gap, main_person), ["year_gap", "main_person"]),
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -165,6 +254,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variant", default="shipped", choices=sorted(VARIANTS))
     parser.add_argument("--partition", default="mod", help="mod, or a seed for a random split (1, 2, ...)")
     parser.add_argument("--lexical", action="store_true", help="the pair model without the dense cosines")
+    parser.add_argument("--cut-first", action="store_true",
+                        help="choose the cuts without the split, then split (as training does)")
+    parser.add_argument("--mixed", action="store_true",
+                        help="cuts maximise the mean of one batch and batches of 40 (two orders)")
+    parser.add_argument("--errors", action="store_true", help="print the held-out stories that are wrong")
     parser.add_argument("--small", type=int, default=0, help="also batches of 40 in this many random orders")
     args = parser.parse_args(argv)
     full = tsm.stored_docs(pp.ecbplus("tune"), "ecb_tune")
@@ -172,12 +266,12 @@ def main(argv: list[str] | None = None) -> None:
     variant = VARIANTS[args.variant]
     results = []
     for held in folds_of([g["topic"] for _, g in full], args.partition):
-        results.append(fold_scores(full, head, held, variant, args.lexical, args.small))
+        results.append(fold_scores(full, head, held, variant, args.lexical, args.small, args.errors, args.cut_first, args.mixed))
         print(f"  fold {held}: {results[-1]}", flush=True)
     keys = ["full", "head"] + (["small_full", "small_head"] if args.small else [])
     means = {k: round(statistics.mean(r[k] for r in results), 3) for k in keys}
     per = {k: [round(r[k], 3) for r in results] for k in keys}
-    print(f"{variant.name} partition {args.partition}{' lexical' if args.lexical else ''}: mean {means} per fold {per}")
+    print(f"{variant.name}{' cut first' if args.cut_first else ''}{' mixed' if args.mixed else ''} partition {args.partition}{' lexical' if args.lexical else ''}: mean {means} per fold {per}")
 
 
 if __name__ == "__main__":

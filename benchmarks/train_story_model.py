@@ -288,6 +288,10 @@ def fit_trees(x: Any, y: Any, features: tuple[str, ...]) -> Trees:
 
 
 SHORT_GRID = [round(0.025 * i, 3) for i in range(2, 17)]
+# Cutting a batch's group where it holds two threads (``StoryParams.split_ratio``): chosen by
+# 4-fold cross-validation over the tuning topics (benchmarks/cv_story_pairs.py; BENCHMARKS.md),
+# one ratio for the dense pair model and one for the lexical one, whose probabilities differ.
+SPLIT_RATIO, SPLIT_RATIO_LEXICAL, SPLIT_SIDE = 0.8, 0.6, 4
 SMALL_BATCH = 40  # the batches of a stream that arrives a few dozen articles at a time
 
 
@@ -300,10 +304,19 @@ def batch_weighted(stream: StoryStream) -> list[Any]:
                                                                                         strict=True)]
 
 
+def both_ways(stream: StoryStream, params: StoryParams) -> float:
+    """B³ F1 of a stream grouped as one batch and in batches of ``SMALL_BATCH`` (the mean of
+    two random orders), averaged: the cuts serve an archive and a feed alike."""
+    small = [stream.reordered(seed).f1(params, SMALL_BATCH) for seed in range(2)]
+    return (stream.f1(params) + sum(small) / len(small)) / 2
+
+
 def train_pairs(full: StoryStream, head: StoryStream, join: StoryParams, orders: Sequence[int]) -> StoryParams:
     """The pair models of a batch from every pair of the tuning streams (full text and
     headline only); the cut for other pairs maximises B³ F1 on the full-text stream, the
-    cut for short pairs on the headline stream, each stream grouped as one batch."""
+    cut for short pairs on the headline stream, each the mean of the stream grouped as one
+    batch (an archive) and in batches of 40 (a feed; two random orders), with groups cut
+    where they hold two threads (``SPLIT_RATIO``)."""
     import numpy as np
 
     x: dict[str, list[Any]] = {}
@@ -320,12 +333,13 @@ def train_pairs(full: StoryStream, head: StoryStream, join: StoryParams, orders:
     chosen: list[tuple[PairDecision, float]] = []
     for features in (PAIR_FEATURES, PAIR_LEXICAL):
         pair = fit_trees(np.column_stack([rows[f] for f in features]), labels, features)
-        params = replace(join, pair=pair, pair_lexical=None, short_threshold=None, short_threshold_lexical=None)
+        params = replace(join, pair=pair, pair_lexical=None, short_threshold=None, short_threshold_lexical=None,
+                         split_ratio=SPLIT_RATIO, split_ratio_lexical=SPLIT_RATIO_LEXICAL, split_side=SPLIT_SIDE)
         if not pair.dense:
             params = replace(_lexical_only(params), pair=pair)
-        cut = max(PAIR_GRID, key=lambda t: (full.f1(replace(params, pair=replace(pair, threshold=t))), -t))
+        cut = max(PAIR_GRID, key=lambda t: (both_ways(full, replace(params, pair=replace(pair, threshold=t))), -t))
         params = replace(params, pair=replace(pair, threshold=cut))
-        short = max(SHORT_GRID, key=lambda t: (head.f1(replace(params, short_threshold=t)), -t))
+        short = max(SHORT_GRID, key=lambda t: (both_ways(head, replace(params, short_threshold=t)), -t))
         params = replace(params, short_threshold=short)
         small = [round(stream.f1(replace(params, merge_threshold=join.merge_threshold), SMALL_BATCH), 3)
                  for data in (full, head) for stream in (data.reordered(seed) for seed in orders)]
@@ -335,7 +349,8 @@ def train_pairs(full: StoryStream, head: StoryStream, join: StoryParams, orders:
         chosen.append((params.pair or pair, short))
     (dense, short_dense), (lexical, short_lexical) = chosen
     return replace(join, pair=dense, pair_lexical=lexical, short_threshold=short_dense,
-                   short_threshold_lexical=short_lexical)
+                   short_threshold_lexical=short_lexical, split_ratio=SPLIT_RATIO,
+                   split_ratio_lexical=SPLIT_RATIO_LEXICAL, split_side=SPLIT_SIDE)
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from storyline.stories.cluster import (
     StoryClusterer,
     pair_probabilities,
     query_keys,
+    split_threads,
     story_id_for,
 )
 from storyline.stories.features import StoryDoc, doc_terms
@@ -406,3 +407,128 @@ def test_the_shipped_pair_models_never_fall_as_a_pair_grows_more_alike() -> None
         for name in (f for f in model.features if f.startswith("sim_")):
             after = model.probabilities({**rows, name: np.minimum(rows[name] + 0.2, 1.0)})
             assert (after >= before - 1e-12).all(), name
+
+
+# -- a batch's group cut where it holds two threads ---------------------------------
+
+
+def two_blocks(first: int, second: int, across: float, within: float = 0.9) -> np.ndarray:
+    """Pair probabilities of two blocks of articles: ``within`` inside each, ``across`` between."""
+    n = first + second
+    probability = np.full((n, n), across)
+    probability[:first, :first] = within
+    probability[first:, first:] = within
+    np.fill_diagonal(probability, 0.0)
+    return probability
+
+
+def test_a_group_holding_two_threads_is_cut_in_two() -> None:
+    probability = two_blocks(5, 5, across=0.5)
+    halves = split_threads(probability, list(range(10)), ratio=0.8, side=4)
+    assert sorted(halves) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_a_group_as_alike_across_as_within_is_kept_whole() -> None:
+    probability = two_blocks(5, 5, across=0.8)  # 0.8 is not under 0.8 x 0.9
+    assert split_threads(probability, list(range(10)), ratio=0.8, side=4) == [list(range(10))]
+
+
+def test_a_small_group_or_a_small_half_is_never_cut() -> None:
+    few = two_blocks(3, 3, across=0.05)
+    assert split_threads(few, list(range(6)), ratio=0.8, side=4) == [list(range(6))]
+    lopsided = two_blocks(6, 3, across=0.05)
+    assert split_threads(lopsided, list(range(9)), ratio=0.8, side=4) == [list(range(9))]
+
+
+def test_the_halves_keep_the_batch_indices_of_a_scattered_group() -> None:
+    probability = np.zeros((12, 12))
+    members = [0, 2, 4, 6, 8, 10, 1, 3, 5, 7]  # two threads among other articles of the batch
+    block = two_blocks(6, 4, across=0.3)
+    probability[np.ix_(members, members)] = block
+    halves = split_threads(probability, members, ratio=0.8, side=4)
+    assert sorted(halves) == [[0, 2, 4, 6, 8, 10], [1, 3, 5, 7]]
+
+
+STORMS = {
+    "lira": [
+        ("Hurricane Lira makes landfall near Marlow Bay",
+         "Hurricane Lira came ashore near Marlow Bay early on Thursday with winds of 180 km/h, tearing roofs "
+         "off houses along the harbour. Mayor Ansel Brook ordered residents of the low-lying Kettle district "
+         "to leave."),
+        ("Marlow Bay without power as Lira passes",
+         "About 40,000 homes in Marlow Bay lost power as Hurricane Lira moved inland. Mayor Ansel Brook said "
+         "crews would start clearing fallen trees from the harbour road once the winds dropped."),
+        ("Lira floods Kettle district of Marlow Bay",
+         "Storm surge from Hurricane Lira flooded streets in the Kettle district of Marlow Bay. Firefighters "
+         "in boats carried families from their porches, and Ansel Brook asked drivers to stay off the roads."),
+        ("Shelters fill in Marlow Bay after Hurricane Lira",
+         "Schools in Marlow Bay opened as shelters for families whose homes Hurricane Lira damaged. The mayor, "
+         "Ansel Brook, said the harbour would stay closed while divers checked the piers."),
+        ("Marlow Bay counts damage from Lira",
+         "Insurers sent assessors to Marlow Bay, where Hurricane Lira wrecked boats in the harbour and flooded "
+         "the Kettle district. Ansel Brook said rebuilding the sea wall would take months."),
+    ],
+    "teno": [
+        ("Hurricane Teno strikes Cape Orsk fishing towns",
+         "Hurricane Teno struck the fishing towns of Cape Orsk on Thursday, sinking trawlers at anchor and "
+         "flattening sheds along the quay. Governor Lidia Varn declared an emergency for the Orsk peninsula."),
+        ("Cape Orsk cut off as Teno washes out bridge",
+         "The only bridge to Cape Orsk was washed away as Hurricane Teno lashed the peninsula. Lidia Varn "
+         "said helicopters would fly water and fuel to the fishing towns."),
+        ("Trawlers lost as Teno hits Orsk peninsula",
+         "Dozens of trawlers sank in the harbours of the Orsk peninsula when Hurricane Teno hit. Governor "
+         "Lidia Varn promised loans to fishermen who lost their boats at Cape Orsk."),
+        ("Teno leaves Cape Orsk villages in the dark",
+         "Villages across Cape Orsk had no electricity after Hurricane Teno brought down power lines. "
+         "Governor Varn said the army would help repair the lines on the Orsk peninsula."),
+        ("Orsk fishermen begin cleanup after Teno",
+         "Fishermen on Cape Orsk hauled wrecked trawlers from the quay after Hurricane Teno passed. Lidia Varn "
+         "visited the peninsula and said the bridge would be rebuilt first."),
+    ],
+}
+
+
+def storm_batch() -> list[StoryDoc]:
+    docs = [StoryDoc(id=f"{name}-{i}", title=title, body=body, published=DAY)
+            for name, texts in STORMS.items() for i, (title, body) in enumerate(texts)]
+    random.Random(3).shuffle(docs)
+    return docs
+
+
+@pytest.mark.parametrize("lexical", [False, True])
+def test_two_storms_of_one_day_are_two_stories_with_the_shipped_model(lexical: bool) -> None:
+    params = story_params()
+    if lexical:  # the lexical pair model, as without the embeddings extra
+        params = replace(params, pair=params.pair_lexical, join=params.join_lexical or params.join)
+    docs = storm_batch()
+    if lexical:
+        for doc in docs:
+            doc.vectors = {}
+    assert partition(docs, StoryClusterer(params).add_batch(docs)) == {
+        frozenset(f"{name}-{i}" for i in range(5)) for name in STORMS
+    }
+
+
+def test_the_split_settings_round_trip_as_plain_data() -> None:
+    params = replace(story_params(), split_ratio=0.7, split_ratio_lexical=0.5, split_side=3)
+    again = StoryParams.from_dict(json.loads(json.dumps(params.to_dict())))
+    assert (again.split_ratio, again.split_ratio_lexical, again.split_side) == (0.7, 0.5, 3)
+    never = StoryParams.from_dict({**params.to_dict(), "split_ratio": None, "split_ratio_lexical": None})
+    assert never.split_ratio is None and never.split_ratio_lexical is None
+
+
+def test_a_batch_group_of_two_threads_becomes_two_stories() -> None:
+    # a fire and a flood in one harbour town on one day: every pair shares the town's words,
+    # enough for average linkage to take the ten articles as one group
+    town = "harbour town storm night damage council mayor roads"
+    fire = [plain(f"fire-{i}", f"{town} blaze smoke ladder{i}") for i in range(5)]
+    flood = [plain(f"flood-{i}", f"{town} flood pumps boat{i}") for i in range(5)]
+    docs = [doc for pair in zip(fire, flood, strict=True) for doc in pair]
+    params = pair_on_lemmas(threshold=0.2)
+    assert len({a.story_id for a in StoryClusterer(params).add_batch(docs)}) == 1
+    split = replace(params, split_ratio=0.8, split_ratio_lexical=0.8, split_side=4)
+    assert partition(docs, StoryClusterer(split).add_batch(docs)) == {
+        frozenset(doc.id for doc in fire), frozenset(doc.id for doc in flood)
+    }
+    few = docs[:6]  # three articles a thread: too few to tell two threads from one story
+    assert len({a.story_id for a in StoryClusterer(split).add_batch(few)}) == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import pytest
+
 from storyline.article import Article, Entity
 from storyline.nlp import load_nlp
 from storyline.stories.features import (
@@ -85,3 +87,27 @@ def test_numbers_are_a_bag_of_their_own() -> None:
     bags = doc_terms(StoryDoc("n", "Flood of 2019", text))
     assert bags[NUMBERS] == {"2019": 1.0 + math.log(3), "1200": 1.0 + math.log(2), "6.5": 1.0}
     assert not any(term.isdigit() for name in SUBVECTORS for term in bags[name])
+
+
+def test_a_text_in_another_language_leaves_out_its_own_stop_words() -> None:
+    pytest.importorskip("py3langid", reason="the embeddings extra (py3langid) is not installed")
+    spanish = StoryDoc(id="es", title="La ciudad cierra el puerto por la tormenta",
+                       body="Las autoridades de la ciudad cerraron el puerto y los colegios por la tormenta que "
+                            "llegó el martes. Los pescadores dejaron sus barcos en el muelle.",
+                       lemmas=["autoridad", "ciudad", "el", "puerto", "la", "tormenta"])
+    terms = doc_terms(spanish)
+    for name in ("head_tokens", "body_tokens", "lemmas"):
+        assert not {"el", "la", "los", "las", "por", "que"} & set(terms[name]), name
+    assert {"puerto", "tormenta"} <= set(terms["body_tokens"])
+    assert {"puerto", "tormenta"} <= set(terms["lemmas"])
+    english = StoryDoc(id="en", title="City shuts the port as the storm nears",
+                       body="The city closed the port and schools on Tuesday as the storm came ashore, and "
+                            "fishermen left their boats at the quay.", lemmas=["city", "port", "storm", "el"])
+    assert set(doc_terms(english)["lemmas"]) == {"city", "port", "storm", "el"}  # English lemmas as given
+
+
+def test_stop_words_of_an_unknown_or_missing_language_are_the_english_ones() -> None:
+    from storyline.stories.features import stop_words
+
+    assert stop_words(None) == stop_words("en") == stop_words("xx") == stop_words("../x")
+    assert "el" in stop_words("es") and "el" not in stop_words("en")

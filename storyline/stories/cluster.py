@@ -32,7 +32,9 @@ probability, and average-linkage agglomerative
 clustering cuts the tree where the mean probability between two groups falls under the
 model's threshold (short pairs, a headline on either side, have a cut of their own).  So a
 late headline can pull earlier ones together, and the grouping of new events does not depend
-on the order within the batch.  Each group starts a story.  A batch of one article is placed
+on the order within the batch.  A group that holds two threads (two events of one kind, alike
+as a whole, each article far nearer its own event's) is then cut in two
+(:func:`split_threads`).  Each group starts a story.  A batch of one article is placed
 exactly as :meth:`add` places it.
 
 Story ids derive from the first article's id and never change.  Everything is
@@ -201,17 +203,58 @@ def average_linkage(probability: np.ndarray, threshold: float) -> list[list[int]
     n = probability.shape[0]
     if n < 2:
         return [[i] for i in range(n)]
+    labels = _tree_labels(probability, criterion="distance", t=1.0 - threshold + 1e-9)
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda members: members[0])
+
+
+def _tree_labels(probability: np.ndarray, criterion: str, t: float) -> np.ndarray:
+    """Flat clusters of the average-linkage tree over ``1 - probability`` (made symmetric)."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
     distance = 1.0 - (probability + probability.T) / 2.0
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(np.clip(distance, 0.0, 1.0), checks=False), method="average")
-    labels = fcluster(tree, t=1.0 - threshold + 1e-9, criterion="distance")
-    groups: dict[int, list[int]] = {}
-    for i, label in enumerate(labels):
-        groups.setdefault(int(label), []).append(i)
-    return sorted(groups.values(), key=lambda members: members[0])
+    return np.asarray(fcluster(tree, t=t, criterion=criterion))
+
+
+def split_threads(probability: np.ndarray, group: list[int], ratio: float, side: int) -> list[list[int]]:
+    """A group cut into the threads it holds: two events of one kind on one day (two storms,
+    two fights of one boxer) are alike enough to pass the cut as a whole, yet each article is
+    far nearer its own event's articles.  The group's own average-linkage tree gives its top
+    split; it is kept when each half has at least ``side`` articles and the mean probability
+    across the halves is under ``ratio`` times that within the less cohesive half; the halves
+    are tried in turn.  A group of fewer than ``2 * side`` articles is never cut, so a batch of
+    a few articles an event (a feed polled every few minutes) is grouped as without it."""
+    pending, done = [group], []
+    while pending:
+        members = pending.pop()
+        if len(members) < 2 * side:
+            done.append(members)
+            continue
+        sub = probability[np.ix_(members, members)]
+        sub = (sub + sub.T) / 2.0
+        labels = _tree_labels(sub, criterion="maxclust", t=2)
+        first = [i for i, label in enumerate(labels) if label == labels[0]]
+        halves = [first, [i for i in range(len(members)) if labels[i] != labels[0]]]
+        if min(len(half) for half in halves) < side:
+            done.append(members)
+            continue
+        cohesion = min(_within(sub, half) for half in halves)
+        if float(sub[np.ix_(*halves)].mean()) < ratio * cohesion:
+            pending += [[members[i] for i in half] for half in reversed(halves)]
+        else:
+            done.append(members)
+    return done
+
+
+def _within(probability: np.ndarray, members: list[int]) -> float:
+    """The mean probability between two different members."""
+    block = probability[np.ix_(members, members)]
+    return float((block.sum() - np.trace(block)) / (len(members) * (len(members) - 1)))
 
 
 class StoryClusterer(OnlineGroups):
@@ -278,12 +321,24 @@ class StoryClusterer(OnlineGroups):
                 rest.append(i)
         # then the others are grouped jointly; each group starts a story
         probability, cut = pair_probabilities([weighted[i] for i in rest], self.params)
-        for members in average_linkage(probability, cut):
+        for members in self._threads(average_linkage(probability, cut), probability, [weighted[i] for i in rest]):
             story = self._create(docs[rest[members[0]]].id)
             for k, member in enumerate(members):
                 self._update(story, weighted[rest[member]])
                 out[rest[member]] = Assignment(story.id, k == 0, {}, 0.0, 0)
         return [assignment for assignment in out if assignment is not None]
+
+    def _threads(self, groups: list[list[int]], probability: np.ndarray, docs: Sequence[WeightedDoc]
+                 ) -> list[list[int]]:
+        """The groups of a batch, each cut into the threads it holds (:func:`split_threads`) at
+        the ratio of the pair model that scored it: the dense one when every member has
+        embeddings, else the lexical one."""
+        out = []
+        for group in groups:
+            dense = self.params.pair is not None and self.params.pair.dense and all(docs[i].dense for i in group)
+            ratio = self.params.split_ratio if dense else self.params.split_ratio_lexical
+            out += split_threads(probability, group, ratio, self.params.split_side) if ratio else [group]
+        return sorted(out, key=lambda members: members[0])
 
     def _join(self, scored: list[tuple[Centroid, float]], doc: WeightedDoc, candidates: int) -> Assignment:
         """Put the article in the most probable story of ``scored`` (most probable first);

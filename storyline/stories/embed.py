@@ -78,15 +78,21 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def readable(text: str) -> bool:
-    """Whether the (English) model may embed ``text``: False only when ``text`` is in another
-    language with a probability of at least :data:`OTHER_LANGUAGE` (a headline of a few words is
-    too short to tell, and stays readable)."""
+def language(text: str) -> str | None:
+    """The language of ``text`` (an ISO 639-1 code) when py3langid gives it a probability of at
+    least :data:`OTHER_LANGUAGE`; None when it cannot tell (a headline of a few words) or is not
+    installed."""
     identifier = _identifier()
     if identifier is None or not text.strip():
-        return True
-    language, probability = identifier.classify(text[:MAX_CHARS])
-    return bool(language == "en" or probability < OTHER_LANGUAGE)
+        return None
+    code, probability = identifier.classify(text[:MAX_CHARS])
+    return str(code) if probability >= OTHER_LANGUAGE else None
+
+
+def readable(text: str) -> bool:
+    """Whether the (English) model may embed ``text``: False only when ``text`` is confidently
+    in another language (:func:`language`)."""
+    return language(text) in (None, "en")
 
 
 def enabled() -> bool:

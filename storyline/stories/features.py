@@ -18,11 +18,13 @@ the body's first words) when the ``embeddings`` extra is installed (see
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -148,9 +150,31 @@ def story_doc_from_spacy(
     )
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, stop: frozenset[str] = _STOP) -> list[str]:
     """Lower-cased word tokens without stop words or digits."""
-    return [word for word in (match.lower() for match in _WORD.findall(text)) if word not in _STOP]
+    return [word for word in (match.lower() for match in _WORD.findall(text)) if word not in stop]
+
+
+@lru_cache(maxsize=64)
+def stop_words(language: str | None) -> frozenset[str]:
+    """The stop words left out of a text's terms: English ones always, and for a text
+    confidently in another language (:func:`storyline.stories.embed.language`) spaCy's list for
+    it (shipped with spaCy, no model needed), else any two texts of that language would share
+    its articles and prepositions ("el", "la", "de") as terms."""
+    if not language or language == "en" or not language.isalpha():
+        return _STOP
+    try:
+        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+    except ImportError:
+        return _STOP
+    return _STOP | frozenset(word.lower() for word in getattr(module, "STOP_WORDS", ()))
+
+
+def text_stop_words(doc: StoryDoc) -> frozenset[str]:
+    """The stop words for this document's language (:func:`stop_words`)."""
+    from storyline.stories.embed import MAX_CHARS, language
+
+    return stop_words(language(f"{doc.title or ''}\n{doc.body}"[:MAX_CHARS]))
 
 
 def head_text(doc: StoryDoc) -> str:
@@ -229,7 +253,8 @@ def doc_terms(doc: StoryDoc) -> dict[str, dict[str, float]]:
     """The five sub-vectors of a document as sublinear term frequencies (no IDF yet)."""
     head = head_text(doc)
     head_lower = head.lower()
-    body_tokens = tokens(doc.body)
+    stop = text_stop_words(doc)
+    body_tokens = tokens(doc.body, stop)
     entity_terms: list[str] = []
     head_entities: list[str] = []
     for name, label in doc.entities:
@@ -239,9 +264,10 @@ def doc_terms(doc: StoryDoc) -> dict[str, dict[str, float]]:
             head_entities.extend(keys)
     return {
         NUMBERS: _bag(numbers(f"{doc.title or ''}\n{doc.body}")),
-        "head_tokens": _bag(tokens(head)),
+        "head_tokens": _bag(tokens(head, stop)),
         "body_tokens": _bag(body_tokens),
-        "lemmas": _bag(doc.lemmas if doc.lemmas is not None else body_tokens),
+        "lemmas": _bag(body_tokens if doc.lemmas is None
+                       else doc.lemmas if stop is _STOP else [lemma for lemma in doc.lemmas if lemma not in stop]),
         "entities": _bag(entity_terms),
         "head_entities": _bag(head_entities),
     }

@@ -203,6 +203,11 @@ class StoryParams:
     # by pair.threshold / short_threshold, so that groups of headlines are cut at it.
     short_threshold: float | None = None
     short_threshold_lexical: float | None = None
+    # A group of a batch is cut in two where the mean probability across its halves is under
+    # this share of that within them (each half ``split_side`` articles or more); None: never.
+    split_ratio: float | None = None
+    split_ratio_lexical: float | None = None
+    split_side: int = 4
     merge_threshold: float = 0.95
     window_days: int = 14  # a story takes no article dated this long after its newest one
     candidates: int = 10  # clusters scored in full per article
@@ -216,6 +221,9 @@ class StoryParams:
             "pair_lexical": self.pair_lexical.to_dict() if self.pair_lexical else None,
             "short_threshold": self.short_threshold,
             "short_threshold_lexical": self.short_threshold_lexical,
+            "split_ratio": self.split_ratio,
+            "split_ratio_lexical": self.split_ratio_lexical,
+            "split_side": self.split_side,
             "merge_threshold": self.merge_threshold,
             "window_days": self.window_days,
             "candidates": self.candidates,
@@ -232,6 +240,9 @@ class StoryParams:
             short_threshold=float(data["short_threshold"]) if data.get("short_threshold") else None,
             short_threshold_lexical=(float(data["short_threshold_lexical"]) if data.get("short_threshold_lexical")
                                      else None),
+            split_ratio=float(data["split_ratio"]) if data.get("split_ratio") else None,
+            split_ratio_lexical=float(data["split_ratio_lexical"]) if data.get("split_ratio_lexical") else None,
+            split_side=int(data.get("split_side", 4)),
             merge_threshold=float(data["merge_threshold"]),
             window_days=int(data["window_days"]),
             candidates=int(data["candidates"]),
