@@ -446,7 +446,7 @@ def train_all(story_only: bool = False) -> dict[str, Any]:
 def _story_trained_on(ecb_full: Sequence[Labelled]) -> str:
     return (f"ECB+ dev tuning topics {list(pp.ECB_TUNE_TOPICS)}: {len(ecb_full)} documents, full text and "
             f"headline only; join models on {ORDERS} random orders each, pair models on every pair of each "
-            "as one batch; label event (no dates)")
+            "as one batch, their cuts for one batch and batches of 40; label event (no dates)")
 
 
 def main(argv: list[str] | None = None) -> None:

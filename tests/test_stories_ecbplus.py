@@ -27,16 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import product_path as pp
 
 TOPICS = (2, 4, 6, 8)
-# Measured on this subset (2026-12-06 01:40 UTC, batch grouping with the boosted-trees pair
-# model, issue 11): with the embeddings extra 0.959 (full text) and 0.944 (headline only);
-# without it (STORYLINE_EMBEDDINGS=off, or the extra missing) 0.929 and 0.912; the TF-IDF
-# baseline 0.945 and 0.870.  Floors sit 0.03 below.  (The subset is grouped as one batch of
-# ~90 articles, four topics of two events each: whether the two events of one topic are told
-# apart moves full-text F1 by about 0.1; the whole test part, in benchmarks/cluster_ecbplus.py,
-# is the measure: 0.930 against the baseline's 0.885.)
+# Measured on this subset (2026-12-06 18:10 UTC, commit 06ccf23: batch grouping with the
+# boosted-trees pair model and groups of two threads cut in two, issue 11): with the embeddings
+# extra 0.938 (full text) and 0.917 (headline only); without it (STORYLINE_EMBEDDINGS=off, or the
+# extra missing) 0.929 and 0.912; the TF-IDF baseline 0.945 and 0.870.  Floors sit about 0.03
+# below.  (The subset is grouped as one batch of ~90 articles, four topics of two events each:
+# whether the two events of one topic are told apart moves full-text F1 by about 0.1; the whole
+# test part, in benchmarks/cluster_ecbplus.py, is the measure: 0.955 against the baseline's 0.885.)
 FLOORS = {
-    ("full", True): 0.93,
-    ("head", True): 0.91,
+    ("full", True): 0.90,
+    ("head", True): 0.88,
     ("full", False): 0.90,
     ("head", False): 0.88,
 }
