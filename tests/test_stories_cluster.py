@@ -515,6 +515,9 @@ def test_the_split_settings_round_trip_as_plain_data() -> None:
     assert (again.split_ratio, again.split_ratio_lexical, again.split_side) == (0.7, 0.5, 3)
     never = StoryParams.from_dict({**params.to_dict(), "split_ratio": None, "split_ratio_lexical": None})
     assert never.split_ratio is None and never.split_ratio_lexical is None
+    older = {key: value for key, value in params.to_dict().items() if not key.startswith("split_")}
+    assert StoryParams.from_dict(older).split_ratio is None  # a state saved before the split: never cut
+    assert StoryParams.from_dict({**params.to_dict(), "split_side": 1}).split_side == 2
 
 
 def test_a_batch_group_of_two_threads_becomes_two_stories() -> None:

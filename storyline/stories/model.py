@@ -204,7 +204,8 @@ class StoryParams:
     short_threshold: float | None = None
     short_threshold_lexical: float | None = None
     # A group of a batch is cut in two where the mean probability across its halves is under
-    # this share of that within them (each half ``split_side`` articles or more); None: never.
+    # this share of that within them (each half ``split_side`` articles or more, at least 2);
+    # None: never.
     split_ratio: float | None = None
     split_ratio_lexical: float | None = None
     split_side: int = 4
@@ -242,7 +243,7 @@ class StoryParams:
                                      else None),
             split_ratio=float(data["split_ratio"]) if data.get("split_ratio") else None,
             split_ratio_lexical=float(data["split_ratio_lexical"]) if data.get("split_ratio_lexical") else None,
-            split_side=int(data.get("split_side", 4)),
+            split_side=max(2, int(data.get("split_side", 4))),  # a half of one has no pair to judge
             merge_threshold=float(data["merge_threshold"]),
             window_days=int(data["window_days"]),
             candidates=int(data["candidates"]),
