@@ -7,6 +7,7 @@ import math
 import random
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -535,3 +536,35 @@ def test_a_batch_group_of_two_threads_becomes_two_stories() -> None:
     }
     few = docs[:6]  # three articles a thread: too few to tell two threads from one story
     assert len({a.story_id for a in StoryClusterer(split).add_batch(few)}) == 1
+
+
+def test_a_store_grouped_with_an_earlier_model_groups_new_articles_with_the_shipped_one(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from storyline.pipeline.state import CLUSTER_STATE, LINKER_STATE
+    from storyline.store import Store
+    from storyline.stories import update
+    from storyline.stories.model import storyline_params
+    from storyline.stories.storylines import StorylineLinker
+
+    earlier = replace(story_params(), split_ratio=None, split_ratio_lexical=None, window_days=3)
+    clusterer = StoryClusterer(earlier)
+    clusterer.add_batch(same_day([quake(0), strike(0), quake(1)]))
+    linker = StorylineLinker(replace(storyline_params(), window_days=30))
+    store = Store(str(tmp_path / "store.db"))
+    with store.transaction("save") as conn:
+        store.set_state(conn, CLUSTER_STATE, json.loads(json.dumps(clusterer.to_state())))
+        store.set_state(conn, LINKER_STATE, json.loads(json.dumps(linker.to_state())))
+    with caplog.at_level("INFO", logger="storyline.stories.update"):
+        loaded, loaded_linker = update._load(store)
+    assert loaded.params.to_dict() == story_params().to_dict()
+    assert loaded_linker.params.to_dict() == storyline_params().to_dict()
+    assert "earlier model" in caplog.text
+    assert set(loaded.stories) == set(clusterer.stories)  # the stories made before are kept
+    # the library's round trip keeps the saved parameters
+    assert StoryClusterer.from_state(clusterer.to_state()).params.to_dict() == earlier.to_dict()
+    caplog.clear()
+    with store.transaction("save") as conn:  # a state saved with the shipped model: nothing to say
+        store.set_state(conn, CLUSTER_STATE, json.loads(json.dumps(loaded.to_state())))
+    with caplog.at_level("INFO", logger="storyline.stories.update"):
+        update._load(store)
+    assert "earlier model" not in caplog.text

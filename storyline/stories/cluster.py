@@ -448,8 +448,11 @@ class StoryClusterer(OnlineGroups):
         return self._state(self.params.to_dict())
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> StoryClusterer:
+    def from_state(cls, state: dict[str, Any], params: StoryParams | None = None) -> StoryClusterer:
+        """The clusterer ``to_state`` saved, deciding with ``params`` when given (the grouping
+        stage passes the shipped model, so a store upgraded to a new model groups its new articles
+        with it), else with the parameters it was saved with."""
         cls._check(state)
-        clusterer = cls(StoryParams.from_dict(state["params"]))
+        clusterer = cls(params or StoryParams.from_dict(state["params"]))
         clusterer._restore(state)
         return clusterer

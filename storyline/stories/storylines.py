@@ -217,9 +217,11 @@ class StorylineLinker(OnlineGroups):
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> StorylineLinker:
+    def from_state(cls, state: dict[str, Any], params: StorylineParams | None = None) -> StorylineLinker:
+        """The linker ``to_state`` saved, deciding with ``params`` when given (the shipped model,
+        as for :meth:`StoryClusterer.from_state`), else with the parameters it was saved with."""
         cls._check(state)
-        linker = cls(StorylineParams.from_dict(state["params"]))
+        linker = cls(params or StorylineParams.from_dict(state["params"]))
         linker._restore(state)
         linker.story_line = {key: int(seq) for key, seq in state["story_line"].items()}
         linker.redirect = {int(seq): int(into) for seq, into in state["redirect"]}

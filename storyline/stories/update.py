@@ -48,6 +48,7 @@ from storyline.store import Store, StoreError
 from storyline.stories.cluster import StoryClusterer
 from storyline.stories.features import StoryDoc, doc_terms, doc_vectors, story_doc_from_article
 from storyline.stories.index import Bags
+from storyline.stories.model import story_params, storyline_params
 from storyline.stories.storylines import StorylineLinker
 from storyline.stories.types import Story
 from storyline.stories.view import build_story, build_storyline
@@ -88,11 +89,21 @@ class StoryUpdate:
 
 
 def _load(store: Store) -> tuple[StoryClusterer, StorylineLinker]:
+    """The clusterer and linker of the store's last run, deciding with the shipped model: after an
+    upgrade, new articles are grouped by the new model (the stories already made stay as they
+    are until ``storyline cluster --rebuild``)."""
     cluster_state = store.get_state(CLUSTER_STATE)
     linker_state = store.get_state(LINKER_STATE)
-    clusterer = StoryClusterer.from_state(cluster_state) if cluster_state else StoryClusterer()
-    linker = StorylineLinker.from_state(linker_state) if linker_state else StorylineLinker()
+    clusterer = StoryClusterer.from_state(cluster_state, story_params()) if cluster_state else StoryClusterer()
+    linker = _linker(linker_state)
+    if cluster_state and cluster_state.get("params") != clusterer.params.to_dict():
+        log.info("the store's stories were grouped with an earlier model; new articles are grouped with the "
+                 "shipped one (storyline cluster --rebuild regroups them all)")
     return clusterer, linker
+
+
+def _linker(state: dict[str, Any] | None) -> StorylineLinker:
+    return StorylineLinker.from_state(state, storyline_params()) if state else StorylineLinker()
 
 
 def update_stories(
@@ -114,8 +125,7 @@ def finish_interrupted(store: Store) -> int:
     if not store.marked_for_rebuild("story") and not store.marked_for_rebuild("storyline"):
         return 0
     with store.exclusive(CLUSTERING_LOCK):
-        state = store.get_state(LINKER_STATE)
-        linker = StorylineLinker.from_state(state) if state else StorylineLinker()
+        linker = _linker(store.get_state(LINKER_STATE))
         update = StoryUpdate()
         rebuild_views(store, linker, update)
     return len(update.stories_changed)
