@@ -13,9 +13,14 @@ batches of 40 in K random orders (a feed polled every few minutes).
 Documents come from the stores ``storyline ingest`` filled (``benchmarks/out/ecb_tune*.db``,
 made by ``train_story_model.py`` or ``cluster_ecbplus.py`` when missing).
 
-    .venv/bin/python benchmarks/cv_story_pairs.py                    # the shipped features
-    .venv/bin/python benchmarks/cv_story_pairs.py --variant lead     # a variant (see VARIANTS)
-    .venv/bin/python benchmarks/cv_story_pairs.py --lexical          # the model without embeddings
+``--mixed`` chooses the cuts as ``train_story_model.py`` does (the mean of one batch and batches
+of 40); without it, for one batch alone.
+
+    .venv/bin/python benchmarks/cv_story_pairs.py --mixed --small 2                     # as shipped
+    .venv/bin/python benchmarks/cv_story_pairs.py --variant nosplit --small 2           # as before the split
+    .venv/bin/python benchmarks/cv_story_pairs.py --variant split8_4 --partition 1      # other settings, splits
+    .venv/bin/python benchmarks/cv_story_pairs.py --lexical --variant split6_4 --mixed  # without embeddings
+    .venv/bin/python benchmarks/cv_story_pairs.py --variant years --errors              # a pair feature tried
 """
 
 from __future__ import annotations
