@@ -172,11 +172,8 @@ def fold_scores(full: list[tsm.Labelled], head: list[tsm.Labelled], held: list[s
         if cut_first:  # the cuts as without the split, the split applied after
             params = replace(params, split_ratio=None, split_ratio_lexical=None)
 
-        def objective(stream: tsm.StoryStream, p: Any) -> float:  # as tsm.both_ways, through the patches
-            if not mixed:
-                return f1(stream, p)
-            small_f1 = [f1(stream.reordered(seed), p, tsm.SMALL_BATCH) for seed in range(2)]
-            return (f1(stream, p) + statistics.mean(small_f1)) / 2
+        def objective(stream: tsm.StoryStream, p: Any) -> float:  # as training chooses, through the patches
+            return tsm.both_ways(stream, p, f1) if mixed else f1(stream, p)
 
         cut = max(tsm.PAIR_GRID, key=lambda t: (objective(tr_full, replace(params, pair=replace(trees, threshold=t))),
                                                 -t))

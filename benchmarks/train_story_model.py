@@ -34,7 +34,7 @@ import json
 import random
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -304,11 +304,16 @@ def batch_weighted(stream: StoryStream) -> list[Any]:
                                                                                         strict=True)]
 
 
-def both_ways(stream: StoryStream, params: StoryParams) -> float:
+Scorer = Callable[[StoryStream, StoryParams, int], float]
+
+
+def both_ways(stream: StoryStream, params: StoryParams, score: Scorer | None = None) -> float:
     """B³ F1 of a stream grouped as one batch and in batches of ``SMALL_BATCH`` (the mean of
-    two random orders), averaged: the cuts serve an archive and a feed alike."""
-    small = [stream.reordered(seed).f1(params, SMALL_BATCH) for seed in range(2)]
-    return (stream.f1(params) + sum(small) / len(small)) / 2
+    two random orders), averaged: the cuts serve an archive and a feed alike.  ``score`` groups
+    and scores a stream (by default :meth:`StoryStream.f1`)."""
+    f1 = score or (lambda s, p, batch: s.f1(p, batch))
+    small = [f1(stream.reordered(seed), params, SMALL_BATCH) for seed in range(2)]
+    return (f1(stream, params, BATCH) + sum(small) / len(small)) / 2
 
 
 def train_pairs(full: StoryStream, head: StoryStream, join: StoryParams, orders: Sequence[int]) -> StoryParams:

@@ -174,7 +174,7 @@ def text_stop_words(doc: StoryDoc) -> frozenset[str]:
     """The stop words for this document's language (:func:`stop_words`)."""
     from storyline.stories.embed import MAX_CHARS, language
 
-    return stop_words(language(f"{doc.title or ''}\n{doc.body}"[:MAX_CHARS]))
+    return stop_words(language(f"{doc.title or ''}\n{doc.body[:MAX_CHARS]}"[:MAX_CHARS]))
 
 
 def head_text(doc: StoryDoc) -> str:
